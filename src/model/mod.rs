@@ -1,0 +1,13 @@
+//! The model: EfficientNet-Lite0 backbone and its weights. Knows nothing about training.
+
+pub mod conv;
+pub mod efficientnet;
+pub mod weights;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod convert;
+
+pub use efficientnet::{
+    EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE,
+};
+pub use weights::{WeightFile, WeightsError};

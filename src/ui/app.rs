@@ -1,0 +1,111 @@
+//! The root component: owns the reducer and the engine, starts both on load.
+
+use super::components::{
+    bench_panel::BenchPanel, device_panel::DevicePanel, model_panel::ModelPanel,
+    see_panel::SeePanel,
+};
+use super::engine::{self, Engine};
+use super::state::{Action, State};
+use crate::backend::DeviceChoice;
+use gloo::file::{File, ObjectUrl};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Batches for `?bench`: `?bench&batch=N` (default 8, as in the issue's TF.js comparison).
+const BENCH_BATCH: usize = 8;
+const BENCH_ITERS: usize = 3;
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(State::default);
+    // The engine holds tensors: outside Yew state, shared with the jobs.
+    let engine: Rc<RefCell<Option<Rc<Engine>>>> = use_mut_ref(|| None);
+    // Keeps the shown thumbnail's object URL alive (revoked when replaced).
+    let thumbnail: Rc<RefCell<Option<ObjectUrl>>> = use_mut_ref(|| None);
+    let bench = crate::web::query_param("bench").is_some();
+
+    {
+        let dispatch = state.dispatcher();
+        let engine = engine.clone();
+        use_effect_with((), move |_| {
+            yew::platform::spawn_local(async move {
+                let choice = match crate::web::query_param("device")
+                    .map(|v| v.parse::<DeviceChoice>())
+                    .transpose()
+                {
+                    Ok(choice) => choice.unwrap_or_default(),
+                    Err(message) => {
+                        let hint =
+                            "Fix the ?device= parameter in the address bar, or remove it.".into();
+                        dispatch.dispatch(Action::StartupFailed { message, hint });
+                        return;
+                    }
+                };
+                let Some(ready) = engine::start(dispatch.clone(), choice).await else {
+                    return;
+                };
+                *engine.borrow_mut() = Some(ready.clone());
+                if bench {
+                    let batch = crate::web::query_param("batch")
+                        .and_then(|b| b.parse().ok())
+                        .filter(|&b| b > 0)
+                        .unwrap_or(BENCH_BATCH);
+                    dispatch.dispatch(Action::BenchDone(
+                        engine::bench(ready, batch, BENCH_ITERS).await,
+                    ));
+                }
+            });
+        });
+    }
+
+    let on_photos = {
+        let dispatch = state.dispatcher();
+        let engine = engine.clone();
+        Callback::from(move |files: Vec<web_sys::File>| {
+            let Some(ready) = engine.borrow().clone() else {
+                return;
+            };
+            // The panel shows one photo at a time: the first of a multi-file drop.
+            let Some(file) = files.into_iter().next() else {
+                return;
+            };
+            let file = File::from(file);
+            let url = ObjectUrl::from(file.clone());
+            let thumb = url.to_string();
+            *thumbnail.borrow_mut() = Some(url);
+            dispatch.dispatch(Action::Looking);
+            let dispatch = dispatch.clone();
+            yew::platform::spawn_local(async move {
+                match gloo::file::futures::read_as_bytes(&file).await {
+                    Ok(bytes) => engine::look(ready, file.name(), bytes, thumb, dispatch).await,
+                    Err(e) => dispatch.dispatch(Action::SightFailed(format!(
+                        "{}: could not be read: {e}",
+                        file.name()
+                    ))),
+                }
+            });
+        })
+    };
+
+    let model_ready = matches!(state.model, super::state::ModelStatus::Ready { .. });
+    html! {
+        <main>
+            <header>
+                <h1>{ "graft" }</h1>
+                <p class="tagline">
+                    { "Teach an image classifier on your own photos. Everything runs in this \
+                       page: your photos never leave your machine." }
+                </p>
+            </header>
+            <DevicePanel startup={state.startup.clone()} />
+            <ModelPanel status={state.model.clone()} />
+            if bench {
+                <BenchPanel result={state.bench.clone()} />
+            } else {
+                <SeePanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
+                          error={state.sight_error.clone()} {on_photos} />
+            }
+        </main>
+    }
+}

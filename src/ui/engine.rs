@@ -1,0 +1,143 @@
+//! The page's compute side: device, backbone and labels, and the async jobs that use them.
+//!
+//! Lives outside Yew state (in a `use_mut_ref` at the root); jobs report through the reducer.
+
+use super::state::{Action, Sight, State};
+use crate::assets::{self, Source};
+use crate::backend::{DeviceChoice, DeviceInfo, open_browser};
+use crate::data::{backbone_input, decode};
+use crate::inference::{Backbone, top_k};
+use crate::model::INPUT_SIZE;
+use crate::web::fetch::now_ms;
+use std::rc::Rc;
+use yew::UseReducerDispatcher;
+
+pub struct Engine {
+    pub backbone: Backbone,
+    pub labels: Vec<String>,
+    pub info: DeviceInfo,
+}
+
+/// Open the device, then download (or take from the cache) the weights and labels.
+pub async fn start(
+    dispatch: UseReducerDispatcher<State>,
+    choice: DeviceChoice,
+) -> Option<Rc<Engine>> {
+    let (compute, report) = match open_browser(choice).await {
+        Ok(ready) => ready,
+        Err(e) => {
+            log::warn!("no compute device: {e}");
+            dispatch.dispatch(Action::StartupFailed {
+                message: e.to_string(),
+                hint: "Open the page without ?device=webgpu to use the CPU, or try a browser \
+                       with WebGPU enabled (recent Chrome or Edge)."
+                    .into(),
+            });
+            return None;
+        }
+    };
+    log::info!("compute device: {} (self-test {:?})", compute.info, report);
+    dispatch.dispatch(Action::DeviceReady {
+        info: compute.info.clone(),
+        report,
+    });
+
+    let started = now_ms();
+    let progress = dispatch.clone();
+    let weights = assets::load_weights(move |loaded, total| {
+        progress.dispatch(Action::ModelProgress { loaded, total })
+    })
+    .await;
+    let labels = assets::load_labels().await;
+    let (weights, source) = match weights {
+        Ok(w) => w,
+        Err(e) => {
+            dispatch.dispatch(Action::ModelFailed(e.to_string()));
+            return None;
+        }
+    };
+    let labels = match labels {
+        Ok(l) => l,
+        Err(e) => {
+            dispatch.dispatch(Action::ModelFailed(format!("ImageNet labels: {e}")));
+            return None;
+        }
+    };
+    let backbone = match Backbone::load(&weights, &compute.device) {
+        Ok(b) => b,
+        Err(e) => {
+            dispatch.dispatch(Action::ModelFailed(e.to_string()));
+            return None;
+        }
+    };
+    dispatch.dispatch(Action::ModelReady {
+        from_cache: source == Source::Cache,
+        load_ms: now_ms() - started,
+    });
+    Some(Rc::new(Engine {
+        backbone,
+        labels,
+        info: compute.info,
+    }))
+}
+
+/// Run one photo through the backbone and report its ImageNet top-5.
+pub async fn look(
+    engine: Rc<Engine>,
+    name: String,
+    bytes: Vec<u8>,
+    thumbnail: String,
+    dispatch: UseReducerDispatcher<State>,
+) {
+    let started = now_ms();
+    let img = match decode(&bytes) {
+        Ok(img) => img,
+        Err(e) => {
+            dispatch.dispatch(Action::SightFailed(format!("{name}: {e}")));
+            return;
+        }
+    };
+    let input = backbone_input(&img);
+    match engine.backbone.run(&[&input]).await {
+        Ok(out) => dispatch.dispatch(Action::Seen(Sight {
+            file_name: name,
+            thumbnail,
+            top: top_k(&out.probs, &engine.labels, 5),
+            ms: now_ms() - started,
+        })),
+        Err(e) => dispatch.dispatch(Action::SightFailed(format!("{name}: {e}"))),
+    }
+}
+
+/// The benchmark behind `?bench`: warm-up batch, then timed batches; JSON for `#bench-result`.
+pub async fn bench(engine: Rc<Engine>, batch: usize, iters: usize) -> Result<String, String> {
+    let input: Vec<f32> = (0..3 * INPUT_SIZE * INPUT_SIZE)
+        .map(|i| ((i % 255) as f32 - 127.0) / 128.0)
+        .collect();
+    let refs: Vec<&[f32]> = vec![input.as_slice(); batch];
+    let started = now_ms();
+    engine
+        .backbone
+        .features(&refs)
+        .await
+        .map_err(|e| e.to_string())?;
+    let warmup_ms = now_ms() - started;
+    let started = now_ms();
+    for _ in 0..iters {
+        engine
+            .backbone
+            .features(&refs)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let ms_per_image = (now_ms() - started) / (iters * batch) as f64;
+    Ok(serde_json::json!({
+        "device": engine.info.short_name(),
+        "adapter": engine.info.to_string(),
+        "batch": batch,
+        "iters": iters,
+        "ms_per_image": (ms_per_image * 100.0).round() / 100.0,
+        "warmup_ms": warmup_ms.round(),
+    })
+    .to_string())
+}

@@ -1,0 +1,16 @@
+//! The Yew user interface: one reducer at the root (`state`), one component per file.
+
+mod app;
+mod components;
+mod engine;
+mod state;
+
+pub use app::App;
+
+/// Mount the app on the page's `#app` element (falls back to `<body>`).
+pub fn mount() {
+    match gloo::utils::document().get_element_by_id("app") {
+        Some(root) => yew::Renderer::<App>::with_root(root).render(),
+        None => yew::Renderer::<App>::new().render(),
+    };
+}

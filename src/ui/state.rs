@@ -1,0 +1,132 @@
+//! The app's state and the one reducer that changes it. Tensors never live here.
+
+use crate::backend::DeviceInfo;
+use crate::backend::selftest::SelfTestReport;
+use crate::inference::Guess;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Where the compute device is in its start-up.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Startup {
+    Starting,
+    Ready {
+        info: DeviceInfo,
+        report: SelfTestReport,
+    },
+    /// Start-up failed; `hint` tells the user what to do about it.
+    Failed {
+        message: String,
+        hint: String,
+    },
+}
+
+/// The backbone's weights: waiting for the device, downloading, ready or failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelStatus {
+    Waiting,
+    Downloading { loaded: u64, total: Option<u64> },
+    Ready { from_cache: bool, load_ms: f64 },
+    Failed(String),
+}
+
+/// What the backbone made of one photo.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sight {
+    pub file_name: String,
+    /// An object URL of the photo, for the thumbnail.
+    pub thumbnail: String,
+    pub top: Vec<Guess>,
+    /// Decode + preprocess + forward pass, in milliseconds.
+    pub ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub startup: Startup,
+    pub model: ModelStatus,
+    pub sight: Option<Sight>,
+    /// A message about the last photo that could not be used, naming the file.
+    pub sight_error: Option<String>,
+    pub looking: bool,
+    /// The benchmark's JSON, when the page was opened with `?bench`.
+    pub bench: Option<Result<String, String>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            startup: Startup::Starting,
+            model: ModelStatus::Waiting,
+            sight: None,
+            sight_error: None,
+            looking: false,
+            bench: None,
+        }
+    }
+}
+
+pub enum Action {
+    DeviceReady {
+        info: DeviceInfo,
+        report: SelfTestReport,
+    },
+    StartupFailed {
+        message: String,
+        hint: String,
+    },
+    ModelProgress {
+        loaded: u64,
+        total: Option<u64>,
+    },
+    ModelReady {
+        from_cache: bool,
+        load_ms: f64,
+    },
+    ModelFailed(String),
+    Looking,
+    Seen(Sight),
+    SightFailed(String),
+    BenchDone(Result<String, String>),
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::DeviceReady { info, report } => next.startup = Startup::Ready { info, report },
+            Action::StartupFailed { message, hint } => {
+                next.startup = Startup::Failed { message, hint }
+            }
+            Action::ModelProgress { loaded, total } => {
+                next.model = ModelStatus::Downloading { loaded, total }
+            }
+            Action::ModelReady {
+                from_cache,
+                load_ms,
+            } => {
+                next.model = ModelStatus::Ready {
+                    from_cache,
+                    load_ms,
+                }
+            }
+            Action::ModelFailed(message) => next.model = ModelStatus::Failed(message),
+            Action::Looking => {
+                next.looking = true;
+                next.sight_error = None;
+            }
+            Action::Seen(sight) => {
+                next.looking = false;
+                next.sight = Some(sight);
+            }
+            Action::SightFailed(message) => {
+                next.looking = false;
+                next.sight_error = Some(message);
+            }
+            Action::BenchDone(result) => next.bench = Some(result),
+        }
+        Rc::new(next)
+    }
+}

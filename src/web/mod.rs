@@ -1,0 +1,112 @@
+//! The web boundary: the only file that touches `wasm_bindgen` and raw JavaScript objects.
+
+use crate::backend::AdapterProbe;
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+pub mod fetch;
+
+/// Install the panic hook and the console logger, then mount the app.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_fatal(&info.to_string());
+    }));
+    // Ignore the error: it only says a logger is already installed.
+    let _ = console_log::init_with_level(log::Level::Info);
+    register_service_worker();
+    crate::ui::mount();
+}
+
+/// Register `sw.js`, which keeps the app shell for offline visits. Failure only costs that.
+fn register_service_worker() {
+    let container = gloo::utils::window().navigator().service_worker();
+    let promise = container.register("sw.js");
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(promise).await {
+            log::warn!("offline support unavailable: {}", js_error(e));
+        }
+    });
+}
+
+/// Show a fatal error in the page itself (the `#fatal` banner in index.html), with what to do.
+pub fn show_fatal(message: &str) {
+    let Some(el) = gloo::utils::document().get_element_by_id("fatal") else {
+        return;
+    };
+    el.set_text_content(Some(&format!(
+        "graft stopped: {message}. Reload the page to start again; if this keeps happening, \
+         open it with ?device=cpu. Details are in the browser console."
+    )));
+    let _ = el.remove_attribute("hidden");
+}
+
+/// The value of a URL query parameter of the page, e.g. `device` in `?device=cpu`.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = gloo::utils::window().location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+/// Ask the browser for a WebGPU adapter and describe it. `Err` says why there is none.
+pub async fn probe_webgpu() -> Result<AdapterProbe, String> {
+    let navigator: JsValue = gloo::utils::window().navigator().into();
+    let gpu = Reflect::get(&navigator, &"gpu".into()).map_err(js_error)?;
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no navigator.gpu (WebGPU is off or unsupported)".into());
+    }
+    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "navigator.gpu.requestAdapter is not a function".to_string())?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "requestAdapter did not return a promise".to_string())?;
+    let adapter = JsFuture::from(promise).await.map_err(js_error)?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("no WebGPU adapter found".into());
+    }
+    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = |obj: &JsValue, name: &str| -> Option<String> {
+        Reflect::get(obj, &name.into())
+            .ok()?
+            .as_string()
+            .filter(|s| !s.is_empty())
+    };
+    let parts: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|name| field(&info, name))
+        .collect();
+    // `info.isFallbackAdapter` is the current spelling; older Chromium had it on the adapter.
+    let is_fallback = [&info, &adapter].iter().any(|obj| {
+        Reflect::get(obj, &"isFallbackAdapter".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }) || parts
+        .iter()
+        .any(|p| p.to_ascii_lowercase().contains("swiftshader"));
+    Ok(AdapterProbe {
+        description: if parts.is_empty() {
+            "unnamed adapter".into()
+        } else {
+            parts.join(" ")
+        },
+        is_fallback,
+    })
+}
+
+fn js_error(value: JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            value
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{value:?}"))
+}

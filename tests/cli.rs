@@ -1,0 +1,98 @@
+//! The `graft` command line on real photos and bad files.
+
+mod common;
+
+use serde_json::Value;
+use std::process::Command;
+
+fn graft(args: &[&str]) -> (i32, Vec<Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_graft"))
+        .args(args)
+        .output()
+        .expect("graft runs");
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn imagenet_json_names_the_cat_and_the_espresso() {
+    let chelsea = common::photo("chelsea.png");
+    let coffee = common::photo("coffee.png");
+    let (code, lines, err) = graft(&[
+        "imagenet",
+        "--json",
+        "--top",
+        "3",
+        chelsea.to_str().unwrap(),
+        coffee.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["image"], chelsea.to_str().unwrap());
+    let top = lines[0]["top"].as_array().unwrap();
+    assert_eq!(top.len(), 3);
+    assert!(
+        (281..=285).contains(&top[0]["id"].as_u64().unwrap()),
+        "{top:?}"
+    );
+    assert_eq!(lines[1]["top"][0]["id"], 967);
+    assert_eq!(lines[1]["top"][0]["label"], "espresso");
+    let p = lines[1]["top"][0]["p"].as_f64().unwrap();
+    assert!((0.9..=1.0).contains(&p), "p = {p}");
+}
+
+#[test]
+fn bad_files_get_a_message_each_and_the_rest_proceed() {
+    let dir = std::env::temp_dir().join(format!("graft-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let notes = dir.join("notes.png");
+    std::fs::write(&notes, b"not an image at all").unwrap();
+    let coffee = common::photo("coffee.png");
+    let (code, lines, err) = graft(&[
+        "imagenet",
+        "--json",
+        empty.to_str().unwrap(),
+        notes.to_str().unwrap(),
+        coffee.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "a failed file must make the exit status non-zero");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["image"], empty.to_str().unwrap());
+    assert!(lines[0]["error"].as_str().unwrap().contains("empty"));
+    assert!(lines[1]["error"].as_str().unwrap().contains("not an image"));
+    assert_eq!(lines[2]["top"][0]["id"], 967);
+    assert!(err.contains("empty.jpg"), "stderr names the file: {err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn embed_prints_1280_features_per_image() {
+    let chelsea = common::photo("chelsea.png");
+    let (code, lines, err) = graft(&["embed", "--json", chelsea.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let features = lines[0]["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1280);
+    // Post-ReLU6 averages: in [0, 6], and not all zero.
+    let values: Vec<f64> = features.iter().map(|v| v.as_f64().unwrap()).collect();
+    assert!(values.iter().all(|v| (0.0..=6.0).contains(v)));
+    assert!(values.iter().sum::<f64>() > 10.0);
+}
+
+#[test]
+fn bench_prints_its_figures() {
+    let (code, lines, err) = graft(&["bench", "--batch", "2", "--iters", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines[0]["device"], "cpu");
+    assert_eq!(lines[0]["batch"], 2);
+    assert!(lines[0]["ms_per_image"].as_f64().unwrap() > 0.0);
+}
