@@ -1,6 +1,8 @@
 //! Running the frozen backbone on preprocessed photos: features, ImageNet logits, top-K.
 
+use crate::backend::ComputeDevice;
 use crate::backend::readback::{ReadError, read_f32};
+use crate::model::cpu::CpuBackbone;
 use crate::model::{
     EfficientNetLite0, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, WeightFile, WeightsError,
 };
@@ -10,8 +12,17 @@ use serde::{Deserialize, Serialize};
 
 /// The backbone on one device. Inputs are `[3, 224, 224]` from `data::backbone_input`.
 pub struct Backbone {
-    model: EfficientNetLite0,
-    device: Device,
+    engine: Engine,
+}
+
+enum Engine {
+    /// Burn's model: WebGPU, wgpu, or Flex when asked for explicitly.
+    Burn {
+        model: Box<EfficientNetLite0>,
+        device: Device,
+    },
+    /// The hand-fused CPU path (see `model::cpu`), used whenever the device is the CPU.
+    Cpu(CpuBackbone),
 }
 
 /// Features and ImageNet probabilities for a batch, row-major.
@@ -33,41 +44,66 @@ pub struct Guess {
 }
 
 impl Backbone {
-    /// Build from a weight file's bytes (checked; see `WeightFile::parse`).
+    /// Build Burn's model on `device` from a weight file's bytes (checked; see `WeightFile::parse`).
     pub fn load(weights: &[u8], device: &Device) -> Result<Self, WeightsError> {
         let model = WeightFile::parse(weights)?.into_model(device)?;
+        let device = device.clone();
         Ok(Self {
-            model,
-            device: device.clone(),
+            engine: Engine::Burn {
+                model: Box::new(model),
+                device,
+            },
         })
     }
 
-    pub fn device(&self) -> &Device {
-        &self.device
+    /// Build the hand-fused CPU path from a weight file's bytes.
+    pub fn load_cpu(weights: &[u8]) -> Result<Self, WeightsError> {
+        let cpu = CpuBackbone::from_weights(WeightFile::parse(weights)?)?;
+        Ok(Self {
+            engine: Engine::Cpu(cpu),
+        })
     }
 
-    /// Stack `[3, 224, 224]` inputs into one `[B, 3, 224, 224]` tensor on the device.
-    fn batch(&self, inputs: &[&[f32]]) -> Tensor<4> {
-        let mut flat = Vec::with_capacity(inputs.len() * 3 * INPUT_SIZE * INPUT_SIZE);
-        for input in inputs {
-            flat.extend_from_slice(input);
+    /// The fastest path for `compute`: Burn on a GPU, the hand-fused path on the CPU.
+    pub fn for_device(weights: &[u8], compute: &ComputeDevice) -> Result<Self, WeightsError> {
+        if compute.info.is_gpu() {
+            Self::load(weights, &compute.device)
+        } else {
+            Self::load_cpu(weights)
         }
-        Tensor::from_data(
-            TensorData::new(flat, [inputs.len(), 3, INPUT_SIZE, INPUT_SIZE]),
-            &self.device,
-        )
     }
 
-    /// Features only: what the head trains on. Awaits one read.
+    /// Features only: what the head trains on. Awaits one read on Burn's path.
     pub async fn features(&self, inputs: &[&[f32]]) -> Result<Vec<f32>, ReadError> {
-        let features = self.model.features(self.batch(inputs)); // [B, 1280]
-        Ok(read_f32(features).await?.0)
+        match &self.engine {
+            Engine::Cpu(cpu) => Ok(cpu.features(inputs)),
+            Engine::Burn { model, device } => {
+                let features = model.features(stack(inputs, device)); // [B, 1280]
+                Ok(read_f32(features).await?.0)
+            }
+        }
     }
 
-    /// Features, logits and probabilities in one pass. Awaits one read.
+    /// Features, logits and probabilities in one pass. Awaits one read on Burn's path.
     pub async fn run(&self, inputs: &[&[f32]]) -> Result<BackboneOutput, ReadError> {
+        let (model, device) = match &self.engine {
+            Engine::Burn { model, device } => (model, device),
+            Engine::Cpu(cpu) => {
+                let features = cpu.features(inputs);
+                let logits = cpu.logits(&features);
+                let probs = logits
+                    .chunks_exact(IMAGENET_CLASSES)
+                    .flat_map(softmax_row)
+                    .collect();
+                return Ok(BackboneOutput {
+                    features,
+                    logits,
+                    probs,
+                });
+            }
+        };
         let batch = inputs.len();
-        let (features, logits) = self.model.features_and_logits(self.batch(inputs));
+        let (features, logits) = model.features_and_logits(stack(inputs, device));
         let probs = softmax(logits.clone(), 1); // [B, 1000]
         // One read of all three, concatenated on the device: [B, 1280 + 1000 + 1000].
         let all = Tensor::cat(vec![features, logits, probs], 1);
@@ -87,6 +123,26 @@ impl Backbone {
         }
         Ok(out)
     }
+}
+
+/// Stack `[3, 224, 224]` inputs into one `[B, 3, 224, 224]` tensor on `device`.
+fn stack(inputs: &[&[f32]], device: &Device) -> Tensor<4> {
+    let mut flat = Vec::with_capacity(inputs.len() * 3 * INPUT_SIZE * INPUT_SIZE);
+    for input in inputs {
+        flat.extend_from_slice(input);
+    }
+    Tensor::from_data(
+        TensorData::new(flat, [inputs.len(), 3, INPUT_SIZE, INPUT_SIZE]),
+        device,
+    )
+}
+
+/// Softmax of one row of logits, in f64 for the sums.
+pub fn softmax_row(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let exps: Vec<f64> = logits.iter().map(|&v| ((v - max) as f64).exp()).collect();
+    let total: f64 = exps.iter().sum();
+    exps.iter().map(|e| (e / total) as f32).collect()
 }
 
 /// The `k` most probable classes of one probability row, best first.

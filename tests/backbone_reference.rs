@@ -44,9 +44,15 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-fn check_device(choice: DeviceChoice) {
+/// Check one path: Burn's model on `choice`, or with `fused_cpu` the hand-fused CPU path.
+fn check_device(choice: DeviceChoice, fused_cpu: bool) {
     let compute = open_native(choice).expect("device opens");
-    let backbone = Backbone::load(&common::weights_bytes(), &compute.device).expect("weights load");
+    let backbone = if fused_cpu {
+        Backbone::load_cpu(&common::weights_bytes())
+    } else {
+        Backbone::load(&common::weights_bytes(), &compute.device)
+    }
+    .expect("weights load");
     let reference = reference();
     let labels = common::labels();
     let names = ["chelsea.png", "coffee.png", "camera.png", "rocket.jpg"];
@@ -98,7 +104,12 @@ fn check_device(choice: DeviceChoice) {
 
 #[test]
 fn flex_matches_the_numpy_reference() {
-    check_device(DeviceChoice::Cpu);
+    check_device(DeviceChoice::Cpu, false);
+}
+
+#[test]
+fn the_fused_cpu_path_matches_the_numpy_reference() {
+    check_device(DeviceChoice::Cpu, true);
 }
 
 #[test]
@@ -107,5 +118,5 @@ fn wgpu_matches_the_numpy_reference() {
         eprintln!("skipped: no wgpu adapter here and GRAFT_REQUIRE_GPU is not 1");
         return;
     }
-    check_device(DeviceChoice::Gpu);
+    check_device(DeviceChoice::Gpu, false);
 }

@@ -30,7 +30,7 @@ fn load_backbone(
 ) -> Result<Backbone, Box<dyn std::error::Error>> {
     let compute = open(choice)?;
     let bytes = read(&files.weights, "the weight file")?;
-    Ok(Backbone::load(&bytes, &compute.device)?)
+    Ok(Backbone::for_device(&bytes, &compute)?)
 }
 
 /// Decode and preprocess each image; failures are reported per file and skipped.
@@ -106,12 +106,25 @@ pub fn embed(images: &[PathBuf], choice: DeviceChoice, files: &ModelFiles) -> Cl
     Ok(exit(failed))
 }
 
-pub fn bench(batch: usize, iters: usize, choice: DeviceChoice, files: &ModelFiles) -> CliResult {
+pub fn bench(
+    batch: usize,
+    iters: usize,
+    flex: bool,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
     if batch == 0 || iters == 0 {
         return Err("--batch and --iters must be at least 1".into());
     }
     let compute = open(choice)?;
-    let backbone = Backbone::load(&read(&files.weights, "the weight file")?, &compute.device)?;
+    let weights = read(&files.weights, "the weight file")?;
+    let (backbone, path) = if flex && !compute.info.is_gpu() {
+        (Backbone::load(&weights, &compute.device)?, "burn-flex")
+    } else if compute.info.is_gpu() {
+        (Backbone::for_device(&weights, &compute)?, "burn-wgpu")
+    } else {
+        (Backbone::for_device(&weights, &compute)?, "fused-cpu")
+    };
     // Content does not change the work; a fixed pattern keeps runs comparable.
     let input: Vec<f32> = (0..3 * INPUT_SIZE * INPUT_SIZE)
         .map(|i| ((i % 255) as f32 - 127.0) / 128.0)
@@ -128,6 +141,7 @@ pub fn bench(batch: usize, iters: usize, choice: DeviceChoice, files: &ModelFile
     let out = serde_json::json!({
         "device": compute.info.short_name(),
         "adapter": compute.info.to_string(),
+        "path": path,
         "batch": batch,
         "iters": iters,
         "ms_per_image": (ms_per_image * 100.0).round() / 100.0,

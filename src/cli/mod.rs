@@ -82,6 +82,9 @@ pub enum Command {
         /// Timed batches after the warm-up.
         #[arg(long, default_value_t = 5)]
         iters: usize,
+        /// With --device cpu: time Burn's Flex model instead of the fused CPU path.
+        #[arg(long)]
+        flex: bool,
         #[command(flatten)]
         device: DeviceArgs,
         #[command(flatten)]
@@ -129,9 +132,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench {
             batch,
             iters,
+            flex,
             device,
             files,
-        } => backbone::bench(batch, iters, device.device, &files),
+        } => backbone::bench(batch, iters, flex, device.device, &files),
         Command::ConvertWeights { pth, out, source } => {
             backbone::convert_weights(&pth, &out, &source)
         }

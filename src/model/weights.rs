@@ -88,13 +88,12 @@ impl WeightFile {
         Ok(Self { tensors })
     }
 
-    /// Remove tensor `name`, checking its shape.
-    fn take<const D: usize>(
+    /// Remove tensor `name` as row-major f32 values, checking its shape.
+    pub(crate) fn take_values(
         &mut self,
         name: &str,
-        expected: [usize; D],
-        device: &Device,
-    ) -> Result<Tensor<D>, WeightsError> {
+        expected: &[usize],
+    ) -> Result<Vec<f32>, WeightsError> {
         let (shape, values) = self
             .tensors
             .remove(name)
@@ -106,6 +105,25 @@ impl WeightFile {
                 found: shape,
             });
         }
+        Ok(values)
+    }
+
+    /// Fail if any tensor was left untaken: the file holds something the model does not use.
+    pub(crate) fn finish(self) -> Result<(), WeightsError> {
+        if self.tensors.is_empty() {
+            Ok(())
+        } else {
+            Err(WeightsError::Unused(self.tensors.into_keys().collect()))
+        }
+    }
+
+    fn take<const D: usize>(
+        &mut self,
+        name: &str,
+        expected: [usize; D],
+        device: &Device,
+    ) -> Result<Tensor<D>, WeightsError> {
+        let values = self.take_values(name, &expected)?;
         Ok(Tensor::from_data(TensorData::new(values, expected), device))
     }
 
@@ -151,9 +169,7 @@ impl WeightFile {
             )?),
             bias: Param::from_tensor(self.take("classifier.bias", [cfg.num_classes], device)?),
         };
-        if !self.tensors.is_empty() {
-            return Err(WeightsError::Unused(self.tensors.into_keys().collect()));
-        }
+        self.finish()?;
         Ok(EfficientNetLite0 {
             stem,
             blocks,

@@ -63,7 +63,7 @@ pub async fn start(
             return None;
         }
     };
-    let backbone = match Backbone::load(&weights, &compute.device) {
+    let backbone = match Backbone::for_device(&weights, &compute) {
         Ok(b) => b,
         Err(e) => {
             dispatch.dispatch(Action::ModelFailed(e.to_string()));

@@ -50,6 +50,21 @@ pub fn query_param(name: &str) -> Option<String> {
         .get(name)
 }
 
+/// Reload the page with query parameter `name` set to `value` (or removed when `None`).
+pub fn reload_with_param(name: &str, value: Option<&str>) {
+    let location = gloo::utils::window().location();
+    let search = location.search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    match value {
+        Some(v) => params.set(name, v),
+        None => params.delete(name),
+    }
+    let query = String::from(params.to_string());
+    let _ = location.set_search(&query);
+}
+
 /// Ask the browser for a WebGPU adapter and describe it. `Err` says why there is none.
 pub async fn probe_webgpu() -> Result<AdapterProbe, String> {
     let navigator: JsValue = gloo::utils::window().navigator().into();

@@ -101,3 +101,20 @@ test('an unknown ?device= value is reported in the page', async () => {
     await browser.close();
   }
 });
+
+test('the Compute device setting switches paths by reloading with ?device=', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const s = await startPage(browser, '?device=webgpu');
+    assert.equal(s.device, 'webgpu', s.text);
+    await s.page.getByRole('radio', { name: 'CPU' }).check();
+    await s.page.waitForURL(/device=cpu/);
+    const status = s.page.locator('#device-status[data-device="cpu"]');
+    await status.waitFor({ timeout: START_TIMEOUT });
+    assert.match(await status.textContent(), /chosen with \?device=cpu/);
+    assert.equal(await s.page.getByRole('radio', { name: 'CPU' }).isChecked(), true);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});

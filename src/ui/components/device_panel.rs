@@ -8,9 +8,38 @@ pub struct DevicePanelProps {
     pub startup: Startup,
 }
 
+/// The "Compute device" setting: reloads the page with `?device=` (the same switch tests use).
+fn device_setting() -> Html {
+    let current = crate::web::query_param("device").unwrap_or_default();
+    let on_change = Callback::from(|e: Event| {
+        if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+            let value = input.value();
+            crate::web::reload_with_param("device", (value != "auto").then_some(value.as_str()));
+        }
+    });
+    let choice = |value: &'static str, label: &'static str| {
+        let checked = current == value || (value == "auto" && current.is_empty());
+        html! {
+            <label>
+                <input type="radio" name="device" {value} {checked} onchange={on_change.clone()} />
+                { label }
+            </label>
+        }
+    };
+    html! {
+        <fieldset class="setting">
+            <legend>{ "Compute device" }</legend>
+            { choice("auto", "Automatic (a hardware GPU, else the CPU)") }
+            { choice("webgpu", "WebGPU, even a software adapter") }
+            { choice("cpu", "CPU") }
+        </fieldset>
+    }
+}
+
 #[component]
 pub fn DevicePanel(props: &DevicePanelProps) -> Html {
-    match &props.startup {
+    let setting = device_setting();
+    let body = match &props.startup {
         Startup::Starting => html! {
             <section class="device" aria-busy="true">
                 <p id="device-status" data-device="starting">{ "Starting the compute device…" }</p>
@@ -38,5 +67,6 @@ pub fn DevicePanel(props: &DevicePanelProps) -> Html {
                 <p>{ hint }</p>
             </section>
         },
-    }
+    };
+    html! { <>{ body }{ setting }</> }
 }
