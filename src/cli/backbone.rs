@@ -33,8 +33,9 @@ fn load_backbone(
     Ok(Backbone::for_device(&bytes, &compute)?)
 }
 
-/// Decode and preprocess each image; failures are reported per file and skipped.
-fn prepare(images: &[PathBuf]) -> (Vec<(String, Vec<f32>)>, usize) {
+/// Decode and preprocess each image; failures are reported per file (on stderr, and as a
+/// `{"image", "error"}` line when `json`) and skipped.
+fn prepare(images: &[PathBuf], json: bool) -> (Vec<(String, Vec<f32>)>, usize) {
     let mut ok = Vec::new();
     let mut failed = 0;
     for path in images {
@@ -47,7 +48,9 @@ fn prepare(images: &[PathBuf]) -> (Vec<(String, Vec<f32>)>, usize) {
             Err(e) => {
                 failed += 1;
                 eprintln!("graft: {name}: {e}");
-                println!("{}", serde_json::json!({ "image": name, "error": e }));
+                if json {
+                    println!("{}", serde_json::json!({ "image": name, "error": e }));
+                }
             }
         }
     }
@@ -71,7 +74,7 @@ pub fn imagenet(
 ) -> CliResult {
     let labels = parse_imagenet_labels(&read(&files.labels, "the label file")?)?;
     let backbone = load_backbone(files, choice)?;
-    let (inputs, failed) = prepare(images);
+    let (inputs, failed) = prepare(images, json);
     for chunk in inputs.chunks(BATCH) {
         let refs: Vec<&[f32]> = chunk.iter().map(|(_, x)| x.as_slice()).collect();
         let out = pollster::block_on(backbone.run(&refs))?;
@@ -92,7 +95,7 @@ pub fn imagenet(
 
 pub fn embed(images: &[PathBuf], choice: DeviceChoice, files: &ModelFiles) -> CliResult {
     let backbone = load_backbone(files, choice)?;
-    let (inputs, failed) = prepare(images);
+    let (inputs, failed) = prepare(images, true);
     for chunk in inputs.chunks(BATCH) {
         let refs: Vec<&[f32]> = chunk.iter().map(|(_, x)| x.as_slice()).collect();
         let features = pollster::block_on(backbone.features(&refs))?;

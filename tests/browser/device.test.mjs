@@ -107,12 +107,12 @@ test('the Compute device setting switches paths by reloading with ?device=', asy
   try {
     const s = await startPage(browser, '?device=webgpu');
     assert.equal(s.device, 'webgpu', s.text);
-    await s.page.getByRole('radio', { name: 'CPU' }).check();
+    await s.page.getByRole('radio', { name: 'CPU', exact: true }).check();
     await s.page.waitForURL(/device=cpu/);
     const status = s.page.locator('#device-status[data-device="cpu"]');
     await status.waitFor({ timeout: START_TIMEOUT });
     assert.match(await status.textContent(), /chosen with \?device=cpu/);
-    assert.equal(await s.page.getByRole('radio', { name: 'CPU' }).isChecked(), true);
+    assert.equal(await s.page.getByRole('radio', { name: 'CPU', exact: true }).isChecked(), true);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
