@@ -24,15 +24,21 @@ const MIME = {
   '.bin': 'application/octet-stream',
 };
 
-/** Serve `root` on 127.0.0.1 at a free port; resolves to { origin, close }. */
-export async function serve(root = DIST) {
+/**
+ * Serve `root` on 127.0.0.1 at a free port; resolves to { origin, close }. `mounts` maps a
+ * URL prefix ('/generated/') to another folder.
+ */
+export async function serve(root = DIST, mounts = {}) {
   await fs.access(path.join(root, 'index.html')).catch(() => {
     throw new Error(`${root}/index.html is missing: build the app first (trunk build)`);
   });
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(root)) {
+    const pathname = decodeURIComponent(url.pathname);
+    const mount = Object.keys(mounts).find((prefix) => pathname.startsWith(prefix));
+    const base = mount ? mounts[mount] : root;
+    let file = path.normalize(path.join(base, mount ? pathname.slice(mount.length) : pathname));
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }
