@@ -3,6 +3,8 @@
 # Used by scripts/serve.sh and scripts/test.sh; safe to run any number of times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build cache for every clone and for CI (a cold burn build for wasm takes ~15 min).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/graft/target}"
 
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true

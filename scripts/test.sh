@@ -2,6 +2,8 @@
 # One command: install what is missing, then run every check CI runs, in CI's order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build cache for every clone and for CI (a cold burn build for wasm takes ~15 min).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/graft/target}"
 scripts/setup.sh --test
 
 step() { printf '\n\033[1;34m[test]\033[0m %s\n' "$*"; }
