@@ -73,6 +73,14 @@ impl Backbone {
         }
     }
 
+    /// Which implementation runs: "burn" (Burn's model on its device) or "fused-cpu".
+    pub fn engine_name(&self) -> &'static str {
+        match self.engine {
+            Engine::Burn { .. } => "burn",
+            Engine::Cpu(_) => "fused-cpu",
+        }
+    }
+
     /// Features only: what the head trains on. Awaits one read on Burn's path.
     pub async fn features(&self, inputs: &[&[f32]]) -> Result<Vec<f32>, ReadError> {
         match &self.engine {

@@ -93,6 +93,7 @@ fn bench_prints_its_figures() {
     let (code, lines, err) = graft(&["bench", "--batch", "2", "--iters", "1"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(lines[0]["device"], "cpu");
+    assert_eq!(lines[0]["engine"], "fused-cpu");
     assert_eq!(lines[0]["batch"], 2);
     assert!(lines[0]["ms_per_image"].as_f64().unwrap() > 0.0);
 }

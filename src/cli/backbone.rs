@@ -120,13 +120,14 @@ pub fn bench(
         return Err("--batch and --iters must be at least 1".into());
     }
     let compute = open(choice)?;
+    if flex && compute.info.is_gpu() {
+        return Err("--flex times Burn's CPU backend: use it with --device cpu".into());
+    }
     let weights = read(&files.weights, "the weight file")?;
-    let (backbone, path) = if flex && !compute.info.is_gpu() {
-        (Backbone::load(&weights, &compute.device)?, "burn-flex")
-    } else if compute.info.is_gpu() {
-        (Backbone::for_device(&weights, &compute)?, "burn-wgpu")
+    let backbone = if flex {
+        Backbone::load(&weights, &compute.device)?
     } else {
-        (Backbone::for_device(&weights, &compute)?, "fused-cpu")
+        Backbone::for_device(&weights, &compute)?
     };
     // Content does not change the work; a fixed pattern keeps runs comparable.
     let input: Vec<f32> = (0..3 * INPUT_SIZE * INPUT_SIZE)
@@ -144,7 +145,7 @@ pub fn bench(
     let out = serde_json::json!({
         "device": compute.info.short_name(),
         "adapter": compute.info.to_string(),
-        "path": path,
+        "engine": backbone.engine_name(),
         "batch": batch,
         "iters": iters,
         "ms_per_image": (ms_per_image * 100.0).round() / 100.0,

@@ -79,7 +79,7 @@ fn relu6(v: f32) -> f32 {
 }
 
 impl Pointwise {
-    /// From PyTorch layout `[out, in, 1, 1]` (or `[out, in, k, k]` with `permute` for the stem).
+    /// From PyTorch's 1x1 layout `[out, in, 1, 1]`, transposed to `[in, out]`.
     fn new(weight_oihw: Vec<f32>, bias: Vec<f32>, cin: usize, cout: usize) -> Self {
         let mut weight = vec![0.0; cin * cout];
         for o in 0..cout {
@@ -214,12 +214,12 @@ impl CpuBackbone {
             .enumerate()
             .map(|(i, b)| load_block(&mut file, i, b))
             .collect::<Result<_, _>>()?;
-        let head_w = file.take_values("head.weight", &[FEATURE_DIM, 320, 1, 1])?;
+        let head_cfg = cfg.head();
         let head = Pointwise::new(
-            head_w,
-            file.take_values("head.bias", &[FEATURE_DIM])?,
-            320,
-            FEATURE_DIM,
+            file.take_values("head.weight", &head_cfg.weight_shape())?,
+            file.take_values("head.bias", &[head_cfg.channels_out])?,
+            head_cfg.channels_in,
+            head_cfg.channels_out,
         );
         let classes = cfg.num_classes;
         let classifier = Pointwise {
@@ -268,11 +268,15 @@ impl CpuBackbone {
         drop(cols);
         let (mut h, mut w) = (oh, oh);
         for block in &self.blocks {
+            let expanded; // block 0 has no expansion: the depthwise reads `x` itself
             let hidden = match &block.expand {
-                Some(e) => e.forward(&x, batch * h * w, true), // [B, H, W, C * 6]
-                None => x.clone(),
+                Some(e) => {
+                    expanded = e.forward(&x, batch * h * w, true); // [B, H, W, C * 6]
+                    &expanded
+                }
+                None => &x,
             };
-            let (dw, oh, ow) = block.depthwise.forward(&hidden, batch, h, w); // [B, H/s, W/s, C * 6]
+            let (dw, oh, ow) = block.depthwise.forward(hidden, batch, h, w); // [B, H/s, W/s, C * 6]
             let mut out = block.project.forward(&dw, batch * oh * ow, false); // [B, H/s, W/s, C_out]
             if block.residual {
                 out.iter_mut().zip(&x).for_each(|(o, i)| *o += i);
