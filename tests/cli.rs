@@ -97,3 +97,27 @@ fn bench_prints_its_figures() {
     assert_eq!(lines[0]["batch"], 2);
     assert!(lines[0]["ms_per_image"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn a_batch_of_only_bad_files_reports_each_and_does_not_crash() {
+    let dir = std::env::temp_dir().join(format!("graft-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<String> = (0..3)
+        .map(|i| {
+            let p = dir.join(format!("broken-{i}.png"));
+            std::fs::write(&p, b"\x89PNG\r\n\x1a\ngarbage").unwrap();
+            p.to_str().unwrap().to_string()
+        })
+        .collect();
+    let mut args = vec!["embed", "--json"];
+    args.extend(paths.iter().map(String::as_str));
+    let (code, lines, err) = graft(&args);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["error"].is_string() && l.get("features").is_none())
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -74,8 +74,14 @@ pub fn imagenet(
 ) -> CliResult {
     let labels = parse_imagenet_labels(&read(&files.labels, "the label file")?)?;
     let backbone = load_backbone(files, choice)?;
-    let (inputs, failed) = prepare(images, json);
-    for chunk in inputs.chunks(BATCH) {
+    let mut failed = 0;
+    // Decode a batch at a time: thousands of files never sit in memory at once.
+    for paths in images.chunks(BATCH) {
+        let (chunk, bad) = prepare(paths, json);
+        failed += bad;
+        if chunk.is_empty() {
+            continue;
+        }
         let refs: Vec<&[f32]> = chunk.iter().map(|(_, x)| x.as_slice()).collect();
         let out = pollster::block_on(backbone.run(&refs))?;
         for ((name, _), probs) in chunk.iter().zip(out.probs.chunks_exact(labels.len())) {
@@ -95,8 +101,13 @@ pub fn imagenet(
 
 pub fn embed(images: &[PathBuf], choice: DeviceChoice, files: &ModelFiles) -> CliResult {
     let backbone = load_backbone(files, choice)?;
-    let (inputs, failed) = prepare(images, true);
-    for chunk in inputs.chunks(BATCH) {
+    let mut failed = 0;
+    for paths in images.chunks(BATCH) {
+        let (chunk, bad) = prepare(paths, true);
+        failed += bad;
+        if chunk.is_empty() {
+            continue;
+        }
         let refs: Vec<&[f32]> = chunk.iter().map(|(_, x)| x.as_slice()).collect();
         let features = pollster::block_on(backbone.features(&refs))?;
         for ((name, _), f) in chunk
