@@ -107,6 +107,9 @@ if $want_test; then
     [logo.png]=f2c57fe8af089f08b5ba523d95573c26e62904ac5967f4c8851b27d033690168
     [rocket.jpg]=c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c
     [motorcycle_left.png]=db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179
+    [brick.png]=7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf
+    [grass.png]=b6b6022426b38936c43a4ac09635cd78af074e90f42ffa8227ac8b7452d39f89
+    [gravel.png]=c48615b451bf1e606fbd72c0aa9f8cc0f068ab7111ef7d93bb9b0f2586440c12
   )
   missing_photos=()
   for f in "${!photos[@]}"; do sha_ok "$fixtures/$f" "${photos[$f]}" || missing_photos+=("$f"); done
@@ -123,7 +126,7 @@ with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
         if name.startswith("skimage/data/") and name.rsplit("/", 1)[-1] in {
             "chelsea.png", "coffee.png", "astronaut.png", "camera.png", "logo.png",
-            "rocket.jpg", "motorcycle_left.png"}:
+            "rocket.jpg", "motorcycle_left.png", "brick.png", "grass.png", "gravel.png"}:
             with open(f"{out}/{name.rsplit('/', 1)[-1]}", "wb") as f:
                 f.write(z.read(name))
 PY

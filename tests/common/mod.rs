@@ -34,3 +34,64 @@ pub fn labels() -> Vec<String> {
 pub fn gpu_required() -> bool {
     std::env::var_os("GRAFT_REQUIRE_GPU").is_some_and(|v| v == "1")
 }
+
+/// Which half of each texture photo crops come from: train on the top, hold out the bottom,
+/// so no held-out pixel was ever seen in training.
+#[derive(Clone, Copy, Debug)]
+pub enum Half {
+    Top,
+    Bottom,
+}
+
+/// The classes of the learning tests: real 512x512 texture photos from scikit-image.
+pub const TEXTURES: [&str; 3] = ["brick", "grass", "gravel"];
+
+/// Write `per_class` random square crops (96-200 px, some mirrored) of each texture photo's
+/// `half` into `dir/<class>/NN.png`: the ImageFolder layout, from real photos.
+pub fn texture_folder(dir: &std::path::Path, half: Half, per_class: usize, seed: u64) {
+    let files = TEXTURES.map(|c| (c, format!("{c}.png")));
+    crop_folder(dir, &files, half, per_class, seed);
+}
+
+/// Photos whose crops make a harder set: scenes, not textures, halves unlike each other.
+pub const SCENES: [(&str, &str); 6] = [
+    ("astronaut", "astronaut.png"),
+    ("camera", "camera.png"),
+    ("cat", "chelsea.png"),
+    ("coffee", "coffee.png"),
+    ("motorcycle", "motorcycle_left.png"),
+    ("rocket", "rocket.jpg"),
+];
+
+/// Crops of each `(class, photo)`'s `half` into `dir/<class>/NN.png` (see `texture_folder`).
+pub fn crop_folder<S: AsRef<str>>(
+    dir: &std::path::Path,
+    files: &[(&str, S)],
+    half: Half,
+    per_class: usize,
+    seed: u64,
+) {
+    let mut rng = graft::model::head::SplitMix64(seed);
+    for (class, file) in files {
+        let img = image::open(photo(file.as_ref()))
+            .expect("photo decodes")
+            .to_rgb8();
+        let (w, h) = img.dimensions();
+        let out = dir.join(class);
+        std::fs::create_dir_all(&out).unwrap();
+        for i in 0..per_class {
+            let size = (h / 2).min(96 + rng.below(105) as u32);
+            let x = rng.below((w - size) as usize + 1) as u32;
+            let y0 = match half {
+                Half::Top => 0,
+                Half::Bottom => h / 2,
+            };
+            let y = y0 + rng.below((h / 2 - size) as usize + 1) as u32;
+            let mut crop = image::imageops::crop_imm(&img, x, y, size, size).to_image();
+            if rng.below(2) == 1 {
+                crop = image::imageops::flip_horizontal(&crop);
+            }
+            crop.save(out.join(format!("{i:02}.png"))).unwrap();
+        }
+    }
+}

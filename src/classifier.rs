@@ -1,0 +1,334 @@
+//! A trained classifier and its file: safetensors head weights plus JSON metadata.
+//!
+//! The same file is written and read by the page and by `graft train` / `graft predict`
+//! (format documented in docs/model-format.md). Files come from users: every field is
+//! checked and every failure is a `ModelFileError` saying what is wrong.
+
+use crate::data::preprocess::{MEAN, RESIZE_SHORT_SIDE, STD};
+use crate::inference::softmax_row;
+use crate::model::head::{HeadWeights, LayerWeights};
+use crate::model::weights::BACKBONE_ID;
+use crate::model::{FEATURE_DIM, INPUT_SIZE};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub const MODEL_FORMAT: &str = "graft-model/1";
+/// The most classes a project may have (issue 4).
+pub const MAX_CLASSES: usize = 50;
+/// Hidden units accepted from a file; larger heads are not something graft makes.
+pub const MAX_HIDDEN: usize = 4096;
+
+/// The JSON in the file's `graft` metadata entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    pub format: String,
+    /// `efficientnet-lite0/imagenet` and the sha256 of the backbone weight file: a head only
+    /// makes sense on the exact features it was trained on.
+    pub backbone: String,
+    pub backbone_sha256: String,
+    pub preprocessing: Preprocessing,
+    pub classes: Vec<String>,
+    pub hidden: usize,
+    /// How it was trained (free-form, for people reading the file).
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessing {
+    pub resize_short_side: usize,
+    pub center_crop: usize,
+    pub mean: f32,
+    pub std: f32,
+    pub channels: String,
+}
+
+impl Preprocessing {
+    /// What `data::backbone_input` does.
+    pub fn graft() -> Self {
+        Self {
+            resize_short_side: RESIZE_SHORT_SIDE,
+            center_crop: INPUT_SIZE,
+            mean: MEAN,
+            std: STD,
+            channels: "RGB".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Classifier {
+    pub meta: ModelMeta,
+    pub head: HeadWeights,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ModelFileError {
+    #[error("this is not a graft model file ({0})")]
+    NotAModel(String),
+    #[error("this model file is version '{0}'; this graft reads {MODEL_FORMAT}")]
+    Version(String),
+    #[error("this model was made for another backbone ({0}); graft uses {BACKBONE_ID}")]
+    OtherBackbone(String),
+    #[error(
+        "this model was trained on different backbone weights (sha256 {found}…, expected {expected}…)"
+    )]
+    OtherWeights { found: String, expected: String },
+    #[error("the model file is damaged: {0}")]
+    Damaged(String),
+}
+
+impl Classifier {
+    pub fn new(
+        classes: Vec<String>,
+        head: HeadWeights,
+        backbone_sha256: &str,
+        training: serde_json::Value,
+    ) -> Self {
+        Self {
+            meta: ModelMeta {
+                format: MODEL_FORMAT.into(),
+                backbone: BACKBONE_ID.into(),
+                backbone_sha256: backbone_sha256.into(),
+                preprocessing: Preprocessing::graft(),
+                hidden: head.hidden(),
+                classes,
+                training,
+            },
+            head,
+        }
+    }
+
+    /// Class probabilities for one 1280-d feature vector, in `meta.classes` order.
+    pub fn probs(&self, features: &[f32]) -> Vec<f32> {
+        softmax_row(&self.head.logits(features))
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
+        let mut bytes: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+        for (i, l) in self.head.layers.iter().enumerate() {
+            let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+            bytes.push((
+                format!("layers.{i}.weight"),
+                vec![l.inputs, l.outputs],
+                le(&l.weight),
+            ));
+            bytes.push((format!("layers.{i}.bias"), vec![l.outputs], le(&l.bias)));
+        }
+        let views = bytes
+            .iter()
+            .map(|(name, shape, data)| {
+                TensorView::new(Dtype::F32, shape.clone(), data)
+                    .map(|v| (name.clone(), v))
+                    .map_err(|e| ModelFileError::Damaged(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let json = serde_json::to_string(&self.meta)
+            .map_err(|e| ModelFileError::Damaged(e.to_string()))?;
+        let metadata = HashMap::from([
+            ("format".to_string(), MODEL_FORMAT.to_string()),
+            ("graft".to_string(), json),
+        ]);
+        safetensors::serialize(views, Some(metadata))
+            .map_err(|e| ModelFileError::Damaged(e.to_string()))
+    }
+
+    /// Read and check a model file. `backbone_sha256` is the weights this graft runs.
+    pub fn from_bytes(bytes: &[u8], backbone_sha256: &str) -> Result<Self, ModelFileError> {
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| {
+            if looks_like_model_header(bytes) {
+                ModelFileError::Damaged(format!("it is truncated or corrupt ({e})"))
+            } else {
+                ModelFileError::NotAModel(e.to_string())
+            }
+        })?;
+        let entries = header.metadata().clone().unwrap_or_default();
+        let format = entries
+            .get("format")
+            .ok_or_else(|| ModelFileError::NotAModel("no graft metadata".into()))?;
+        if format != MODEL_FORMAT {
+            return Err(if format.starts_with("graft-model/") {
+                ModelFileError::Version(format.clone())
+            } else {
+                ModelFileError::NotAModel(format!("it says it is '{format}'"))
+            });
+        }
+        let meta: ModelMeta = entries
+            .get("graft")
+            .ok_or_else(|| ModelFileError::Damaged("the 'graft' metadata is missing".into()))
+            .and_then(|j| {
+                serde_json::from_str(j).map_err(|e| ModelFileError::Damaged(e.to_string()))
+            })?;
+        if meta.backbone != BACKBONE_ID {
+            return Err(ModelFileError::OtherBackbone(meta.backbone));
+        }
+        if meta.backbone_sha256 != backbone_sha256 {
+            let short = |s: &str| s.chars().take(12).collect::<String>();
+            return Err(ModelFileError::OtherWeights {
+                found: short(&meta.backbone_sha256),
+                expected: short(backbone_sha256),
+            });
+        }
+        if meta.preprocessing != Preprocessing::graft() {
+            return Err(ModelFileError::Damaged(
+                "it asks for preprocessing graft does not do".into(),
+            ));
+        }
+        check_classes(&meta.classes).map_err(ModelFileError::Damaged)?;
+        if meta.hidden > MAX_HIDDEN {
+            return Err(ModelFileError::Damaged(format!(
+                "{} hidden units (at most {MAX_HIDDEN})",
+                meta.hidden
+            )));
+        }
+        let file =
+            SafeTensors::deserialize(bytes).map_err(|e| ModelFileError::Damaged(e.to_string()))?;
+        let shapes = if meta.hidden == 0 {
+            vec![(FEATURE_DIM, meta.classes.len())]
+        } else {
+            vec![
+                (FEATURE_DIM, meta.hidden),
+                (meta.hidden, meta.classes.len()),
+            ]
+        };
+        let mut layers = Vec::new();
+        for (i, &(inputs, outputs)) in shapes.iter().enumerate() {
+            let weight = tensor(&file, &format!("layers.{i}.weight"), &[inputs, outputs])?;
+            let bias = tensor(&file, &format!("layers.{i}.bias"), &[outputs])?;
+            layers.push(LayerWeights {
+                inputs,
+                outputs,
+                weight,
+                bias,
+            });
+        }
+        if file.len() != 2 * shapes.len() {
+            return Err(ModelFileError::Damaged(format!(
+                "{} tensors, expected {}",
+                file.len(),
+                2 * shapes.len()
+            )));
+        }
+        Ok(Self {
+            meta,
+            head: HeadWeights { layers },
+        })
+    }
+}
+
+/// Class names a project or file may have: 2 to 50, each non-empty and distinct.
+pub fn check_classes(classes: &[String]) -> Result<(), String> {
+    if !(2..=MAX_CLASSES).contains(&classes.len()) {
+        return Err(format!(
+            "{} classes (a model has 2 to {MAX_CLASSES})",
+            classes.len()
+        ));
+    }
+    for (i, name) in classes.iter().enumerate() {
+        if name.trim().is_empty() {
+            return Err(format!("class {} has no name", i + 1));
+        }
+        if classes[..i].contains(name) {
+            return Err(format!("class name '{name}' appears twice"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the safetensors header (8-byte length, then JSON) names graft's model format, so a
+/// cut-off download is called damaged rather than "not a model".
+fn looks_like_model_header(bytes: &[u8]) -> bool {
+    let Some(len) = bytes.get(..8) else {
+        return false;
+    };
+    let len = u64::from_le_bytes(len.try_into().unwrap_or_default()) as usize;
+    let header = &bytes[8..bytes.len().min(8usize.saturating_add(len))];
+    header.windows(12).any(|w| w == b"graft-model/")
+}
+
+fn tensor(file: &SafeTensors, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelFileError> {
+    let view = file
+        .tensor(name)
+        .map_err(|_| ModelFileError::Damaged(format!("tensor '{name}' is missing")))?;
+    if view.dtype() != Dtype::F32 || view.shape() != shape {
+        return Err(ModelFileError::Damaged(format!(
+            "tensor '{name}' is {:?} {:?}, expected F32 {shape:?}",
+            view.dtype(),
+            view.shape()
+        )));
+    }
+    let values: Vec<f32> = view
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(ModelFileError::Damaged(format!(
+            "tensor '{name}' holds NaN or infinite values"
+        )));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::head::HeadConfig;
+
+    const SHA: &str = "936a2479a2bfefcae4de7e7b2ba5e74e1394912eec6889d66afb029df4982ac9";
+
+    fn model(hidden: usize) -> Classifier {
+        let head = HeadConfig::new(3).with_hidden(hidden).init_weights(7);
+        let names = ["cat", "dog", "teapot"].map(String::from).to_vec();
+        Classifier::new(names, head, SHA, serde_json::json!({"epochs": 1}))
+    }
+
+    #[test]
+    fn round_trips() {
+        for hidden in [0, 16] {
+            let m = model(hidden);
+            let back = Classifier::from_bytes(&m.to_bytes().unwrap(), SHA).unwrap();
+            assert_eq!(back, m);
+            let p = back.probs(&vec![0.5; FEATURE_DIM]);
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_model() {
+        let bytes = model(0).to_bytes().unwrap();
+        let err = |b: &[u8], sha: &str| Classifier::from_bytes(b, sha).unwrap_err();
+        assert!(matches!(err(b"", SHA), ModelFileError::NotAModel(_)));
+        assert!(matches!(
+            err(b"\x89PNG\r\n", SHA),
+            ModelFileError::NotAModel(_)
+        ));
+        assert!(matches!(
+            err(&bytes[..bytes.len() - 9], SHA),
+            ModelFileError::Damaged(_)
+        ));
+        assert!(matches!(
+            err(&bytes, "00ff"),
+            ModelFileError::OtherWeights { .. }
+        ));
+        let weights_file = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/static/generated/efficientnet_lite0.safetensors"
+        ));
+        if let Ok(w) = weights_file {
+            assert!(matches!(err(&w, SHA), ModelFileError::NotAModel(_)));
+        }
+        let mut other = model(0);
+        other.meta.backbone = "mobilenet-v2/imagenet".into();
+        let b = other.to_bytes().unwrap();
+        assert!(matches!(err(&b, SHA), ModelFileError::OtherBackbone(_)));
+        let mut dup = model(0);
+        dup.meta.classes[1] = "cat".into();
+        assert!(matches!(
+            err(&dup.to_bytes().unwrap(), SHA),
+            ModelFileError::Damaged(_)
+        ));
+    }
+}

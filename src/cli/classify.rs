@@ -1,0 +1,240 @@
+//! `graft train DIR --out MODEL` and `graft predict MODEL IMAGE...`: the page's model file
+//! on the command line.
+
+use super::{CliResult, ModelFiles, open};
+use crate::backend::DeviceChoice;
+use crate::classifier::{Classifier, check_classes};
+use crate::data::folder::ImageFolder;
+use crate::data::{backbone_input, decode};
+use crate::inference::Backbone;
+use crate::model::FEATURE_DIM;
+use crate::train::{HeadTrainer, TrainConfig};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Images per backbone pass.
+const BATCH: usize = 8;
+
+struct Loaded {
+    backbone: Backbone,
+    /// sha256 of the weight file: recorded in and checked against model files.
+    sha256: String,
+}
+
+fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Loaded, Box<dyn std::error::Error>> {
+    let compute = open(choice)?;
+    let bytes = std::fs::read(&files.weights).map_err(|e| {
+        format!(
+            "cannot read the weight file {}: {e} (run the README's set-up command)",
+            files.weights.display()
+        )
+    })?;
+    Ok(Loaded {
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        backbone: Backbone::for_device(&bytes, &compute)?,
+    })
+}
+
+/// Features of each readable image, in order; unreadable ones are reported by name and skipped.
+fn embed(
+    backbone: &Backbone,
+    paths: &[PathBuf],
+    mut on_error: impl FnMut(&Path, String),
+) -> Result<Vec<(usize, Vec<f32>)>, Box<dyn std::error::Error>> {
+    let mut out = Vec::new();
+    for (chunk_no, chunk) in paths.chunks(BATCH).enumerate() {
+        let mut inputs = Vec::new();
+        for (i, path) in chunk.iter().enumerate() {
+            let decoded = std::fs::read(path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| decode(&b).map_err(|e| e.to_string()));
+            match decoded {
+                Ok(img) => inputs.push((chunk_no * BATCH + i, backbone_input(&img))),
+                Err(e) => on_error(path, e),
+            }
+        }
+        if inputs.is_empty() {
+            continue;
+        }
+        let refs: Vec<&[f32]> = inputs.iter().map(|(_, x)| x.as_slice()).collect();
+        let features = pollster::block_on(backbone.features(&refs))?;
+        for ((index, _), f) in inputs.iter().zip(features.chunks_exact(FEATURE_DIM)) {
+            out.push((*index, f.to_vec()));
+        }
+    }
+    Ok(out)
+}
+
+pub fn train(
+    dir: &Path,
+    out: &Path,
+    config: &TrainConfig,
+    json: bool,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
+    let folder = ImageFolder::scan(dir)?;
+    check_classes(&folder.classes).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let loaded = load(files, choice)?;
+    let started = Instant::now();
+
+    // Identical files within a class are counted once (the page does the same).
+    let mut seen = HashSet::new();
+    let mut paths = Vec::new();
+    let mut classes_of = Vec::new();
+    for (path, class) in &folder.files {
+        if let Ok(bytes) = std::fs::read(path)
+            && !seen.insert((*class, Sha256::digest(&bytes)))
+        {
+            eprintln!(
+                "graft: {}: skipped, the same image is already in '{}'",
+                path.display(),
+                folder.classes[*class]
+            );
+            continue;
+        }
+        paths.push(path.clone());
+        classes_of.push(*class);
+    }
+    let mut skipped = 0;
+    let embedded = embed(&loaded.backbone, &paths, |path, e| {
+        skipped += 1;
+        eprintln!("graft: {}: skipped: {e}", path.display());
+    })?;
+    let labels: Vec<usize> = embedded.iter().map(|(i, _)| classes_of[*i]).collect();
+    let features: Vec<f32> = embedded
+        .iter()
+        .flat_map(|(_, f)| f.iter().copied())
+        .collect();
+    let embed_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "graft: {} images in {} classes embedded in {embed_s:.1} s ({skipped} skipped)",
+        labels.len(),
+        folder.classes.len()
+    );
+
+    let compute = open(choice)?;
+    let mut trainer =
+        HeadTrainer::new(&compute.device, &features, &labels, &folder.classes, config)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let train_started = Instant::now();
+    let mut last = None;
+    while !trainer.finished() {
+        let stats = pollster::block_on(trainer.epoch())?;
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({ "epoch": stats.epoch, "loss": stats.loss, "accuracy": stats.accuracy })
+            );
+        } else {
+            eprintln!(
+                "epoch {:>3}/{}  loss {:.4}  train accuracy {:.1}%",
+                stats.epoch,
+                config.epochs,
+                stats.loss,
+                stats.accuracy * 100.0
+            );
+        }
+        last = Some(stats);
+    }
+    let train_s = train_started.elapsed().as_secs_f64();
+    let head = pollster::block_on(trainer.weights())?;
+    let training = serde_json::json!({
+        "by": "graft train",
+        "samples": labels.len(),
+        "config": config,
+        "final": last,
+        "seconds": (train_s * 100.0).round() / 100.0,
+    });
+    let model = Classifier::new(folder.classes.clone(), head, &loaded.sha256, training);
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(out, model.to_bytes()?)?;
+    eprintln!(
+        "graft: trained in {train_s:.2} s; wrote {} ({} classes)",
+        out.display(),
+        folder.classes.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn predict(
+    model_path: &Path,
+    images: &[PathBuf],
+    json: bool,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
+    let bytes = std::fs::read(model_path)
+        .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
+    let loaded = load(files, choice)?;
+    let model = Classifier::from_bytes(&bytes, &loaded.sha256)
+        .map_err(|e| format!("{}: {e}", model_path.display()))?;
+    let mut failed = 0;
+    let embedded = embed(&loaded.backbone, images, |path, e| {
+        failed += 1;
+        eprintln!("graft: {}: {e}", path.display());
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({ "image": path.display().to_string(), "error": e })
+            );
+        }
+    })?;
+    for (i, features) in embedded {
+        let probs = model.probs(&features);
+        let best = (0..probs.len())
+            .max_by(|&a, &b| probs[a].total_cmp(&probs[b]))
+            .unwrap_or(0);
+        let name = images[i].display().to_string();
+        let label = &model.meta.classes[best];
+        if json {
+            let map: serde_json::Map<String, serde_json::Value> = model
+                .meta
+                .classes
+                .iter()
+                .zip(&probs)
+                .map(|(c, &p)| (c.clone(), serde_json::json!(p)))
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({ "image": name, "label": label, "probs": map })
+            );
+        } else {
+            println!("{name}: {label} ({:.1}%)", probs[best] * 100.0);
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub fn bench_train(
+    samples: usize,
+    classes: usize,
+    config: &TrainConfig,
+    choice: DeviceChoice,
+) -> CliResult {
+    if samples < classes || classes < 2 {
+        return Err("--samples must be at least --classes, and --classes at least 2".into());
+    }
+    let compute = open(choice)?;
+    let clock = Instant::now();
+    let result = pollster::block_on(crate::train::bench::train_speed(
+        &compute.device,
+        samples,
+        classes,
+        config,
+        || clock.elapsed().as_secs_f64() * 1e3,
+    ))?;
+    let mut out = serde_json::to_value(&result)?;
+    out["device"] = compute.info.short_name().into();
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,354 @@
+//! A teaching project: classes and their samples' embeddings. Plain data, no browser types,
+//! so every rule (names, limits, duplicates, what can train) is tested natively.
+
+use crate::classifier::MAX_CLASSES;
+use crate::train::TrainError;
+use crate::train::head::check_classes;
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+/// One image of a class: its embedding, and where the page keeps its downscaled copy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub id: u64,
+    pub name: String,
+    /// sha256 (hex) of the file's bytes (or of a webcam frame's pixels): finds duplicates.
+    pub hash: String,
+    pub embedding: Rc<Vec<f32>>,
+    /// Object URL of the stored thumbnail (page only; empty natively).
+    pub thumb: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Class {
+    pub id: u32,
+    pub name: String,
+    pub samples: Vec<Sample>,
+}
+
+/// Class ids and names, saved as JSON (the samples are saved one record each).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProjectMeta {
+    pub classes: Vec<(u32, String)>,
+    pub next_class: u32,
+    pub next_sample: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Project {
+    pub classes: Vec<Class>,
+    pub next_class: u32,
+    pub next_sample: u64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ProjectError {
+    #[error("a project has at most {MAX_CLASSES} classes")]
+    TooManyClasses,
+    #[error("a class needs a name")]
+    EmptyName,
+    #[error("there is already a class named '{0}'")]
+    NameTaken(String),
+    #[error("{0}: this image is already in '{1}'")]
+    Duplicate(String, String),
+    #[error("that class no longer exists")]
+    NoSuchClass,
+}
+
+impl Project {
+    /// A new project starts with two empty classes, the least that can train.
+    pub fn starter() -> Self {
+        let mut p = Self::default();
+        for name in ["Class 1", "Class 2"] {
+            let _ = p.add_class(name);
+        }
+        p
+    }
+
+    pub fn class(&self, id: u32) -> Option<&Class> {
+        self.classes.iter().find(|c| c.id == id)
+    }
+
+    fn class_mut(&mut self, id: u32) -> Result<&mut Class, ProjectError> {
+        self.classes
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or(ProjectError::NoSuchClass)
+    }
+
+    fn check_name(&self, name: &str, except: Option<u32>) -> Result<String, ProjectError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ProjectError::EmptyName);
+        }
+        if self
+            .classes
+            .iter()
+            .any(|c| c.name == name && Some(c.id) != except)
+        {
+            return Err(ProjectError::NameTaken(name.into()));
+        }
+        Ok(name.into())
+    }
+
+    /// A name no class has: "Class N" for the first free N.
+    pub fn fresh_name(&self) -> String {
+        (1..)
+            .map(|n| format!("Class {n}"))
+            .find(|n| self.classes.iter().all(|c| &c.name != n))
+            .unwrap_or_default()
+    }
+
+    pub fn add_class(&mut self, name: &str) -> Result<u32, ProjectError> {
+        if self.classes.len() >= MAX_CLASSES {
+            return Err(ProjectError::TooManyClasses);
+        }
+        let name = self.check_name(name, None)?;
+        let id = self.next_class;
+        self.next_class += 1;
+        self.classes.push(Class {
+            id,
+            name,
+            samples: Vec::new(),
+        });
+        Ok(id)
+    }
+
+    pub fn rename(&mut self, id: u32, name: &str) -> Result<(), ProjectError> {
+        let name = self.check_name(name, Some(id))?;
+        self.class_mut(id)?.name = name;
+        Ok(())
+    }
+
+    /// Remove a class; returns it (and its position) so it can be put back (undo).
+    pub fn remove_class(&mut self, id: u32) -> Option<(usize, Class)> {
+        let at = self.classes.iter().position(|c| c.id == id)?;
+        Some((at, self.classes.remove(at)))
+    }
+
+    pub fn restore_class(&mut self, at: usize, class: Class) {
+        let at = at.min(self.classes.len());
+        self.classes.insert(at, class);
+    }
+
+    /// The class already holding an image with this hash, if `class_id` does.
+    pub fn duplicate_in(&self, class_id: u32, hash: &str) -> Option<&str> {
+        self.class(class_id)
+            .filter(|c| c.samples.iter().any(|s| s.hash == hash))
+            .map(|c| c.name.as_str())
+    }
+
+    /// Reserve an id for a sample about to be added.
+    pub fn new_sample_id(&mut self) -> u64 {
+        let id = self.next_sample;
+        self.next_sample += 1;
+        id
+    }
+
+    pub fn add_sample(&mut self, class_id: u32, sample: Sample) -> Result<(), ProjectError> {
+        if let Some(class) = self.duplicate_in(class_id, &sample.hash) {
+            return Err(ProjectError::Duplicate(sample.name, class.into()));
+        }
+        let next = self.next_sample.max(sample.id + 1);
+        self.class_mut(class_id)?.samples.push(sample);
+        self.next_sample = next;
+        Ok(())
+    }
+
+    pub fn remove_sample(&mut self, id: u64) -> Option<Sample> {
+        for class in &mut self.classes {
+            if let Some(at) = class.samples.iter().position(|s| s.id == id) {
+                return Some(class.samples.remove(at));
+            }
+        }
+        None
+    }
+
+    pub fn move_sample(&mut self, id: u64, to: u32) -> Result<(), ProjectError> {
+        self.class(to).ok_or(ProjectError::NoSuchClass)?;
+        let sample = self
+            .classes
+            .iter()
+            .flat_map(|c| &c.samples)
+            .find(|s| s.id == id)
+            .ok_or(ProjectError::NoSuchClass)?;
+        // Checked before anything moves: a refused move loses nothing.
+        if let Some(class) = self.duplicate_in(to, &sample.hash) {
+            return Err(ProjectError::Duplicate(sample.name.clone(), class.into()));
+        }
+        let sample = self.remove_sample(id).ok_or(ProjectError::NoSuchClass)?;
+        self.class_mut(to).map(|c| c.samples.push(sample))
+    }
+
+    pub fn sample_count(&self) -> usize {
+        self.classes.iter().map(|c| c.samples.len()).sum()
+    }
+
+    /// Class names, features `[N * 1280]` and labels, refused with what to add if it cannot
+    /// train (fewer than two classes, or a class without images).
+    pub fn training_set(&self) -> Result<(Vec<String>, Vec<f32>, Vec<usize>), TrainError> {
+        let names: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
+        let mut features = Vec::new();
+        let mut labels = Vec::new();
+        for (i, class) in self.classes.iter().enumerate() {
+            for s in &class.samples {
+                features.extend_from_slice(&s.embedding);
+                labels.push(i);
+            }
+        }
+        check_classes(&names, &labels)?;
+        Ok((names, features, labels))
+    }
+
+    pub fn meta(&self) -> ProjectMeta {
+        ProjectMeta {
+            classes: self
+                .classes
+                .iter()
+                .map(|c| (c.id, c.name.clone()))
+                .collect(),
+            next_class: self.next_class,
+            next_sample: self.next_sample,
+        }
+    }
+
+    /// Rebuild from saved meta and samples (`(class id, sample)`); samples of a class that is
+    /// gone are returned so the caller can delete them.
+    pub fn restore(meta: ProjectMeta, samples: Vec<(u32, Sample)>) -> (Self, Vec<Sample>) {
+        let mut p = Project {
+            classes: meta
+                .classes
+                .into_iter()
+                .map(|(id, name)| Class {
+                    id,
+                    name,
+                    samples: Vec::new(),
+                })
+                .collect(),
+            next_class: meta.next_class,
+            next_sample: meta.next_sample,
+        };
+        let mut orphans = Vec::new();
+        for (class, sample) in samples {
+            if let Err(ProjectError::NoSuchClass | ProjectError::Duplicate(..)) =
+                p.add_sample(class, sample.clone())
+            {
+                orphans.push(sample);
+            }
+        }
+        (p, orphans)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FEATURE_DIM;
+
+    fn sample(p: &mut Project, hash: &str) -> Sample {
+        Sample {
+            id: p.new_sample_id(),
+            name: format!("{hash}.jpg"),
+            hash: hash.into(),
+            embedding: Rc::new(vec![1.0; FEATURE_DIM]),
+            thumb: String::new(),
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_classes_limited() {
+        let mut p = Project::starter();
+        assert_eq!(p.fresh_name(), "Class 3");
+        assert_eq!(
+            p.add_class(" Class 1 "),
+            Err(ProjectError::NameTaken("Class 1".into()))
+        );
+        assert_eq!(p.add_class("  "), Err(ProjectError::EmptyName));
+        let id = p.classes[0].id;
+        assert_eq!(
+            p.rename(id, "Class 1"),
+            Ok(()),
+            "keeping its own name is fine"
+        );
+        assert_eq!(
+            p.rename(id, "Class 2"),
+            Err(ProjectError::NameTaken("Class 2".into()))
+        );
+        while p.classes.len() < MAX_CLASSES {
+            let name = p.fresh_name();
+            p.add_class(&name).unwrap();
+        }
+        assert_eq!(p.add_class("one more"), Err(ProjectError::TooManyClasses));
+    }
+
+    #[test]
+    fn duplicates_moves_and_undo() {
+        let mut p = Project::starter();
+        let (a, b) = (p.classes[0].id, p.classes[1].id);
+        let s = sample(&mut p, "x");
+        p.add_sample(a, s.clone()).unwrap();
+        let again = Sample {
+            id: 99,
+            ..s.clone()
+        };
+        assert_eq!(
+            p.add_sample(a, again.clone()),
+            Err(ProjectError::Duplicate("x.jpg".into(), "Class 1".into()))
+        );
+        p.add_sample(b, again).unwrap();
+        assert_eq!(
+            p.move_sample(s.id, b),
+            Err(ProjectError::Duplicate("x.jpg".into(), "Class 2".into()))
+        );
+        assert_eq!(
+            p.class(a).unwrap().samples.len(),
+            1,
+            "a refused move keeps the sample"
+        );
+        let y = sample(&mut p, "y");
+        let y_id = y.id;
+        p.add_sample(a, y).unwrap();
+        p.move_sample(y_id, b).unwrap();
+        assert_eq!(p.class(b).unwrap().samples.len(), 2);
+        let (at, class) = p.remove_class(b).unwrap();
+        assert!(p.training_set().is_err());
+        p.restore_class(at, class);
+        let (names, features, labels) = p.training_set().unwrap();
+        assert_eq!(names, ["Class 1", "Class 2"]);
+        assert_eq!((features.len(), labels), (3 * FEATURE_DIM, vec![0, 1, 1]));
+    }
+
+    #[test]
+    fn training_needs_two_classes_with_images() {
+        let mut p = Project::starter();
+        let a = p.classes[0].id;
+        assert_eq!(
+            p.training_set().unwrap_err(),
+            TrainError::EmptyClass("Class 1".into())
+        );
+        let s = sample(&mut p, "x");
+        p.add_sample(a, s).unwrap();
+        assert_eq!(
+            p.training_set().unwrap_err(),
+            TrainError::EmptyClass("Class 2".into())
+        );
+        p.remove_class(p.classes[1].id);
+        assert_eq!(p.training_set().unwrap_err(), TrainError::TooFewClasses(1));
+    }
+
+    #[test]
+    fn restores_from_meta_and_records() {
+        let mut p = Project::starter();
+        let a = p.classes[0].id;
+        let s = sample(&mut p, "x");
+        p.add_sample(a, s.clone()).unwrap();
+        let orphan = Sample {
+            id: 50,
+            ..sample(&mut p, "z")
+        };
+        let (back, orphans) = Project::restore(p.meta(), vec![(a, s), (77, orphan.clone())]);
+        assert_eq!(back.classes, p.classes);
+        assert_eq!(orphans, vec![orphan]);
+        assert_eq!(back.next_sample, p.next_sample);
+    }
+}

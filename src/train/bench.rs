@@ -1,0 +1,62 @@
+//! The head-training benchmark (issue 4: 1 000 embeddings x 50 epochs), shared by
+//! `graft bench-train` and the page's `?bench=train`.
+
+use super::{HeadTrainer, TrainConfig, TrainError};
+use crate::model::FEATURE_DIM;
+use crate::model::head::SplitMix64;
+use burn::tensor::Device;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainBench {
+    pub samples: usize,
+    pub classes: usize,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub hidden: usize,
+    /// Wall time of all epochs, each ending in its awaited loss read; set-up excluded.
+    pub train_ms: f64,
+    pub ms_per_epoch: f64,
+    pub final_loss: f32,
+}
+
+/// Train a fresh head on `samples` vectors for `config.epochs` epochs and time it. The
+/// values only have to look like features (in [0, 6), as after ReLU6 and pooling) with a
+/// learnable class signal: they do not change the work, so the timing is that of real data.
+pub async fn train_speed(
+    device: &Device,
+    samples: usize,
+    classes: usize,
+    config: &TrainConfig,
+    now_ms: impl Fn() -> f64,
+) -> Result<TrainBench, TrainError> {
+    let mut rng = SplitMix64(7);
+    let labels: Vec<usize> = (0..samples).map(|i| i % classes).collect();
+    let features: Vec<f32> = labels
+        .iter()
+        .flat_map(|&c| {
+            let signal = (0..FEATURE_DIM).map(move |j| if j % classes == c { 1.0 } else { 0.0 });
+            signal
+                .map(|s| (s + 3.0 * rng.next_f64()) as f32)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let names: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
+    let mut trainer = HeadTrainer::new(device, &features, &labels, &names, config)?;
+    let started = now_ms();
+    let mut last = None;
+    while !trainer.finished() {
+        last = Some(trainer.epoch().await?);
+    }
+    let train_ms = now_ms() - started;
+    Ok(TrainBench {
+        samples,
+        classes,
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        hidden: config.hidden,
+        train_ms: train_ms.round(),
+        ms_per_epoch: (train_ms / config.epochs as f64 * 100.0).round() / 100.0,
+        final_loss: last.map_or(f32::NAN, |s| s.loss),
+    })
+}
