@@ -26,13 +26,17 @@ pub struct Class {
     pub samples: Vec<Sample>,
 }
 
-/// Class ids and names, saved as JSON (the samples are saved one record each).
+/// Classes (id, name, sample ids in order), saved as JSON; each sample is its own record, so
+/// renaming, moving or removing rewrites only this.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProjectMeta {
-    pub classes: Vec<(u32, String)>,
+    pub classes: Vec<(u32, String, Vec<u64>)>,
     pub next_class: u32,
     pub next_sample: u64,
 }
+
+/// Class names, features `[N * 1280]` row-major, and each sample's class index.
+pub type TrainingSet = (Vec<String>, Vec<f32>, Vec<usize>);
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
@@ -91,9 +95,10 @@ impl Project {
         Ok(name.into())
     }
 
-    /// A name no class has: "Class N" for the first free N.
+    /// A name no class has: "Class N" for the first free N above the number of classes
+    /// (a third class is "Class 3" even when the first two were renamed).
     pub fn fresh_name(&self) -> String {
-        (1..)
+        (self.classes.len() + 1..)
             .map(|n| format!("Class {n}"))
             .find(|n| self.classes.iter().all(|c| &c.name != n))
             .unwrap_or_default()
@@ -186,7 +191,7 @@ impl Project {
 
     /// Class names, features `[N * 1280]` and labels, refused with what to add if it cannot
     /// train (fewer than two classes, or a class without images).
-    pub fn training_set(&self) -> Result<(Vec<String>, Vec<f32>, Vec<usize>), TrainError> {
+    pub fn training_set(&self) -> Result<TrainingSet, TrainError> {
         let names: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
         let mut features = Vec::new();
         let mut labels = Vec::new();
@@ -205,38 +210,44 @@ impl Project {
             classes: self
                 .classes
                 .iter()
-                .map(|c| (c.id, c.name.clone()))
+                .map(|c| {
+                    (
+                        c.id,
+                        c.name.clone(),
+                        c.samples.iter().map(|s| s.id).collect(),
+                    )
+                })
                 .collect(),
             next_class: self.next_class,
             next_sample: self.next_sample,
         }
     }
 
-    /// Rebuild from saved meta and samples (`(class id, sample)`); samples of a class that is
-    /// gone are returned so the caller can delete them.
-    pub fn restore(meta: ProjectMeta, samples: Vec<(u32, Sample)>) -> (Self, Vec<Sample>) {
-        let mut p = Project {
-            classes: meta
-                .classes
-                .into_iter()
-                .map(|(id, name)| Class {
-                    id,
-                    name,
-                    samples: Vec::new(),
-                })
-                .collect(),
-            next_class: meta.next_class,
-            next_sample: meta.next_sample,
-        };
-        let mut orphans = Vec::new();
-        for (class, sample) in samples {
-            if let Err(ProjectError::NoSuchClass | ProjectError::Duplicate(..)) =
-                p.add_sample(class, sample.clone())
-            {
-                orphans.push(sample);
-            }
-        }
-        (p, orphans)
+    /// Rebuild from saved meta and sample records. Records the meta does not list (left by a
+    /// deleted class, or written just before the tab closed) are returned for deletion.
+    pub fn restore(meta: ProjectMeta, records: Vec<Sample>) -> (Self, Vec<u64>) {
+        let mut by_id: std::collections::HashMap<u64, Sample> =
+            records.into_iter().map(|s| (s.id, s)).collect();
+        let classes = meta
+            .classes
+            .into_iter()
+            .take(MAX_CLASSES)
+            .map(|(id, name, ids)| Class {
+                id,
+                name,
+                samples: ids.iter().filter_map(|i| by_id.remove(i)).collect(),
+            })
+            .collect();
+        let mut orphans: Vec<u64> = by_id.into_keys().collect();
+        orphans.sort();
+        (
+            Project {
+                classes,
+                next_class: meta.next_class,
+                next_sample: meta.next_sample,
+            },
+            orphans,
+        )
     }
 }
 
@@ -342,13 +353,9 @@ mod tests {
         let a = p.classes[0].id;
         let s = sample(&mut p, "x");
         p.add_sample(a, s.clone()).unwrap();
-        let orphan = Sample {
-            id: 50,
-            ..sample(&mut p, "z")
-        };
-        let (back, orphans) = Project::restore(p.meta(), vec![(a, s), (77, orphan.clone())]);
-        assert_eq!(back.classes, p.classes);
-        assert_eq!(orphans, vec![orphan]);
-        assert_eq!(back.next_sample, p.next_sample);
+        let orphan = sample(&mut p, "z");
+        let (back, orphans) = Project::restore(p.meta(), vec![orphan.clone(), s]);
+        assert_eq!(back, p);
+        assert_eq!(orphans, vec![orphan.id]);
     }
 }

@@ -38,12 +38,15 @@ fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Loaded, Box<dyn std:
     })
 }
 
+/// `(index into the paths, 1280 features)`.
+type Embedded = (usize, Vec<f32>);
+
 /// Features of each readable image, in order; unreadable ones are reported by name and skipped.
 fn embed(
     backbone: &Backbone,
     paths: &[PathBuf],
     mut on_error: impl FnMut(&Path, String),
-) -> Result<Vec<(usize, Vec<f32>)>, Box<dyn std::error::Error>> {
+) -> Result<Vec<Embedded>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
     for (chunk_no, chunk) in paths.chunks(BATCH).enumerate() {
         let mut inputs = Vec::new();

@@ -3,6 +3,7 @@
 pub mod image;
 pub mod labels;
 pub mod preprocess;
+pub mod stored;
 
 pub use image::{DecodeError, decode};
 pub use preprocess::{backbone_input, resize_bilinear};

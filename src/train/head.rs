@@ -113,7 +113,11 @@ impl HeadTrainer {
                 features.len()
             )));
         }
-        if config.epochs == 0 || config.batch_size == 0 || !(config.learning_rate > 0.0) {
+        if config.epochs == 0
+            || config.batch_size == 0
+            || config.learning_rate.is_nan()
+            || config.learning_rate <= 0.0
+        {
             return Err(TrainError::Settings(
                 "epochs, batch size and learning rate must be above zero".into(),
             ));

@@ -6,6 +6,8 @@ use super::components::{
 };
 use super::engine::{self, Engine};
 use super::state::{Action, State};
+use super::teach::Teacher;
+use super::teach_area::{Handles, TeachArea};
 use crate::backend::DeviceChoice;
 use gloo::file::{File, ObjectUrl};
 use std::cell::RefCell;
@@ -24,10 +26,12 @@ pub fn App() -> Html {
     // Keeps the shown thumbnail's object URL alive (revoked when replaced).
     let thumbnail: Rc<RefCell<Option<ObjectUrl>>> = use_mut_ref(|| None);
     let bench = crate::web::query_param("bench").is_some();
+    let teacher: Rc<Teacher> = (*use_memo((), |_| Rc::new(Teacher::default()))).clone();
 
     {
         let dispatch = state.dispatcher();
         let engine = engine.clone();
+        let teacher = teacher.clone();
         use_effect_with((), move |_| {
             yew::platform::spawn_local(async move {
                 let choice = match crate::web::query_param("device")
@@ -46,7 +50,12 @@ pub fn App() -> Html {
                     return;
                 };
                 *engine.borrow_mut() = Some(ready.clone());
-                if bench {
+                if !bench {
+                    teacher.restore(&ready, dispatch.clone()).await;
+                }
+                if crate::web::query_param("bench").as_deref() == Some("train") {
+                    dispatch.dispatch(Action::BenchDone(engine::bench_train(ready).await));
+                } else if bench {
                     let batch = crate::web::query_param("batch")
                         .and_then(|b| b.parse().ok())
                         .filter(|&b| b > 0)
@@ -89,6 +98,14 @@ pub fn App() -> Html {
     };
 
     let model_ready = matches!(state.model, super::state::ModelStatus::Ready { .. });
+    let handles = Handles {
+        engine: engine.clone(),
+        teacher,
+    };
+    let device = match &state.startup {
+        super::state::Startup::Ready { info, .. } => info.short_name(),
+        _ => "the compute device",
+    };
     html! {
         <main>
             <header>
@@ -103,6 +120,7 @@ pub fn App() -> Html {
             if bench {
                 <BenchPanel result={state.bench.clone()} />
             } else {
+                <TeachArea teach={state.teach.clone()} dispatch={state.dispatcher()} {handles} {device} />
                 <SeePanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
                           error={state.sight_error.clone()} {on_photos} />
             }

@@ -16,6 +16,10 @@ pub struct Engine {
     pub backbone: Backbone,
     pub labels: Vec<String>,
     pub info: DeviceInfo,
+    /// Where heads train: WebGPU, or Flex on the CPU path.
+    pub device: burn::tensor::Device,
+    /// sha256 of the backbone weights, recorded in and checked against model files.
+    pub weights_sha256: String,
 }
 
 /// Open the device, then download (or take from the cache) the weights and labels.
@@ -78,6 +82,8 @@ pub async fn start(
         backbone,
         labels,
         info: compute.info,
+        device: compute.device,
+        weights_sha256: assets::sha256_hex(&weights),
     }))
 }
 
@@ -140,4 +146,16 @@ pub async fn bench(engine: Rc<Engine>, batch: usize, iters: usize) -> Result<Str
         "warmup_ms": warmup_ms.round(),
     })
     .to_string())
+}
+
+/// `?bench=train`: a fresh head on 1 000 feature vectors x 50 epochs (issue 4's benchmark),
+/// with the page's default training settings, on the page's device.
+pub async fn bench_train(engine: Rc<Engine>) -> Result<String, String> {
+    let config = crate::train::TrainConfig::default();
+    let result = crate::train::bench::train_speed(&engine.device, 1000, 10, &config, now_ms)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_value(&result).map_err(|e| e.to_string())?;
+    json["device"] = engine.info.short_name().into();
+    Ok(json.to_string())
 }

@@ -4,6 +4,9 @@ mod app;
 mod components;
 mod engine;
 mod state;
+mod teach;
+mod teach_area;
+mod teach_state;
 
 pub use app::App;
 

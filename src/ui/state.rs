@@ -1,5 +1,6 @@
 //! The app's state and the one reducer that changes it. Tensors never live here.
 
+use super::teach_state::{Teach, TeachAction};
 use crate::backend::DeviceInfo;
 use crate::backend::selftest::SelfTestReport;
 use crate::inference::Guess;
@@ -51,6 +52,7 @@ pub struct State {
     pub looking: bool,
     /// The benchmark's JSON, when the page was opened with `?bench`.
     pub bench: Option<Result<String, String>>,
+    pub teach: Teach,
 }
 
 impl Default for State {
@@ -62,6 +64,7 @@ impl Default for State {
             sight_error: None,
             looking: false,
             bench: None,
+            teach: Teach::default(),
         }
     }
 }
@@ -88,6 +91,7 @@ pub enum Action {
     Seen(Sight),
     SightFailed(String),
     BenchDone(Result<String, String>),
+    Teach(TeachAction),
 }
 
 impl Reducible for State {
@@ -126,6 +130,7 @@ impl Reducible for State {
                 next.sight_error = Some(message);
             }
             Action::BenchDone(result) => next.bench = Some(result),
+            Action::Teach(action) => next.teach.apply(action),
         }
         Rc::new(next)
     }

@@ -6,6 +6,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub mod fetch;
+pub mod files;
+pub mod idb;
+pub mod records;
 
 /// Install the panic hook and the console logger, then mount the app.
 pub fn start() {
@@ -115,7 +118,7 @@ pub async fn probe_webgpu() -> Result<AdapterProbe, String> {
     })
 }
 
-fn js_error(value: JsValue) -> String {
+pub(crate) fn js_error(value: JsValue) -> String {
     value
         .as_string()
         .or_else(|| {

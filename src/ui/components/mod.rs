@@ -1,7 +1,12 @@
 //! One component per file.
 
 pub mod bench_panel;
+pub mod class_card;
+pub mod classes_panel;
 pub mod device_panel;
 pub mod model_panel;
 pub mod photo_drop;
+pub mod preview_panel;
+pub mod project_bar;
 pub mod see_panel;
+pub mod train_panel;

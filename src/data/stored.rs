@@ -1,0 +1,51 @@
+//! The downscaled copy of a sample a project keeps (thumbnail and source for later passes).
+
+use image::RgbImage;
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::{FilterType, resize};
+
+/// Shorter side of the kept copy: what the backbone's resize step needs (preprocess.rs).
+pub const STORED_SHORT_SIDE: u32 = 256;
+/// JPEG quality of the kept copy: visually lossless for thumbnails, ~15-30 KB per photo.
+const JPEG_QUALITY: u8 = 85;
+
+/// Downscale (never up) so the shorter side is at most 256 px, and encode as JPEG.
+pub fn stored_copy(img: &RgbImage) -> Result<Vec<u8>, String> {
+    let (w, h) = img.dimensions();
+    let short = w.min(h).max(1);
+    let small;
+    let img = if short > STORED_SHORT_SIDE {
+        let scale = STORED_SHORT_SIDE as f64 / short as f64;
+        let (nw, nh) = (
+            ((w as f64 * scale).round() as u32).max(1),
+            ((h as f64 * scale).round() as u32).max(1),
+        );
+        small = resize(img, nw, nh, FilterType::Triangle);
+        &small
+    } else {
+        img
+    };
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode_image(img)
+        .map_err(|e| format!("could not encode the kept copy: {e}"))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downscales_and_decodes_back() {
+        let img = RgbImage::from_fn(640, 480, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let jpeg = stored_copy(&img).unwrap();
+        let back = crate::data::decode(&jpeg).unwrap();
+        assert_eq!(back.dimensions(), (341, 256));
+        let tiny = RgbImage::new(40, 30);
+        let back = crate::data::decode(&stored_copy(&tiny).unwrap()).unwrap();
+        assert_eq!(back.dimensions(), (40, 30), "small images are not upscaled");
+    }
+}

@@ -1,0 +1,108 @@
+//! One class: its name, sample count, thumbnails (remove, move), and ways to add photos.
+
+use super::photo_drop::PhotoDrop;
+use crate::project::Class;
+use wasm_bindgen::JsCast;
+use web_sys::{ClipboardEvent, HtmlInputElement};
+use yew::prelude::*;
+
+/// Thumbnails drawn per card; the count always shows the full number.
+const MAX_THUMBS: usize = 48;
+
+#[derive(Properties, PartialEq)]
+pub struct ClassCardProps {
+    pub class: Class,
+    /// The other classes `(id, name)`, for "Move to".
+    pub others: Vec<(u32, String)>,
+    pub ready: bool,
+    pub on_rename: Callback<(u32, String)>,
+    pub on_delete: Callback<u32>,
+    pub on_files: Callback<(u32, Vec<web_sys::File>)>,
+    pub on_remove: Callback<u64>,
+    pub on_move: Callback<(u64, u32)>,
+}
+
+#[component]
+pub fn ClassCard(props: &ClassCardProps) -> Html {
+    let c = &props.class;
+    let id = c.id;
+    let on_rename = {
+        let cb = props.on_rename.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                cb.emit((id, input.value()));
+            }
+        })
+    };
+    let on_delete = {
+        let cb = props.on_delete.clone();
+        Callback::from(move |_| cb.emit(id))
+    };
+    let on_files = {
+        let cb = props.on_files.clone();
+        Callback::from(move |files| cb.emit((id, files)))
+    };
+    let on_paste = {
+        let cb = props.on_files.clone();
+        let ready = props.ready;
+        Callback::from(move |e: Event| {
+            let Some(paste) = e.dyn_ref::<ClipboardEvent>() else {
+                return;
+            };
+            let files = paste.clipboard_data().and_then(|d| d.files());
+            let files: Vec<web_sys::File> = files
+                .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+                .unwrap_or_default();
+            if ready && !files.is_empty() {
+                e.prevent_default();
+                cb.emit((id, files));
+            }
+        })
+    };
+    let thumbs = c.samples.iter().take(MAX_THUMBS).map(|s| {
+        let remove = {
+            let cb = props.on_remove.clone();
+            let sid = s.id;
+            Callback::from(move |_| cb.emit(sid))
+        };
+        html! {
+            <li key={s.id.to_string()} class="thumb">
+                <img src={s.thumb.clone()} alt={s.name.clone()} title={s.name.clone()} />
+                <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
+                if !props.others.is_empty() {
+                    <details class="move">
+                        <summary aria-label={format!("Move {}", s.name)}>{ "↪" }</summary>
+                        { for props.others.iter().map(|(to, name)| {
+                            let cb = props.on_move.clone();
+                            let (sid, to) = (s.id, *to);
+                            html! {
+                                <button aria-label={format!("Move {} to {}", s.name, name)}
+                                        onclick={Callback::from(move |_| cb.emit((sid, to)))}>{ name }</button>
+                            }
+                        }) }
+                    </details>
+                }
+            </li>
+        }
+    });
+    let count = c.samples.len();
+    html! {
+        <section class="card class-card" aria-label={format!("Class {}", c.name)} tabindex="0" onpaste={on_paste}>
+            <div class="class-head">
+                <input type="text" class="class-name" value={c.name.clone()} aria-label="Class name"
+                       maxlength="60" onchange={on_rename} />
+                <span class="count" data-count={count.to_string()}>
+                    { format!("{count} image{}", if count == 1 { "" } else { "s" }) }
+                </span>
+                <button class="danger" aria-label={format!("Delete class {}", c.name)} onclick={on_delete}>{ "Delete" }</button>
+            </div>
+            <PhotoDrop label={format!("Add images to {}", c.name)} multiple={true} disabled={!props.ready} {on_files}>
+                <span class="hint">{ "Paste works too: click this card, then Ctrl+V. " }</span>
+            </PhotoDrop>
+            <ul class="thumbs" aria-label={format!("Images of {}", c.name)}>{ for thumbs }</ul>
+            if count > MAX_THUMBS {
+                <p class="muted">{ format!("and {} more", count - MAX_THUMBS) }</p>
+            }
+        </section>
+    }
+}

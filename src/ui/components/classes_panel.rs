@@ -1,0 +1,80 @@
+//! The dataset: class cards, the embedding progress, per-file messages and Undo.
+
+use super::class_card::ClassCard;
+use crate::ui::teach_state::{Queue, Teach};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ClassesPanelProps {
+    pub teach: Teach,
+    pub ready: bool,
+    pub on_add: Callback<()>,
+    pub on_undo: Callback<()>,
+    pub on_dismiss: Callback<()>,
+    pub on_rename: Callback<(u32, String)>,
+    pub on_delete: Callback<u32>,
+    pub on_files: Callback<(u32, Vec<web_sys::File>)>,
+    pub on_remove: Callback<u64>,
+    pub on_move: Callback<(u64, u32)>,
+}
+
+fn progress(q: &Queue) -> Html {
+    let left = q
+        .seconds_left()
+        .map(|s| format!(", about {} s left", s.ceil()))
+        .unwrap_or_default();
+    html! {
+        <div id="embed-progress" aria-live="polite">
+            <progress max={q.total.to_string()} value={q.done.to_string()} aria-label="Embedding photos" />
+            <span>{ format!("Looking at photos: {} of {}{left}", q.done, q.total) }</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
+    let t = &props.teach;
+    let classes = &t.project.classes;
+    let cards = classes.iter().map(|c| {
+        let others = classes
+            .iter()
+            .filter(|o| o.id != c.id)
+            .map(|o| (o.id, o.name.clone()))
+            .collect::<Vec<_>>();
+        html! {
+            <ClassCard key={c.id} class={c.clone()} {others} ready={props.ready}
+                       on_rename={props.on_rename.clone()} on_delete={props.on_delete.clone()}
+                       on_files={props.on_files.clone()} on_remove={props.on_remove.clone()}
+                       on_move={props.on_move.clone()} />
+        }
+    });
+    let add = props.on_add.reform(|_| ());
+    let undo = props.on_undo.reform(|_| ());
+    let dismiss = props.on_dismiss.reform(|_| ());
+    html! {
+        <section class="card classes" aria-labelledby="classes-title">
+            <h2 id="classes-title">{ "Your classes" }</h2>
+            <p class="muted">{ "Add photos to each class: drop them on a card, pick them, or paste them. \
+                               Each photo is looked at once and remembered." }</p>
+            if !t.restored {
+                <p aria-busy="true">{ "Opening your saved project…" }</p>
+            } else {
+                <div class="class-list">{ for cards }</div>
+                <button onclick={add} disabled={classes.len() >= crate::classifier::MAX_CLASSES}>{ "Add a class" }</button>
+            }
+            if let Some((_, class)) = &t.undo {
+                <p class="undo" role="status">
+                    { format!("Deleted class '{}' ({} images). ", class.name, class.samples.len()) }
+                    <button onclick={undo}>{ "Undo" }</button>
+                </p>
+            }
+            if let Some(q) = &t.queue { { progress(q) } }
+            if !t.notices.is_empty() {
+                <div id="notices" class="error" role="alert">
+                    <ul>{ for t.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                    <button onclick={dismiss}>{ "Dismiss messages" }</button>
+                </div>
+            }
+        </section>
+    }
+}

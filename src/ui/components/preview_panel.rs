@@ -1,0 +1,78 @@
+//! Preview: classify a dropped, picked or pasted image with the trained model; model file
+//! download and load.
+
+use super::photo_drop::PhotoDrop;
+use crate::classifier::Classifier;
+use crate::ui::teach_state::Prediction;
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct PreviewPanelProps {
+    pub classifier: Option<Rc<Classifier>>,
+    pub prediction: Option<Prediction>,
+    pub error: Option<AttrValue>,
+    pub ready: bool,
+    pub on_image: Callback<Vec<web_sys::File>>,
+    pub on_download: Callback<()>,
+    pub on_load: Callback<web_sys::File>,
+}
+
+#[component]
+pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
+    let on_load = {
+        let cb = props.on_load.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                if let Some(file) = input.files().and_then(|l| l.get(0)) {
+                    cb.emit(file);
+                }
+                input.set_value("");
+            }
+        })
+    };
+    let has_model = props.classifier.is_some();
+    let bars = props.prediction.as_ref().map(|p| {
+        let best = p.probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
+        html! {
+            <div class="sight">
+                <img src={p.thumb.clone()} alt={format!("The image {}", p.name)} />
+                <div>
+                    <p id="preview-file">{ &p.name }</p>
+                    <ol id="preview-probs" aria-label="Confidence per class">
+                        { for p.probs.iter().map(|(class, v)| html! {
+                            <li data-class={class.clone()} data-p={v.to_string()} class={classes!((*v == best).then_some("best"))}>
+                                <span class="name">{ class }</span>
+                                <span class="bar" style={format!("width: {:.1}%", v * 100.0)} />
+                                <span class="pct">{ format!("{:.1} %", v * 100.0) }</span>
+                            </li>
+                        }) }
+                    </ol>
+                </div>
+            </div>
+        }
+    });
+    html! {
+        <section class="card preview" aria-labelledby="preview-title">
+            <h2 id="preview-title">{ "Preview" }</h2>
+            if let Some(c) = &props.classifier {
+                <p class="muted" id="model-classes">{ format!("Model classes: {}", c.meta.classes.join(", ")) }</p>
+            } else {
+                <p class="muted">{ "Train a model (or load one) to classify new images." }</p>
+            }
+            <PhotoDrop label="Choose an image to classify" disabled={!props.ready || !has_model} on_files={props.on_image.clone()} />
+            if let Some(e) = &props.error {
+                <p id="preview-error" class="error" role="alert">{ e }</p>
+            }
+            { bars.unwrap_or_default() }
+            <div class="row">
+                <button onclick={props.on_download.reform(|_| ())} disabled={!has_model}>{ "Download model" }</button>
+                <label class="pick">{ "Load a model file" }
+                    <input type="file" accept=".graft,.safetensors" aria-label="Load a model file"
+                           disabled={!props.ready} onchange={on_load} />
+                </label>
+            </div>
+        </section>
+    }
+}

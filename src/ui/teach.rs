@@ -1,0 +1,360 @@
+//! The teaching jobs: embed added photos once (a queue), train, predict, save and restore.
+//! Tensors and the database live here, outside Yew state; results go through the reducer.
+
+use super::engine::Engine;
+use super::state::{Action, State};
+use super::teach_state::{Prediction, Queue, TeachAction};
+use crate::classifier::Classifier;
+use crate::data::stored::stored_copy;
+use crate::data::{backbone_input, decode};
+use crate::project::{Project, ProjectMeta, Sample};
+use crate::train::{HeadTrainer, TrainConfig};
+use crate::web::fetch::now_ms;
+use crate::web::files::object_url;
+use crate::web::idb::{Db, META, SAMPLES};
+use crate::web::records::{sample_from_record, sample_record};
+use gloo::timers::future::TimeoutFuture;
+use image::RgbImage;
+use sha2::{Digest, Sha256};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use yew::UseReducerDispatcher;
+
+/// Give the browser a turn at least this often (ms) during long loops.
+const SLICE_MS: f64 = 50.0;
+
+/// A photo waiting for the backbone, for class `class`.
+pub enum Pending {
+    File(u32, web_sys::File),
+}
+
+#[derive(Default)]
+pub struct Teacher {
+    queue: RefCell<VecDeque<Pending>>,
+    running: Cell<bool>,
+    next_id: Cell<u64>,
+    pub stop: Cell<bool>,
+    pub training: Cell<bool>,
+    db: RefCell<Option<Rc<Db>>>,
+}
+
+fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) {
+    dispatch.dispatch(Action::Teach(action));
+}
+
+fn sha_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+impl Teacher {
+    fn db(&self) -> Option<Rc<Db>> {
+        self.db.borrow().clone()
+    }
+
+    /// Open the database and restore the saved project (or start a fresh one).
+    pub async fn restore(&self, engine: &Engine, dispatch: UseReducerDispatcher<State>) {
+        let db = match Db::open().await {
+            Ok(db) => Rc::new(db),
+            Err(e) => {
+                let error = Some(format!("Your project cannot be saved in this browser: {e}"));
+                send(
+                    &dispatch,
+                    TeachAction::Restored {
+                        project: Project::starter(),
+                        classifier: None,
+                        error,
+                    },
+                );
+                return;
+            }
+        };
+        *self.db.borrow_mut() = Some(db.clone());
+        let (project, classifier, error) = match load(&db, engine).await {
+            Ok((p, c)) => (p, c, None),
+            Err(e) => (
+                Project::starter(),
+                None,
+                Some(format!("The saved project could not be read: {e}")),
+            ),
+        };
+        self.next_id.set(project.next_sample);
+        send(
+            &dispatch,
+            TeachAction::Restored {
+                project,
+                classifier,
+                error,
+            },
+        );
+    }
+
+    /// Queue photos for the backbone; one worker drains the queue, a photo at a time.
+    pub fn enqueue(
+        self: &Rc<Self>,
+        items: Vec<Pending>,
+        engine: Rc<Engine>,
+        dispatch: UseReducerDispatcher<State>,
+    ) {
+        self.queue.borrow_mut().extend(items);
+        if self.running.replace(true) {
+            return;
+        }
+        let me = self.clone();
+        yew::platform::spawn_local(async move {
+            let started = now_ms();
+            let mut done = 0;
+            loop {
+                let Some(item) = me.queue.borrow_mut().pop_front() else {
+                    break;
+                };
+                let total = done + 1 + me.queue.borrow().len();
+                let (class, result) = me.embed(item, &engine).await;
+                done += 1;
+                match result {
+                    Ok(sample) => send(&dispatch, TeachAction::SampleReady(class, sample)),
+                    Err(message) => send(&dispatch, TeachAction::Notice(message)),
+                }
+                send(
+                    &dispatch,
+                    TeachAction::Queue(Some(Queue {
+                        done,
+                        total,
+                        started_ms: started,
+                        now_ms: now_ms(),
+                    })),
+                );
+                TimeoutFuture::new(0).await;
+            }
+            me.running.set(false);
+            send(&dispatch, TeachAction::Queue(None));
+        });
+    }
+
+    async fn embed(&self, item: Pending, engine: &Engine) -> (u32, Result<Sample, String>) {
+        let (class, name, decoded) = match item {
+            Pending::File(class, file) => {
+                let name = file.name();
+                let decoded = match crate::web::files::read(&file).await {
+                    Ok(bytes) if bytes.is_empty() => Err("the file is empty (0 bytes)".to_string()),
+                    Ok(bytes) => decode(&bytes)
+                        .map(|img| (sha_hex(&bytes), img))
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e),
+                };
+                (class, name, decoded)
+            }
+        };
+        let result = match decoded {
+            Ok((hash, img)) => self.finish(engine, name.clone(), hash, &img).await,
+            Err(e) => Err(e),
+        };
+        (class, result.map_err(|e| format!("{name}: {e}")))
+    }
+
+    async fn finish(
+        &self,
+        engine: &Engine,
+        name: String,
+        hash: String,
+        img: &RgbImage,
+    ) -> Result<Sample, String> {
+        let input = backbone_input(img);
+        let features = engine
+            .backbone
+            .features(&[&input])
+            .await
+            .map_err(|e| e.to_string())?;
+        let jpeg = stored_copy(img)?;
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let sample = Sample {
+            id,
+            name,
+            hash,
+            embedding: Rc::new(features),
+            thumb: object_url(&jpeg, "image/jpeg")?,
+        };
+        if let Some(db) = self.db() {
+            // A full disk is reported by the save effect's next write; the sample still shows.
+            if let Err(e) = db
+                .put(
+                    SAMPLES,
+                    &JsValue::from(id as f64),
+                    &sample_record(&sample, &jpeg),
+                )
+                .await
+            {
+                log::warn!("sample {id} not saved: {e}");
+                return Err(format!("not saved: {e}"));
+            }
+        }
+        Ok(sample)
+    }
+
+    /// Ids must stay above every id the project has used (after a restore or a new project).
+    pub fn reserve_ids_from(&self, next: u64) {
+        self.next_id.set(self.next_id.get().max(next));
+    }
+
+    /// Train a head on the project's embeddings, yielding to the page every `SLICE_MS`.
+    pub async fn train(
+        &self,
+        engine: Rc<Engine>,
+        project: Project,
+        config: TrainConfig,
+        dispatch: UseReducerDispatcher<State>,
+    ) {
+        let (names, features, labels) = match project.training_set() {
+            Ok(set) => set,
+            Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
+        };
+        let mut trainer =
+            match HeadTrainer::new(&engine.device, &features, &labels, &names, &config) {
+                Ok(t) => t,
+                Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
+            };
+        self.stop.set(false);
+        self.training.set(true);
+        send(&dispatch, TeachAction::TrainStarted(config.epochs));
+        let started = now_ms();
+        let mut slice = now_ms();
+        let mut last = None;
+        while !trainer.finished() && !self.stop.get() {
+            match trainer.epoch().await {
+                Ok(stats) => {
+                    last = Some(stats);
+                    if now_ms() - slice > SLICE_MS {
+                        send(&dispatch, TeachAction::Epoch(stats));
+                        TimeoutFuture::new(0).await;
+                        slice = now_ms();
+                    }
+                }
+                Err(e) => {
+                    self.training.set(false);
+                    return send(&dispatch, TeachAction::TrainFailed(e.to_string()));
+                }
+            }
+        }
+        self.training.set(false);
+        let (Some(last), Ok(head)) = (last, trainer.weights().await) else {
+            return send(
+                &dispatch,
+                TeachAction::TrainFailed("stopped before the first epoch finished".into()),
+            );
+        };
+        let ms = now_ms() - started;
+        let info = serde_json::json!({ "by": "graft page", "samples": labels.len(), "config": config, "final": last, "seconds": (ms / 10.0).round() / 100.0 });
+        let classifier = Rc::new(Classifier::new(names, head, &engine.weights_sha256, info));
+        let stopped = !trainer.finished();
+        send(
+            &dispatch,
+            TeachAction::Trained {
+                classifier,
+                last,
+                epochs: trainer.epochs_done(),
+                ms,
+                stopped,
+            },
+        );
+    }
+
+    pub async fn save_meta(&self, meta: &ProjectMeta) -> Result<(), String> {
+        let Some(db) = self.db() else { return Ok(()) };
+        let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
+        db.put(META, &"project".into(), &json.into()).await
+    }
+
+    pub async fn save_model(&self, classifier: Option<&Classifier>) -> Result<(), String> {
+        let Some(db) = self.db() else { return Ok(()) };
+        match classifier {
+            Some(c) => {
+                let bytes = c.to_bytes().map_err(|e| e.to_string())?;
+                db.put(
+                    META,
+                    &"model".into(),
+                    &js_sys::Uint8Array::from(bytes.as_slice()).into(),
+                )
+                .await
+            }
+            None => db.delete(META, &["model".into()]).await,
+        }
+    }
+
+    /// Forget every saved sample (a new project); the meta is rewritten by the save effect.
+    pub async fn clear(&self) -> Result<(), String> {
+        let Some(db) = self.db() else { return Ok(()) };
+        db.clear(SAMPLES).await
+    }
+}
+
+async fn load(db: &Db, engine: &Engine) -> Result<(Project, Option<Rc<Classifier>>), String> {
+    let meta = db.get(META, &"project".into()).await?;
+    let Some(json) = meta.as_string() else {
+        return Ok((Project::starter(), None));
+    };
+    let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    let mut records = Vec::new();
+    let mut unreadable = Vec::new();
+    for (key, value) in db.entries(SAMPLES).await? {
+        match sample_from_record(&key, &value) {
+            Some((mut sample, jpeg)) => {
+                sample.thumb = object_url(&jpeg, "image/jpeg").unwrap_or_default();
+                records.push(sample);
+            }
+            None => unreadable.push(key),
+        }
+    }
+    let (project, orphans) = Project::restore(meta, records);
+    unreadable.extend(orphans.into_iter().map(|id| JsValue::from(id as f64)));
+    if !unreadable.is_empty() {
+        let _ = db.delete(SAMPLES, &unreadable).await;
+    }
+    let model = db.get(META, &"model".into()).await?;
+    let classifier = if model.is_undefined() || model.is_null() {
+        None
+    } else {
+        let bytes = js_sys::Uint8Array::new(&model).to_vec();
+        Classifier::from_bytes(&bytes, &engine.weights_sha256)
+            .ok()
+            .map(Rc::new)
+    };
+    Ok((project, classifier))
+}
+
+/// Class probabilities for one image file.
+pub async fn predict(
+    engine: Rc<Engine>,
+    classifier: Rc<Classifier>,
+    name: String,
+    bytes: Vec<u8>,
+    thumb: String,
+    dispatch: UseReducerDispatcher<State>,
+) {
+    let result = async {
+        let img = decode(&bytes).map_err(|e| e.to_string())?;
+        let input = backbone_input(&img);
+        let features = engine
+            .backbone
+            .features(&[&input])
+            .await
+            .map_err(|e| e.to_string())?;
+        let probs = classifier.probs(&features);
+        Ok::<_, String>(classifier.meta.classes.iter().cloned().zip(probs).collect())
+    }
+    .await;
+    match result {
+        Ok(probs) => send(
+            &dispatch,
+            TeachAction::Predicted(Prediction { name, thumb, probs }),
+        ),
+        Err(e) => {
+            crate::web::files::revoke(&thumb);
+            send(
+                &dispatch,
+                TeachAction::PreviewFailed(format!("{name}: {e}")),
+            );
+        }
+    }
+}

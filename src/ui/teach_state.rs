@@ -1,0 +1,262 @@
+//! The teaching part of the app's state (classes, embedding queue, training, preview) and how
+//! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
+
+use crate::classifier::Classifier;
+use crate::project::{Class, Project, Sample};
+use crate::train::EpochStats;
+use std::rc::Rc;
+
+/// How many per-file messages stay on screen (newest last).
+const MAX_NOTICES: usize = 8;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Training {
+    Idle,
+    Running {
+        epochs: usize,
+        last: Option<EpochStats>,
+    },
+    Done {
+        last: EpochStats,
+        epochs: usize,
+        ms: f64,
+        stopped: bool,
+    },
+    Failed(String),
+}
+
+/// Photos waiting for, or going through, the backbone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queue {
+    pub done: usize,
+    pub total: usize,
+    pub started_ms: f64,
+    pub now_ms: f64,
+}
+
+impl Queue {
+    /// Seconds left at the rate so far (None until the first photo is done).
+    pub fn seconds_left(&self) -> Option<f64> {
+        (self.done > 0).then(|| {
+            (self.now_ms - self.started_ms) / self.done as f64 * (self.total - self.done) as f64
+                / 1e3
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    pub name: String,
+    pub thumb: String,
+    /// `(class, probability)` in the model's class order.
+    pub probs: Vec<(String, f32)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Teach {
+    pub project: Project,
+    /// False until the saved project has been read: nothing is saved before that.
+    pub restored: bool,
+    pub queue: Option<Queue>,
+    pub notices: Vec<String>,
+    pub training: Training,
+    pub classifier: Option<Rc<Classifier>>,
+    pub prediction: Option<Prediction>,
+    pub preview_error: Option<String>,
+    pub storage_error: Option<String>,
+    /// The last deleted class and where it was, for Undo.
+    pub undo: Option<(usize, Class)>,
+}
+
+impl Default for Teach {
+    fn default() -> Self {
+        Self {
+            project: Project::starter(),
+            restored: false,
+            queue: None,
+            notices: Vec::new(),
+            training: Training::Idle,
+            classifier: None,
+            prediction: None,
+            preview_error: None,
+            storage_error: None,
+            undo: None,
+        }
+    }
+}
+
+pub enum TeachAction {
+    Restored {
+        project: Project,
+        classifier: Option<Rc<Classifier>>,
+        error: Option<String>,
+    },
+    AddClass,
+    Rename(u32, String),
+    DeleteClass(u32),
+    Undo,
+    SampleReady(u32, Sample),
+    RemoveSample(u64),
+    MoveSample(u64, u32),
+    Queue(Option<Queue>),
+    Notice(String),
+    DismissNotices,
+    TrainStarted(usize),
+    Epoch(EpochStats),
+    Trained {
+        classifier: Rc<Classifier>,
+        last: EpochStats,
+        epochs: usize,
+        ms: f64,
+        stopped: bool,
+    },
+    TrainFailed(String),
+    /// A model file was loaded: its classes that the project lacks are added, empty.
+    ModelLoaded(Rc<Classifier>),
+    Predicted(Prediction),
+    PreviewFailed(String),
+    Storage(Option<String>),
+    NewProject,
+}
+
+impl Teach {
+    fn notice(&mut self, message: String) {
+        self.notices.push(message);
+        let extra = self.notices.len().saturating_sub(MAX_NOTICES);
+        self.notices.drain(..extra);
+    }
+
+    pub fn apply(&mut self, action: TeachAction) {
+        let p = &mut self.project;
+        let result = match action {
+            TeachAction::Restored {
+                project,
+                classifier,
+                error,
+            } => {
+                self.project = project;
+                self.classifier = classifier;
+                self.storage_error = error;
+                self.restored = true;
+                Ok(())
+            }
+            TeachAction::AddClass => {
+                let name = p.fresh_name();
+                p.add_class(&name).map(|_| ())
+            }
+            TeachAction::Rename(id, name) => p.rename(id, &name),
+            TeachAction::DeleteClass(id) => {
+                if let Some(removed) = p.remove_class(id) {
+                    self.undo = Some(removed);
+                }
+                Ok(())
+            }
+            TeachAction::Undo => {
+                if let Some((at, class)) = self.undo.take() {
+                    // A class added since with the same name would clash: rename on the way back.
+                    let mut class = class;
+                    if p.classes.iter().any(|c| c.name == class.name) {
+                        class.name = format!("{} (restored)", class.name);
+                    }
+                    p.restore_class(at, class);
+                }
+                Ok(())
+            }
+            TeachAction::SampleReady(class, sample) => {
+                let thumb = sample.thumb.clone();
+                let added = p.add_sample(class, sample);
+                if added.is_err() {
+                    crate::web::files::revoke(&thumb);
+                }
+                added
+            }
+            TeachAction::RemoveSample(id) => {
+                if let Some(s) = p.remove_sample(id) {
+                    crate::web::files::revoke(&s.thumb);
+                }
+                Ok(())
+            }
+            TeachAction::MoveSample(id, to) => p.move_sample(id, to),
+            TeachAction::Queue(q) => {
+                self.queue = q;
+                Ok(())
+            }
+            TeachAction::Notice(m) => {
+                self.notice(m);
+                Ok(())
+            }
+            TeachAction::DismissNotices => {
+                self.notices.clear();
+                Ok(())
+            }
+            TeachAction::TrainStarted(epochs) => {
+                self.training = Training::Running { epochs, last: None };
+                Ok(())
+            }
+            TeachAction::Epoch(stats) => {
+                if let Training::Running { last, .. } = &mut self.training {
+                    *last = Some(stats);
+                }
+                Ok(())
+            }
+            TeachAction::Trained {
+                classifier,
+                last,
+                epochs,
+                ms,
+                stopped,
+            } => {
+                self.classifier = Some(classifier);
+                self.training = Training::Done {
+                    last,
+                    epochs,
+                    ms,
+                    stopped,
+                };
+                Ok(())
+            }
+            TeachAction::TrainFailed(m) => {
+                self.training = Training::Failed(m);
+                Ok(())
+            }
+            TeachAction::ModelLoaded(classifier) => {
+                for name in &classifier.meta.classes {
+                    if p.classes.iter().all(|c| &c.name != name) {
+                        let _ = p.add_class(name);
+                    }
+                }
+                self.classifier = Some(classifier);
+                self.training = Training::Idle;
+                Ok(())
+            }
+            TeachAction::Predicted(pred) => {
+                if let Some(old) = self.prediction.replace(pred) {
+                    crate::web::files::revoke(&old.thumb);
+                }
+                self.preview_error = None;
+                Ok(())
+            }
+            TeachAction::PreviewFailed(m) => {
+                self.preview_error = Some(m);
+                Ok(())
+            }
+            TeachAction::Storage(e) => {
+                self.storage_error = e;
+                Ok(())
+            }
+            TeachAction::NewProject => {
+                for s in self.project.classes.iter().flat_map(|c| &c.samples) {
+                    crate::web::files::revoke(&s.thumb);
+                }
+                *self = Teach {
+                    restored: true,
+                    ..Teach::default()
+                };
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            self.notice(e.to_string());
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Blobs and files: object URLs for thumbnails, downloads, reading picked files, dialogs.
+
+use super::js_error;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+/// An object URL for `bytes` (revoke it with `revoke` when the thumbnail goes away).
+pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)?;
+    Url::create_object_url_with_blob(&blob).map_err(js_error)
+}
+
+pub fn revoke(url: &str) {
+    if !url.is_empty() {
+        let _ = Url::revoke_object_url(url);
+    }
+}
+
+/// Offer `bytes` as a download named `file_name`.
+pub fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
+    let url = object_url(bytes, "application/octet-stream")?;
+    let a: HtmlAnchorElement = gloo::utils::document()
+        .create_element("a")
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "could not make a link".to_string())?;
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    // The click has started the download; the URL can go once it has been read.
+    let url2 = url.clone();
+    gloo::timers::callback::Timeout::new(60_000, move || revoke(&url2)).forget();
+    Ok(())
+}
+
+/// All bytes of a picked or dropped file.
+pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let file = gloo::file::File::from(file.clone());
+    gloo::file::futures::read_as_bytes(&file)
+        .await
+        .map_err(|e| format!("could not be read: {e}"))
+}
+
+/// The browser's OK/Cancel dialog.
+pub fn confirm(message: &str) -> bool {
+    gloo::utils::window()
+        .confirm_with_message(message)
+        .unwrap_or(false)
+}

@@ -1,0 +1,151 @@
+//! IndexedDB, awaited: the project's store. Writes resolve when their transaction commits,
+//! so a quota error reaches the caller (and the page) instead of being lost.
+
+use super::js_error;
+use js_sys::{Array, Promise};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+const NAME: &str = "graft";
+const VERSION: u32 = 1;
+/// One record per sample (`{name, hash, jpeg, embedding}`, keyed by sample id).
+pub const SAMPLES: &str = "samples";
+/// The project's JSON (`"project"`) and the trained model file's bytes (`"model"`).
+pub const META: &str = "meta";
+
+pub struct Db(IdbDatabase);
+
+/// Resolve with the request's result on success; reject with its error.
+async fn request(req: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let r = req.clone();
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::NULL, &r.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let r = req.clone();
+        let fail = Closure::once_into_js(move || {
+            let e = r
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL);
+            let _ = reject.call1(&JsValue::NULL, &e);
+        });
+        req.set_onsuccess(Some(ok.unchecked_ref()));
+        req.set_onerror(Some(fail.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(describe)
+}
+
+/// Resolve when the transaction commits; reject with its error when it aborts.
+async fn committed(tx: &IdbTransaction) -> Result<(), String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let t = tx.clone();
+        let fail = Closure::once_into_js(move || {
+            let e = t.error().map(JsValue::from).unwrap_or(JsValue::NULL);
+            let _ = reject.call1(&JsValue::NULL, &e);
+        });
+        tx.set_oncomplete(Some(ok.unchecked_ref()));
+        tx.set_onabort(Some(fail.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(|_| ()).map_err(describe)
+}
+
+/// A DOMException's name and message; a full disk reads "QuotaExceededError: ...".
+fn describe(e: JsValue) -> String {
+    if let Some(ex) = e.dyn_ref::<web_sys::DomException>() {
+        if ex.name() == "QuotaExceededError" {
+            return "the browser's storage for this site is full (QuotaExceededError); free space \
+                    or remove samples — nothing already saved was lost"
+                .into();
+        }
+        return format!("{}: {}", ex.name(), ex.message());
+    }
+    if e.is_null() {
+        return "the storage transaction was aborted".into();
+    }
+    js_error(e)
+}
+
+impl Db {
+    pub async fn open() -> Result<Self, String> {
+        let factory = gloo::utils::window()
+            .indexed_db()
+            .map_err(js_error)?
+            .ok_or("this browser offers no IndexedDB (private mode?)")?;
+        let open = factory.open_with_u32(NAME, VERSION).map_err(js_error)?;
+        let upgrade = Closure::once_into_js({
+            let open = open.clone();
+            move || {
+                if let Ok(db) = open.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+                    // Version 1 is the only version: its upgrade starts from no stores.
+                    for store in [SAMPLES, META] {
+                        let _ = db.create_object_store(store);
+                    }
+                }
+            }
+        });
+        open.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+        let db = request(&open).await?;
+        Ok(Self(
+            db.dyn_into()
+                .map_err(|_| "IndexedDB did not open a database")?,
+        ))
+    }
+
+    fn tx(&self, store: &str, mode: IdbTransactionMode) -> Result<IdbTransaction, String> {
+        self.0
+            .transaction_with_str_and_mode(store, mode)
+            .map_err(describe)
+    }
+
+    pub async fn put(&self, store: &str, key: &JsValue, value: &JsValue) -> Result<(), String> {
+        let tx = self.tx(store, IdbTransactionMode::Readwrite)?;
+        tx.object_store(store)
+            .and_then(|s| s.put_with_key(value, key))
+            .map_err(describe)?;
+        committed(&tx).await
+    }
+
+    pub async fn delete(&self, store: &str, keys: &[JsValue]) -> Result<(), String> {
+        let tx = self.tx(store, IdbTransactionMode::Readwrite)?;
+        let s = tx.object_store(store).map_err(describe)?;
+        for key in keys {
+            s.delete(key).map_err(describe)?;
+        }
+        committed(&tx).await
+    }
+
+    pub async fn clear(&self, store: &str) -> Result<(), String> {
+        let tx = self.tx(store, IdbTransactionMode::Readwrite)?;
+        tx.object_store(store)
+            .and_then(|s| s.clear())
+            .map_err(describe)?;
+        committed(&tx).await
+    }
+
+    pub async fn get(&self, store: &str, key: &JsValue) -> Result<JsValue, String> {
+        let tx = self.tx(store, IdbTransactionMode::Readonly)?;
+        let req = tx
+            .object_store(store)
+            .and_then(|s| s.get(key))
+            .map_err(describe)?;
+        request(&req).await
+    }
+
+    /// Every `(key, value)` of a store.
+    pub async fn entries(&self, store: &str) -> Result<Vec<(JsValue, JsValue)>, String> {
+        let tx = self.tx(store, IdbTransactionMode::Readonly)?;
+        let s = tx.object_store(store).map_err(describe)?;
+        let keys = request(&s.get_all_keys().map_err(describe)?).await?;
+        let values = request(&s.get_all().map_err(describe)?).await?;
+        let (keys, values): (Array, Array) = (keys.unchecked_into(), values.unchecked_into());
+        Ok(keys.iter().zip(values.iter()).collect())
+    }
+}
