@@ -37,7 +37,7 @@ pub enum AssetError {
     Checksum { expected: String, found: String },
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
+fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 

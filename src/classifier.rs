@@ -24,10 +24,10 @@ pub const MAX_HIDDEN: usize = 4096;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelMeta {
     pub format: String,
-    /// `efficientnet-lite0/imagenet` and the sha256 of the backbone weight file: a head only
-    /// makes sense on the exact features it was trained on.
+    /// `efficientnet-lite0/imagenet` and the sha256 of the backbone weight file's tensor data
+    /// (`WeightFile::id`): a head only makes sense on the exact features it was trained on.
     pub backbone: String,
-    pub backbone_sha256: String,
+    pub backbone_weights_sha256: String,
     pub preprocessing: Preprocessing,
     pub classes: Vec<String>,
     pub hidden: usize,
@@ -84,14 +84,14 @@ impl Classifier {
     pub fn new(
         classes: Vec<String>,
         head: HeadWeights,
-        backbone_sha256: &str,
+        backbone_weights_sha256: &str,
         training: serde_json::Value,
     ) -> Self {
         Self {
             meta: ModelMeta {
                 format: MODEL_FORMAT.into(),
                 backbone: BACKBONE_ID.into(),
-                backbone_sha256: backbone_sha256.into(),
+                backbone_weights_sha256: backbone_weights_sha256.into(),
                 preprocessing: Preprocessing::graft(),
                 hidden: head.hidden(),
                 classes,
@@ -135,8 +135,8 @@ impl Classifier {
             .map_err(|e| ModelFileError::Damaged(e.to_string()))
     }
 
-    /// Read and check a model file. `backbone_sha256` is the weights this graft runs.
-    pub fn from_bytes(bytes: &[u8], backbone_sha256: &str) -> Result<Self, ModelFileError> {
+    /// Read and check a model file. `backbone_weights_sha256` is the weights this graft runs.
+    pub fn from_bytes(bytes: &[u8], backbone_weights_sha256: &str) -> Result<Self, ModelFileError> {
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| {
             if looks_like_model_header(bytes) {
                 ModelFileError::Damaged(format!("it is truncated or corrupt ({e})"))
@@ -164,11 +164,11 @@ impl Classifier {
         if meta.backbone != BACKBONE_ID {
             return Err(ModelFileError::OtherBackbone(meta.backbone));
         }
-        if meta.backbone_sha256 != backbone_sha256 {
+        if meta.backbone_weights_sha256 != backbone_weights_sha256 {
             let short = |s: &str| s.chars().take(12).collect::<String>();
             return Err(ModelFileError::OtherWeights {
-                found: short(&meta.backbone_sha256),
-                expected: short(backbone_sha256),
+                found: short(&meta.backbone_weights_sha256),
+                expected: short(backbone_weights_sha256),
             });
         }
         if meta.preprocessing != Preprocessing::graft() {
@@ -176,7 +176,7 @@ impl Classifier {
                 "it asks for preprocessing graft does not do".into(),
             ));
         }
-        check_classes(&meta.classes).map_err(ModelFileError::Damaged)?;
+        check_class_names(&meta.classes).map_err(ModelFileError::Damaged)?;
         if meta.hidden > MAX_HIDDEN {
             return Err(ModelFileError::Damaged(format!(
                 "{} hidden units (at most {MAX_HIDDEN})",
@@ -219,7 +219,7 @@ impl Classifier {
 }
 
 /// Class names a project or file may have: 2 to 50, each non-empty and distinct.
-pub fn check_classes(classes: &[String]) -> Result<(), String> {
+pub fn check_class_names(classes: &[String]) -> Result<(), String> {
     if !(2..=MAX_CLASSES).contains(&classes.len()) {
         return Err(format!(
             "{} classes (a model has 2 to {MAX_CLASSES})",

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 /// The backbone on one device. Inputs are `[3, 224, 224]` from `data::backbone_input`.
 pub struct Backbone {
     engine: Engine,
+    /// `WeightFile::id` of the weights: what a model file must have been trained on.
+    weights_id: String,
 }
 
 enum Engine {
@@ -46,9 +48,12 @@ pub struct Guess {
 impl Backbone {
     /// Build Burn's model on `device` from a weight file's bytes (checked; see `WeightFile::parse`).
     pub fn load(weights: &[u8], device: &Device) -> Result<Self, WeightsError> {
-        let model = WeightFile::parse(weights)?.into_model(device)?;
+        let file = WeightFile::parse(weights)?;
+        let weights_id = file.id().to_string();
+        let model = file.into_model(device)?;
         let device = device.clone();
         Ok(Self {
+            weights_id,
             engine: Engine::Burn {
                 model: Box::new(model),
                 device,
@@ -58,8 +63,11 @@ impl Backbone {
 
     /// Build the hand-fused CPU path from a weight file's bytes.
     pub fn load_cpu(weights: &[u8]) -> Result<Self, WeightsError> {
-        let cpu = CpuBackbone::from_weights(WeightFile::parse(weights)?)?;
+        let file = WeightFile::parse(weights)?;
+        let weights_id = file.id().to_string();
+        let cpu = CpuBackbone::from_weights(file)?;
         Ok(Self {
+            weights_id,
             engine: Engine::Cpu(cpu),
         })
     }
@@ -71,6 +79,11 @@ impl Backbone {
         } else {
             Self::load_cpu(weights)
         }
+    }
+
+    /// The weights' identity (sha256 of their tensor data), recorded in model files.
+    pub fn weights_id(&self) -> &str {
+        &self.weights_id
     }
 
     /// Which implementation runs: "burn" (Burn's model on its device) or "fused-cpu".

@@ -3,16 +3,22 @@
 
 use crate::classifier::MAX_CLASSES;
 use crate::train::TrainError;
-use crate::train::head::check_classes;
+use crate::train::head::check_trainable;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
+
+/// What finds duplicates: the sha256 (hex) of a file's bytes.
+pub fn sample_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
 
 /// One image of a class: its embedding, and where the page keeps its downscaled copy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     pub id: u64,
     pub name: String,
-    /// sha256 (hex) of the file's bytes (or of a webcam frame's pixels): finds duplicates.
+    /// `sample_hash` of the file's bytes: finds duplicates.
     pub hash: String,
     pub embedding: Rc<Vec<f32>>,
     /// Object URL of the stored thumbnail (page only; empty natively).
@@ -201,7 +207,7 @@ impl Project {
                 labels.push(i);
             }
         }
-        check_classes(&names, &labels)?;
+        check_trainable(&names, &labels)?;
         Ok((names, features, labels))
     }
 

@@ -2,25 +2,7 @@
 
 mod common;
 
-use serde_json::Value;
-use std::process::Command;
-
-fn graft(args: &[&str]) -> (i32, Vec<Value>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_graft"))
-        .args(args)
-        .output()
-        .expect("graft runs");
-    let lines = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        lines,
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::graft;
 
 #[test]
 fn imagenet_json_names_the_cat_and_the_espresso() {

@@ -3,33 +3,16 @@
 
 mod common;
 
+use common::graft;
+
 use common::{Half, TEXTURES, texture_folder};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn graft(args: &[&str]) -> (i32, Vec<Value>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_graft"))
-        .args(args)
-        .output()
-        .expect("graft runs");
-    let lines = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        lines,
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 fn images_under(dir: &Path) -> Vec<(String, String)> {
@@ -172,4 +155,30 @@ fn bad_files_in_a_folder_are_named_and_skipped() {
             "{err}"
         );
     }
+}
+
+/// Converting the same weights twice writes the header's metadata in a different order; the
+/// identity a model file records must not change with it (it did once: models made on one
+/// machine were refused on another).
+#[test]
+fn weights_identity_ignores_the_header() {
+    use safetensors::SafeTensors;
+    let bytes = common::weights_bytes();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    meta.insert(
+        "note".into(),
+        "written again, header in another order".into(),
+    );
+    let again = safetensors::serialize(file.tensors(), Some(meta)).unwrap();
+    assert_ne!(again, bytes);
+    let id = |b: &[u8]| graft::model::WeightFile::parse(b).unwrap().id().to_string();
+    assert_eq!(id(&again), id(&bytes));
+    assert_eq!(id(&bytes).len(), 64);
+    // And any change to the tensor data changes it.
+    let mut changed = bytes.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    assert_ne!(id(&changed), id(&bytes));
 }

@@ -3,13 +3,13 @@
 
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
-use crate::classifier::{Classifier, check_classes};
+use crate::classifier::{Classifier, check_class_names};
 use crate::data::folder::ImageFolder;
 use crate::data::{backbone_input, decode};
 use crate::inference::Backbone;
 use crate::model::FEATURE_DIM;
+use crate::project::sample_hash;
 use crate::train::{HeadTrainer, TrainConfig};
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,13 +18,7 @@ use std::time::Instant;
 /// Images per backbone pass.
 const BATCH: usize = 8;
 
-struct Loaded {
-    backbone: Backbone,
-    /// sha256 of the weight file: recorded in and checked against model files.
-    sha256: String,
-}
-
-fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Loaded, Box<dyn std::error::Error>> {
+fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Backbone, Box<dyn std::error::Error>> {
     let compute = open(choice)?;
     let bytes = std::fs::read(&files.weights).map_err(|e| {
         format!(
@@ -32,10 +26,7 @@ fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Loaded, Box<dyn std:
             files.weights.display()
         )
     })?;
-    Ok(Loaded {
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
-        backbone: Backbone::for_device(&bytes, &compute)?,
-    })
+    Ok(Backbone::for_device(&bytes, &compute)?)
 }
 
 /// `(index into the paths, 1280 features)`.
@@ -80,8 +71,8 @@ pub fn train(
     files: &ModelFiles,
 ) -> CliResult {
     let folder = ImageFolder::scan(dir)?;
-    check_classes(&folder.classes).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let loaded = load(files, choice)?;
+    check_class_names(&folder.classes).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let backbone = load(files, choice)?;
     let started = Instant::now();
 
     // Identical files within a class are counted once (the page does the same).
@@ -90,7 +81,7 @@ pub fn train(
     let mut classes_of = Vec::new();
     for (path, class) in &folder.files {
         if let Ok(bytes) = std::fs::read(path)
-            && !seen.insert((*class, Sha256::digest(&bytes)))
+            && !seen.insert((*class, sample_hash(&bytes)))
         {
             eprintln!(
                 "graft: {}: skipped, the same image is already in '{}'",
@@ -103,7 +94,7 @@ pub fn train(
         classes_of.push(*class);
     }
     let mut skipped = 0;
-    let embedded = embed(&loaded.backbone, &paths, |path, e| {
+    let embedded = embed(&backbone, &paths, |path, e| {
         skipped += 1;
         eprintln!("graft: {}: skipped: {e}", path.display());
     })?;
@@ -152,7 +143,12 @@ pub fn train(
         "final": last,
         "seconds": (train_s * 100.0).round() / 100.0,
     });
-    let model = Classifier::new(folder.classes.clone(), head, &loaded.sha256, training);
+    let model = Classifier::new(
+        folder.classes.clone(),
+        head,
+        backbone.weights_id(),
+        training,
+    );
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -174,11 +170,11 @@ pub fn predict(
 ) -> CliResult {
     let bytes = std::fs::read(model_path)
         .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
-    let loaded = load(files, choice)?;
-    let model = Classifier::from_bytes(&bytes, &loaded.sha256)
+    let backbone = load(files, choice)?;
+    let model = Classifier::from_bytes(&bytes, backbone.weights_id())
         .map_err(|e| format!("{}: {e}", model_path.display()))?;
     let mut failed = 0;
-    let embedded = embed(&loaded.backbone, images, |path, e| {
+    let embedded = embed(&backbone, images, |path, e| {
         failed += 1;
         eprintln!("graft: {}: {e}", path.display());
         if json {

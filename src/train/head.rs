@@ -49,6 +49,8 @@ pub enum TrainError {
     Settings(String),
     #[error("{0}")]
     Read(String),
+    #[error("training was interrupted in the middle of an epoch; train again")]
+    Interrupted,
 }
 
 impl From<ReadError> for TrainError {
@@ -82,7 +84,7 @@ pub struct HeadTrainer {
 }
 
 /// Refuse what cannot train, naming what to add: `names[c]` is class c's name.
-pub fn check_classes(names: &[String], labels: &[usize]) -> Result<(), TrainError> {
+pub fn check_trainable(names: &[String], labels: &[usize]) -> Result<(), TrainError> {
     if names.len() < 2 {
         return Err(TrainError::TooFewClasses(names.len()));
     }
@@ -104,7 +106,7 @@ impl HeadTrainer {
         names: &[String],
         config: &TrainConfig,
     ) -> Result<Self, TrainError> {
-        check_classes(names, labels)?;
+        check_trainable(names, labels)?;
         let classes = names.len();
         let samples = labels.len();
         if features.len() != samples * FEATURE_DIM {

@@ -18,8 +18,6 @@ pub struct Engine {
     pub info: DeviceInfo,
     /// Where heads train: WebGPU, or Flex on the CPU path.
     pub device: burn::tensor::Device,
-    /// sha256 of the backbone weights, recorded in and checked against model files.
-    pub weights_sha256: String,
 }
 
 /// Open the device, then download (or take from the cache) the weights and labels.
@@ -83,7 +81,6 @@ pub async fn start(
         labels,
         info: compute.info,
         device: compute.device,
-        weights_sha256: assets::sha256_hex(&weights),
     }))
 }
 

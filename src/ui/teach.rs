@@ -7,7 +7,7 @@ use super::teach_state::{Prediction, Queue, TeachAction};
 use crate::classifier::Classifier;
 use crate::data::stored::stored_copy;
 use crate::data::{backbone_input, decode};
-use crate::project::{Project, ProjectMeta, Sample};
+use crate::project::{Project, ProjectMeta, Sample, sample_hash};
 use crate::train::{HeadTrainer, TrainConfig};
 use crate::web::fetch::now_ms;
 use crate::web::files::object_url;
@@ -15,7 +15,6 @@ use crate::web::idb::{Db, META, SAMPLES};
 use crate::web::records::{sample_from_record, sample_record};
 use gloo::timers::future::TimeoutFuture;
 use image::RgbImage;
-use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -36,16 +35,11 @@ pub struct Teacher {
     running: Cell<bool>,
     next_id: Cell<u64>,
     pub stop: Cell<bool>,
-    pub training: Cell<bool>,
     db: RefCell<Option<Rc<Db>>>,
 }
 
 fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) {
     dispatch.dispatch(Action::Teach(action));
-}
-
-fn sha_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
 }
 
 impl Teacher {
@@ -70,13 +64,18 @@ impl Teacher {
                 return;
             }
         };
-        *self.db.borrow_mut() = Some(db.clone());
         let (project, classifier, error) = match load(&db, engine).await {
-            Ok((p, c)) => (p, c, None),
+            Ok(loaded) => {
+                *self.db.borrow_mut() = Some(db);
+                loaded
+            }
+            // Saving stays off: a fresh project must not overwrite one that could not be read.
             Err(e) => (
                 Project::starter(),
                 None,
-                Some(format!("The saved project could not be read: {e}")),
+                Some(format!(
+                    "The saved project could not be read, so this tab does not save: {e}"
+                )),
             ),
         };
         self.next_id.set(project.next_sample);
@@ -139,7 +138,7 @@ impl Teacher {
                 let decoded = match crate::web::files::read(&file).await {
                     Ok(bytes) if bytes.is_empty() => Err("the file is empty (0 bytes)".to_string()),
                     Ok(bytes) => decode(&bytes)
-                        .map(|img| (sha_hex(&bytes), img))
+                        .map(|img| (sample_hash(&bytes), img))
                         .map_err(|e| e.to_string()),
                     Err(e) => Err(e),
                 };
@@ -176,21 +175,17 @@ impl Teacher {
             embedding: Rc::new(features),
             thumb: object_url(&jpeg, "image/jpeg")?,
         };
-        if let Some(db) = self.db() {
-            // A full disk is reported by the save effect's next write; the sample still shows.
-            if let Err(e) = db
-                .put(
-                    SAMPLES,
-                    &JsValue::from(id as f64),
-                    &sample_record(&sample, &jpeg),
-                )
-                .await
-            {
-                log::warn!("sample {id} not saved: {e}");
-                return Err(format!("not saved: {e}"));
+        let Some(db) = self.db() else {
+            return Ok(sample);
+        };
+        let record = sample_record(&sample, &jpeg);
+        match db.put(SAMPLES, &JsValue::from(id as f64), &record).await {
+            Ok(()) => Ok(sample),
+            Err(e) => {
+                crate::web::files::revoke(&sample.thumb);
+                Err(format!("not added, because it could not be saved: {e}"))
             }
         }
-        Ok(sample)
     }
 
     /// Ids must stay above every id the project has used (after a restore or a new project).
@@ -216,7 +211,6 @@ impl Teacher {
                 Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
             };
         self.stop.set(false);
-        self.training.set(true);
         send(&dispatch, TeachAction::TrainStarted(config.epochs));
         let started = now_ms();
         let mut slice = now_ms();
@@ -231,13 +225,9 @@ impl Teacher {
                         slice = now_ms();
                     }
                 }
-                Err(e) => {
-                    self.training.set(false);
-                    return send(&dispatch, TeachAction::TrainFailed(e.to_string()));
-                }
+                Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
             }
         }
-        self.training.set(false);
         let (Some(last), Ok(head)) = (last, trainer.weights().await) else {
             return send(
                 &dispatch,
@@ -246,7 +236,12 @@ impl Teacher {
         };
         let ms = now_ms() - started;
         let info = serde_json::json!({ "by": "graft page", "samples": labels.len(), "config": config, "final": last, "seconds": (ms / 10.0).round() / 100.0 });
-        let classifier = Rc::new(Classifier::new(names, head, &engine.weights_sha256, info));
+        let classifier = Rc::new(Classifier::new(
+            names,
+            head,
+            engine.backbone.weights_id(),
+            info,
+        ));
         let stopped = !trainer.finished();
         send(
             &dispatch,
@@ -289,10 +284,13 @@ impl Teacher {
     }
 }
 
-async fn load(db: &Db, engine: &Engine) -> Result<(Project, Option<Rc<Classifier>>), String> {
+/// The saved project, its model, and a message when part of it (the model) was unusable.
+type Loaded = (Project, Option<Rc<Classifier>>, Option<String>);
+
+async fn load(db: &Db, engine: &Engine) -> Result<Loaded, String> {
     let meta = db.get(META, &"project".into()).await?;
     let Some(json) = meta.as_string() else {
-        return Ok((Project::starter(), None));
+        return Ok((Project::starter(), None, None));
     };
     let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     let mut records = Vec::new();
@@ -312,21 +310,24 @@ async fn load(db: &Db, engine: &Engine) -> Result<(Project, Option<Rc<Classifier
         let _ = db.delete(SAMPLES, &unreadable).await;
     }
     let model = db.get(META, &"model".into()).await?;
-    let classifier = if model.is_undefined() || model.is_null() {
-        None
-    } else {
-        let bytes = js_sys::Uint8Array::new(&model).to_vec();
-        Classifier::from_bytes(&bytes, &engine.weights_sha256)
-            .ok()
-            .map(Rc::new)
-    };
-    Ok((project, classifier))
+    if model.is_undefined() || model.is_null() {
+        return Ok((project, None, None));
+    }
+    let bytes = js_sys::Uint8Array::new(&model).to_vec();
+    Ok(
+        match Classifier::from_bytes(&bytes, engine.backbone.weights_id()) {
+            Ok(c) => (project, Some(Rc::new(c)), None),
+            Err(e) => {
+                let message = format!("The saved model could not be used ({e}); train again.");
+                (project, None, Some(message))
+            }
+        },
+    )
 }
 
-/// Class probabilities for one image file.
+/// The features of one image for the preview; the reducer applies the current model to them.
 pub async fn predict(
     engine: Rc<Engine>,
-    classifier: Rc<Classifier>,
     name: String,
     bytes: Vec<u8>,
     thumb: String,
@@ -335,19 +336,22 @@ pub async fn predict(
     let result = async {
         let img = decode(&bytes).map_err(|e| e.to_string())?;
         let input = backbone_input(&img);
-        let features = engine
+        engine
             .backbone
             .features(&[&input])
             .await
-            .map_err(|e| e.to_string())?;
-        let probs = classifier.probs(&features);
-        Ok::<_, String>(classifier.meta.classes.iter().cloned().zip(probs).collect())
+            .map_err(|e| e.to_string())
     }
     .await;
     match result {
-        Ok(probs) => send(
+        Ok(features) => send(
             &dispatch,
-            TeachAction::Predicted(Prediction { name, thumb, probs }),
+            TeachAction::Predicted(Prediction {
+                name,
+                thumb,
+                features: Rc::new(features),
+                probs: Vec::new(),
+            }),
         ),
         Err(e) => {
             crate::web::files::revoke(&thumb);

@@ -29,9 +29,6 @@ impl PartialEq for Handles {
     }
 }
 
-/// A file's name and bytes.
-type NamedBytes = (String, Vec<u8>);
-
 #[derive(Properties, PartialEq)]
 pub struct TeachAreaProps {
     pub teach: Teach,
@@ -46,8 +43,6 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let dispatch = props.dispatch.clone();
     let engine = props.handles.engine.borrow().clone();
     let teacher = props.handles.teacher.clone();
-    // The last previewed image, re-classified whenever the model changes.
-    let last_image: Rc<RefCell<Option<NamedBytes>>> = use_mut_ref(|| None);
     let act = {
         let d = dispatch.clone();
         move |a: TeachAction| d.dispatch(Action::Teach(a))
@@ -71,8 +66,6 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     }
     {
         let (teacher, act) = (teacher.clone(), act.clone());
-        let (engine, last_image) = (engine.clone(), last_image.clone());
-        let dispatch = dispatch.clone();
         use_effect_with(
             (t.restored, t.classifier.clone()),
             move |(restored, classifier)| {
@@ -85,12 +78,6 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                             ))));
                         }
                     });
-                }
-                if let (Some(engine), Some(c), Some((name, bytes))) =
-                    (engine, classifier.clone(), last_image.borrow().clone())
-                {
-                    let thumb = files::object_url(&bytes, "image/*").unwrap_or_default();
-                    yew::platform::spawn_local(predict(engine, c, name, bytes, thumb, dispatch));
                 }
             },
         );
@@ -127,23 +114,18 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         Callback::from(move |_| teacher.stop.set(true))
     };
     let on_image = {
-        let (engine, classifier, dispatch) =
-            (engine.clone(), t.classifier.clone(), dispatch.clone());
-        let last_image = last_image.clone();
+        let (engine, dispatch) = (engine.clone(), dispatch.clone());
         Callback::from(move |list: Vec<web_sys::File>| {
-            let (Some(engine), Some(c), Some(file)) =
-                (engine.clone(), classifier.clone(), list.into_iter().next())
-            else {
+            let (Some(engine), Some(file)) = (engine.clone(), list.into_iter().next()) else {
                 return;
             };
-            let (dispatch, last_image) = (dispatch.clone(), last_image.clone());
+            let dispatch = dispatch.clone();
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let thumb = files::object_url(&bytes, &file.type_()).unwrap_or_default();
-                        *last_image.borrow_mut() = Some((name.clone(), bytes.clone()));
-                        predict(engine, c, name, bytes, thumb, dispatch).await;
+                        predict(engine, name, bytes, thumb, dispatch).await;
                     }
                     Err(e) => dispatch.dispatch(Action::Teach(TeachAction::PreviewFailed(
                         format!("{name}: {e}"),
@@ -177,7 +159,8 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 let loaded = files::read(&file).await.and_then(|b| {
-                    Classifier::from_bytes(&b, &engine.weights_sha256).map_err(|e| e.to_string())
+                    Classifier::from_bytes(&b, engine.backbone.weights_id())
+                        .map_err(|e| e.to_string())
                 });
                 act(match loaded {
                     Ok(c) => TeachAction::ModelLoaded(Rc::new(c)),

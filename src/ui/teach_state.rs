@@ -48,7 +48,9 @@ impl Queue {
 pub struct Prediction {
     pub name: String,
     pub thumb: String,
-    /// `(class, probability)` in the model's class order.
+    /// The image's backbone features: a new model re-classifies it without another pass.
+    pub features: Rc<Vec<f32>>,
+    /// `(class, probability)` in the current model's class order.
     pub probs: Vec<(String, f32)>,
 }
 
@@ -126,7 +128,28 @@ impl Teach {
         self.notices.drain(..extra);
     }
 
+    /// Apply the current model to the previewed image (none: no bars).
+    fn reclassify(&mut self) {
+        if let Some(pred) = &mut self.prediction {
+            pred.probs = match &self.classifier {
+                Some(c) => c
+                    .meta
+                    .classes
+                    .iter()
+                    .cloned()
+                    .zip(c.probs(&pred.features))
+                    .collect(),
+                None => Vec::new(),
+            };
+        }
+    }
+
     pub fn apply(&mut self, action: TeachAction) {
+        self.apply_inner(action);
+        self.reclassify();
+    }
+
+    fn apply_inner(&mut self, action: TeachAction) {
         let p = &mut self.project;
         let result = match action {
             TeachAction::Restored {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::Command;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -94,4 +95,22 @@ pub fn crop_folder<S: AsRef<str>>(
             crop.save(out.join(format!("{i:02}.png"))).unwrap();
         }
     }
+}
+
+/// Run the `graft` binary: exit code, stdout as JSON lines, stderr.
+pub fn graft(args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_graft"))
+        .args(args)
+        .output()
+        .expect("graft runs");
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
