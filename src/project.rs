@@ -25,6 +25,14 @@ pub struct Sample {
     pub thumb: String,
 }
 
+/// Which class a new sample goes to: a card (by id), or a folder's name (the class of that
+/// name, made if the project lacks it).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClassRef {
+    Id(u32),
+    Name(String),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Class {
     pub id: u32,
@@ -123,6 +131,20 @@ impl Project {
             samples: Vec::new(),
         });
         Ok(id)
+    }
+
+    /// The id `class` refers to, adding a class of that name when there is none.
+    pub fn resolve(&mut self, class: &ClassRef) -> Result<u32, ProjectError> {
+        match class {
+            ClassRef::Id(id) => self
+                .class(*id)
+                .map(|c| c.id)
+                .ok_or(ProjectError::NoSuchClass),
+            ClassRef::Name(name) => match self.classes.iter().find(|c| c.name == name.trim()) {
+                Some(c) => Ok(c.id),
+                None => self.add_class(name),
+            },
+        }
     }
 
     pub fn rename(&mut self, id: u32, name: &str) -> Result<(), ProjectError> {
@@ -333,6 +355,24 @@ mod tests {
         let (names, features, labels) = p.training_set().unwrap();
         assert_eq!(names, ["Class 1", "Class 2"]);
         assert_eq!((features.len(), labels), (3 * FEATURE_DIM, vec![0, 1, 1]));
+    }
+
+    #[test]
+    fn folder_names_find_or_make_their_class() {
+        let mut p = Project::starter();
+        let first = p.classes[0].id;
+        assert_eq!(p.resolve(&ClassRef::Name("Class 1".into())), Ok(first));
+        let cats = p.resolve(&ClassRef::Name(" cats ".into())).unwrap();
+        assert_eq!(p.class(cats).unwrap().name, "cats");
+        assert_eq!(p.resolve(&ClassRef::Name("cats".into())), Ok(cats));
+        assert_eq!(
+            p.resolve(&ClassRef::Id(999)),
+            Err(ProjectError::NoSuchClass)
+        );
+        assert_eq!(
+            p.resolve(&ClassRef::Name("".into())),
+            Err(ProjectError::EmptyName)
+        );
     }
 
     #[test]

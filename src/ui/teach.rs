@@ -7,7 +7,7 @@ use super::teach_state::{Prediction, Queue, TeachAction};
 use crate::classifier::Classifier;
 use crate::data::stored::stored_copy;
 use crate::data::{backbone_input, decode};
-use crate::project::{Project, ProjectMeta, Sample, sample_hash};
+use crate::project::{ClassRef, Project, ProjectMeta, Sample, sample_hash};
 use crate::train::{HeadTrainer, TrainConfig};
 use crate::web::fetch::now_ms;
 use crate::web::files::object_url;
@@ -24,9 +24,11 @@ use yew::UseReducerDispatcher;
 /// Give the browser a turn at least this often (ms) during long loops.
 const SLICE_MS: f64 = 50.0;
 
-/// A photo waiting for the backbone, for class `class`.
+/// A photo waiting for the backbone, for a class.
 pub enum Pending {
-    File(u32, web_sys::File),
+    File(ClassRef, web_sys::File),
+    /// A webcam frame, named by the recorder.
+    Frame(ClassRef, String, RgbImage),
 }
 
 #[derive(Default)]
@@ -35,6 +37,9 @@ pub struct Teacher {
     running: Cell<bool>,
     next_id: Cell<u64>,
     pub stop: Cell<bool>,
+    /// A webcam frame is in the backbone for the live preview.
+    pub live_busy: Cell<bool>,
+    frames: Cell<u64>,
     db: RefCell<Option<Rc<Db>>>,
 }
 
@@ -131,7 +136,7 @@ impl Teacher {
         });
     }
 
-    async fn embed(&self, item: Pending, engine: &Engine) -> (u32, Result<Sample, String>) {
+    async fn embed(&self, item: Pending, engine: &Engine) -> (ClassRef, Result<Sample, String>) {
         let (class, name, decoded) = match item {
             Pending::File(class, file) => {
                 let name = file.name();
@@ -144,6 +149,8 @@ impl Teacher {
                 };
                 (class, name, decoded)
             }
+            // The hash of the pixels: only an identical frame is a duplicate.
+            Pending::Frame(class, name, img) => (class, name, Ok((sample_hash(img.as_raw()), img))),
         };
         let result = match decoded {
             Ok((hash, img)) => self.finish(engine, name.clone(), hash, &img).await,
@@ -186,6 +193,13 @@ impl Teacher {
                 Err(format!("not added, because it could not be saved: {e}"))
             }
         }
+    }
+
+    /// A name for the next recorded webcam frame.
+    pub fn frame_name(&self) -> String {
+        let n = self.frames.get() + 1;
+        self.frames.set(n);
+        format!("webcam frame {n}")
     }
 
     /// Ids must stay above every id the project has used (after a restore or a new project).
@@ -325,7 +339,7 @@ async fn load(db: &Db, engine: &Engine) -> Result<Loaded, String> {
     )
 }
 
-/// The features of one image for the preview; the reducer applies the current model to them.
+/// The features of one image file for the preview; the reducer applies the current model.
 pub async fn predict(
     engine: Rc<Engine>,
     name: String,
@@ -333,17 +347,28 @@ pub async fn predict(
     thumb: String,
     dispatch: UseReducerDispatcher<State>,
 ) {
-    let result = async {
-        let img = decode(&bytes).map_err(|e| e.to_string())?;
-        let input = backbone_input(&img);
-        engine
-            .backbone
-            .features(&[&input])
-            .await
-            .map_err(|e| e.to_string())
+    match decode(&bytes) {
+        Ok(img) => predict_image(engine, name, &img, thumb, dispatch).await,
+        Err(e) => {
+            crate::web::files::revoke(&thumb);
+            send(
+                &dispatch,
+                TeachAction::PreviewFailed(format!("{name}: {e}")),
+            );
+        }
     }
-    .await;
-    match result {
+}
+
+/// The features of one decoded image (a file, or a webcam frame) for the preview.
+pub async fn predict_image(
+    engine: Rc<Engine>,
+    name: String,
+    img: &RgbImage,
+    thumb: String,
+    dispatch: UseReducerDispatcher<State>,
+) {
+    let input = backbone_input(img);
+    match engine.backbone.features(&[&input]).await {
         Ok(features) => send(
             &dispatch,
             TeachAction::Predicted(Prediction {

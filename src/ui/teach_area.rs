@@ -3,17 +3,19 @@
 
 use super::components::{
     classes_panel::ClassesPanel, preview_panel::PreviewPanel, project_bar::ProjectBar,
-    train_panel::TrainPanel,
+    train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
 use super::engine::Engine;
 use super::state::{Action, State};
-use super::teach::{Pending, Teacher, predict};
+use super::teach::{Pending, Teacher, predict, predict_image};
 use super::teach_state::{Teach, TeachAction};
 use crate::classifier::Classifier;
+use crate::project::ClassRef;
 use crate::train::TrainConfig;
-use crate::web::files;
+use crate::web::{files, folders};
 use std::cell::RefCell;
 use std::rc::Rc;
+use web_sys::DragEvent;
 use yew::prelude::*;
 
 /// Shared handles, compared by identity (they never change after the first render).
@@ -83,15 +85,96 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         );
     }
 
-    let on_files = {
+    // Every way in (card, folder, webcam) ends in the one embedding queue.
+    let enqueue = {
         let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
         let next = t.project.next_sample;
-        Callback::from(move |(class, list): (u32, Vec<web_sys::File>)| {
+        Rc::new(move |items: Vec<Pending>| {
             if let Some(engine) = engine.clone() {
                 teacher.reserve_ids_from(next);
-                let items = list.into_iter().map(|f| Pending::File(class, f)).collect();
                 teacher.enqueue(items, engine, dispatch.clone());
             }
+        })
+    };
+    let on_files = {
+        let enqueue = enqueue.clone();
+        Callback::from(move |(class, list): (u32, Vec<web_sys::File>)| {
+            enqueue(
+                list.into_iter()
+                    .map(|f| Pending::File(ClassRef::Id(class), f))
+                    .collect(),
+            )
+        })
+    };
+    // A folder (picked or dropped): one class per sub-folder, made before its images arrive.
+    let import = {
+        let (enqueue, act) = (enqueue.clone(), act.clone());
+        Rc::new(move |g: folders::Grouped| {
+            for path in g.stray {
+                act(TeachAction::Notice(format!(
+                    "{path}: not inside a class folder, skipped"
+                )));
+            }
+            act(TeachAction::EnsureClasses(
+                g.classes.iter().map(|(c, _)| c.clone()).collect(),
+            ));
+            let items = g.classes.into_iter().flat_map(|(class, files)| {
+                files
+                    .into_iter()
+                    .map(move |f| Pending::File(ClassRef::Name(class.clone()), f))
+            });
+            enqueue(items.collect());
+        })
+    };
+    let on_folder = {
+        let import = import.clone();
+        Callback::from(move |list: Vec<web_sys::File>| import(folders::group_picked(list)))
+    };
+    let on_drop = {
+        let (import, act) = (import.clone(), act.clone());
+        Callback::from(move |e: DragEvent| {
+            let dirs = e
+                .data_transfer()
+                .map(|d| folders::dropped_directories(&d))
+                .unwrap_or_default();
+            if dirs.is_empty() {
+                return;
+            }
+            e.prevent_default();
+            let (import, act) = (import.clone(), act.clone());
+            yew::platform::spawn_local(async move {
+                match folders::read_dropped(dirs).await {
+                    Ok(g) => import(g),
+                    Err(e) => act(TeachAction::Notice(format!(
+                        "The folder could not be read: {e}"
+                    ))),
+                }
+            });
+        })
+    };
+    let on_frame = {
+        let (enqueue, teacher) = (enqueue.clone(), teacher.clone());
+        Callback::from(move |(class, img): (u32, image::RgbImage)| {
+            let name = teacher.frame_name();
+            enqueue(vec![Pending::Frame(ClassRef::Id(class), name, img)])
+        })
+    };
+    let on_live = {
+        let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
+        Callback::from(move |img: image::RgbImage| {
+            let Some(engine) = engine.clone() else { return };
+            // Skip this frame while the previous one is still in the backbone.
+            if teacher.live_busy.replace(true) {
+                return;
+            }
+            let (teacher, dispatch) = (teacher.clone(), dispatch.clone());
+            yew::platform::spawn_local(async move {
+                let thumb = crate::data::stored::stored_copy(&img)
+                    .and_then(|jpeg| files::object_url(&jpeg, "image/jpeg"))
+                    .unwrap_or_default();
+                predict_image(engine, "webcam".into(), &img, thumb, dispatch).await;
+                teacher.live_busy.set(false);
+            });
         })
     };
     let on_train = {
@@ -197,19 +280,21 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let (a1, a2, a3, a4) = (act.clone(), act.clone(), act.clone(), act.clone());
     let ready = engine.is_some() && t.restored;
     html! {
-        <>
+        <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} {on_new} />
             <ClassesPanel teach={t.clone()} {ready}
                 on_add={simple(|| TeachAction::AddClass)} on_undo={simple(|| TeachAction::Undo)}
                 on_dismiss={simple(|| TeachAction::DismissNotices)}
                 on_rename={Callback::from(move |(id, name)| a1(TeachAction::Rename(id, name)))}
                 on_delete={Callback::from(move |id| a2(TeachAction::DeleteClass(id)))}
-                {on_files}
+                {on_files} {on_folder}
                 on_remove={Callback::from(move |id| a3(TeachAction::RemoveSample(id)))}
                 on_move={Callback::from(move |(id, to)| a4(TeachAction::MoveSample(id, to)))} />
+            <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
+                {ready} has_model={t.classifier.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} {ready} busy={t.queue.is_some()} device={props.device.clone()} {on_train} {on_stop} />
             <PreviewPanel classifier={t.classifier.clone()} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
-        </>
+        </div>
     }
 }

@@ -2,7 +2,7 @@
 //! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
 
 use crate::classifier::Classifier;
-use crate::project::{Class, Project, Sample};
+use crate::project::{Class, ClassRef, Project, Sample};
 use crate::train::EpochStats;
 use std::rc::Rc;
 
@@ -97,7 +97,9 @@ pub enum TeachAction {
     Rename(u32, String),
     DeleteClass(u32),
     Undo,
-    SampleReady(u32, Sample),
+    SampleReady(ClassRef, Sample),
+    /// Classes named after dropped or picked folders, made before their images arrive.
+    EnsureClasses(Vec<String>),
     RemoveSample(u64),
     MoveSample(u64, u32),
     Queue(Option<Queue>),
@@ -187,12 +189,15 @@ impl Teach {
             }
             TeachAction::SampleReady(class, sample) => {
                 let thumb = sample.thumb.clone();
-                let added = p.add_sample(class, sample);
+                let added = p.resolve(&class).and_then(|id| p.add_sample(id, sample));
                 if added.is_err() {
                     crate::web::files::revoke(&thumb);
                 }
                 added
             }
+            TeachAction::EnsureClasses(names) => names
+                .iter()
+                .try_for_each(|n| p.resolve(&ClassRef::Name(n.clone())).map(|_| ())),
             TeachAction::RemoveSample(id) => {
                 if let Some(s) = p.remove_sample(id) {
                     crate::web::files::revoke(&s.thumb);

@@ -5,8 +5,10 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+pub mod camera;
 pub mod fetch;
 pub mod files;
+pub mod folders;
 pub mod idb;
 pub mod records;
 

@@ -9,6 +9,8 @@ pub struct ClassesPanelProps {
     pub teach: Teach,
     pub ready: bool,
     pub on_add: Callback<()>,
+    /// Files of a picked folder, to be grouped by sub-folder.
+    pub on_folder: Callback<Vec<web_sys::File>>,
     pub on_undo: Callback<()>,
     pub on_dismiss: Callback<()>,
     pub on_rename: Callback<(u32, String)>,
@@ -49,6 +51,19 @@ pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
         }
     });
     let add = props.on_add.reform(|_| ());
+    let on_folder = {
+        let cb = props.on_folder.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                let list = input.files();
+                cb.emit(
+                    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+                        .unwrap_or_default(),
+                );
+                input.set_value("");
+            }
+        })
+    };
     let undo = props.on_undo.reform(|_| ());
     let dismiss = props.on_dismiss.reform(|_| ());
     html! {
@@ -60,7 +75,14 @@ pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
                 <p aria-busy="true">{ "Opening your saved project…" }</p>
             } else {
                 <div class="class-list">{ for cards }</div>
-                <button onclick={add} disabled={classes.len() >= crate::classifier::MAX_CLASSES}>{ "Add a class" }</button>
+                <div class="row">
+                    <button onclick={add} disabled={classes.len() >= crate::classifier::MAX_CLASSES}>{ "Add a class" }</button>
+                    <label class="pick">{ "Add a folder of classes" }
+                        <input type="file" webkitdirectory=true multiple=true disabled={!props.ready}
+                               aria-label="Add a folder of classes" onchange={on_folder} />
+                    </label>
+                    <span class="muted">{ "(one class per sub-folder; dropping a folder on the page works too)" }</span>
+                </div>
             }
             if let Some((_, class)) = &t.undo {
                 <p class="undo" role="status">

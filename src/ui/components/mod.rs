@@ -10,3 +10,4 @@ pub mod preview_panel;
 pub mod project_bar;
 pub mod see_panel;
 pub mod train_panel;
+pub mod webcam_panel;
