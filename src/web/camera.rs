@@ -32,10 +32,7 @@ pub async fn open(video: &HtmlVideoElement) -> Result<MediaStream, String> {
         .map_err(js_error)?
         .dyn_into()
         .map_err(|_| "the video element cannot play")?;
-    if let Ok(p) = play
-        .call0(video)
-        .and_then(|p| p.dyn_into::<Promise>())
-    {
+    if let Ok(p) = play.call0(video).and_then(|p| p.dyn_into::<Promise>()) {
         JsFuture::from(p).await.map_err(js_error)?;
     }
     Ok(stream)

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST } from './harness.mjs';
+import { crops, card, ready, rename, count, drop, preview } from './teach-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../fixtures/images');
@@ -23,73 +24,6 @@ const CLASSES = ['brick', 'grass', 'gravel'];
 let server;
 before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
 after(async () => { await server?.close(); });
-
-/**
- * `n` square crops (96-200 px, seeded) of the top or bottom half of a real texture photo,
- * cut in the page with a canvas: [{ name, buffer }]. Training uses top halves, held-out
- * images bottom halves, so no held-out pixel is ever trained on.
- */
-async function crops(page, cls, half, n, seed) {
-  const list = await page.evaluate(async ({ cls, half, n, seed }) => {
-    let s = seed;
-    const rand = (k) => { s = (s * 1103515245 + 12345) % 2147483648; return s % k; };
-    const img = await createImageBitmap(await (await fetch(`/fixtures/${cls}.png`)).blob());
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const size = 96 + rand(105);
-      const x = rand(img.width - size + 1);
-      const y = (half === 'top' ? 0 : img.height / 2) + rand(img.height / 2 - size + 1);
-      const canvas = new OffscreenCanvas(size, size);
-      canvas.getContext('2d').drawImage(img, x, y, size, size, 0, 0, size, size);
-      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
-      let bin = '';
-      for (const b of bytes) bin += String.fromCharCode(b);
-      out.push({ name: `${cls}-${half}-${i}.png`, b64: btoa(bin) });
-    }
-    return out;
-  }, { cls, half, n, seed });
-  return list.map(({ name, b64 }) => ({ name, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') }));
-}
-
-const card = (page, name) => page.getByRole('region', { name: `Class ${name}` });
-
-async function ready(page) {
-  await page.getByRole('button', { name: 'Add a class' }).waitFor({ timeout: SLOW });
-  await page.locator('#model-status[data-state="ready"]').waitFor({ timeout: SLOW });
-}
-
-async function rename(page, from, to) {
-  const box = card(page, from).getByRole('textbox', { name: 'Class name' });
-  await box.fill(to);
-  await box.press('Tab');
-  await card(page, to).waitFor();
-}
-
-async function count(page, name, n) {
-  await card(page, name).locator(`.count[data-count="${n}"]`).waitFor({ timeout: SLOW });
-}
-
-/** Drop `files` on a class card's drop zone, as a person dragging them would. */
-async function drop(page, name, files) {
-  await page.evaluate(({ zone, files }) => {
-    const dt = new DataTransfer();
-    for (const f of files) {
-      const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
-      dt.items.add(new File([bytes], f.name, { type: f.mimeType }));
-    }
-    document.querySelector(`[role="group"][aria-label="${zone}"]`)
-      .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, { zone: `Drop zone: Add images to ${name}`, files: files.map((f) => ({ ...f, b64: f.buffer.toString('base64') })) });
-}
-
-/** Preview one image; returns { class: p }. */
-async function preview(page, file) {
-  await page.getByRole('button', { name: 'Choose an image to classify' }).setInputFiles(file);
-  await page.locator('#preview-file', { hasText: new RegExp(`^${file.name}$`) }).waitFor({ timeout: SLOW });
-  const rows = await page.locator('#preview-probs li').evaluateAll((lis) =>
-    lis.map((li) => [li.dataset.class, Number(li.dataset.p)]));
-  return Object.fromEntries(rows);
-}
 
 const best = (probs) => Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0];
 

@@ -6,7 +6,9 @@ use gloo::timers::callback::Interval;
 use image::RgbImage;
 use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlVideoElement, KeyboardEvent, MediaStream};
+use web_sys::{
+    Element, HtmlInputElement, HtmlVideoElement, KeyboardEvent, MediaStream, PointerEvent,
+};
 use yew::prelude::*;
 
 /// Recording rate while the button is held: 4 frames a second (one every 250 ms), steady
@@ -174,8 +176,17 @@ pub fn WebcamPanel(props: &WebcamPanelProps) -> Html {
                 </fieldset>
                 <div class="row">
                     <button class="primary" aria-label="Hold to record"
-                            onpointerdown={Callback::from(move |_| s1())} onpointerup={Callback::from(move |_| e1())}
-                            onpointerleave={Callback::from(move |_| e2())} onpointercancel={Callback::from(move |_| e3())}
+                            onpointerdown={Callback::from(move |e: PointerEvent| {
+                                // Captured: the page reflows as frames arrive, and the button
+                                // may move from under a still-pressed pointer.
+                                if let Some(el) = e.target_dyn_into::<Element>() {
+                                    let _ = el.set_pointer_capture(e.pointer_id());
+                                }
+                                s1()
+                            })}
+                            onpointerup={Callback::from(move |_| e1())}
+                            onlostpointercapture={Callback::from(move |_| e2())}
+                            onpointercancel={Callback::from(move |_| e3())}
                             onkeydown={on_keydown} onkeyup={on_keyup}>{ "Hold to record" }</button>
                     <span id="webcam-recorded" data-count={recorded.to_string()}>{ format!("{} frames recorded", *recorded) }</span>
                     <label><input type="checkbox" checked={*live} disabled={!props.has_model} onchange={on_live} />

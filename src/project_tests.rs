@@ -1,0 +1,124 @@
+//! Tests of `project.rs`.
+use super::*;
+use crate::model::FEATURE_DIM;
+
+fn sample(p: &mut Project, hash: &str) -> Sample {
+    Sample {
+        id: p.new_sample_id(),
+        name: format!("{hash}.jpg"),
+        hash: hash.into(),
+        embedding: Rc::new(vec![1.0; FEATURE_DIM]),
+        thumb: String::new(),
+    }
+}
+
+#[test]
+fn names_are_unique_and_classes_limited() {
+    let mut p = Project::starter();
+    assert_eq!(p.fresh_name(), "Class 3");
+    assert_eq!(
+        p.add_class(" Class 1 "),
+        Err(ProjectError::NameTaken("Class 1".into()))
+    );
+    assert_eq!(p.add_class("  "), Err(ProjectError::EmptyName));
+    let id = p.classes[0].id;
+    assert_eq!(
+        p.rename(id, "Class 1"),
+        Ok(()),
+        "keeping its own name is fine"
+    );
+    assert_eq!(
+        p.rename(id, "Class 2"),
+        Err(ProjectError::NameTaken("Class 2".into()))
+    );
+    while p.classes.len() < MAX_CLASSES {
+        let name = p.fresh_name();
+        p.add_class(&name).unwrap();
+    }
+    assert_eq!(p.add_class("one more"), Err(ProjectError::TooManyClasses));
+}
+
+#[test]
+fn duplicates_moves_and_undo() {
+    let mut p = Project::starter();
+    let (a, b) = (p.classes[0].id, p.classes[1].id);
+    let s = sample(&mut p, "x");
+    p.add_sample(a, s.clone()).unwrap();
+    let again = Sample {
+        id: 99,
+        ..s.clone()
+    };
+    assert_eq!(
+        p.add_sample(a, again.clone()),
+        Err(ProjectError::Duplicate("x.jpg".into(), "Class 1".into()))
+    );
+    p.add_sample(b, again).unwrap();
+    assert_eq!(
+        p.move_sample(s.id, b),
+        Err(ProjectError::Duplicate("x.jpg".into(), "Class 2".into()))
+    );
+    assert_eq!(
+        p.class(a).unwrap().samples.len(),
+        1,
+        "a refused move keeps the sample"
+    );
+    let y = sample(&mut p, "y");
+    let y_id = y.id;
+    p.add_sample(a, y).unwrap();
+    p.move_sample(y_id, b).unwrap();
+    assert_eq!(p.class(b).unwrap().samples.len(), 2);
+    let (at, class) = p.remove_class(b).unwrap();
+    assert!(p.training_set().is_err());
+    p.restore_class(at, class);
+    let (names, features, labels) = p.training_set().unwrap();
+    assert_eq!(names, ["Class 1", "Class 2"]);
+    assert_eq!((features.len(), labels), (3 * FEATURE_DIM, vec![0, 1, 1]));
+}
+
+#[test]
+fn folder_names_find_or_make_their_class() {
+    let mut p = Project::starter();
+    let first = p.classes[0].id;
+    assert_eq!(p.resolve(&ClassRef::Name("Class 1".into())), Ok(first));
+    let cats = p.resolve(&ClassRef::Name(" cats ".into())).unwrap();
+    assert_eq!(p.class(cats).unwrap().name, "cats");
+    assert_eq!(p.resolve(&ClassRef::Name("cats".into())), Ok(cats));
+    assert_eq!(
+        p.resolve(&ClassRef::Id(999)),
+        Err(ProjectError::NoSuchClass)
+    );
+    assert_eq!(
+        p.resolve(&ClassRef::Name("".into())),
+        Err(ProjectError::EmptyName)
+    );
+}
+
+#[test]
+fn training_needs_two_classes_with_images() {
+    let mut p = Project::starter();
+    let a = p.classes[0].id;
+    assert_eq!(
+        p.training_set().unwrap_err(),
+        TrainError::EmptyClass("Class 1".into())
+    );
+    let s = sample(&mut p, "x");
+    p.add_sample(a, s).unwrap();
+    assert_eq!(
+        p.training_set().unwrap_err(),
+        TrainError::EmptyClass("Class 2".into())
+    );
+    p.remove_class(p.classes[1].id);
+    assert_eq!(p.training_set().unwrap_err(), TrainError::TooFewClasses(1));
+}
+
+#[test]
+fn restores_from_meta_and_records() {
+    let mut p = Project::starter();
+    let a = p.classes[0].id;
+    let s = sample(&mut p, "x");
+    p.add_sample(a, s.clone()).unwrap();
+    let orphan = sample(&mut p, "z");
+    let (back, orphans) = Project::restore(p.meta(), vec![orphan.clone(), s]);
+    assert_eq!(back, p);
+    assert_eq!(orphans, vec![orphan.id]);
+}

@@ -1,0 +1,124 @@
+// The other ways images reach a class, in headless Chromium: the webcam (Chromium's fake
+// capture device), a picked folder of class folders, paste, and moving an image; plus a
+// full disk, which must be reported without losing what was saved.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, openPage, DIST } from './harness.mjs';
+import { crops, card, ready, count } from './teach-helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURES = path.resolve(here, '../fixtures/images');
+const SLOW = 300_000;
+
+let server;
+before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
+after(async () => { await server?.close(); });
+
+test('webcam: hold to record frames into a class, train, classify the live view', async () => {
+  const browser = await launch({ extraArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    await card(s.page, 'Class 1').getByRole('button', { name: 'Add images to Class 1' })
+      .setInputFiles(await crops(s.page, 'brick', 'top', 3, 5));
+    await count(s.page, 'Class 1', 3);
+
+    await s.page.getByRole('button', { name: 'Turn on webcam' }).click();
+    await s.page.getByRole('radio', { name: 'Class 2' }).check();
+    const hold = s.page.getByRole('button', { name: 'Hold to record' });
+    await hold.hover();
+    await s.page.mouse.down();
+    // 4 frames a second while held: about 6 in 1.6 s.
+    await s.page.waitForTimeout(1600);
+    await s.page.mouse.up();
+    const recorded = Number(await s.page.locator('#webcam-recorded').getAttribute('data-count'));
+    assert.ok(recorded >= 3 && recorded <= 9, `recorded ${recorded} frames in 1.6 s`);
+    await s.page.waitForTimeout(600);
+    assert.equal(Number(await s.page.locator('#webcam-recorded').getAttribute('data-count')), recorded,
+      'recording stops when the button is released');
+    await count(s.page, 'Class 2', recorded);
+
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-result').waitFor({ timeout: SLOW });
+    await s.page.getByRole('checkbox', { name: 'Classify what the webcam sees' }).check();
+    await s.page.locator('#preview-file', { hasText: 'webcam' }).waitFor({ timeout: SLOW });
+    const probs = await s.page.locator('#preview-probs li').evaluateAll((lis) =>
+      Object.fromEntries(lis.map((li) => [li.dataset.class, Number(li.dataset.p)])));
+    // The fake camera's frames were class 2's only images: the live view looks like them.
+    assert.ok(probs['Class 2'] > 0.5, JSON.stringify(probs));
+    await s.page.getByRole('button', { name: 'Turn off webcam' }).click();
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a picked folder makes one class per sub-folder; paste and move work; a full disk loses nothing saved', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-folder-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+
+    const root = path.join(tmp, 'photos');
+    for (const [i, c] of ['brick', 'grass'].entries()) {
+      await fs.mkdir(path.join(root, c), { recursive: true });
+      for (const f of await crops(s.page, c, 'top', 2, 40 + i)) await fs.writeFile(path.join(root, c, f.name), f.buffer);
+    }
+    await fs.writeFile(path.join(root, 'loose.png'), (await crops(s.page, 'gravel', 'top', 1, 9))[0].buffer);
+    await s.page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(root);
+    await count(s.page, 'brick', 2);
+    await count(s.page, 'grass', 2);
+    await s.page.locator('#notices li', { hasText: 'loose.png: not inside a class folder' }).waitFor();
+
+    // Paste into a card (click it, then Ctrl+V): a clipboard event carrying the file.
+    const [pasted] = await crops(s.page, 'gravel', 'top', 1, 12);
+    await s.page.evaluate(({ b64, name }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type: 'image/png' }));
+      const target = document.querySelector('[aria-label="Class Class 1"]');
+      target.focus();
+      target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, { b64: pasted.buffer.toString('base64'), name: pasted.name });
+    await count(s.page, 'Class 1', 1);
+
+    // Move it to grass.
+    await s.page.locator(`summary[aria-label="Move ${pasted.name}"]`).click();
+    await s.page.getByRole('button', { name: `Move ${pasted.name} to grass` }).click();
+    await count(s.page, 'Class 1', 0);
+    await count(s.page, 'grass', 3);
+
+    // A full disk. Chromium's quota override (DevTools Storage.overrideQuotaForOrigin) did
+    // not stop writes to an already-existing database here, so the browser's own error is
+    // injected: every IndexedDB put throws QuotaExceededError, as a full disk makes it do.
+    // The image is refused with a message naming it; after a reload (no injection), all
+    // that was saved before is there.
+    await s.page.evaluate(() => {
+      IDBObjectStore.prototype.put = function () {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      };
+    });
+    const [big] = await crops(s.page, 'brick', 'bottom', 1, 13);
+    await card(s.page, 'brick').getByRole('button', { name: 'Add images to brick' }).setInputFiles({ ...big, name: 'too-much.png' });
+    const notice = s.page.locator('#notices li', { hasText: 'too-much.png' });
+    await notice.waitFor({ timeout: SLOW });
+    assert.match(await notice.textContent(), /could not be saved: the browser's storage for this site is full/);
+    await count(s.page, 'brick', 2);
+    await s.page.reload();
+    await ready(s.page);
+    await count(s.page, 'brick', 2);
+    await count(s.page, 'grass', 3);
+    await count(s.page, 'Class 1', 0);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,70 @@
+// Helpers for the teaching tests: real photo crops cut in the page, and the class cards.
+const SLOW = 300_000;
+
+/**
+ * `n` square crops (96-200 px, seeded) of the top or bottom half of a real texture photo,
+ * cut in the page with a canvas: [{ name, buffer }]. Training uses top halves, held-out
+ * images bottom halves, so no held-out pixel is ever trained on.
+ */
+export async function crops(page, cls, half, n, seed) {
+  const list = await page.evaluate(async ({ cls, half, n, seed }) => {
+    let s = seed;
+    const rand = (k) => { s = (s * 1103515245 + 12345) % 2147483648; return s % k; };
+    const img = await createImageBitmap(await (await fetch(`/fixtures/${cls}.png`)).blob());
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const size = 96 + rand(105);
+      const x = rand(img.width - size + 1);
+      const y = (half === 'top' ? 0 : img.height / 2) + rand(img.height / 2 - size + 1);
+      const canvas = new OffscreenCanvas(size, size);
+      canvas.getContext('2d').drawImage(img, x, y, size, size, 0, 0, size, size);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let bin = '';
+      for (const b of bytes) bin += String.fromCharCode(b);
+      out.push({ name: `${cls}-${half}-${i}.png`, b64: btoa(bin) });
+    }
+    return out;
+  }, { cls, half, n, seed });
+  return list.map(({ name, b64 }) => ({ name, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') }));
+}
+
+export const card = (page, name) => page.getByRole('region', { name: `Class ${name}` });
+
+export async function ready(page) {
+  await page.getByRole('button', { name: 'Add a class' }).waitFor({ timeout: SLOW });
+  await page.locator('#model-status[data-state="ready"]').waitFor({ timeout: SLOW });
+}
+
+export async function rename(page, from, to) {
+  const box = card(page, from).getByRole('textbox', { name: 'Class name' });
+  await box.fill(to);
+  await box.press('Tab');
+  await card(page, to).waitFor();
+}
+
+export async function count(page, name, n) {
+  await card(page, name).locator(`.count[data-count="${n}"]`).waitFor({ timeout: SLOW });
+}
+
+/** Drop `files` on a class card's drop zone, as a person dragging them would. */
+export async function drop(page, name, files) {
+  await page.evaluate(({ zone, files }) => {
+    const dt = new DataTransfer();
+    for (const f of files) {
+      const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], f.name, { type: f.mimeType }));
+    }
+    document.querySelector(`[role="group"][aria-label="${zone}"]`)
+      .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { zone: `Drop zone: Add images to ${name}`, files: files.map((f) => ({ ...f, b64: f.buffer.toString('base64') })) });
+}
+
+/** Preview one image; returns { class: p }. */
+export async function preview(page, file) {
+  await page.getByRole('button', { name: 'Choose an image to classify' }).setInputFiles(file);
+  await page.locator('#preview-file', { hasText: new RegExp(`^${file.name}$`) }).waitFor({ timeout: SLOW });
+  const rows = await page.locator('#preview-probs li').evaluateAll((lis) =>
+    lis.map((li) => [li.dataset.class, Number(li.dataset.p)]));
+  return Object.fromEntries(rows);
+}
+
