@@ -51,3 +51,12 @@ pub fn confirm(message: &str) -> bool {
         .confirm_with_message(message)
         .unwrap_or(false)
 }
+
+/// The files of a `paste` event (none for pasted text).
+pub fn pasted(e: &web_sys::Event) -> Vec<web_sys::File> {
+    e.dyn_ref::<web_sys::ClipboardEvent>()
+        .and_then(|p| p.clipboard_data())
+        .and_then(|d| d.files())
+        .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default()
+}

@@ -51,6 +51,18 @@ test('webcam: hold to record frames into a class, train, classify the live view'
       Object.fromEntries(lis.map((li) => [li.dataset.class, Number(li.dataset.p)])));
     // The fake camera's frames were class 2's only images: the live view looks like them.
     assert.ok(probs['Class 2'] > 0.5, JSON.stringify(probs));
+    // Paste into the preview: it classifies the pasted image instead.
+    await s.page.getByRole('checkbox', { name: 'Classify what the webcam sees' }).uncheck();
+    await s.page.waitForTimeout(1000); // a live frame already in the backbone lands first
+    const [pasted] = await crops(s.page, 'brick', 'bottom', 1, 21);
+    await s.page.evaluate(({ b64, name }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type: 'image/png' }));
+      document.querySelector('section.preview')
+        .dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, { b64: pasted.buffer.toString('base64'), name: 'pasted-brick.png' });
+    await s.page.locator('#preview-file', { hasText: 'pasted-brick.png' }).waitFor({ timeout: SLOW });
     await s.page.getByRole('button', { name: 'Turn off webcam' }).click();
     assert.deepEqual(s.problems(), []);
   } finally {

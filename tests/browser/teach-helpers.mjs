@@ -56,7 +56,9 @@ export async function drop(page, name, files) {
     }
     document.querySelector(`[role="group"][aria-label="${zone}"]`)
       .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, { zone: `Drop zone: Add images to ${name}`, files: files.map((f) => ({ ...f, b64: f.buffer.toString('base64') })) });
+  }, { zone: `Drop zone: Add images to ${name}`, // Only strings cross into the page: a Node Buffer argument arrives as a huge object whose
+  // decoding is a half-second task the freeze check would blame on the page.
+  files: files.map((f) => ({ name: f.name, mimeType: f.mimeType, b64: f.buffer.toString('base64') })) });
 }
 
 /** Preview one image; returns { class: p }. */

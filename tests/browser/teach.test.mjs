@@ -42,14 +42,45 @@ for (const [label, webgpu, query, perClass] of [['CPU', false, '?device=cpu', 5]
 
       const train = {};
       for (const [i, c] of CLASSES.entries()) train[c] = await crops(s.page, c, 'top', perClass, 11 + i);
+      // Every task over 50 ms (Long Tasks API) from the first photo added to the end of
+      // training; observed after the test has cut its crops, which is the test's own work.
+      await s.page.evaluate(() => {
+        window.longTasks = [];
+        new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
+          .observe({ type: 'longtask' });
+      });
       await card(s.page, 'brick').getByRole('button', { name: 'Add images to brick' }).setInputFiles(train.brick);
       await drop(s.page, 'grass', train.grass);
       await card(s.page, 'gravel').getByRole('button', { name: 'Add images to gravel' }).setInputFiles(train.gravel);
       for (const c of CLASSES) await count(s.page, c, perClass);
 
-      await s.page.getByRole('button', { name: 'Train', exact: true }).click();
-      await s.page.locator('#train-result').waitFor({ timeout: SLOW });
+      const trainButton = s.page.getByRole('button', { name: 'Train', exact: true });
+      if (webgpu) {
+        // Stop midway: the model of the last finished epoch is kept and usable.
+        await trainButton.click();
+        await s.page.locator('progress[aria-label="Training progress"]:not([value="0"])').waitFor({ timeout: SLOW });
+        await s.page.getByRole('button', { name: 'Stop' }).click();
+        await s.page.locator('#train-result', { hasText: /^Stopped after \d+ epochs/ }).waitFor({ timeout: SLOW });
+        assert.ok(Number(await s.page.locator('#train-result').getAttribute('data-epochs')) < 50);
+        await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor();
+      }
+      await trainButton.click();
+      await s.page.locator('#train-result', { hasText: 'Trained after' }).waitFor({ timeout: SLOW });
       assert.match(await s.page.locator('#train-result').textContent(), /Trained after 50 epochs/);
+      if (!webgpu) {
+        // Embedding 15 photos and training, the page never froze: the queue and the training
+        // loop give the browser a turn between photos and every 50 ms. Without those turns
+        // this is one task of well over a second; the issue asks for no freeze over ~100 ms.
+        const longest = Math.max(0, ...(await s.page.evaluate(() => window.longTasks)));
+        assert.ok(longest < 150, `longest task ${longest} ms`);
+        console.log(`longest task while embedding and training: ${longest.toFixed(0)} ms`);
+      }
+
+      // Every control has an accessible name (a label, aria-label or text).
+      const unnamed = await s.page.evaluate(() => [...document.querySelectorAll('button, input, summary, video')]
+        .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+        .map((el) => el.outerHTML.slice(0, 80)));
+      assert.deepEqual(unnamed, []);
 
       const held = [];
       for (const [i, c] of CLASSES.entries()) held.push(...(await crops(s.page, c, 'bottom', 2, 51 + i)).map((f) => [c, f]));

@@ -2,8 +2,7 @@
 
 use super::photo_drop::PhotoDrop;
 use crate::project::Class;
-use wasm_bindgen::JsCast;
-use web_sys::{ClipboardEvent, HtmlInputElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Thumbnails drawn per card; the count always shows the full number.
@@ -46,13 +45,7 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
         let cb = props.on_files.clone();
         let ready = props.ready;
         Callback::from(move |e: Event| {
-            let Some(paste) = e.dyn_ref::<ClipboardEvent>() else {
-                return;
-            };
-            let files = paste.clipboard_data().and_then(|d| d.files());
-            let files: Vec<web_sys::File> = files
-                .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
-                .unwrap_or_default();
+            let files = crate::web::files::pasted(&e);
             if ready && !files.is_empty() {
                 e.prevent_default();
                 cb.emit((id, files));

@@ -21,6 +21,17 @@ pub struct PreviewPanelProps {
 
 #[component]
 pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
+    let on_paste = {
+        let cb = props.on_image.clone();
+        let usable = props.ready && props.classifier.is_some();
+        Callback::from(move |e: Event| {
+            let files = crate::web::files::pasted(&e);
+            if usable && !files.is_empty() {
+                e.prevent_default();
+                cb.emit(files);
+            }
+        })
+    };
     let on_load = {
         let cb = props.on_load.clone();
         Callback::from(move |e: Event| {
@@ -54,10 +65,11 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
         }
     });
     html! {
-        <section class="card preview" aria-labelledby="preview-title">
+        <section class="card preview" aria-labelledby="preview-title" tabindex="0" onpaste={on_paste}>
             <h2 id="preview-title">{ "Preview" }</h2>
             if let Some(c) = &props.classifier {
                 <p class="muted" id="model-classes">{ format!("Model classes: {}", c.meta.classes.join(", ")) }</p>
+                <p class="muted">{ "Pick or drop an image, paste one (click here, then Ctrl+V), or turn on the webcam." }</p>
             } else {
                 <p class="muted">{ "Train a model (or load one) to classify new images." }</p>
             }
