@@ -131,7 +131,10 @@ impl HeadTrainer {
         }
         let device = device.clone().autodiff();
         let head_config = HeadConfig::new(classes).with_hidden(config.hidden);
-        let model = head_config.init_weights(config.seed).to_module(&device);
+        let model = head_config
+            .init_weights(config.seed)
+            .to_module(&device)
+            .ok_or_else(|| TrainError::Settings("a head has one or two layers".into()))?;
         let s = config.label_smoothing;
         let mut smoothed = vec![s / classes as f32; samples * classes];
         for (i, &c) in labels.iter().enumerate() {
@@ -175,10 +178,9 @@ impl HeadTrainer {
         let order = Tensor::<1, Int>::from_data(TensorData::new(order, [n]), &self.device);
         let features = self.features.clone().select(0, order.clone());
         let targets = self.targets.clone().select(0, order.clone());
-        let mut model = self
-            .model
-            .take()
-            .expect("the model is put back after every step");
+        // Taken for the epoch's steps and put back at its end; absent only if an earlier
+        // epoch's future was dropped midway, which loses that epoch's model.
+        let mut model = self.model.take().ok_or(TrainError::Interrupted)?;
         let mut loss_sum = Tensor::<1>::zeros([1], &self.device);
         let mut start = 0;
         while start < n {
@@ -216,10 +218,7 @@ impl HeadTrainer {
 
     /// The head as it stands, read back with one await.
     pub async fn weights(&self) -> Result<HeadWeights, TrainError> {
-        let model = self
-            .model
-            .as_ref()
-            .expect("the model is put back after every step");
+        let model = self.model.as_ref().ok_or(TrainError::Interrupted)?;
         let (flat, _) = read_f32(model.valid().flat_params()).await?;
         HeadWeights::from_flat(&self.head_config, &flat)
             .ok_or_else(|| TrainError::Read("the head's parameters had the wrong size".into()))
