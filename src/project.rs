@@ -217,6 +217,14 @@ impl Project {
         self.classes.iter().map(|c| c.samples.len()).sum()
     }
 
+    /// Sample ids in `training_set`'s order (class by class).
+    pub fn sample_ids(&self) -> Vec<u64> {
+        self.classes
+            .iter()
+            .flat_map(|c| c.samples.iter().map(|s| s.id))
+            .collect()
+    }
+
     /// Class names, features `[N * 1280]` and labels, refused with what to add if it cannot
     /// train (fewer than two classes, or a class without images).
     pub fn training_set(&self) -> Result<TrainingSet, TrainError> {

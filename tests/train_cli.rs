@@ -33,7 +33,9 @@ fn images_under(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Train on crops of the top halves, predict crops of the bottom halves: chance is 1/3;
-/// the test asks for at least 80 % (it measures 100 % with the defaults).
+/// the test asks for at least 80 % (it measures 100 % with the defaults). The bottom
+/// halves are also the validation folder, so the report `graft train` prints must agree
+/// with what `graft predict` then says of the same images with the same file.
 #[test]
 fn train_learns_and_predict_reads_the_file() {
     let dir = scratch("learns");
@@ -42,18 +44,49 @@ fn train_learns_and_predict_reads_the_file() {
     texture_folder(&train, Half::Top, 8, 1);
     texture_folder(&held_out, Half::Bottom, 6, 2);
     let model = dir.join("textures.graft");
-    let (code, epochs, err) = graft(&[
+    let (code, lines, err) = graft(&[
         "train",
         train.to_str().unwrap(),
+        "--val-dir",
+        held_out.to_str().unwrap(),
         "--out",
         model.to_str().unwrap(),
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(epochs.len(), 50, "one JSON line per epoch (default 50)");
+    let (epochs, report): (Vec<_>, Vec<_>) = lines.iter().partition(|l| l.get("epoch").is_some());
+    assert!(
+        (1..=50).contains(&epochs.len()),
+        "at most the default 50 epochs"
+    );
+    assert!(
+        epochs.iter().all(|e| e["val_loss"].is_f64()),
+        "validated every epoch"
+    );
     let first = epochs[0]["loss"].as_f64().unwrap();
-    let last = epochs[49]["loss"].as_f64().unwrap();
+    let last = epochs.last().unwrap()["loss"].as_f64().unwrap();
     assert!(last < first * 0.5, "loss fell from {first} to only {last}");
+    let report = &report[0]["validation"];
+    let best = report["best_epoch"].as_u64().unwrap() as usize;
+    assert!(best >= 1 && best <= epochs.len());
+    if epochs.len() < 50 {
+        assert_eq!(
+            epochs.len(),
+            best + 10,
+            "stopped early 10 epochs (patience) after the best"
+        );
+    }
+    for (i, class) in TEXTURES.iter().enumerate() {
+        assert_eq!(report["classes"][i]["class"], *class);
+        assert_eq!(report["classes"][i]["images"], 6);
+        let row: u64 = report["confusion"][i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(row, 6);
+    }
 
     let images = images_under(&held_out);
     let mut args = vec!["predict", model.to_str().unwrap(), "--json"];
@@ -76,6 +109,11 @@ fn train_learns_and_predict_reads_the_file() {
         "held-out accuracy {accuracy} ({right}/{})",
         images.len()
     );
+    let reported = report["accuracy"].as_f64().unwrap();
+    assert!(
+        (reported - accuracy).abs() < 1e-6,
+        "report {reported}, predict {accuracy}"
+    );
 }
 
 #[test]
@@ -85,24 +123,68 @@ fn bad_folders_are_refused_saying_what_to_add() {
     std::fs::create_dir_all(one.join("cats")).unwrap();
     std::fs::copy(common::photo("chelsea.png"), one.join("cats/chelsea.png")).unwrap();
     let out = dir.join("m.graft");
-    let (code, _, err) = graft(&[
-        "train",
-        one.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let train = || {
+        graft(&[
+            "train",
+            one.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let (code, _, err) = train();
     assert_eq!(code, 1);
     assert!(err.contains("1 classes (a model has 2 to 50)"), "{err}");
 
     std::fs::create_dir_all(one.join("empty")).unwrap();
+    let (code, _, err) = train();
+    assert_eq!(code, 1);
+    assert!(err.contains("class 'empty' has no images"), "{err}");
+
+    // A class of one image cannot give one up for validation; settings out of range are
+    // refused with the range, as the page's fields refuse them.
+    std::fs::remove_dir(one.join("empty")).unwrap();
+    std::fs::create_dir_all(one.join("coffee")).unwrap();
+    std::fs::copy(
+        common::photo("astronaut.png"),
+        one.join("cats/astronaut.png"),
+    )
+    .unwrap();
+    std::fs::copy(common::photo("coffee.png"), one.join("coffee/coffee.png")).unwrap();
+    let (code, _, err) = train();
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("class 'coffee' has one image: add another"),
+        "{err}"
+    );
     let (code, _, err) = graft(&[
         "train",
         one.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--learning-rate",
+        "5",
     ]);
     assert_eq!(code, 1);
-    assert!(err.contains("class 'empty' has no images"), "{err}");
+    assert!(
+        err.contains("Learning rate must be from 0.00001 to 1"),
+        "{err}"
+    );
+    let val = dir.join("val");
+    std::fs::create_dir_all(val.join("dogs")).unwrap();
+    std::fs::copy(common::photo("camera.png"), val.join("dogs/camera.png")).unwrap();
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--val-dir",
+        val.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("class 'dogs' is not one of the training classes"),
+        "{err}"
+    );
     assert!(
         !out.exists(),
         "no model file is written for a refused folder"

@@ -1,16 +1,13 @@
-//! `graft train DIR --out MODEL` and `graft predict MODEL IMAGE...`: the page's model file
-//! on the command line.
+//! `graft predict MODEL IMAGE...` and `graft bench-train`: the page's model file on the
+//! command line; the backbone loading and embedding that `graft train` shares.
 
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
-use crate::classifier::{Classifier, check_class_names};
-use crate::data::folder::ImageFolder;
+use crate::classifier::Classifier;
 use crate::data::{backbone_input, decode};
 use crate::inference::Backbone;
 use crate::model::FEATURE_DIM;
-use crate::project::sample_hash;
-use crate::train::{HeadTrainer, TrainConfig};
-use std::collections::HashSet;
+use crate::train::TrainConfig;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -18,7 +15,10 @@ use std::time::Instant;
 /// Images per backbone pass.
 const BATCH: usize = 8;
 
-fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Backbone, Box<dyn std::error::Error>> {
+pub(super) fn load(
+    files: &ModelFiles,
+    choice: DeviceChoice,
+) -> Result<Backbone, Box<dyn std::error::Error>> {
     let compute = open(choice)?;
     let bytes = std::fs::read(&files.weights).map_err(|e| {
         format!(
@@ -33,7 +33,7 @@ fn load(files: &ModelFiles, choice: DeviceChoice) -> Result<Backbone, Box<dyn st
 type Embedded = (usize, Vec<f32>);
 
 /// Features of each readable image, in order; unreadable ones are reported by name and skipped.
-fn embed(
+pub(super) fn embed(
     backbone: &Backbone,
     paths: &[PathBuf],
     mut on_error: impl FnMut(&Path, String),
@@ -60,105 +60,6 @@ fn embed(
         }
     }
     Ok(out)
-}
-
-pub fn train(
-    dir: &Path,
-    out: &Path,
-    config: &TrainConfig,
-    json: bool,
-    choice: DeviceChoice,
-    files: &ModelFiles,
-) -> CliResult {
-    let folder = ImageFolder::scan(dir)?;
-    check_class_names(&folder.classes).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let backbone = load(files, choice)?;
-    let started = Instant::now();
-
-    // Identical files within a class are counted once (the page does the same).
-    let mut seen = HashSet::new();
-    let mut paths = Vec::new();
-    let mut classes_of = Vec::new();
-    for (path, class) in &folder.files {
-        if let Ok(bytes) = std::fs::read(path)
-            && !seen.insert((*class, sample_hash(&bytes)))
-        {
-            eprintln!(
-                "graft: {}: skipped, the same image is already in '{}'",
-                path.display(),
-                folder.classes[*class]
-            );
-            continue;
-        }
-        paths.push(path.clone());
-        classes_of.push(*class);
-    }
-    let mut skipped = 0;
-    let embedded = embed(&backbone, &paths, |path, e| {
-        skipped += 1;
-        eprintln!("graft: {}: skipped: {e}", path.display());
-    })?;
-    let labels: Vec<usize> = embedded.iter().map(|(i, _)| classes_of[*i]).collect();
-    let features: Vec<f32> = embedded
-        .iter()
-        .flat_map(|(_, f)| f.iter().copied())
-        .collect();
-    let embed_s = started.elapsed().as_secs_f64();
-    eprintln!(
-        "graft: {} images in {} classes embedded in {embed_s:.1} s ({skipped} skipped)",
-        labels.len(),
-        folder.classes.len()
-    );
-
-    let compute = open(choice)?;
-    let mut trainer =
-        HeadTrainer::new(&compute.device, &features, &labels, &folder.classes, config)
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let train_started = Instant::now();
-    let mut last = None;
-    while !trainer.finished() {
-        let stats = pollster::block_on(trainer.epoch())?;
-        if json {
-            println!(
-                "{}",
-                serde_json::json!({ "epoch": stats.epoch, "loss": stats.loss, "accuracy": stats.accuracy })
-            );
-        } else {
-            eprintln!(
-                "epoch {:>3}/{}  loss {:.4}  train accuracy {:.1}%",
-                stats.epoch,
-                config.epochs,
-                stats.loss,
-                stats.accuracy * 100.0
-            );
-        }
-        last = Some(stats);
-    }
-    let train_s = train_started.elapsed().as_secs_f64();
-    let head = pollster::block_on(trainer.weights())?;
-    let training = serde_json::json!({
-        "by": "graft train",
-        "samples": labels.len(),
-        "config": config,
-        "final": last,
-        "seconds": (train_s * 100.0).round() / 100.0,
-    });
-    let model = Classifier::new(
-        folder.classes.clone(),
-        head,
-        backbone.weights_id(),
-        training,
-    );
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(out, model.to_bytes()?)?;
-    eprintln!(
-        "graft: trained in {train_s:.2} s; wrote {} ({} classes)",
-        out.display(),
-        folder.classes.len()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 pub fn predict(

@@ -2,6 +2,7 @@
 
 mod backbone;
 mod classify;
+mod train;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
 use crate::train::TrainConfig;
@@ -110,6 +111,10 @@ pub enum Command {
         /// Where to write the model file (the page's format).
         #[arg(long)]
         out: PathBuf,
+        /// A separate validation folder (class sub-folders named as in DIR), used instead of
+        /// holding out a share of DIR.
+        #[arg(long)]
+        val_dir: Option<PathBuf>,
         #[command(flatten)]
         train: TrainArgs,
         /// Epoch progress as JSON lines on stdout.
@@ -164,6 +169,21 @@ pub struct TrainArgs {
     /// Hidden units (0: a linear softmax head).
     #[arg(long, default_value_t = TrainConfig::default().hidden)]
     pub hidden: usize,
+    /// Decoupled weight decay (AdamW); 0 is plain Adam.
+    #[arg(long, default_value_t = TrainConfig::default().weight_decay)]
+    pub weight_decay: f64,
+    /// Percent of each class held out for validation (at least one image each; 0: none).
+    #[arg(long, default_value_t = TrainConfig::default().validation_percent)]
+    pub validation_percent: f64,
+    /// Stop after this many epochs without a lower validation loss (0: never).
+    #[arg(long, default_value_t = TrainConfig::default().patience)]
+    pub patience: usize,
+    /// Augmented views per training image (crop, flip, rotation, colour), embedded once.
+    #[arg(long, default_value_t = TrainConfig::default().augment_views)]
+    pub augment_views: usize,
+    /// How far the augmented views go, 0 to 1.
+    #[arg(long, default_value_t = TrainConfig::default().augment_strength)]
+    pub augment_strength: f64,
     #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
 }
@@ -176,6 +196,11 @@ impl TrainArgs {
             learning_rate: self.learning_rate,
             label_smoothing: self.label_smoothing,
             hidden: self.hidden,
+            weight_decay: self.weight_decay,
+            validation_percent: self.validation_percent,
+            patience: self.patience,
+            augment_views: self.augment_views,
+            augment_strength: self.augment_strength,
             seed: self.seed,
         }
     }
@@ -220,11 +245,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Train {
             dir,
             out,
+            val_dir,
             train,
             json,
             device,
             files,
-        } => classify::train(&dir, &out, &train.config(), json, device.device, &files),
+        } => train::train(
+            &dir,
+            val_dir.as_deref(),
+            &out,
+            &train.config(),
+            json,
+            device.device,
+            &files,
+        ),
         Command::Predict {
             model,
             images,

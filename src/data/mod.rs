@@ -1,5 +1,6 @@
 //! Data: image decoding and the preprocessing the backbone expects.
 
+pub mod augment;
 pub mod image;
 pub mod labels;
 pub mod preprocess;

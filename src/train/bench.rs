@@ -42,7 +42,13 @@ pub async fn train_speed(
         })
         .collect();
     let names: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
-    let mut trainer = HeadTrainer::new(device, &features, &labels, &names, config)?;
+    // Every epoch runs on every vector: none held out, no early stop.
+    let config = TrainConfig {
+        validation_percent: 0.0,
+        patience: 0,
+        ..config.clone()
+    };
+    let mut trainer = HeadTrainer::new(device, &features, &labels, &names, &config)?;
     let started = now_ms();
     let mut last = None;
     while !trainer.finished() {

@@ -3,10 +3,13 @@
 mod app;
 mod components;
 mod engine;
+mod persist;
 mod state;
 mod teach;
 mod teach_area;
 mod teach_state;
+mod train_job;
+mod training;
 
 pub use app::App;
 

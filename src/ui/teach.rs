@@ -4,11 +4,12 @@
 use super::engine::Engine;
 use super::state::{Action, State};
 use super::teach_state::{Prediction, Queue, TeachAction};
+use super::training::TrainAction;
 use crate::classifier::Classifier;
 use crate::data::stored::stored_copy;
 use crate::data::{backbone_input, decode};
 use crate::project::{ClassRef, Project, ProjectMeta, Sample, sample_hash};
-use crate::train::{HeadTrainer, TrainConfig};
+use crate::train::TrainConfig;
 use crate::web::fetch::now_ms;
 use crate::web::files::object_url;
 use crate::web::idb::{Db, META, SAMPLES};
@@ -22,7 +23,7 @@ use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
 
 /// Give the browser a turn at least this often (ms) during long loops.
-const SLICE_MS: f64 = 50.0;
+pub(super) const SLICE_MS: f64 = 50.0;
 
 /// A photo waiting for the backbone, for a class.
 pub enum Pending {
@@ -30,6 +31,9 @@ pub enum Pending {
     /// A webcam frame, named by the recorder.
     Frame(ClassRef, String, RgbImage),
 }
+
+/// One sample's augmented views: `(settings key, [views * 1280] features)`.
+pub type CachedViews = (u64, Rc<Vec<f32>>);
 
 #[derive(Default)]
 pub struct Teacher {
@@ -41,14 +45,17 @@ pub struct Teacher {
     pub live_busy: Cell<bool>,
     frames: Cell<u64>,
     db: RefCell<Option<Rc<Db>>>,
+    /// Augmented views' features by sample id, with the settings that made them
+    /// (`train_job::views_key`): made once, reused by every run with those settings.
+    pub views: RefCell<std::collections::HashMap<u64, CachedViews>>,
 }
 
-fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) {
+pub(super) fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) {
     dispatch.dispatch(Action::Teach(action));
 }
 
 impl Teacher {
-    fn db(&self) -> Option<Rc<Db>> {
+    pub(super) fn db(&self) -> Option<Rc<Db>> {
         self.db.borrow().clone()
     }
 
@@ -84,6 +91,18 @@ impl Teacher {
             ),
         };
         self.next_id.set(project.next_sample);
+        // Before `Restored`, which turns saving on: the defaults never overwrite them.
+        if let Some(db) = self.db()
+            && let Ok(json) = db.get(META, &"settings".into()).await
+            && let Some(config) = json
+                .as_string()
+                .and_then(|j| serde_json::from_str::<TrainConfig>(&j).ok())
+        {
+            send(
+                &dispatch,
+                TeachAction::Train(TrainAction::SettingsRestored(config)),
+            );
+        }
         send(
             &dispatch,
             TeachAction::Restored {
@@ -207,68 +226,6 @@ impl Teacher {
         self.next_id.set(self.next_id.get().max(next));
     }
 
-    /// Train a head on the project's embeddings, yielding to the page every `SLICE_MS`.
-    pub async fn train(
-        &self,
-        engine: Rc<Engine>,
-        project: Project,
-        config: TrainConfig,
-        dispatch: UseReducerDispatcher<State>,
-    ) {
-        let (names, features, labels) = match project.training_set() {
-            Ok(set) => set,
-            Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
-        };
-        let mut trainer =
-            match HeadTrainer::new(&engine.device, &features, &labels, &names, &config) {
-                Ok(t) => t,
-                Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
-            };
-        self.stop.set(false);
-        send(&dispatch, TeachAction::TrainStarted(config.epochs));
-        let started = now_ms();
-        let mut slice = now_ms();
-        let mut last = None;
-        while !trainer.finished() && !self.stop.get() {
-            match trainer.epoch().await {
-                Ok(stats) => {
-                    last = Some(stats);
-                    if now_ms() - slice > SLICE_MS {
-                        send(&dispatch, TeachAction::Epoch(stats));
-                        TimeoutFuture::new(0).await;
-                        slice = now_ms();
-                    }
-                }
-                Err(e) => return send(&dispatch, TeachAction::TrainFailed(e.to_string())),
-            }
-        }
-        let (Some(last), Ok(head)) = (last, trainer.weights().await) else {
-            return send(
-                &dispatch,
-                TeachAction::TrainFailed("stopped before the first epoch finished".into()),
-            );
-        };
-        let ms = now_ms() - started;
-        let info = serde_json::json!({ "by": "graft page", "samples": labels.len(), "config": config, "final": last, "seconds": (ms / 10.0).round() / 100.0 });
-        let classifier = Rc::new(Classifier::new(
-            names,
-            head,
-            engine.backbone.weights_id(),
-            info,
-        ));
-        let stopped = !trainer.finished();
-        send(
-            &dispatch,
-            TeachAction::Trained {
-                classifier,
-                last,
-                epochs: trainer.epochs_done(),
-                ms,
-                stopped,
-            },
-        );
-    }
-
     pub async fn save_meta(&self, meta: &ProjectMeta) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
         let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
@@ -291,8 +248,15 @@ impl Teacher {
         }
     }
 
+    pub async fn save_settings(&self, config: &TrainConfig) -> Result<(), String> {
+        let Some(db) = self.db() else { return Ok(()) };
+        let json = serde_json::to_string(config).map_err(|e| e.to_string())?;
+        db.put(META, &"settings".into(), &json.into()).await
+    }
+
     /// Forget every saved sample (a new project); the meta is rewritten by the save effect.
     pub async fn clear(&self) -> Result<(), String> {
+        self.views.borrow_mut().clear();
         let Some(db) = self.db() else { return Ok(()) };
         db.clear(SAMPLES).await
     }

@@ -2,16 +2,16 @@
 //! and saves the project whenever it changes.
 
 use super::components::{
-    classes_panel::ClassesPanel, preview_panel::PreviewPanel, project_bar::ProjectBar,
-    train_panel::TrainPanel, webcam_panel::WebcamPanel,
+    classes_panel::ClassesPanel, metrics_panel::MetricsPanel, preview_panel::PreviewPanel,
+    project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
 use super::engine::Engine;
 use super::state::{Action, State};
 use super::teach::{Pending, Teacher, predict, predict_image};
 use super::teach_state::{Teach, TeachAction};
+use super::training::{TrainAction, Training};
 use crate::classifier::Classifier;
 use crate::project::ClassRef;
-use crate::train::TrainConfig;
 use crate::web::{files, folders};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -50,40 +50,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         move |a: TeachAction| d.dispatch(Action::Teach(a))
     };
 
-    // Save the classes whenever they change, and the model whenever it does.
-    {
-        let (teacher, act) = (teacher.clone(), act.clone());
-        use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {
-            if *restored {
-                let meta = meta.clone();
-                yew::platform::spawn_local(async move {
-                    if let Err(e) = teacher.save_meta(&meta).await {
-                        act(TeachAction::Storage(Some(format!(
-                            "Could not save the project: {e}"
-                        ))));
-                    }
-                });
-            }
-        });
-    }
-    {
-        let (teacher, act) = (teacher.clone(), act.clone());
-        use_effect_with(
-            (t.restored, t.classifier.clone()),
-            move |(restored, classifier)| {
-                if *restored {
-                    let c = classifier.clone();
-                    yew::platform::spawn_local(async move {
-                        if let Err(e) = teacher.save_model(c.as_deref()).await {
-                            act(TeachAction::Storage(Some(format!(
-                                "Could not save the model: {e}"
-                            ))));
-                        }
-                    });
-                }
-            },
-        );
-    }
+    super::persist::use_persistence(t, teacher.clone(), Rc::new(act.clone()));
 
     // Every way in (card, folder, webcam) ends in the one embedding queue.
     let enqueue = {
@@ -179,15 +146,17 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
     let on_train = {
         let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
-        let project = t.project.clone();
+        let (project, config) = (t.project.clone(), t.settings.config.clone());
         Callback::from(move |_| {
             if let Some(engine) = engine.clone() {
-                let (teacher, project, dispatch) =
-                    (teacher.clone(), project.clone(), dispatch.clone());
+                let (teacher, project, dispatch, config) = (
+                    teacher.clone(),
+                    project.clone(),
+                    dispatch.clone(),
+                    config.clone(),
+                );
                 yew::platform::spawn_local(async move {
-                    teacher
-                        .train(engine, project, TrainConfig::default(), dispatch)
-                        .await;
+                    teacher.train(engine, project, config, dispatch).await;
                 });
             }
         })
@@ -277,7 +246,17 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         let a = act.clone();
         Callback::from(move |_: ()| a(make()))
     };
-    let (a1, a2, a3, a4) = (act.clone(), act.clone(), act.clone(), act.clone());
+    let (a1, a2, a3, a4, a5) = (
+        act.clone(),
+        act.clone(),
+        act.clone(),
+        act.clone(),
+        act.clone(),
+    );
+    let report = match &t.training {
+        Training::Done(o) => o.report.clone(),
+        _ => None,
+    };
     let ready = engine.is_some() && t.restored;
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
@@ -292,7 +271,13 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 on_move={Callback::from(move |(id, to)| a4(TeachAction::MoveSample(id, to)))} />
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.classifier.is_some()} {on_frame} {on_live} />
-            <TrainPanel training={t.training.clone()} {ready} busy={t.queue.is_some()} device={props.device.clone()} {on_train} {on_stop} />
+            <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}
+                device={props.device.clone()} {on_train} {on_stop}
+                on_setting={Callback::from(move |(k, v)| a5(TeachAction::Train(TrainAction::Setting(k, v))))}
+                on_reset={simple(|| TeachAction::Train(TrainAction::ResetSettings))} />
+            if let Some(report) = report {
+                <MetricsPanel {report} project={t.project.clone()} />
+            }
             <PreviewPanel classifier={t.classifier.clone()} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
         </div>

@@ -1,29 +1,14 @@
 //! The teaching part of the app's state (classes, embedding queue, training, preview) and how
 //! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
 
+use super::training::{TrainAction, Training};
 use crate::classifier::Classifier;
 use crate::project::{Class, ClassRef, Project, Sample};
-use crate::train::EpochStats;
+use crate::train::settings::Settings;
 use std::rc::Rc;
 
 /// How many per-file messages stay on screen (newest last).
 const MAX_NOTICES: usize = 8;
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Training {
-    Idle,
-    Running {
-        epochs: usize,
-        last: Option<EpochStats>,
-    },
-    Done {
-        last: EpochStats,
-        epochs: usize,
-        ms: f64,
-        stopped: bool,
-    },
-    Failed(String),
-}
 
 /// Photos waiting for, or going through, the backbone.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +47,7 @@ pub struct Teach {
     pub queue: Option<Queue>,
     pub notices: Vec<String>,
     pub training: Training,
+    pub settings: Settings,
     pub classifier: Option<Rc<Classifier>>,
     pub prediction: Option<Prediction>,
     pub preview_error: Option<String>,
@@ -78,6 +64,7 @@ impl Default for Teach {
             queue: None,
             notices: Vec::new(),
             training: Training::Idle,
+            settings: Settings::default(),
             classifier: None,
             prediction: None,
             preview_error: None,
@@ -105,16 +92,7 @@ pub enum TeachAction {
     Queue(Option<Queue>),
     Notice(String),
     DismissNotices,
-    TrainStarted(usize),
-    Epoch(EpochStats),
-    Trained {
-        classifier: Rc<Classifier>,
-        last: EpochStats,
-        epochs: usize,
-        ms: f64,
-        stopped: bool,
-    },
-    TrainFailed(String),
+    Train(TrainAction),
     /// A model file was loaded: its classes that the project lacks are added, empty.
     ModelLoaded(Rc<Classifier>),
     Predicted(Prediction),
@@ -217,34 +195,8 @@ impl Teach {
                 self.notices.clear();
                 Ok(())
             }
-            TeachAction::TrainStarted(epochs) => {
-                self.training = Training::Running { epochs, last: None };
-                Ok(())
-            }
-            TeachAction::Epoch(stats) => {
-                if let Training::Running { last, .. } = &mut self.training {
-                    *last = Some(stats);
-                }
-                Ok(())
-            }
-            TeachAction::Trained {
-                classifier,
-                last,
-                epochs,
-                ms,
-                stopped,
-            } => {
-                self.classifier = Some(classifier);
-                self.training = Training::Done {
-                    last,
-                    epochs,
-                    ms,
-                    stopped,
-                };
-                Ok(())
-            }
-            TeachAction::TrainFailed(m) => {
-                self.training = Training::Failed(m);
+            TeachAction::Train(a) => {
+                self.apply_train(a);
                 Ok(())
             }
             TeachAction::ModelLoaded(classifier) => {
@@ -278,6 +230,7 @@ impl Teach {
                 }
                 *self = Teach {
                     restored: true,
+                    settings: std::mem::take(&mut self.settings),
                     ..Teach::default()
                 };
                 Ok(())

@@ -51,6 +51,11 @@ pub fn group_picked(files: Vec<File>) -> Grouped {
     g
 }
 
+// Entries are told apart by their own `isDirectory`/`isFile` flags rather than by class
+// (`instanceof`), as the File and Directory Entries API defines them; the browser test
+// stands in for a dragged folder with objects that have the same shape, since a
+// synthetic drop cannot carry real directory entries.
+
 /// The directory entries of a drop. Call it inside the drop handler: the browser empties
 /// the DataTransfer once the event is over.
 pub fn dropped_directories(dt: &DataTransfer) -> Vec<FileSystemDirectoryEntry> {
@@ -59,7 +64,7 @@ pub fn dropped_directories(dt: &DataTransfer) -> Vec<FileSystemDirectoryEntry> {
         .filter_map(|i| items.get(i))
         .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
         .filter(|e| e.is_directory())
-        .filter_map(|e| e.dyn_into::<FileSystemDirectoryEntry>().ok())
+        .map(|e| e.unchecked_into::<FileSystemDirectoryEntry>())
         .collect()
 }
 
@@ -74,12 +79,13 @@ pub async fn read_dropped(dirs: Vec<FileSystemDirectoryEntry>) -> Result<Grouped
             if entry.name().starts_with('.') {
                 continue;
             }
-            if let Ok(sub) = entry.clone().dyn_into::<FileSystemDirectoryEntry>() {
+            if entry.is_directory() {
+                let sub: FileSystemDirectoryEntry = entry.unchecked_into();
                 for file in files_under(sub.clone()).await? {
                     g.add(&sub.name(), file);
                 }
-            } else if let Ok(f) = entry.dyn_into::<FileSystemFileEntry>() {
-                let file = file_of(&f).await?;
+            } else if entry.is_file() {
+                let file = file_of(entry.unchecked_ref()).await?;
                 if has_subfolders {
                     g.stray.push(format!("{}/{}", dir.name(), file.name()));
                 } else {
@@ -117,11 +123,7 @@ async fn entries(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>,
         if batch.length() == 0 {
             return Ok(out);
         }
-        out.extend(
-            batch
-                .iter()
-                .filter_map(|e| e.dyn_into::<FileSystemEntry>().ok()),
-        );
+        out.extend(batch.iter().map(|e| e.unchecked_into::<FileSystemEntry>()));
     }
 }
 
@@ -141,10 +143,10 @@ async fn files_under(dir: FileSystemDirectoryEntry) -> Result<Vec<File>, String>
             if e.name().starts_with('.') {
                 continue;
             }
-            if let Ok(sub) = e.clone().dyn_into::<FileSystemDirectoryEntry>() {
-                stack.push(sub);
-            } else if let Ok(f) = e.dyn_into::<FileSystemFileEntry>() {
-                out.push(file_of(&f).await?);
+            if e.is_directory() {
+                stack.push(e.unchecked_into());
+            } else if e.is_file() {
+                out.push(file_of(e.unchecked_ref()).await?);
             }
         }
     }

@@ -134,3 +134,56 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
     await fs.rm(tmp, { recursive: true, force: true });
   }
 });
+
+test('a dropped folder makes one class per sub-folder, at any depth, hidden files skipped', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    const pick = async (cls, n, seed) => (await crops(s.page, cls, 'top', n, seed))
+      .map((f) => ({ name: f.name, b64: f.buffer.toString('base64') }));
+    const tree = {
+      brick: await pick('brick', 2, 50),
+      gravel: await pick('gravel', 1, 51),
+      gravelDeep: await pick('gravel', 1, 52),
+      loose: await pick('grass', 1, 53),
+    };
+    // A synthetic drop cannot carry real directory entries (Chromium only makes them for
+    // an OS drag, and DevTools' Input.dispatchDragEvent with a folder did nothing here),
+    // so the dragged folder is built from objects shaped like the File and Directory
+    // Entries API's (isFile/isDirectory/name, createReader().readEntries in batches,
+    // file()), holding real File objects.
+    await s.page.evaluate((tree) => {
+      const file = (f) => ({
+        isFile: true, isDirectory: false, name: f.name,
+        file: (ok) => setTimeout(() => ok(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'image/png' }))),
+      });
+      const dir = (name, children) => ({
+        isFile: false, isDirectory: true, name,
+        createReader() {
+          // Two batches then an empty one, as Chromium hands out at most 100 at a time.
+          const batches = [children.slice(0, 1), children.slice(1), []];
+          return { readEntries: (ok) => setTimeout(() => ok(batches.shift() ?? [])) };
+        },
+      });
+      const root = dir('photos', [
+        dir('brick', tree.brick.map(file)),
+        dir('gravel', [...tree.gravel.map(file), dir('more', tree.gravelDeep.map(file))]),
+        dir('.thumbnails', tree.brick.map(file)),
+        file({ ...tree.loose[0], name: 'loose.png' }),
+      ]);
+      const dt = { items: [{ kind: 'file', webkitGetAsEntry: () => root }], files: [], types: ['Files'] };
+      const ev = new DragEvent('drop', { bubbles: true, cancelable: true });
+      Object.defineProperty(ev, 'dataTransfer', { value: dt });
+      document.querySelector('.teach').dispatchEvent(ev);
+    }, tree);
+    await count(s.page, 'brick', 2);
+    await count(s.page, 'gravel', 2);
+    await s.page.locator('#notices li', { hasText: 'photos/loose.png: not inside a class folder' }).waitFor();
+    assert.equal(await card(s.page, '.thumbnails').count(), 0, 'hidden folders are skipped');
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});

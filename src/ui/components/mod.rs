@@ -3,11 +3,15 @@
 pub mod bench_panel;
 pub mod class_card;
 pub mod classes_panel;
+pub mod confidence;
+pub mod curves;
 pub mod device_panel;
+pub mod metrics_panel;
 pub mod model_panel;
 pub mod photo_drop;
 pub mod preview_panel;
 pub mod project_bar;
 pub mod see_panel;
+pub mod settings_panel;
 pub mod train_panel;
 pub mod webcam_panel;

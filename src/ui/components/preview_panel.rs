@@ -1,6 +1,7 @@
 //! Preview: classify a dropped, picked or pasted image with the trained model; model file
 //! download and load.
 
+use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
 use crate::classifier::Classifier;
 use crate::ui::teach_state::Prediction;
@@ -54,9 +55,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                     <ol id="preview-probs" aria-label="Confidence per class">
                         { for p.probs.iter().map(|(class, v)| html! {
                             <li data-class={class.clone()} data-p={v.to_string()} class={classes!((*v == best).then_some("best"))}>
-                                <span class="name">{ class }</span>
-                                <span class="bar" style={format!("width: {:.1}%", v * 100.0)} />
-                                <span class="pct">{ format!("{:.1} %", v * 100.0) }</span>
+                                <Confidence label={class.clone()} p={*v} />
                             </li>
                         }) }
                     </ol>

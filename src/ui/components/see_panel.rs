@@ -1,5 +1,6 @@
 //! "What the backbone sees": a photo's ImageNet top-5 and how long it took.
 
+use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
 use crate::ui::state::Sight;
 use yew::prelude::*;
@@ -24,9 +25,7 @@ pub fn SeePanel(props: &SeePanelProps) -> Html {
                     <ol id="imagenet-top5" aria-label="ImageNet top 5">
                         { for s.top.iter().map(|g| html! {
                             <li data-id={g.id.to_string()} data-p={g.p.to_string()}>
-                                <span class="name">{ &g.label }</span>
-                                <span class="bar" style={format!("width: {:.1}%", g.p * 100.0)} />
-                                <span class="pct">{ format!("{:.1} %", g.p * 100.0) }</span>
+                                <Confidence label={g.label.clone()} p={g.p} />
                             </li>
                         }) }
                     </ol>

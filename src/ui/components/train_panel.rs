@@ -1,56 +1,94 @@
-//! Training: the Train and Stop buttons, progress per epoch with the loss, and the outcome.
+//! Training: settings, the Train and Stop buttons, live curves per epoch, and the outcome.
 
-use crate::ui::teach_state::Training;
+use super::curves::Curves;
+use super::settings_panel::SettingsPanel;
+use crate::train::settings::Settings;
+use crate::ui::training::Training;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TrainPanelProps {
     pub training: Training,
+    pub settings: Settings,
     pub ready: bool,
     pub busy: bool,
     pub device: AttrValue,
     pub on_train: Callback<()>,
     pub on_stop: Callback<()>,
+    pub on_setting: Callback<(String, String)>,
+    pub on_reset: Callback<()>,
 }
 
 #[component]
 pub fn TrainPanel(props: &TrainPanelProps) -> Html {
-    let running = matches!(props.training, Training::Running { .. });
+    let running = matches!(
+        props.training,
+        Training::Running { .. } | Training::Preparing { .. }
+    );
+    let pct = |v: f32| format!("{:.0} %", v * 100.0);
     let status = match &props.training {
         Training::Idle => html! { <p class="muted">{ "Not trained yet." }</p> },
-        Training::Running { epochs, last } => {
-            let done = last.map_or(0, |s| s.epoch);
+        Training::Preparing { done, total } => html! {
+            <div aria-live="polite">
+                <progress max={total.to_string()} value={done.to_string()} aria-label="Augmentation progress" />
+                <p id="train-preparing">{ format!("Making augmented views: {done} of {total} training images…") }</p>
+            </div>
+        },
+        Training::Running { epochs, history } => {
+            let last = history.last();
             html! {
                 <div aria-live="polite">
-                    <progress max={epochs.to_string()} value={done.to_string()} aria-label="Training progress" />
+                    <progress max={epochs.to_string()} value={last.map_or(0, |s| s.epoch).to_string()} aria-label="Training progress" />
                     <p>{ match last {
-                        Some(s) => format!("Epoch {} of {epochs}: loss {:.4}, training accuracy {:.0} %", s.epoch, s.loss, s.accuracy * 100.0),
-                        None => format!("Training {epochs} epochs…"),
+                        Some(s) => format!("Epoch {} of {epochs}: loss {:.4}, training accuracy {}{}", s.epoch, s.loss, pct(s.accuracy),
+                            s.val_accuracy.map(|v| format!(", validation accuracy {}", pct(v))).unwrap_or_default()),
+                        None => format!("Training up to {epochs} epochs…"),
                     } }</p>
+                    <Curves history={history.clone()} epochs={*epochs} />
                 </div>
             }
         }
-        Training::Done {
-            last,
-            epochs,
-            ms,
-            stopped,
-        } => html! {
-            <p id="train-result" role="status" data-epochs={epochs.to_string()} data-loss={last.loss.to_string()}>
-                { format!("{} after {epochs} epochs in {:.2} s: loss {:.4}, training accuracy {:.0} %.",
-                          if *stopped { "Stopped" } else { "Trained" }, ms / 1e3, last.loss, last.accuracy * 100.0) }
-            </p>
-        },
+        Training::Done(o) => {
+            let how = match (o.stopped, o.early) {
+                (true, true) => format!(
+                    "Stopped early after {} epochs (no lower validation loss for {} epochs)",
+                    o.epochs, props.settings.config.patience
+                ),
+                (true, false) => format!("Stopped after {} epochs", o.epochs),
+                _ => format!("Trained after {} epochs", o.epochs),
+            };
+            let kept = o.kept().map(|s| match (s.val_loss, s.val_accuracy) {
+                (Some(l), Some(a)) => format!("kept epoch {} (lowest validation loss {l:.4}, validation accuracy {}; training accuracy {})", s.epoch, pct(a), pct(s.accuracy)),
+                _ => format!("loss {:.4}, training accuracy {}", s.loss, pct(s.accuracy)),
+            });
+            let rows = format!("{} training rows, {} held out", o.rows, o.held_out);
+            html! {
+                <>
+                    <p id="train-result" role="status" data-epochs={o.epochs.to_string()} data-best-epoch={o.best_epoch.to_string()}
+                       data-rows={o.rows.to_string()} data-held-out={o.held_out.to_string()}
+                       data-early={o.early.to_string()} data-loss={o.kept().map(|s| s.loss.to_string())}>
+                        { format!("{how} in {:.2} s ({rows}): {}.", o.ms / 1e3, kept.unwrap_or_default()) }
+                    </p>
+                    <Curves history={o.history.clone()} epochs={o.history.last().map_or(1, |s| s.epoch)} best_epoch={Some(o.best_epoch)} />
+                </>
+            }
+        }
         Training::Failed(m) => html! { <p id="train-error" class="error" role="alert">{ m }</p> },
     };
+    let refused = !props.settings.refused.is_empty();
     html! {
         <section class="card train" aria-labelledby="train-title">
             <h2 id="train-title">{ "Train" }</h2>
             <p class="muted">{ format!("A new classification head on the photos' features, on {}.", props.device) }</p>
+            <SettingsPanel settings={props.settings.clone()} disabled={running}
+                on_change={props.on_setting.clone()} on_reset={props.on_reset.clone()} />
             <div class="row">
-                <button class="primary" onclick={props.on_train.reform(|_| ())} disabled={!props.ready || running || props.busy}>{ "Train" }</button>
+                <button class="primary" onclick={props.on_train.reform(|_| ())} disabled={!props.ready || running || props.busy || refused}>{ "Train" }</button>
                 <button onclick={props.on_stop.reform(|_| ())} disabled={!running}>{ "Stop" }</button>
             </div>
+            if refused {
+                <p class="error">{ "Fix the settings marked above to train." }</p>
+            }
             { status }
         </section>
     }

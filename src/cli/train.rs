@@ -1,0 +1,278 @@
+//! `graft train DIR --out MODEL [--val-dir VAL]`: the page's training on a folder of class
+//! folders, with the same validation, early stopping and per-class report.
+
+use super::classify::{embed, load};
+use super::{CliResult, ModelFiles, open};
+use crate::backend::DeviceChoice;
+use crate::classifier::{Classifier, check_class_names};
+use crate::data::augment::augmented_input;
+use crate::data::decode;
+use crate::data::folder::ImageFolder;
+use crate::inference::Backbone;
+use crate::model::head::SplitMix64;
+use crate::project::sample_hash;
+use crate::train::head::check_trainable;
+use crate::train::split::stratified;
+use crate::train::{Evaluation, HeadTrainer, Split, TrainConfig, Views};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// A folder's readable images: features `[N * 1280]`, class indices and paths.
+type Embedded = (Vec<f32>, Vec<usize>, Vec<PathBuf>);
+
+/// Features (`[N * 1280]`), class indices and paths of a folder's readable images. Identical
+/// files within a class are counted once (the page does the same); `class_of` maps the
+/// folder's class index to the model's.
+fn embed_folder(
+    backbone: &Backbone,
+    folder: &ImageFolder,
+    class_of: impl Fn(usize) -> usize,
+) -> Result<Embedded, Box<dyn std::error::Error>> {
+    let mut seen = HashSet::new();
+    let mut paths = Vec::new();
+    let mut classes_of = Vec::new();
+    for (path, class) in &folder.files {
+        if let Ok(bytes) = std::fs::read(path)
+            && !seen.insert((*class, sample_hash(&bytes)))
+        {
+            eprintln!(
+                "graft: {}: skipped, the same image is already in '{}'",
+                path.display(),
+                folder.classes[*class]
+            );
+            continue;
+        }
+        paths.push(path.clone());
+        classes_of.push(class_of(*class));
+    }
+    let embedded = embed(backbone, &paths, |path, e| {
+        eprintln!("graft: {}: skipped: {e}", path.display());
+    })?;
+    let labels = embedded.iter().map(|(i, _)| classes_of[*i]).collect();
+    let kept = embedded.iter().map(|(i, _)| paths[*i].clone()).collect();
+    let features = embedded.into_iter().flat_map(|(_, f)| f).collect();
+    Ok((features, labels, kept))
+}
+
+/// `config.augment_views` random views of each training image, embedded once.
+fn augmented_views(
+    backbone: &Backbone,
+    paths: &[PathBuf],
+    train: &[usize],
+    config: &TrainConfig,
+) -> Result<Views, Box<dyn std::error::Error>> {
+    let mut views = Views::default();
+    if config.augment_views == 0 {
+        return Ok(views);
+    }
+    let started = Instant::now();
+    for &i in train {
+        let bytes = std::fs::read(&paths[i])?;
+        let img = decode(&bytes).map_err(|e| format!("{}: {e}", paths[i].display()))?;
+        // Seeded per image, so a run repeats; views differ between images.
+        let mut rng = SplitMix64(config.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let inputs: Vec<Vec<f32>> = (0..config.augment_views)
+            .map(|_| augmented_input(&img, config.augment_strength as f32, &mut rng))
+            .collect();
+        let refs: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
+        views
+            .features
+            .extend(pollster::block_on(backbone.features(&refs))?);
+        views
+            .of
+            .extend(std::iter::repeat_n(i, config.augment_views));
+    }
+    eprintln!(
+        "graft: {} augmented views of {} training images embedded in {:.1} s",
+        views.of.len(),
+        train.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(views)
+}
+
+pub fn train(
+    dir: &Path,
+    val_dir: Option<&Path>,
+    out: &Path,
+    config: &TrainConfig,
+    json: bool,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
+    // Refused before any image is read, with the range the page's field gives.
+    config.check()?;
+    let folder = ImageFolder::scan(dir)?;
+    let names = folder.classes.clone();
+    check_class_names(&names).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let backbone = load(files, choice)?;
+    let started = Instant::now();
+    let (mut features, mut labels, paths) = embed_folder(&backbone, &folder, |c| c)?;
+    let trained = labels.len();
+    eprintln!(
+        "graft: {trained} images in {} classes embedded in {:.1} s",
+        names.len(),
+        started.elapsed().as_secs_f64()
+    );
+    // A separate validation folder replaces the held-out share: its class folders must be
+    // among the training folder's.
+    let compute = open(choice)?;
+    let named = |e: String| format!("{}: {e}", dir.display());
+    let split = match val_dir {
+        Some(v) => {
+            let val = ImageFolder::scan(v)?;
+            let index: Vec<usize> = val
+                .classes
+                .iter()
+                .map(|c| {
+                    names.iter().position(|n| n == c).ok_or_else(|| {
+                        format!(
+                            "{}: class '{c}' is not one of the training classes",
+                            v.display()
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            let (f, l, _) = embed_folder(&backbone, &val, |c| index[c])?;
+            features.extend(f);
+            labels.extend(l);
+            Split {
+                train: (0..trained).collect(),
+                validation: (trained..labels.len()).collect(),
+            }
+        }
+        None => check_trainable(&names, &labels)
+            .and_then(|()| stratified(&labels, &names, config.validation_percent, config.seed))
+            .map_err(|e| named(e.to_string()))?,
+    };
+    let views = augmented_views(&backbone, &paths, &split.train, config)?;
+    let mut trainer = HeadTrainer::with_split(
+        &compute.device,
+        &features,
+        &labels,
+        split,
+        &names,
+        config,
+        &views,
+    )
+    .map_err(|e| named(e.to_string()))?;
+
+    let train_started = Instant::now();
+    let mut last = None;
+    while !trainer.finished() {
+        let stats = pollster::block_on(trainer.epoch())?;
+        if json {
+            println!("{}", serde_json::to_string(&stats)?);
+        } else {
+            let val = match (stats.val_loss, stats.val_accuracy) {
+                (Some(l), Some(a)) => format!("  val loss {l:.4}  val accuracy {:.1}%", a * 100.0),
+                _ => String::new(),
+            };
+            eprintln!(
+                "epoch {:>3}/{}  loss {:.4}  train accuracy {:.1}%{val}",
+                stats.epoch,
+                config.epochs,
+                stats.loss,
+                stats.accuracy * 100.0
+            );
+        }
+        last = Some(stats);
+    }
+    let train_s = train_started.elapsed().as_secs_f64();
+    let head = pollster::block_on(trainer.weights())?;
+    if trainer.stopped_early() {
+        eprintln!(
+            "graft: stopped early at epoch {}: no lower validation loss for {} epochs",
+            trainer.epochs_done(),
+            config.patience
+        );
+    }
+    let split = trainer.split().clone();
+    if !split.validation.is_empty() {
+        let val_features: Vec<f32> = split
+            .validation
+            .iter()
+            .flat_map(|&i| {
+                &features[i * crate::model::FEATURE_DIM..(i + 1) * crate::model::FEATURE_DIM]
+            })
+            .copied()
+            .collect();
+        let val_labels: Vec<usize> = split.validation.iter().map(|&i| labels[i]).collect();
+        report(
+            &Evaluation::of_head(&head, &val_features, &val_labels),
+            &names,
+            trainer.best_epoch(),
+            json,
+        )?;
+    }
+    let training = serde_json::json!({
+        "by": "graft train",
+        "samples": split.train.len(),
+        "validation_samples": split.validation.len(),
+        "config": config,
+        "final": last,
+        "best_epoch": trainer.best_epoch(),
+        "seconds": (train_s * 100.0).round() / 100.0,
+    });
+    let model = Classifier::new(names.clone(), head, backbone.weights_id(), training);
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(out, model.to_bytes()?)?;
+    eprintln!(
+        "graft: trained in {train_s:.2} s; wrote {} ({} classes)",
+        out.display(),
+        names.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The validation report: per-class accuracy (recall) and precision, and the confusion
+/// matrix; a JSON line with `--json`, a table on stderr otherwise.
+fn report(
+    e: &Evaluation,
+    names: &[String],
+    best_epoch: usize,
+    json: bool,
+) -> Result<(), serde_json::Error> {
+    let classes: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let m = e.class(c);
+            serde_json::json!({ "class": name, "images": m.images, "correct": m.correct,
+                                "recall": m.recall, "precision": m.precision })
+        })
+        .collect();
+    if json {
+        let line = serde_json::json!({ "validation": { "best_epoch": best_epoch,
+            "accuracy": e.accuracy(), "classes": classes, "confusion": e.confusion } });
+        println!("{}", serde_json::to_string(&line)?);
+        return Ok(());
+    }
+    let pct = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    eprintln!(
+        "validation (weights of epoch {best_epoch}): accuracy {}",
+        pct(e.accuracy())
+    );
+    eprintln!(
+        "  {:<20} {:>6} {:>9} {:>10}",
+        "class", "images", "accuracy", "precision"
+    );
+    for (c, name) in names.iter().enumerate() {
+        let m = e.class(c);
+        eprintln!(
+            "  {name:<20} {:>6} {:>9} {:>10}",
+            m.images,
+            pct(m.recall),
+            pct(m.precision)
+        );
+    }
+    eprintln!(
+        "  confusion (rows: true class, columns: predicted): {:?}",
+        e.confusion
+    );
+    Ok(())
+}

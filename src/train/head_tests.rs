@@ -1,0 +1,186 @@
+//! Tests of `head.rs`: validation, early stopping and the kept weights, on the CPU (Flex).
+
+use super::*;
+use crate::train::Evaluation;
+
+/// `per_class` vectors per class for `classes` classes: class c lights up features
+/// `c, c + classes, ...` above uniform noise, so a linear head separates them.
+fn separable(classes: usize, per_class: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
+    let mut rng = SplitMix64(seed);
+    let labels: Vec<usize> = (0..classes * per_class).map(|i| i % classes).collect();
+    let features = labels
+        .iter()
+        .flat_map(|&c| {
+            (0..FEATURE_DIM)
+                .map(|j| (if j % classes == c { 1.0 } else { 0.0 }) + rng.next_f64() as f32)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (features, labels)
+}
+
+fn names(n: usize) -> Vec<String> {
+    (0..n).map(|c| format!("c{c}")).collect()
+}
+
+fn run(trainer: &mut HeadTrainer) -> Vec<EpochStats> {
+    let mut out = Vec::new();
+    while !trainer.finished() {
+        out.push(pollster::block_on(trainer.epoch()).unwrap());
+    }
+    out
+}
+
+#[test]
+fn validation_is_measured_each_epoch_on_the_held_out_share() {
+    let (features, labels) = separable(3, 20, 1);
+    let config = TrainConfig {
+        epochs: 5,
+        ..TrainConfig::default()
+    };
+    let mut t = HeadTrainer::new(&Device::flex(), &features, &labels, &names(3), &config).unwrap();
+    // 15 % of 20 is 3 per class.
+    assert_eq!((t.split().train.len(), t.split().validation.len()), (51, 9));
+    let history = run(&mut t);
+    assert_eq!(history.len(), 5);
+    assert!(
+        history
+            .iter()
+            .all(|s| s.val_loss.is_some() && s.val_accuracy.is_some())
+    );
+    let last = history.last().unwrap();
+    assert_eq!(
+        last.val_accuracy,
+        Some(1.0),
+        "separable classes: {history:?}"
+    );
+}
+
+/// Validation labels that contradict training make the validation loss rise as training
+/// learns: early stopping must end the run `patience` epochs after the first, and keep the
+/// first epoch's weights (checked by recomputing its validation loss from them).
+#[test]
+fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
+    let (mut features, mut labels) = separable(2, 30, 2);
+    let (val_features, val_labels) = separable(2, 6, 3);
+    let flipped: Vec<usize> = val_labels.iter().map(|&c| 1 - c).collect();
+    features.extend(&val_features);
+    labels.extend(&flipped);
+    let split = Split {
+        train: (0..60).collect(),
+        validation: (60..72).collect(),
+    };
+    let config = TrainConfig {
+        epochs: 40,
+        patience: 3,
+        learning_rate: 1e-2,
+        ..TrainConfig::default()
+    };
+    let mut t = HeadTrainer::with_split(
+        &Device::flex(),
+        &features,
+        &labels,
+        split,
+        &names(2),
+        &config,
+        &Views::default(),
+    )
+    .unwrap();
+    let history = run(&mut t);
+    let best = history
+        .iter()
+        .min_by(|a, b| a.val_loss.unwrap().total_cmp(&b.val_loss.unwrap()))
+        .unwrap();
+    assert_eq!(t.best_epoch(), best.epoch);
+    assert!(t.stopped_early());
+    assert_eq!(history.len(), best.epoch + 3, "{history:?}");
+
+    let head = pollster::block_on(t.weights()).unwrap();
+    let loss: f32 = val_features
+        .chunks_exact(FEATURE_DIM)
+        .zip(&flipped)
+        .map(|(f, &c)| {
+            let z = head.logits(f);
+            let max = z.iter().copied().fold(f32::MIN, f32::max);
+            let log_sum = z.iter().map(|v| (v - max).exp()).sum::<f32>().ln() + max;
+            log_sum - z[c]
+        })
+        .sum::<f32>()
+        / flipped.len() as f32;
+    let want = best.val_loss.unwrap();
+    assert!(
+        (loss - want).abs() < 1e-4 * want.max(1.0),
+        "kept weights give {loss}, best epoch had {want}"
+    );
+    let e = Evaluation::of_head(&head, &val_features, &flipped);
+    assert_eq!(e.accuracy(), best.val_accuracy);
+}
+
+#[test]
+fn without_validation_every_epoch_runs_and_the_last_is_kept() {
+    let (features, labels) = separable(2, 5, 4);
+    let config = TrainConfig {
+        epochs: 4,
+        validation_percent: 0.0,
+        ..TrainConfig::default()
+    };
+    let mut t = HeadTrainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
+    let history = run(&mut t);
+    assert_eq!(history.len(), 4);
+    assert!(history.iter().all(|s| s.val_loss.is_none()));
+    assert_eq!(t.best_epoch(), 4);
+    assert!(!t.stopped_early());
+}
+
+#[test]
+fn bad_settings_and_lone_images_are_refused_before_training() {
+    let (features, labels) = separable(2, 5, 5);
+    let bad = TrainConfig {
+        learning_rate: 3.0,
+        ..TrainConfig::default()
+    };
+    let e = HeadTrainer::new(&Device::flex(), &features, &labels, &names(2), &bad)
+        .err()
+        .unwrap();
+    assert_eq!(e.to_string(), "Learning rate must be from 0.00001 to 1");
+    let lone = [0, 0, 0, 1];
+    let e = HeadTrainer::new(
+        &Device::flex(),
+        &features[..4 * FEATURE_DIM],
+        &lone,
+        &names(2),
+        &TrainConfig::default(),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e, TrainError::TooFewToValidate("c1".into()));
+}
+
+#[test]
+fn views_of_training_images_add_rows_and_views_of_held_out_ones_do_not() {
+    let (features, labels) = separable(2, 10, 6);
+    let config = TrainConfig {
+        epochs: 1,
+        validation_percent: 20.0,
+        ..TrainConfig::default()
+    };
+    let split = crate::train::split::stratified(&labels, &names(2), 20.0, config.seed).unwrap();
+    let held = split.validation[0];
+    let trained = split.train[0];
+    // Two views of a training image, one of a held-out image (which would leak it).
+    let views = Views {
+        features: features[..3 * FEATURE_DIM].to_vec(),
+        of: vec![trained, trained, held],
+    };
+    let t = HeadTrainer::with_split(
+        &Device::flex(),
+        &features,
+        &labels,
+        split,
+        &names(2),
+        &config,
+        &views,
+    )
+    .unwrap();
+    assert_eq!(t.rows(), 16 + 2);
+}

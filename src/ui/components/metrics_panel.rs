@@ -1,0 +1,87 @@
+//! How the kept model does on the held-out images: per-class accuracy (recall) and
+//! precision, and a confusion matrix whose cells open the images behind them.
+
+use crate::project::Project;
+use crate::ui::training::Report;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct MetricsPanelProps {
+    pub report: Rc<Report>,
+    /// For the held-out images' names and thumbnails.
+    pub project: Project,
+}
+
+fn pct(v: Option<f32>) -> String {
+    v.map_or("–".into(), |v| format!("{:.0} %", v * 100.0))
+}
+
+#[component]
+pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
+    let open = use_state(|| None::<(usize, usize)>);
+    let r = &props.report;
+    let e = &r.evaluation;
+    let rows = r.names.iter().enumerate().map(|(c, name)| {
+        let m = e.class(c);
+        html! {
+            <tr data-class={name.clone()}>
+                <th scope="row">{ name }</th>
+                <td>{ m.images }</td>
+                <td data-recall={m.recall.map(|v| v.to_string())}>{ pct(m.recall) }</td>
+                <td data-precision={m.precision.map(|v| v.to_string())}>{ pct(m.precision) }</td>
+            </tr>
+        }
+    });
+    let matrix = r.names.iter().enumerate().map(|(t, truth)| {
+        let cells = r.names.iter().enumerate().map(|(p, pred)| {
+            let n = e.confusion[t][p];
+            let label = format!("{n} {truth} image{} labelled {pred}", if n == 1 { "" } else { "s" });
+            let onclick = {
+                let open = open.clone();
+                Callback::from(move |_| open.set(if *open == Some((t, p)) { None } else { Some((t, p)) }))
+            };
+            let class = classes!((t == p).then_some("right"), (n > 0 && t != p).then_some("wrong"),
+                                 (*open == Some((t, p))).then_some("open"));
+            html! {
+                <td {class}><button aria-label={label} aria-pressed={(*open == Some((t, p))).to_string()}
+                    disabled={n == 0} {onclick}>{ n }</button></td>
+            }
+        });
+        html! { <tr><th scope="row">{ truth }</th>{ for cells }</tr> }
+    });
+    let images = open.and_then(|(t, p)| {
+        let ids: Vec<u64> = e.cell(t, p).into_iter().map(|i| r.samples[i]).collect();
+        let samples = props.project.classes.iter().flat_map(|c| &c.samples).filter(|s| ids.contains(&s.id));
+        let title = format!("{} images labelled {}", r.names.get(t)?, r.names.get(p)?);
+        Some(html! {
+            <div class="cell-images" id="cell-images" role="region" aria-label={title.clone()}>
+                <h4>{ title }</h4>
+                <ul class="thumbs">
+                    { for samples.map(|s| html! { <li><img src={s.thumb.clone()} alt={s.name.clone()} title={s.name.clone()} /></li> }) }
+                </ul>
+            </div>
+        })
+    });
+    html! {
+        <section class="card metrics" aria-labelledby="metrics-title" id="metrics">
+            <h2 id="metrics-title">{ "Validation" }</h2>
+            <p id="val-accuracy" data-accuracy={e.accuracy().map(|v| v.to_string())}>
+                { format!("{} of {} held-out images labelled right ({}).", e.right(), e.labels.len(), pct(e.accuracy())) }
+            </p>
+            <table class="per-class" aria-label="Per-class results">
+                <thead><tr><th scope="col">{ "Class" }</th><th scope="col">{ "Images" }</th>
+                    <th scope="col" title="Share of the class's images labelled right (its recall)">{ "Accuracy (recall)" }</th>
+                    <th scope="col" title="Of the images labelled this class, the share that are">{ "Precision" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <table class="confusion" aria-label="Confusion matrix: rows are the true class, columns the predicted one">
+                <thead><tr><th scope="col">{ "true \\ predicted" }</th>
+                    { for r.names.iter().map(|n| html! { <th scope="col">{ n }</th> }) }</tr></thead>
+                <tbody>{ for matrix }</tbody>
+            </table>
+            <p class="muted">{ "Click a number to see those images." }</p>
+            { images.unwrap_or_default() }
+        </section>
+    }
+}

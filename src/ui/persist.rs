@@ -1,0 +1,61 @@
+//! Saving as the project changes: the classes, the model and the training settings each
+//! have an effect that writes them to IndexedDB once the saved project has been read.
+
+use super::teach::Teacher;
+use super::teach_state::{Teach, TeachAction};
+use std::future::Future;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Run `save` in the background; a failure becomes the storage message `what` names.
+fn spawn_save<F>(act: Rc<dyn Fn(TeachAction)>, what: &'static str, save: F)
+where
+    F: Future<Output = Result<(), String>> + 'static,
+{
+    yew::platform::spawn_local(async move {
+        if let Err(e) = save.await {
+            act(TeachAction::Storage(Some(format!(
+                "Could not save the {what}: {e}"
+            ))));
+        }
+    });
+}
+
+#[hook]
+pub fn use_persistence(t: &Teach, teacher: Rc<Teacher>, act: Rc<dyn Fn(TeachAction)>) {
+    {
+        let (teacher, act) = (teacher.clone(), act.clone());
+        use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {
+            if *restored {
+                let meta = meta.clone();
+                spawn_save(
+                    act,
+                    "project",
+                    async move { teacher.save_meta(&meta).await },
+                );
+            }
+        });
+    }
+    {
+        let (teacher, act) = (teacher.clone(), act.clone());
+        use_effect_with((t.restored, t.classifier.clone()), move |(restored, c)| {
+            if *restored {
+                let c = c.clone();
+                spawn_save(act, "model", async move {
+                    teacher.save_model(c.as_deref()).await
+                });
+            }
+        });
+    }
+    use_effect_with(
+        (t.restored, t.settings.config.clone()),
+        move |(restored, config)| {
+            if *restored {
+                let config = config.clone();
+                spawn_save(act, "settings", async move {
+                    teacher.save_settings(&config).await
+                });
+            }
+        },
+    );
+}
