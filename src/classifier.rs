@@ -1,4 +1,5 @@
-//! A trained classifier and its file: safetensors head weights plus JSON metadata.
+//! A trained classifier and its file: safetensors head weights (and, when blocks were
+//! fine-tuned, those blocks' weights) plus JSON metadata.
 //!
 //! The same file is written and read by the page and by `graft train` / `graft predict`
 //! (format documented in docs/model-format.md). Files come from users: every field is
@@ -7,6 +8,7 @@
 use crate::data::preprocess::{MEAN, RESIZE_SHORT_SIDE, STD};
 use crate::inference::softmax_row;
 use crate::model::head::{HeadWeights, LayerWeights};
+use crate::model::tail::{MAX_TUNED_BLOCKS, TailConfig, TailWeights};
 use crate::model::weights::BACKBONE_ID;
 use crate::model::{FEATURE_DIM, INPUT_SIZE};
 use safetensors::tensor::TensorView;
@@ -31,6 +33,10 @@ pub struct ModelMeta {
     pub preprocessing: Preprocessing,
     pub classes: Vec<String>,
     pub hidden: usize,
+    /// The backbone's last blocks this model fine-tuned (0: it uses the backbone as it is);
+    /// their weights are the file's `tail.*` tensors.
+    #[serde(default)]
+    pub tuned_blocks: usize,
     /// How it was trained (free-form, for people reading the file).
     #[serde(default)]
     pub training: serde_json::Value,
@@ -62,6 +68,7 @@ impl Preprocessing {
 pub struct Classifier {
     pub meta: ModelMeta,
     pub head: HeadWeights,
+    pub tail: Option<TailWeights>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -94,14 +101,24 @@ impl Classifier {
                 backbone_weights_sha256: backbone_weights_sha256.into(),
                 preprocessing: Preprocessing::graft(),
                 hidden: head.hidden(),
+                tuned_blocks: 0,
                 classes,
                 training,
             },
             head,
+            tail: None,
         }
     }
 
-    /// Class probabilities for one 1280-d feature vector, in `meta.classes` order.
+    /// The same classifier with the backbone blocks it fine-tuned.
+    pub fn with_tail(mut self, tail: Option<TailWeights>) -> Self {
+        self.meta.tuned_blocks = tail.as_ref().map_or(0, |t| t.config.blocks);
+        self.tail = tail;
+        self
+    }
+
+    /// Class probabilities for one 1280-d feature vector, in `meta.classes` order. For a
+    /// fine-tuned model the features must come through its tail (`inference::Backbone::features_through`).
     pub fn probs(&self, features: &[f32]) -> Vec<f32> {
         softmax_row(&self.head.logits(features))
     }
@@ -116,6 +133,10 @@ impl Classifier {
                 le(&l.weight),
             ));
             bytes.push((format!("layers.{i}.bias"), vec![l.outputs], le(&l.bias)));
+        }
+        for (name, shape, values) in self.tail.iter().flat_map(TailWeights::named) {
+            let le: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+            bytes.push((format!("tail.{name}"), shape, le));
         }
         let views = bytes
             .iter()
@@ -204,16 +225,32 @@ impl Classifier {
                 bias,
             });
         }
-        if file.len() != 2 * shapes.len() {
+        let tail = match meta.tuned_blocks {
+            0 => None,
+            k => {
+                let config = TailConfig::new(k).ok_or_else(|| {
+                    ModelFileError::Damaged(format!(
+                        "{k} fine-tuned blocks (at most {MAX_TUNED_BLOCKS})"
+                    ))
+                })?;
+                let mut flat = Vec::new();
+                for (name, shape) in config.tensors() {
+                    flat.extend(tensor(&file, &format!("tail.{name}"), &shape)?);
+                }
+                TailWeights::from_flat(config, flat)
+            }
+        };
+        let expected = 2 * shapes.len() + tail.as_ref().map_or(0, |t| t.config.tensors().len());
+        if file.len() != expected {
             return Err(ModelFileError::Damaged(format!(
-                "{} tensors, expected {}",
+                "{} tensors, expected {expected}",
                 file.len(),
-                2 * shapes.len()
             )));
         }
         Ok(Self {
             meta,
             head: HeadWeights { layers },
+            tail,
         })
     }
 }

@@ -3,6 +3,7 @@
 use crate::backend::ComputeDevice;
 use crate::backend::readback::{ReadError, read_f32};
 use crate::model::cpu::CpuBackbone;
+use crate::model::tail::{Tail, TailConfig, TailWeights};
 use crate::model::{
     EfficientNetLite0, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE, WeightFile, WeightsError,
 };
@@ -13,6 +14,9 @@ use serde::{Deserialize, Serialize};
 /// The backbone on one device. Inputs are `[3, 224, 224]` from `data::backbone_input`.
 pub struct Backbone {
     engine: Engine,
+    /// The pre-trained weights of every block fine-tuning may reach (`MAX_TUNED_BLOCKS`)
+    /// and the head conv: where a fine-tuning run starts.
+    tail: TailWeights,
     /// `WeightFile::id` of the weights: what a model file must have been trained on.
     weights_id: String,
 }
@@ -50,10 +54,12 @@ impl Backbone {
     pub fn load(weights: &[u8], device: &Device) -> Result<Self, WeightsError> {
         let file = WeightFile::parse(weights)?;
         let weights_id = file.id().to_string();
+        let tail = file.tail_weights(TailConfig::deepest())?;
         let model = file.into_model(device)?;
         let device = device.clone();
         Ok(Self {
             weights_id,
+            tail,
             engine: Engine::Burn {
                 model: Box::new(model),
                 device,
@@ -65,9 +71,11 @@ impl Backbone {
     pub fn load_cpu(weights: &[u8]) -> Result<Self, WeightsError> {
         let file = WeightFile::parse(weights)?;
         let weights_id = file.id().to_string();
+        let tail = file.tail_weights(TailConfig::deepest())?;
         let cpu = CpuBackbone::from_weights(file)?;
         Ok(Self {
             weights_id,
+            tail,
             engine: Engine::Cpu(cpu),
         })
     }
@@ -84,6 +92,11 @@ impl Backbone {
     /// The weights' identity (sha256 of their tensor data), recorded in model files.
     pub fn weights_id(&self) -> &str {
         &self.weights_id
+    }
+
+    /// The pre-trained last `config.blocks` blocks and head conv, to fine-tune.
+    pub fn pretrained_tail(&self, config: TailConfig) -> Option<TailWeights> {
+        self.tail.last(config)
     }
 
     /// Which implementation runs: "burn" (Burn's model on its device) or "fused-cpu".
@@ -103,6 +116,36 @@ impl Backbone {
                 Ok(read_f32(features).await?.0)
             }
         }
+    }
+
+    /// The input of block `cut` for each image, `[B * C * H * W]` channel-major: what
+    /// fine-tuning caches (`model::tail`). Awaits one read on Burn's path.
+    pub async fn activations(&self, inputs: &[&[f32]], cut: usize) -> Result<Vec<f32>, ReadError> {
+        match &self.engine {
+            Engine::Cpu(cpu) => Ok(cpu.activations(inputs, cut)),
+            Engine::Burn { model, device } => {
+                Ok(read_f32(model.activations(stack(inputs, device), cut))
+                    .await?
+                    .0)
+            }
+        }
+    }
+
+    /// Features for a classifier: the backbone's own, or for a fine-tuned model, those of its
+    /// tuned `tail` (on `device`) from the activations at the tail's cut.
+    pub async fn features_through(
+        &self,
+        inputs: &[&[f32]],
+        tail: Option<(&TailConfig, &Tail)>,
+        device: &Device,
+    ) -> Result<Vec<f32>, ReadError> {
+        let Some((config, tail)) = tail else {
+            return self.features(inputs).await;
+        };
+        let cut = self.activations(inputs, config.first_block()).await?;
+        let [c, h, w] = config.cut_shape();
+        let x = Tensor::from_data(TensorData::new(cut, [inputs.len(), c, h, w]), device);
+        Ok(read_f32(tail.forward(x)).await?.0)
     }
 
     /// Features, logits and probabilities in one pass. Awaits one read on Burn's path.

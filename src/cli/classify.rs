@@ -3,11 +3,14 @@
 
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
+use crate::backend::readback::ReadError;
 use crate::classifier::Classifier;
 use crate::data::{backbone_input, decode};
 use crate::inference::Backbone;
 use crate::model::FEATURE_DIM;
+use crate::model::tail::{Tail, TailConfig};
 use crate::train::TrainConfig;
+use burn::tensor::Device;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -29,12 +32,55 @@ pub(super) fn load(
     Ok(Backbone::for_device(&bytes, &compute)?)
 }
 
-/// `(index into the paths, 1280 features)`.
+/// `(index into the paths, its row: features, or activations at a cut)`.
 type Embedded = (usize, Vec<f32>);
 
-/// Features of each readable image, in order; unreadable ones are reported by name and skipped.
+/// A batch of `[3, 224, 224]` inputs to their rows, concatenated.
+type RunBatch<'a> = Box<dyn Fn(&[&[f32]]) -> Result<Vec<f32>, ReadError> + 'a>;
+
+/// What `embed` computes for a batch of inputs, `row` values per image.
+pub(super) struct Rows<'a> {
+    pub row: usize,
+    pub run: RunBatch<'a>,
+}
+
+impl<'a> Rows<'a> {
+    /// The backbone's pooled features.
+    pub fn features(backbone: &'a Backbone) -> Self {
+        Self {
+            row: FEATURE_DIM,
+            run: Box::new(move |x| pollster::block_on(backbone.features(x))),
+        }
+    }
+
+    /// The activations at the cut before `config`'s first block.
+    pub fn cut(backbone: &'a Backbone, config: TailConfig) -> Self {
+        Self {
+            row: config.cut_len(),
+            run: Box::new(move |x| {
+                pollster::block_on(backbone.activations(x, config.first_block()))
+            }),
+        }
+    }
+
+    /// Features through a fine-tuned model's tail (the backbone's own without one).
+    pub fn through(
+        backbone: &'a Backbone,
+        tail: Option<&'a (TailConfig, Tail)>,
+        device: &'a Device,
+    ) -> Self {
+        Self {
+            row: FEATURE_DIM,
+            run: Box::new(move |x| {
+                pollster::block_on(backbone.features_through(x, tail.map(|(c, t)| (c, t)), device))
+            }),
+        }
+    }
+}
+
+/// The row of each readable image, in order; unreadable ones are reported by name and skipped.
 pub(super) fn embed(
-    backbone: &Backbone,
+    rows: &Rows,
     paths: &[PathBuf],
     mut on_error: impl FnMut(&Path, String),
 ) -> Result<Vec<Embedded>, Box<dyn std::error::Error>> {
@@ -54,8 +100,8 @@ pub(super) fn embed(
             continue;
         }
         let refs: Vec<&[f32]> = inputs.iter().map(|(_, x)| x.as_slice()).collect();
-        let features = pollster::block_on(backbone.features(&refs))?;
-        for ((index, _), f) in inputs.iter().zip(features.chunks_exact(FEATURE_DIM)) {
+        let values = (rows.run)(&refs)?;
+        for ((index, _), f) in inputs.iter().zip(values.chunks_exact(rows.row)) {
             out.push((*index, f.to_vec()));
         }
     }
@@ -75,7 +121,17 @@ pub fn predict(
     let model = Classifier::from_bytes(&bytes, backbone.weights_id())
         .map_err(|e| format!("{}: {e}", model_path.display()))?;
     let mut failed = 0;
-    let embedded = embed(&backbone, images, |path, e| {
+    let compute = open(choice)?;
+    let tail = match &model.tail {
+        Some(t) => Some((
+            t.config,
+            t.to_module(&compute.device)
+                .ok_or("the model's tuned blocks are incomplete")?,
+        )),
+        None => None,
+    };
+    let rows = Rows::through(&backbone, tail.as_ref(), &compute.device);
+    let embedded = embed(&rows, images, |path, e| {
         failed += 1;
         eprintln!("graft: {}: {e}", path.display());
         if json {

@@ -184,6 +184,12 @@ pub struct TrainArgs {
     /// How far the augmented views go, 0 to 1.
     #[arg(long, default_value_t = TrainConfig::default().augment_strength)]
     pub augment_strength: f64,
+    /// The backbone's last blocks to fine-tune with the head (0 to 5; 0: head only).
+    #[arg(long, default_value_t = TrainConfig::default().tuned_blocks)]
+    pub tuned_blocks: usize,
+    /// Learning rate of the fine-tuned blocks.
+    #[arg(long, default_value_t = TrainConfig::default().backbone_learning_rate)]
+    pub backbone_learning_rate: f64,
     #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
 }
@@ -201,6 +207,8 @@ impl TrainArgs {
             patience: self.patience,
             augment_views: self.augment_views,
             augment_strength: self.augment_strength,
+            tuned_blocks: self.tuned_blocks,
+            backbone_learning_rate: self.backbone_learning_rate,
             seed: self.seed,
         }
     }

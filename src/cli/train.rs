@@ -1,32 +1,32 @@
 //! `graft train DIR --out MODEL [--val-dir VAL]`: the page's training on a folder of class
-//! folders, with the same validation, early stopping and per-class report.
+//! folders, with the same validation, early stopping, augmentation, fine-tuning and report.
 
-use super::classify::{embed, load};
+use super::classify::{Rows, embed, load};
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
 use crate::classifier::{Classifier, check_class_names};
 use crate::data::augment::augmented_input;
 use crate::data::decode;
 use crate::data::folder::ImageFolder;
-use crate::inference::Backbone;
 use crate::model::head::SplitMix64;
+use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
-use crate::train::head::check_trainable;
 use crate::train::split::stratified;
-use crate::train::{Evaluation, HeadTrainer, Split, TrainConfig, Views};
+use crate::train::trainer::check_trainable;
+use crate::train::{Evaluation, Inputs, Split, TrainConfig, Trainer, Views};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// A folder's readable images: features `[N * 1280]`, class indices and paths.
+/// A folder's readable images: rows `[N * row]`, class indices and paths.
 type Embedded = (Vec<f32>, Vec<usize>, Vec<PathBuf>);
 
-/// Features (`[N * 1280]`), class indices and paths of a folder's readable images. Identical
-/// files within a class are counted once (the page does the same); `class_of` maps the
-/// folder's class index to the model's.
+/// Rows (features, or activations at the cut), class indices and paths of a folder's
+/// readable images. Identical files within a class are counted once (the page does the
+/// same); `class_of` maps the folder's class index to the model's.
 fn embed_folder(
-    backbone: &Backbone,
+    rows: &Rows,
     folder: &ImageFolder,
     class_of: impl Fn(usize) -> usize,
 ) -> Result<Embedded, Box<dyn std::error::Error>> {
@@ -47,18 +47,18 @@ fn embed_folder(
         paths.push(path.clone());
         classes_of.push(class_of(*class));
     }
-    let embedded = embed(backbone, &paths, |path, e| {
+    let embedded = embed(rows, &paths, |path, e| {
         eprintln!("graft: {}: skipped: {e}", path.display());
     })?;
     let labels = embedded.iter().map(|(i, _)| classes_of[*i]).collect();
     let kept = embedded.iter().map(|(i, _)| paths[*i].clone()).collect();
-    let features = embedded.into_iter().flat_map(|(_, f)| f).collect();
-    Ok((features, labels, kept))
+    let values = embedded.into_iter().flat_map(|(_, f)| f).collect();
+    Ok((values, labels, kept))
 }
 
-/// `config.augment_views` random views of each training image, embedded once.
+/// `config.augment_views` random views of each training image, as rows, made once.
 fn augmented_views(
-    backbone: &Backbone,
+    rows: &Rows,
     paths: &[PathBuf],
     train: &[usize],
     config: &TrainConfig,
@@ -77,15 +77,13 @@ fn augmented_views(
             .map(|_| augmented_input(&img, config.augment_strength as f32, &mut rng))
             .collect();
         let refs: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
-        views
-            .features
-            .extend(pollster::block_on(backbone.features(&refs))?);
+        views.features.extend((rows.run)(&refs)?);
         views
             .of
             .extend(std::iter::repeat_n(i, config.augment_views));
     }
     eprintln!(
-        "graft: {} augmented views of {} training images embedded in {:.1} s",
+        "graft: {} augmented views of {} training images made in {:.1} s",
         views.of.len(),
         train.len(),
         started.elapsed().as_secs_f64()
@@ -108,8 +106,14 @@ pub fn train(
     let names = folder.classes.clone();
     check_class_names(&names).map_err(|e| format!("{}: {e}", dir.display()))?;
     let backbone = load(files, choice)?;
+    // Fine-tuning starts from the pre-trained blocks and trains on activations at their cut.
+    let tail = TailConfig::new(config.tuned_blocks).and_then(|cut| backbone.pretrained_tail(cut));
+    let (rows, shape) = match &tail {
+        Some(t) => (Rows::cut(&backbone, t.config), t.config.cut_shape()),
+        None => (Rows::features(&backbone), [crate::model::FEATURE_DIM, 1, 1]),
+    };
     let started = Instant::now();
-    let (mut features, mut labels, paths) = embed_folder(&backbone, &folder, |c| c)?;
+    let (mut values, mut labels, paths) = embed_folder(&rows, &folder, |c| c)?;
     let trained = labels.len();
     eprintln!(
         "graft: {trained} images in {} classes embedded in {:.1} s",
@@ -135,8 +139,8 @@ pub fn train(
                     })
                 })
                 .collect::<Result<_, _>>()?;
-            let (f, l, _) = embed_folder(&backbone, &val, |c| index[c])?;
-            features.extend(f);
+            let (f, l, _) = embed_folder(&rows, &val, |c| index[c])?;
+            values.extend(f);
             labels.extend(l);
             Split {
                 train: (0..trained).collect(),
@@ -147,15 +151,20 @@ pub fn train(
             .and_then(|()| stratified(&labels, &names, config.validation_percent, config.seed))
             .map_err(|e| named(e.to_string()))?,
     };
-    let views = augmented_views(&backbone, &paths, &split.train, config)?;
-    let mut trainer = HeadTrainer::with_split(
+    let views = augmented_views(&rows, &paths, &split.train, config)?;
+    let inputs = Inputs {
+        values: &values,
+        shape,
+        labels: &labels,
+    };
+    let mut trainer = Trainer::start(
         &compute.device,
-        &features,
-        &labels,
+        inputs,
         split,
         &names,
         config,
         &views,
+        tail.as_ref(),
     )
     .map_err(|e| named(e.to_string()))?;
 
@@ -181,7 +190,7 @@ pub fn train(
         last = Some(stats);
     }
     let train_s = train_started.elapsed().as_secs_f64();
-    let head = pollster::block_on(trainer.weights())?;
+    let weights = pollster::block_on(trainer.weights())?;
     if trainer.stopped_early() {
         eprintln!(
             "graft: stopped early at epoch {}: no lower validation loss for {} epochs",
@@ -189,34 +198,22 @@ pub fn train(
             config.patience
         );
     }
-    let split = trainer.split().clone();
-    if !split.validation.is_empty() {
-        let val_features: Vec<f32> = split
-            .validation
-            .iter()
-            .flat_map(|&i| {
-                &features[i * crate::model::FEATURE_DIM..(i + 1) * crate::model::FEATURE_DIM]
-            })
-            .copied()
-            .collect();
-        let val_labels: Vec<usize> = split.validation.iter().map(|&i| labels[i]).collect();
-        report(
-            &Evaluation::of_head(&head, &val_features, &val_labels),
-            &names,
-            trainer.best_epoch(),
-            json,
-        )?;
+    if let Some(evaluation) = pollster::block_on(trainer.evaluate())? {
+        report(&evaluation, &names, trainer.best_epoch(), json)?;
     }
+    let split = trainer.split();
     let training = serde_json::json!({
         "by": "graft train",
         "samples": split.train.len(),
+        "rows": trainer.rows(),
         "validation_samples": split.validation.len(),
         "config": config,
         "final": last,
         "best_epoch": trainer.best_epoch(),
         "seconds": (train_s * 100.0).round() / 100.0,
     });
-    let model = Classifier::new(names.clone(), head, backbone.weights_id(), training);
+    let model = Classifier::new(names.clone(), weights.head, backbone.weights_id(), training)
+        .with_tail(weights.tail);
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }

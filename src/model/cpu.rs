@@ -237,8 +237,9 @@ impl CpuBackbone {
         })
     }
 
-    /// Pooled features for `[3, 224, 224]` inputs: `[B * 1280]`.
-    pub fn features(&self, inputs: &[&[f32]]) -> Vec<f32> {
+    /// Channels-last activations `[B, side, side, C]` after the stem and blocks `..upto`,
+    /// and their side.
+    fn run_blocks(&self, inputs: &[&[f32]], upto: usize) -> (Vec<f32>, usize) {
         let batch = inputs.len();
         let (n, plane) = (INPUT_SIZE, INPUT_SIZE * INPUT_SIZE);
         // Stem as im2col + GEMM: rows are output pixels, columns (ky, kx, c).
@@ -267,7 +268,7 @@ impl CpuBackbone {
         let mut x = self.stem.forward(&cols, batch * oh * oh, true); // [B, 112, 112, 32]
         drop(cols);
         let (mut h, mut w) = (oh, oh);
-        for block in &self.blocks {
+        for block in &self.blocks[..upto.min(self.blocks.len())] {
             let expanded; // block 0 has no expansion: the depthwise reads `x` itself
             let hidden = match &block.expand {
                 Some(e) => {
@@ -283,6 +284,34 @@ impl CpuBackbone {
             }
             (x, h, w) = (out, oh, ow);
         }
+        (x, h)
+    }
+
+    /// The input of block `cut` for each image, channel-major `[B * C * H * W]` as Burn's
+    /// model lays it out: what fine-tuning caches once per image.
+    pub fn activations(&self, inputs: &[&[f32]], cut: usize) -> Vec<f32> {
+        let (x, side) = self.run_blocks(inputs, cut);
+        let pixels = side * side;
+        let channels = x.len() / (inputs.len() * pixels).max(1);
+        let mut out = vec![0.0; x.len()];
+        for (src, dst) in x
+            .chunks_exact(pixels * channels)
+            .zip(out.chunks_exact_mut(pixels * channels))
+        {
+            for (p, px) in src.chunks_exact(channels).enumerate() {
+                for (c, &v) in px.iter().enumerate() {
+                    dst[c * pixels + p] = v;
+                }
+            }
+        }
+        out
+    }
+
+    /// Pooled features for `[3, 224, 224]` inputs: `[B * 1280]`.
+    pub fn features(&self, inputs: &[&[f32]]) -> Vec<f32> {
+        let batch = inputs.len();
+        let (x, side) = self.run_blocks(inputs, self.blocks.len());
+        let (h, w) = (side, side);
         let head = self.head.forward(&x, batch * h * w, true); // [B, 7, 7, 1280]
         let pixels = h * w;
         let mut features = vec![0.0; batch * FEATURE_DIM];

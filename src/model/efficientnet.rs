@@ -147,7 +147,7 @@ pub struct MbConv {
 }
 
 /// ReLU clipped at 6, as in MobileNetV2 and EfficientNet-Lite (quantisation friendly).
-fn relu6(x: Tensor<4>) -> Tensor<4> {
+pub(crate) fn relu6(x: Tensor<4>) -> Tensor<4> {
     x.clamp(0.0, 6.0)
 }
 
@@ -163,6 +163,15 @@ impl MbConv {
         let h = self.project.forward(h); // [B, C_out, H / s, W / s], linear bottleneck
         if self.residual { h + x } else { h }
     }
+}
+
+/// The 1x1 head conv, ReLU6 and global average pooling: `[B, 320, H, W]` -> `[B, 1280]`.
+pub(crate) fn pool_head(head: &FoldedConv, x: Tensor<4>) -> Tensor<2> {
+    let x = relu6(head.forward(x)); // [B, 1280, H, W]
+    let [batch, channels, height, width] = x.dims();
+    x.reshape([batch, channels, height * width]) // [B, 1280, HW]
+        .mean_dim(2) // [B, 1280, 1]
+        .reshape([batch, channels]) // [B, 1280]
 }
 
 /// The fully connected ImageNet classifier, stored `[1280, classes]` so `x · W` needs no transpose.
@@ -251,13 +260,15 @@ impl EfficientNetLite0 {
     /// - x: `[B, 3, 224, 224]`, normalised as `(pixel - 127) / 128`
     /// - returns: `[B, 1280]`
     pub fn features(&self, x: Tensor<4>) -> Tensor<2> {
+        pool_head(&self.head, self.activations(x, NUM_BLOCKS)) // [B, 320, 7, 7] -> [B, 1280]
+    }
+
+    /// The stem and blocks `..cut`: the input of block `cut` (all blocks: `[B, 320, 7, 7]`).
+    pub fn activations(&self, x: Tensor<4>, cut: usize) -> Tensor<4> {
         let x = relu6(self.stem.forward(x)); // [B, 32, 112, 112]
-        let x = self.blocks.iter().fold(x, |x, block| block.forward(x)); // [B, 320, 7, 7]
-        let x = relu6(self.head.forward(x)); // [B, 1280, 7, 7]
-        let [batch, channels, height, width] = x.dims();
-        x.reshape([batch, channels, height * width]) // [B, 1280, 49]
-            .mean_dim(2) // [B, 1280, 1]
-            .reshape([batch, channels]) // [B, 1280]
+        self.blocks[..cut.min(NUM_BLOCKS)]
+            .iter()
+            .fold(x, |x, block| block.forward(x))
     }
 
     /// ImageNet logits (softmax them for probabilities).

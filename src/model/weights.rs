@@ -9,6 +9,7 @@
 
 use super::conv::{FoldedConv, FoldedConvConfig};
 use super::efficientnet::{Classifier, EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM};
+use super::tail::{TailConfig, TailWeights};
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
@@ -118,6 +119,27 @@ impl WeightFile {
             });
         }
         Ok(values)
+    }
+
+    /// The pre-trained weights of the last `config.blocks` blocks and the head conv: where
+    /// fine-tuning starts.
+    pub fn tail_weights(&self, config: TailConfig) -> Result<TailWeights, WeightsError> {
+        let mut flat = Vec::new();
+        for (name, shape) in config.tensors() {
+            match self.tensors.get(&name) {
+                Some((found, values)) if *found == shape => flat.extend_from_slice(values),
+                Some((found, _)) => {
+                    return Err(WeightsError::Shape {
+                        name,
+                        expected: shape,
+                        found: found.clone(),
+                    });
+                }
+                None => return Err(WeightsError::Missing(name)),
+            }
+        }
+        TailWeights::from_flat(config, flat)
+            .ok_or_else(|| WeightsError::Missing("a tuned block".into()))
     }
 
     /// Fail if any tensor was left untaken: the file holds something the model does not use.

@@ -1,7 +1,7 @@
 //! The head-training benchmark (issue 4: 1 000 embeddings x 50 epochs), shared by
 //! `graft bench-train` and the page's `?bench=train`.
 
-use super::{HeadTrainer, TrainConfig, TrainError};
+use super::{TrainConfig, TrainError, Trainer};
 use crate::model::FEATURE_DIM;
 use crate::model::head::SplitMix64;
 use burn::tensor::Device;
@@ -48,7 +48,7 @@ pub async fn train_speed(
         patience: 0,
         ..config.clone()
     };
-    let mut trainer = HeadTrainer::new(device, &features, &labels, &names, &config)?;
+    let mut trainer = Trainer::new(device, &features, &labels, &names, &config)?;
     let started = now_ms();
     let mut last = None;
     while !trainer.finished() {

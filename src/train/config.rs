@@ -24,6 +24,10 @@ pub struct TrainConfig {
     pub augment_views: usize,
     /// How far the views go, 0 to 1 (`data::augment`).
     pub augment_strength: f64,
+    /// The backbone's last blocks to fine-tune (0: a new head on frozen features).
+    pub tuned_blocks: usize,
+    /// Adam's step size for the tuned blocks (the head uses `learning_rate`).
+    pub backbone_learning_rate: f64,
     pub seed: u64,
 }
 
@@ -41,6 +45,9 @@ impl Default for TrainConfig {
             patience: 10,
             augment_views: 0,
             augment_strength: 0.5,
+            tuned_blocks: 0,
+            // A tenth of the head's: the pre-trained weights should move gently.
+            backbone_learning_rate: 1e-4,
             seed: 0x67_72_61_66_74, // "graft"
         }
     }
@@ -59,7 +66,7 @@ pub struct Field {
 }
 
 /// Every setting a person may change, in the order the page lists them.
-pub const FIELDS: [Field; 10] = [
+pub const FIELDS: [Field; 12] = [
     Field {
         key: "epochs",
         label: "Epochs",
@@ -140,6 +147,22 @@ pub const FIELDS: [Field; 10] = [
         max: 1.0,
         integer: false,
     },
+    Field {
+        key: "tuned_blocks",
+        label: "Blocks to fine-tune",
+        help: "0 trains only a new head on the cached features (fast); 1 to 5 also adapt the backbone's last blocks to your photos (slower).",
+        min: 0.0,
+        max: 5.0,
+        integer: true,
+    },
+    Field {
+        key: "backbone_learning_rate",
+        label: "Backbone learning rate",
+        help: "Step size for the fine-tuned blocks, below the head's so the pre-trained weights move gently.",
+        min: 1e-6,
+        max: 0.1,
+        integer: false,
+    },
 ];
 
 impl Field {
@@ -169,6 +192,8 @@ impl TrainConfig {
             "patience" => self.patience as f64,
             "augment_views" => self.augment_views as f64,
             "augment_strength" => self.augment_strength,
+            "tuned_blocks" => self.tuned_blocks as f64,
+            "backbone_learning_rate" => self.backbone_learning_rate,
             _ => return None,
         })
     }
@@ -191,6 +216,8 @@ impl TrainConfig {
             "patience" => self.patience = v as usize,
             "augment_views" => self.augment_views = v as usize,
             "augment_strength" => self.augment_strength = v,
+            "tuned_blocks" => self.tuned_blocks = v as usize,
+            "backbone_learning_rate" => self.backbone_learning_rate = v,
             _ => {}
         }
         Ok(())

@@ -1,13 +1,14 @@
-//! Training: the classification head on cached embeddings. Uses the model, never the reverse.
+//! Training: a new head on cached embeddings, or with the backbone's last blocks fine-tuned.
+//! Uses the model, never the reverse.
 
 pub mod bench;
 pub mod config;
-pub mod head;
 pub mod metrics;
 pub mod settings;
 pub mod split;
+pub mod trainer;
 
 pub use config::{FIELDS, Field, TrainConfig};
-pub use head::{EpochStats, HeadTrainer, TrainError, Views};
 pub use metrics::Evaluation;
 pub use split::Split;
+pub use trainer::{EpochStats, Inputs, TrainError, Trained, Trainer, Views};

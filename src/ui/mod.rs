@@ -4,6 +4,7 @@ mod app;
 mod components;
 mod engine;
 mod persist;
+mod preview_job;
 mod state;
 mod teach;
 mod teach_area;

@@ -3,7 +3,7 @@
 
 use super::engine::Engine;
 use super::state::{Action, State};
-use super::teach_state::{Prediction, Queue, TeachAction};
+use super::teach_state::{Queue, TeachAction};
 use super::training::TrainAction;
 use crate::classifier::Classifier;
 use crate::data::stored::stored_copy;
@@ -32,8 +32,9 @@ pub enum Pending {
     Frame(ClassRef, String, RgbImage),
 }
 
-/// One sample's augmented views: `(settings key, [views * 1280] features)`.
-pub type CachedViews = (u64, Rc<Vec<f32>>);
+/// Rows made for training, by `(sample id, train_job::rows_key)`: a sample's activations at
+/// a cut, or its augmented views.
+pub type RowCache = std::collections::HashMap<(u64, u64), Rc<Vec<f32>>>;
 
 #[derive(Default)]
 pub struct Teacher {
@@ -45,9 +46,8 @@ pub struct Teacher {
     pub live_busy: Cell<bool>,
     frames: Cell<u64>,
     db: RefCell<Option<Rc<Db>>>,
-    /// Augmented views' features by sample id, with the settings that made them
-    /// (`train_job::views_key`): made once, reused by every run with those settings.
-    pub views: RefCell<std::collections::HashMap<u64, CachedViews>>,
+    /// Made once, reused by every run with the same settings.
+    pub rows: RefCell<RowCache>,
 }
 
 pub(super) fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) {
@@ -256,7 +256,7 @@ impl Teacher {
 
     /// Forget every saved sample (a new project); the meta is rewritten by the save effect.
     pub async fn clear(&self) -> Result<(), String> {
-        self.views.borrow_mut().clear();
+        self.rows.borrow_mut().clear();
         let Some(db) = self.db() else { return Ok(()) };
         db.clear(SAMPLES).await
     }
@@ -301,53 +301,4 @@ async fn load(db: &Db, engine: &Engine) -> Result<Loaded, String> {
             }
         },
     )
-}
-
-/// The features of one image file for the preview; the reducer applies the current model.
-pub async fn predict(
-    engine: Rc<Engine>,
-    name: String,
-    bytes: Vec<u8>,
-    thumb: String,
-    dispatch: UseReducerDispatcher<State>,
-) {
-    match decode(&bytes) {
-        Ok(img) => predict_image(engine, name, &img, thumb, dispatch).await,
-        Err(e) => {
-            crate::web::files::revoke(&thumb);
-            send(
-                &dispatch,
-                TeachAction::PreviewFailed(format!("{name}: {e}")),
-            );
-        }
-    }
-}
-
-/// The features of one decoded image (a file, or a webcam frame) for the preview.
-pub async fn predict_image(
-    engine: Rc<Engine>,
-    name: String,
-    img: &RgbImage,
-    thumb: String,
-    dispatch: UseReducerDispatcher<State>,
-) {
-    let input = backbone_input(img);
-    match engine.backbone.features(&[&input]).await {
-        Ok(features) => send(
-            &dispatch,
-            TeachAction::Predicted(Prediction {
-                name,
-                thumb,
-                features: Rc::new(features),
-                probs: Vec::new(),
-            }),
-        ),
-        Err(e) => {
-            crate::web::files::revoke(&thumb);
-            send(
-                &dispatch,
-                TeachAction::PreviewFailed(format!("{name}: {e}")),
-            );
-        }
-    }
 }

@@ -6,8 +6,9 @@ use super::components::{
     project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
 use super::engine::Engine;
+use super::preview_job::{predict, predict_image};
 use super::state::{Action, State};
-use super::teach::{Pending, Teacher, predict, predict_image};
+use super::teach::{Pending, Teacher};
 use super::teach_state::{Teach, TeachAction};
 use super::training::{TrainAction, Training};
 use crate::classifier::Classifier;
@@ -128,18 +129,19 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
     let on_live = {
         let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
+        let classifier = t.classifier.clone();
         Callback::from(move |img: image::RgbImage| {
             let Some(engine) = engine.clone() else { return };
             // Skip this frame while the previous one is still in the backbone.
             if teacher.live_busy.replace(true) {
                 return;
             }
-            let (teacher, dispatch) = (teacher.clone(), dispatch.clone());
+            let (teacher, dispatch, c) = (teacher.clone(), dispatch.clone(), classifier.clone());
             yew::platform::spawn_local(async move {
                 let thumb = crate::data::stored::stored_copy(&img)
                     .and_then(|jpeg| files::object_url(&jpeg, "image/jpeg"))
                     .unwrap_or_default();
-                predict_image(engine, "webcam".into(), &img, thumb, dispatch).await;
+                predict_image(engine, c, "webcam".into(), &img, thumb, dispatch).await;
                 teacher.live_busy.set(false);
             });
         })
@@ -166,18 +168,19 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         Callback::from(move |_| teacher.stop.set(true))
     };
     let on_image = {
-        let (engine, dispatch) = (engine.clone(), dispatch.clone());
+        let (engine, dispatch, classifier) =
+            (engine.clone(), dispatch.clone(), t.classifier.clone());
         Callback::from(move |list: Vec<web_sys::File>| {
             let (Some(engine), Some(file)) = (engine.clone(), list.into_iter().next()) else {
                 return;
             };
-            let dispatch = dispatch.clone();
+            let (dispatch, classifier) = (dispatch.clone(), classifier.clone());
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let thumb = files::object_url(&bytes, &file.type_()).unwrap_or_default();
-                        predict(engine, name, bytes, thumb, dispatch).await;
+                        predict(engine, classifier, name, bytes, thumb, dispatch).await;
                     }
                     Err(e) => dispatch.dispatch(Action::Teach(TeachAction::PreviewFailed(
                         format!("{name}: {e}"),

@@ -35,6 +35,9 @@ pub struct Prediction {
     pub thumb: String,
     /// The image's backbone features: a new model re-classifies it without another pass.
     pub features: Rc<Vec<f32>>,
+    /// The fine-tuned model whose blocks the features went through (`None`: the backbone's
+    /// own). Only a model that uses the same features can re-classify them.
+    pub through: Option<Rc<Classifier>>,
     /// `(class, probability)` in the current model's class order.
     pub probs: Vec<(String, f32)>,
 }
@@ -108,18 +111,24 @@ impl Teach {
         self.notices.drain(..extra);
     }
 
-    /// Apply the current model to the previewed image (none: no bars).
+    /// Apply the current model to the previewed image (none: no bars). A model that
+    /// fine-tuned blocks needs the image passed through them: until then, no bars.
     fn reclassify(&mut self) {
         if let Some(pred) = &mut self.prediction {
+            let usable = |c: &Rc<Classifier>| match (&c.tail, &pred.through) {
+                (None, None) => true,
+                (Some(_), Some(through)) => Rc::ptr_eq(c, through),
+                _ => false,
+            };
             pred.probs = match &self.classifier {
-                Some(c) => c
+                Some(c) if usable(c) => c
                     .meta
                     .classes
                     .iter()
                     .cloned()
                     .zip(c.probs(&pred.features))
                     .collect(),
-                None => Vec::new(),
+                _ => Vec::new(),
             };
         }
     }

@@ -1,5 +1,6 @@
-//! The page's training job: hold out a stratified share, make (or reuse) the augmented
-//! views, train a head with the chosen settings yielding every `SLICE_MS`, then report.
+//! The page's training job: hold out a stratified share, make (or reuse) the rows it needs
+//! (activations at the cut when fine-tuning, augmented views), train with the chosen
+//! settings yielding every `SLICE_MS`, then report on the held-out images.
 
 use super::engine::Engine;
 use super::state::State;
@@ -8,13 +9,14 @@ use super::teach_state::TeachAction;
 use super::training::{Outcome, Report, TrainAction};
 use crate::classifier::Classifier;
 use crate::data::augment::augmented_input;
-use crate::data::decode;
+use crate::data::{backbone_input, decode};
 use crate::model::FEATURE_DIM;
 use crate::model::head::SplitMix64;
+use crate::model::tail::TailConfig;
 use crate::project::Project;
-use crate::train::head::check_trainable;
 use crate::train::split::{Split, stratified};
-use crate::train::{Evaluation, HeadTrainer, TrainConfig, Views};
+use crate::train::trainer::check_trainable;
+use crate::train::{Inputs, TrainConfig, Trainer, Views};
 use crate::web::fetch::now_ms;
 use crate::web::idb::SAMPLES;
 use crate::web::records::sample_from_record;
@@ -23,9 +25,16 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
 
-/// What a sample's cached views depend on: their number, strength and the seed.
-fn views_key(c: &TrainConfig) -> u64 {
-    (c.augment_views as u64) ^ c.augment_strength.to_bits().rotate_left(8) ^ c.seed.rotate_left(32)
+/// What a cached row depends on: the cut (0: pooled features), and for views their number,
+/// strength and seed. Rows made under one key are reused by every run with the same key.
+fn rows_key(c: &TrainConfig, views: bool) -> u64 {
+    let mut key = c.tuned_blocks as u64;
+    if views {
+        key ^= (c.augment_views as u64) << 8
+            ^ c.augment_strength.to_bits().rotate_left(16)
+            ^ c.seed.rotate_left(40);
+    }
+    key
 }
 
 impl Teacher {
@@ -49,23 +58,32 @@ impl Teacher {
             Ok(split) => split,
             Err(e) => return fail(e.to_string()),
         };
+        let cut = TailConfig::new(config.tuned_blocks);
+        let tail = cut.and_then(|c| engine.backbone.pretrained_tail(c));
         self.stop.set(false);
         let started = now_ms();
-        let views = match self
-            .views_of(&engine, &project, &ids, &split, &config, &dispatch)
+        let (values, views) = match self
+            .rows(&engine, &project, &ids, &split, &config, cut, &dispatch)
             .await
         {
-            Ok(views) => views,
+            Ok((values, views)) => (values.unwrap_or(features), views),
             Err(e) => return fail(e),
         };
-        let mut trainer = match HeadTrainer::with_split(
-            &engine.device,
-            &features,
-            &labels,
+        let shape = cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape());
+        let inputs = Inputs {
+            values: &values,
+            shape,
+            labels: &labels,
+        };
+        let device = &engine.device;
+        let mut trainer = match Trainer::start(
+            device,
+            inputs,
             split,
             &names,
             &config,
             &views,
+            tail.as_ref(),
         ) {
             Ok(t) => t,
             Err(e) => return fail(e.to_string()),
@@ -93,22 +111,16 @@ impl Teacher {
                 Err(e) => return fail(e.to_string()),
             }
         }
-        let head = match trainer.weights().await {
-            Ok(head) if !history.is_empty() => head,
+        let (weights, evaluation) = match (trainer.weights().await, trainer.evaluate().await) {
+            (Ok(w), Ok(e)) if !history.is_empty() => (w, e),
             _ => return fail("stopped before the first epoch finished".into()),
         };
         let ms = now_ms() - started;
         let validation = &trainer.split().validation;
-        let report = (!validation.is_empty()).then(|| {
-            let val_features: Vec<f32> = validation
-                .iter()
-                .flat_map(|&i| &features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM])
-                .copied()
-                .collect();
-            let val_labels: Vec<usize> = validation.iter().map(|&i| labels[i]).collect();
+        let report = evaluation.map(|evaluation| {
             Rc::new(Report {
                 names: names.clone(),
-                evaluation: Evaluation::of_head(&head, &val_features, &val_labels),
+                evaluation,
                 samples: validation.iter().map(|&i| ids[i]).collect(),
             })
         });
@@ -126,88 +138,103 @@ impl Teacher {
         let info = serde_json::json!({ "by": "graft page", "samples": trainer.split().train.len(),
             "rows": outcome.rows, "validation_samples": outcome.held_out, "config": config,
             "final": outcome.kept(), "best_epoch": outcome.best_epoch, "seconds": (ms / 10.0).round() / 100.0 });
-        let classifier = Rc::new(Classifier::new(
-            names,
-            head,
-            engine.backbone.weights_id(),
-            info,
-        ));
+        let classifier = Classifier::new(names, weights.head, engine.backbone.weights_id(), info)
+            .with_tail(weights.tail);
         send(
             &dispatch,
-            TeachAction::Train(TrainAction::Trained(classifier, outcome)),
+            TeachAction::Train(TrainAction::Trained(Rc::new(classifier), outcome)),
         );
     }
 
-    /// The augmented views of the training images, made from each sample's stored copy
-    /// the first time these settings ask for them (one backbone pass per task) and cached.
-    async fn views_of(
+    /// The rows a run needs beyond the kept embeddings: with `cut`, every image's activations
+    /// there (`Some`, in sample order; `None` means the embeddings serve), and the augmented
+    /// views of the training images. Made from each sample's stored copy the first time
+    /// these settings ask (one backbone pass per task), then cached.
+    #[allow(clippy::too_many_arguments)]
+    async fn rows(
         &self,
         engine: &Engine,
         project: &Project,
         ids: &[u64],
         split: &Split,
         config: &TrainConfig,
+        cut: Option<TailConfig>,
         dispatch: &UseReducerDispatcher<State>,
-    ) -> Result<Views, String> {
-        let mut out = Views::default();
+    ) -> Result<(Option<Vec<f32>>, Views), String> {
         let n = config.augment_views;
-        if n == 0 {
-            return Ok(out);
-        }
-        let key = views_key(config);
-        let total = split.train.len();
-        send(
-            dispatch,
-            TeachAction::Train(TrainAction::Preparing(0, total)),
-        );
-        let mut slice = now_ms();
-        for (done, &i) in split.train.iter().enumerate() {
-            if self.stop.get() {
-                return Err("stopped while making the augmented views".into());
+        let (plain_key, views_key) = (rows_key(config, false), rows_key(config, true));
+        self.rows
+            .borrow_mut()
+            .retain(|(_, key), _| *key == plain_key || *key == views_key);
+        let mut values = cut.map(|c| Vec::with_capacity(ids.len() * c.cut_len()));
+        let mut views = Views::default();
+        let mut training = vec![false; ids.len()];
+        split.train.iter().for_each(|&i| training[i] = true);
+        let run = |input: Vec<f32>| async move {
+            match cut {
+                Some(c) => {
+                    engine
+                        .backbone
+                        .activations(&[&input], c.first_block())
+                        .await
+                }
+                None => engine.backbone.features(&[&input]).await,
             }
-            let id = ids[i];
-            let cached = self
-                .views
-                .borrow()
-                .get(&id)
-                .filter(|(k, _)| *k == key)
-                .map(|v| v.1.clone());
-            let features = match cached {
-                Some(f) => f,
-                None => {
-                    let (name, bytes) = self.stored_copy(project, id).await?;
-                    let img = decode(&bytes).map_err(|e| format!("{name}: {e}"))?;
+            .map_err(|e| e.to_string())
+        };
+        let total = ids.len();
+        for (i, &id) in ids.iter().enumerate() {
+            if self.stop.get() {
+                return Err("stopped before the first epoch".into());
+            }
+            let need_cut = values.is_some() && !self.rows.borrow().contains_key(&(id, plain_key));
+            let need_views =
+                n > 0 && training[i] && !self.rows.borrow().contains_key(&(id, views_key));
+            if need_cut || need_views {
+                let (name, bytes) = self.stored_copy(project, id).await?;
+                let img = decode(&bytes).map_err(|e| format!("{name}: {e}"))?;
+                if need_cut {
+                    let row = run(backbone_input(&img)).await?;
+                    self.rows.borrow_mut().insert((id, plain_key), Rc::new(row));
+                    TimeoutFuture::new(0).await;
+                }
+                if need_views {
                     let mut rng =
                         SplitMix64(config.seed ^ (id + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-                    let mut f = Vec::with_capacity(n * FEATURE_DIM);
+                    let mut made = Vec::new();
                     for _ in 0..n {
-                        let input = augmented_input(&img, config.augment_strength as f32, &mut rng);
-                        f.extend(
-                            engine
-                                .backbone
-                                .features(&[&input])
-                                .await
-                                .map_err(|e| e.to_string())?,
+                        made.extend(
+                            run(augmented_input(
+                                &img,
+                                config.augment_strength as f32,
+                                &mut rng,
+                            ))
+                            .await?,
                         );
                         TimeoutFuture::new(0).await;
                     }
-                    let f = Rc::new(f);
-                    self.views.borrow_mut().insert(id, (key, f.clone()));
-                    f
+                    self.rows
+                        .borrow_mut()
+                        .insert((id, views_key), Rc::new(made));
                 }
-            };
-            out.features.extend_from_slice(&features);
-            out.of.extend(std::iter::repeat_n(i, n));
-            if now_ms() - slice > SLICE_MS {
                 send(
                     dispatch,
-                    TeachAction::Train(TrainAction::Preparing(done + 1, total)),
+                    TeachAction::Train(TrainAction::Preparing(i + 1, total)),
                 );
-                TimeoutFuture::new(0).await;
-                slice = now_ms();
+            }
+            let cache = self.rows.borrow();
+            if let (Some(values), Some(row)) = (values.as_mut(), cache.get(&(id, plain_key))) {
+                values.extend_from_slice(row);
+            }
+            if n > 0
+                && training[i]
+                && let Some(made) = cache.get(&(id, views_key))
+            {
+                views.features.extend_from_slice(made);
+                views.of.extend(std::iter::repeat_n(i, n));
             }
         }
-        Ok(out)
+        Ok((values, views))
     }
 
     /// A sample's name and its stored 256-px JPEG, read from the database (the page keeps
@@ -222,7 +249,7 @@ impl Teacher {
             .ok_or("an image went missing while training")?;
         let no_copy = || {
             format!(
-                "{name}: its saved copy could not be read, so it cannot be augmented; set Augmented views to 0"
+                "{name}: its saved copy could not be read, so it cannot be augmented or fine-tuned on; set Augmented views and Blocks to fine-tune to 0"
             )
         };
         let db = self.db().ok_or_else(no_copy)?;

@@ -52,6 +52,9 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                 <img src={p.thumb.clone()} alt={format!("The image {}", p.name)} />
                 <div>
                     <p id="preview-file">{ &p.name }</p>
+                    if p.probs.is_empty() && has_model {
+                        <p id="preview-stale" class="muted">{ "This model fine-tuned backbone blocks: choose the image again to see it through them." }</p>
+                    }
                     <ol id="preview-probs" aria-label="Confidence per class">
                         { for p.probs.iter().map(|(class, v)| html! {
                             <li data-class={class.clone()} data-p={v.to_string()} class={classes!((*v == best).then_some("best"))}>

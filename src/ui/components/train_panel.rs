@@ -30,8 +30,8 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
         Training::Idle => html! { <p class="muted">{ "Not trained yet." }</p> },
         Training::Preparing { done, total } => html! {
             <div aria-live="polite">
-                <progress max={total.to_string()} value={done.to_string()} aria-label="Augmentation progress" />
-                <p id="train-preparing">{ format!("Making augmented views: {done} of {total} training images…") }</p>
+                <progress max={total.to_string()} value={done.to_string()} aria-label="Preparation progress" />
+                <p id="train-preparing">{ format!("Preparing the images (activations for the tuned blocks, augmented views): {done} of {total}…") }</p>
             </div>
         },
         Training::Running { epochs, history } => {

@@ -23,7 +23,7 @@ fn names(n: usize) -> Vec<String> {
     (0..n).map(|c| format!("c{c}")).collect()
 }
 
-fn run(trainer: &mut HeadTrainer) -> Vec<EpochStats> {
+fn run(trainer: &mut Trainer) -> Vec<EpochStats> {
     let mut out = Vec::new();
     while !trainer.finished() {
         out.push(pollster::block_on(trainer.epoch()).unwrap());
@@ -38,7 +38,7 @@ fn validation_is_measured_each_epoch_on_the_held_out_share() {
         epochs: 5,
         ..TrainConfig::default()
     };
-    let mut t = HeadTrainer::new(&Device::flex(), &features, &labels, &names(3), &config).unwrap();
+    let mut t = Trainer::new(&Device::flex(), &features, &labels, &names(3), &config).unwrap();
     // 15 % of 20 is 3 per class.
     assert_eq!((t.split().train.len(), t.split().validation.len()), (51, 9));
     let history = run(&mut t);
@@ -76,7 +76,7 @@ fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
         learning_rate: 1e-2,
         ..TrainConfig::default()
     };
-    let mut t = HeadTrainer::with_split(
+    let mut t = Trainer::with_split(
         &Device::flex(),
         &features,
         &labels,
@@ -95,7 +95,7 @@ fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
     assert!(t.stopped_early());
     assert_eq!(history.len(), best.epoch + 3, "{history:?}");
 
-    let head = pollster::block_on(t.weights()).unwrap();
+    let head = pollster::block_on(t.weights()).unwrap().head;
     let loss: f32 = val_features
         .chunks_exact(FEATURE_DIM)
         .zip(&flipped)
@@ -124,7 +124,7 @@ fn without_validation_every_epoch_runs_and_the_last_is_kept() {
         validation_percent: 0.0,
         ..TrainConfig::default()
     };
-    let mut t = HeadTrainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
+    let mut t = Trainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
     let history = run(&mut t);
     assert_eq!(history.len(), 4);
     assert!(history.iter().all(|s| s.val_loss.is_none()));
@@ -139,12 +139,12 @@ fn bad_settings_and_lone_images_are_refused_before_training() {
         learning_rate: 3.0,
         ..TrainConfig::default()
     };
-    let e = HeadTrainer::new(&Device::flex(), &features, &labels, &names(2), &bad)
+    let e = Trainer::new(&Device::flex(), &features, &labels, &names(2), &bad)
         .err()
         .unwrap();
     assert_eq!(e.to_string(), "Learning rate must be from 0.00001 to 1");
     let lone = [0, 0, 0, 1];
-    let e = HeadTrainer::new(
+    let e = Trainer::new(
         &Device::flex(),
         &features[..4 * FEATURE_DIM],
         &lone,
@@ -172,7 +172,7 @@ fn views_of_training_images_add_rows_and_views_of_held_out_ones_do_not() {
         features: features[..3 * FEATURE_DIM].to_vec(),
         of: vec![trained, trained, held],
     };
-    let t = HeadTrainer::with_split(
+    let t = Trainer::with_split(
         &Device::flex(),
         &features,
         &labels,

@@ -1,15 +1,19 @@
-//! Train the head on cached 1280-d embeddings: Adam(W), cross-entropy with label smoothing,
-//! validation on held-out images with early stopping that keeps the best epoch.
+//! Train a new head on cached 1280-d embeddings, or fine-tune the backbone's last K blocks
+//! with it on activations cached at the cut: Adam(W) with a lower learning rate for the
+//! backbone, cross-entropy with label smoothing, validation on held-out images with early
+//! stopping that keeps the best epoch.
 //!
 //! Burn's `Learner` does not compile to wasm, so this is the loop itself. Every tensor
 //! stays on the device (WebGPU, wgpu or Flex); each epoch ends with one awaited read of its
 //! training and validation loss and accuracy, which is also where the page yields.
 
 use super::TrainConfig;
+use super::metrics::Evaluation;
 use super::split::{Split, stratified};
 use crate::backend::readback::{ReadError, read_f32};
 use crate::model::FEATURE_DIM;
 use crate::model::head::{Head, HeadConfig, HeadWeights, SplitMix64};
+use crate::model::tail::{Tail, TailWeights};
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
@@ -52,38 +56,86 @@ pub struct EpochStats {
     pub val_accuracy: Option<f32>,
 }
 
-/// Augmented views' features (`[V * 1280]`): view i is a view of sample `of[i]`. Only views
-/// of training samples are used: a held-out image's views would leak it into training.
+/// Augmented views, laid out as the inputs' rows (`[V * row]`): view i is a view of sample
+/// `of[i]`. Only views of training samples are used: a held-out image's views would leak it
+/// into training.
 #[derive(Clone, Debug, Default)]
 pub struct Views {
     pub features: Vec<f32>,
     pub of: Vec<usize>,
 }
 
+/// The rows a run trains and validates on, one per image, each of `shape` values:
+/// `[1280, 1, 1]` embeddings for a new head alone, the cut's `[C, H, W]` to fine-tune.
+pub struct Inputs<'a> {
+    pub values: &'a [f32],
+    pub shape: [usize; 3],
+    pub labels: &'a [usize],
+}
+
+impl Inputs<'_> {
+    fn row(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+/// What trains: the backbone's tuned tail, if any, and the head.
+#[derive(Module, Debug)]
+struct Net {
+    tail: Option<Tail>,
+    head: Head,
+}
+
+impl Net {
+    /// # Shapes
+    /// - x: `[B, C, H, W]` (`[B, 1280, 1, 1]` without a tail) -> `[B, classes]`
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let features = match &self.tail {
+            Some(tail) => tail.forward(x),
+            None => x.flatten::<2>(1, 3),
+        };
+        self.head.forward(features)
+    }
+}
+
+/// A finished run's weights: the head, and the tuned tail when blocks were fine-tuned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trained {
+    pub head: HeadWeights,
+    pub tail: Option<TailWeights>,
+}
+
+/// Validation rows per forward pass: bounds memory when fine-tuning (block 11 expands
+/// 14x14x112 activations sixfold).
+const VAL_CHUNK: usize = 64;
+
 /// The held-out images, on the plain (non-autodiff) device.
 struct Validation {
-    features: Tensor<2>,
+    inputs: Tensor<4>,
     /// One-hot, unsmoothed: the validation loss is comparable across smoothing settings.
     targets: Tensor<2>,
     labels: Tensor<1, Int>,
     samples: usize,
+    /// The same labels on the CPU, for the report.
+    classes_of: Vec<usize>,
 }
 
-pub struct HeadTrainer {
+pub struct Trainer {
     config: TrainConfig,
     head_config: HeadConfig,
+    tail_config: Option<crate::model::tail::TailConfig>,
     device: Device,
-    model: Option<Head>,
+    model: Option<Net>,
     optim: ModuleOptimizer,
-    /// `[N, 1280]`, `[N, C]` smoothed one-hot, `[N]` class ids: uploaded once.
-    features: Tensor<2>,
+    /// `[N, C, H, W]` rows, `[N, classes]` smoothed one-hot, `[N]` class ids: uploaded once.
+    inputs: Tensor<4>,
     targets: Tensor<2>,
     labels: Tensor<1, Int>,
     samples: usize,
     validation: Option<Validation>,
     split: Split,
     /// The weights of the epoch with the lowest validation loss so far: (weights, epoch, loss).
-    best: Option<(Head, usize, f32)>,
+    best: Option<(Net, usize, f32)>,
     rng: SplitMix64,
     epoch: usize,
 }
@@ -101,7 +153,7 @@ pub fn check_trainable(names: &[String], labels: &[usize]) -> Result<(), TrainEr
     Ok(())
 }
 
-impl HeadTrainer {
+impl Trainer {
     /// `features` is `[N * 1280]` row-major, `labels[i] < names.len()`; `config.validation_percent`
     /// of each class is held out (`stratified`). `device` is the plain device (the trainer
     /// adds autodiff).
@@ -125,8 +177,8 @@ impl HeadTrainer {
         )
     }
 
-    /// Train on `split.train` and the `views` of those images, validate on
-    /// `split.validation` (none: no early stopping).
+    /// A new head on 1280-d embeddings (`[N * 1280]`): train on `split.train` and the
+    /// `views` of those images, validate on `split.validation` (none: no early stopping).
     pub fn with_split(
         device: &Device,
         features: &[f32],
@@ -136,19 +188,41 @@ impl HeadTrainer {
         config: &TrainConfig,
         views: &Views,
     ) -> Result<Self, TrainError> {
+        let inputs = Inputs {
+            values: features,
+            shape: [FEATURE_DIM, 1, 1],
+            labels,
+        };
+        Self::start(device, inputs, split, names, config, views, None)
+    }
+
+    /// The general case: rows of `inputs.shape`, and with `tail` the backbone blocks it
+    /// holds are fine-tuned too (their inputs are the activations at its cut).
+    pub fn start(
+        device: &Device,
+        inputs: Inputs,
+        split: Split,
+        names: &[String],
+        config: &TrainConfig,
+        views: &Views,
+        tail: Option<&TailWeights>,
+    ) -> Result<Self, TrainError> {
         config.check().map_err(TrainError::Settings)?;
-        let classes = names.len();
-        if features.len() != labels.len() * FEATURE_DIM
+        let (classes, labels, row) = (names.len(), inputs.labels, inputs.row());
+        if inputs.values.len() != labels.len() * row
+            || views.features.len() != views.of.len() * row
             || split
                 .train
                 .iter()
                 .chain(&split.validation)
                 .any(|&i| i >= labels.len())
+            || tail.is_some_and(|t| t.config.cut_shape() != inputs.shape)
         {
             return Err(TrainError::Settings(format!(
-                "{} feature values for {} samples",
-                features.len(),
-                labels.len()
+                "{} input values for {} samples of {:?}",
+                inputs.values.len(),
+                labels.len(),
+                inputs.shape
             )));
         }
         let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
@@ -156,7 +230,7 @@ impl HeadTrainer {
         let gather = |ids: &[usize]| -> (Vec<f32>, Vec<usize>) {
             let rows = ids
                 .iter()
-                .flat_map(|&i| &features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM]);
+                .flat_map(|&i| &inputs.values[i * row..(i + 1) * row]);
             (
                 rows.copied().collect(),
                 ids.iter().map(|&i| labels[i]).collect(),
@@ -165,19 +239,26 @@ impl HeadTrainer {
         let plain = device.clone();
         let device = device.clone().autodiff();
         let head_config = HeadConfig::new(classes).with_hidden(config.hidden);
-        let model = head_config
+        let head = head_config
             .init_weights(config.seed)
             .to_module(&device)
             .ok_or_else(|| TrainError::Settings("a head has one or two layers".into()))?;
+        let tail_module = match tail {
+            Some(t) => Some(t.to_module(&device).ok_or_else(|| {
+                TrainError::Settings("the backbone blocks to fine-tune are incomplete".into())
+            })?),
+            None => None,
+        };
+        let [c, h, w] = inputs.shape;
         let upload = |(rows, labels): (Vec<f32>, Vec<usize>), smoothing: f32, device: &Device| {
             let n = labels.len();
             let mut targets = vec![smoothing / classes as f32; n * classes];
-            for (row, &c) in labels.iter().enumerate() {
-                targets[row * classes + c] += 1.0 - smoothing;
+            for (r, &class) in labels.iter().enumerate() {
+                targets[r * classes + class] += 1.0 - smoothing;
             }
-            let ids: Vec<i64> = labels.iter().map(|&c| c as i64).collect();
+            let ids: Vec<i64> = labels.iter().map(|&class| class as i64).collect();
             (
-                Tensor::<2>::from_data(TensorData::new(rows, [n, FEATURE_DIM]), device),
+                Tensor::<4>::from_data(TensorData::new(rows, [n, c, h, w]), device),
                 Tensor::<2>::from_data(TensorData::new(targets, [n, classes]), device),
                 Tensor::<1, Int>::from_data(TensorData::new(ids, [n]), device),
             )
@@ -186,22 +267,24 @@ impl HeadTrainer {
         let (mut rows, mut row_labels) = gather(&split.train);
         let mut training = vec![false; labels.len()];
         split.train.iter().for_each(|&i| training[i] = true);
-        for (view, &of) in views.features.chunks_exact(FEATURE_DIM).zip(&views.of) {
+        for (view, &of) in views.features.chunks_exact(row).zip(&views.of) {
             if training.get(of) == Some(&true) {
                 rows.extend_from_slice(view);
                 row_labels.push(labels[of]);
             }
         }
         let samples = row_labels.len();
-        let (features_t, targets, labels_t) =
+        let (inputs_t, targets, labels_t) =
             upload((rows, row_labels), config.label_smoothing, &device);
         let validation = (!split.validation.is_empty()).then(|| {
-            let (features, targets, labels) = upload(gather(&split.validation), 0.0, &plain);
+            let (rows, classes_of) = gather(&split.validation);
+            let (inputs, targets, labels) = upload((rows, classes_of.clone()), 0.0, &plain);
             Validation {
-                features,
+                inputs,
                 targets,
                 labels,
                 samples: split.validation.len(),
+                classes_of,
             }
         });
         let optim = AdamWConfig::new()
@@ -210,10 +293,14 @@ impl HeadTrainer {
         Ok(Self {
             config: config.clone(),
             head_config,
-            features: features_t,
+            tail_config: tail.map(|t| t.config),
+            inputs: inputs_t,
             targets,
             labels: labels_t,
-            model: Some(model),
+            model: Some(Net {
+                tail: tail_module,
+                head,
+            }),
             optim,
             device,
             samples,
@@ -258,6 +345,7 @@ impl HeadTrainer {
     }
 
     /// One pass over the samples in a fresh random order; one awaited read at the end.
+    /// Training accuracy counts each batch's predictions before its step (no extra pass).
     pub async fn epoch(&mut self) -> Result<EpochStats, TrainError> {
         let n = self.samples;
         // Fisher-Yates with the trainer's own generator: the same order on every device.
@@ -266,51 +354,57 @@ impl HeadTrainer {
             order.swap(i, self.rng.below(i + 1));
         }
         let order = Tensor::<1, Int>::from_data(TensorData::new(order, [n]), &self.device);
-        let features = self.features.clone().select(0, order.clone());
+        let inputs = self.inputs.clone().select(0, order.clone());
         let targets = self.targets.clone().select(0, order.clone());
+        let labels = self.labels.clone().select(0, order);
         // Taken for the epoch's steps and put back at its end; absent only if an earlier
         // epoch's future was dropped midway, which loses that epoch's model.
-        let mut model = self.model.take().ok_or(TrainError::Interrupted)?;
+        let mut net = self.model.take().ok_or(TrainError::Interrupted)?;
         let mut loss_sum = Tensor::<1>::zeros([1], &self.device);
+        let mut right = Tensor::<1>::zeros([1], &self.device);
         let mut start = 0;
         while start < n {
             let end = (start + self.config.batch_size).min(n);
-            let logits = model.forward(features.clone().slice(start..end));
+            let logits = net.forward(inputs.clone().slice(start..end));
+            right = right + correct(logits.clone().detach(), labels.clone().slice(start..end));
             // Mean over the batch of -sum_c t_c log softmax(z)_c.
             let loss = (log_softmax(logits, 1) * targets.clone().slice(start..end))
                 .sum_dim(1)
                 .mean()
                 .neg();
             loss_sum = loss_sum + loss.clone().detach().mul_scalar((end - start) as f32);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = self.optim.step(self.config.learning_rate, model, grads);
+            let mut grads = loss.backward();
+            // The head and the tuned blocks step at their own learning rates.
+            let head_grads = GradientsParams::from_module(&mut grads, &net.head);
+            if let Some(tail) = &net.tail {
+                let tail_grads = GradientsParams::from_module(&mut grads, tail);
+                net = self
+                    .optim
+                    .step(self.config.backbone_learning_rate, net, tail_grads);
+            }
+            net = self.optim.step(self.config.learning_rate, net, head_grads);
             start = end;
         }
-        // Accuracy of the epoch's final weights on every sample: one forward, not one per step.
-        let valid = model.valid();
-        let correct = |logits: Tensor<2>, labels: Tensor<1, Int>| {
-            logits
-                .argmax(1)
-                .squeeze_dim::<1>(1)
-                .equal(labels)
-                .float()
-                .sum()
-        };
-        let mut parts = vec![
-            loss_sum.without_autodiff(),
-            correct(
-                valid.forward(self.features.clone().without_autodiff()),
-                self.labels.clone().without_autodiff(),
-            ),
-        ];
+        let valid = net.valid();
+        let mut parts = vec![loss_sum.without_autodiff(), right.without_autodiff()];
         if let Some(v) = &self.validation {
-            let logits = valid.forward(v.features.clone());
-            let loss = (log_softmax(logits.clone(), 1) * v.targets.clone())
-                .sum()
-                .neg();
-            parts.extend([loss, correct(logits, v.labels.clone())]);
+            let device = v.inputs.device();
+            let (mut loss, mut hits) = (
+                Tensor::<1>::zeros([1], &device),
+                Tensor::<1>::zeros([1], &device),
+            );
+            for s in (0..v.samples).step_by(VAL_CHUNK) {
+                let e = (s + VAL_CHUNK).min(v.samples);
+                let logits = valid.forward(v.inputs.clone().slice(s..e));
+                loss = loss
+                    + (log_softmax(logits.clone(), 1) * v.targets.clone().slice(s..e))
+                        .sum()
+                        .neg();
+                hits = hits + correct(logits, v.labels.clone().slice(s..e));
+            }
+            parts.extend([loss, hits]);
         }
-        self.model = Some(model);
+        self.model = Some(net);
         self.epoch += 1;
         let (stats, _) = read_f32(Tensor::cat(parts, 0)).await?;
         let val = self.validation.as_ref().map(|v| v.samples as f32);
@@ -329,23 +423,76 @@ impl HeadTrainer {
         })
     }
 
-    /// The best epoch's head (`best_epoch`), read back with one await.
-    pub async fn weights(&self) -> Result<HeadWeights, TrainError> {
-        let params = match &self.best {
-            Some((best, ..)) => best.flat_params(),
-            None => self
-                .model
-                .as_ref()
-                .ok_or(TrainError::Interrupted)?
-                .valid()
-                .flat_params(),
+    /// The best epoch's model (`best_epoch`), on the plain device.
+    fn kept(&self) -> Result<Net, TrainError> {
+        match &self.best {
+            Some((best, ..)) => Ok(best.clone()),
+            None => Ok(self.model.as_ref().ok_or(TrainError::Interrupted)?.valid()),
+        }
+    }
+
+    /// How the kept model labels the validation images (`None` without any), in
+    /// `split().validation` order; one awaited read.
+    pub async fn evaluate(&self) -> Result<Option<Evaluation>, TrainError> {
+        let Some(v) = &self.validation else {
+            return Ok(None);
         };
-        let (flat, _) = read_f32(params).await?;
-        HeadWeights::from_flat(&self.head_config, &flat)
-            .ok_or_else(|| TrainError::Read("the head's parameters had the wrong size".into()))
+        let net = self.kept()?;
+        let predicted: Vec<Tensor<1>> = (0..v.samples)
+            .step_by(VAL_CHUNK)
+            .map(|s| {
+                let e = (s + VAL_CHUNK).min(v.samples);
+                net.forward(v.inputs.clone().slice(s..e))
+                    .argmax(1)
+                    .squeeze_dim::<1>(1)
+                    .float()
+            })
+            .collect();
+        let (predicted, _) = read_f32(Tensor::cat(predicted, 0)).await?;
+        let predicted = predicted.into_iter().map(|p| p as usize).collect();
+        Ok(Some(Evaluation::new(
+            self.head_config.classes,
+            v.classes_of.clone(),
+            predicted,
+        )))
+    }
+
+    /// The best epoch's weights (`best_epoch`): head and tuned blocks, read with one await.
+    pub async fn weights(&self) -> Result<Trained, TrainError> {
+        let net = self.kept()?;
+        let mut parts = vec![net.head.flat_params()];
+        parts.extend(net.tail.as_ref().map(Tail::flat_params));
+        let (flat, _) = read_f32(Tensor::cat(parts, 0)).await?;
+        let head_len: usize = self
+            .head_config
+            .layers()
+            .iter()
+            .map(|(i, o)| i * o + o)
+            .sum();
+        let wrong = || TrainError::Read("the model's parameters had the wrong size".into());
+        let head =
+            HeadWeights::from_flat(&self.head_config, flat.get(..head_len).ok_or_else(wrong)?)
+                .ok_or_else(wrong)?;
+        let tail = match self.tail_config {
+            Some(config) => {
+                Some(TailWeights::from_flat(config, flat[head_len..].to_vec()).ok_or_else(wrong)?)
+            }
+            None => None,
+        };
+        Ok(Trained { head, tail })
     }
 }
 
+/// How many rows of `logits` pick their label.
+fn correct(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+    logits
+        .argmax(1)
+        .squeeze_dim::<1>(1)
+        .equal(labels)
+        .float()
+        .sum()
+}
+
 #[cfg(test)]
-#[path = "head_tests.rs"]
+#[path = "trainer_tests.rs"]
 mod tests;
