@@ -194,3 +194,30 @@ pub fn bench_train(
     println!("{out}");
     Ok(ExitCode::SUCCESS)
 }
+
+/// `graft bench-train --tuned-blocks K`: a fine-tuning step's time per image, JSON.
+pub fn bench_finetune(
+    cut: TailConfig,
+    steps: usize,
+    config: &TrainConfig,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
+    let backbone = load(files, choice)?;
+    let tail = backbone
+        .pretrained_tail(cut)
+        .ok_or("the weight file lacks the tuned blocks")?;
+    let compute = open(choice)?;
+    let clock = Instant::now();
+    let result = pollster::block_on(crate::train::bench::finetune_speed(
+        &compute.device,
+        &tail,
+        config.batch_size,
+        steps.max(1),
+        || clock.elapsed().as_secs_f64() * 1e3,
+    ))?;
+    let mut out = serde_json::to_value(&result)?;
+    out["device"] = compute.info.short_name().into();
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -5,6 +5,7 @@ mod classify;
 mod train;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
+use crate::model::tail::TailConfig;
 use crate::train::TrainConfig;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -99,10 +100,15 @@ pub enum Command {
         samples: usize,
         #[arg(long, default_value_t = 10)]
         classes: usize,
+        /// With --tuned-blocks K: timed fine-tuning steps of K blocks (batch --batch-size).
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
         #[command(flatten)]
         train: TrainArgs,
         #[command(flatten)]
         device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
     },
     /// Train a classifier on a folder with one sub-folder of images per class.
     Train {
@@ -247,9 +253,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::BenchTrain {
             samples,
             classes,
+            steps,
             train,
             device,
-        } => classify::bench_train(samples, classes, &train.config(), device.device),
+            files,
+        } => match TailConfig::new(train.tuned_blocks) {
+            Some(cut) => {
+                classify::bench_finetune(cut, steps, &train.config(), device.device, &files)
+            }
+            None => classify::bench_train(samples, classes, &train.config(), device.device),
+        },
         Command::Train {
             dir,
             out,

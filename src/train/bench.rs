@@ -1,9 +1,11 @@
-//! The head-training benchmark (issue 4: 1 000 embeddings x 50 epochs), shared by
-//! `graft bench-train` and the page's `?bench=train`.
+//! Training benchmarks shared by the command line and the page: the head on 1 000
+//! embeddings x 50 epochs (issue 4; `graft bench-train`, `?bench=train`), and a fine-tuning
+//! step's time per image (issue 5; `graft bench-train --tuned-blocks K`, `?bench=finetune`).
 
-use super::{TrainConfig, TrainError, Trainer};
+use super::{Inputs, Split, TrainConfig, TrainError, Trainer, Views};
 use crate::model::FEATURE_DIM;
 use crate::model::head::SplitMix64;
+use crate::model::tail::TailWeights;
 use burn::tensor::Device;
 use serde::Serialize;
 
@@ -64,5 +66,74 @@ pub async fn train_speed(
         train_ms: train_ms.round(),
         ms_per_epoch: (train_ms / config.epochs as f64 * 100.0).round() / 100.0,
         final_loss: last.map_or(f32::NAN, |s| s.loss),
+    })
+}
+
+/// One fine-tuning benchmark: a training step's wall time per image.
+#[derive(Clone, Debug, Serialize)]
+pub struct FinetuneBench {
+    pub blocks: usize,
+    pub batch: usize,
+    pub steps: usize,
+    /// Forward, backward and both optimiser updates, each step ending in its awaited read.
+    pub ms_per_image: f64,
+}
+
+/// Time `steps` fine-tuning steps of the pre-trained `tail` and a new head on `device`,
+/// `batch` images each, after one warm-up step. The activations only have to look like the
+/// cut's (in [0, 6), as after ReLU6): they do not change the work.
+pub async fn finetune_speed(
+    device: &Device,
+    tail: &TailWeights,
+    batch: usize,
+    steps: usize,
+    now_ms: impl Fn() -> f64,
+) -> Result<FinetuneBench, TrainError> {
+    let shape = tail.config.cut_shape();
+    let row: usize = shape.iter().product();
+    let mut rng = SplitMix64(11);
+    let values: Vec<f32> = (0..batch * row)
+        .map(|_| (6.0 * rng.next_f64()) as f32)
+        .collect();
+    let labels: Vec<usize> = (0..batch).map(|i| i % 2).collect();
+    let names = ["a".to_string(), "b".to_string()];
+    // One epoch is one step: every row in one batch, none held out.
+    let config = TrainConfig {
+        epochs: steps + 1,
+        batch_size: batch,
+        validation_percent: 0.0,
+        patience: 0,
+        tuned_blocks: tail.config.blocks,
+        ..TrainConfig::default()
+    };
+    let inputs = Inputs {
+        values: &values,
+        shape,
+        labels: &labels,
+    };
+    let split = Split {
+        train: (0..batch).collect(),
+        validation: Vec::new(),
+    };
+    let mut trainer = Trainer::start(
+        device,
+        inputs,
+        split,
+        &names,
+        &config,
+        &Views::default(),
+        Some(tail),
+    )?;
+    trainer.epoch().await?;
+    let started = now_ms();
+    for _ in 0..steps {
+        trainer.epoch().await?;
+    }
+    let ms = now_ms() - started;
+    Ok(FinetuneBench {
+        blocks: tail.config.blocks,
+        batch,
+        steps,
+        ms_per_image: (ms / (steps * batch) as f64 * 100.0).round() / 100.0,
     })
 }

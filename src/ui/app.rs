@@ -53,8 +53,11 @@ pub fn App() -> Html {
                 if !bench {
                     teacher.restore(&ready, dispatch.clone()).await;
                 }
-                if crate::web::query_param("bench").as_deref() == Some("train") {
+                let which = crate::web::query_param("bench");
+                if which.as_deref() == Some("train") {
                     dispatch.dispatch(Action::BenchDone(engine::bench_train(ready).await));
+                } else if which.as_deref() == Some("finetune") {
+                    dispatch.dispatch(Action::BenchDone(engine::bench_finetune(ready).await));
                 } else if bench {
                     let batch = crate::web::query_param("batch")
                         .and_then(|b| b.parse().ok())

@@ -156,3 +156,19 @@ pub async fn bench_train(engine: Rc<Engine>) -> Result<String, String> {
     json["device"] = engine.info.short_name().into();
     Ok(json.to_string())
 }
+
+/// `?bench=finetune`: a fine-tuning step's time per image for the last 1 and 2 blocks
+/// (batch 16, 3 timed steps after a warm-up), on the page's device (issue 5).
+pub async fn bench_finetune(engine: Rc<Engine>) -> Result<String, String> {
+    let mut runs = Vec::new();
+    for blocks in [1, 2] {
+        let tail = crate::model::tail::TailConfig::new(blocks)
+            .and_then(|cut| engine.backbone.pretrained_tail(cut))
+            .ok_or("the weights lack the blocks to fine-tune")?;
+        let r = crate::train::bench::finetune_speed(&engine.device, &tail, 16, 3, now_ms)
+            .await
+            .map_err(|e| e.to_string())?;
+        runs.push(serde_json::to_value(&r).map_err(|e| e.to_string())?);
+    }
+    Ok(serde_json::json!({ "device": engine.info.short_name(), "finetune": runs }).to_string())
+}

@@ -219,3 +219,21 @@ test('?bench=train reports head training on 1 000 embeddings x 50 epochs', async
     await browser.close();
   }
 });
+
+test('?bench=finetune reports a fine-tuning step per image for the last 1 and 2 blocks', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu&bench=finetune`);
+    const out = s.page.locator('#bench-result');
+    await out.waitFor({ timeout: SLOW });
+    const result = JSON.parse(await out.textContent());
+    assert.deepEqual(result.finetune.map((r) => r.blocks), [1, 2]);
+    assert.ok(result.finetune.every((r) => r.ms_per_image > 0 && r.batch === 16), JSON.stringify(result));
+    // A benchmark, not a timed test: the figures are printed for the README.
+    console.log(`fine-tuning step in the page: ${JSON.stringify(result)}`);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});

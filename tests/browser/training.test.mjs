@@ -1,18 +1,26 @@
-// Training settings, augmentation, honest validation and the metrics, in headless Chromium on real photo
-// crops: a value out of range is refused at its field; a run holds out a stratified share,
-// draws its curves, and reports per-class results and a confusion matrix whose cells open
-// the images behind them; the settings survive a reload and Reset restores the defaults.
+// Training settings, augmentation, fine-tuning, honest validation and the metrics, in
+// headless Chromium on real photo crops: a value out of range is refused at its field; a
+// run holds out a stratified share, draws its curves, and reports per-class results and a
+// confusion matrix whose cells open the images behind them; the settings survive a reload
+// and Reset restores the defaults; fine-tuning with augmentation stops midway keeping its
+// best epoch, and its file gives the command line the page's probabilities.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST } from './harness.mjs';
-import { crops, card, ready, rename, count } from './teach-helpers.mjs';
+import { crops, card, ready, rename, count, preview } from './teach-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../fixtures/images');
 const SLOW = 300_000;
 const CLASSES = ['brick', 'grass', 'gravel'];
+// The CLI built by `cargo test` (scripts/test.sh runs it first).
+const GRAFT = process.env.GRAFT_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.resolve(here, '../../target'), 'debug/graft');
 
 let server;
 before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
@@ -101,5 +109,80 @@ test('settings are checked at the field; validation, curves, per-class results a
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
+  }
+});
+
+test('fine-tune the last block with augmentation; stop midway keeps the best epoch; the file works on the command line', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-tune-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    await rename(s.page, 'Class 1', 'brick');
+    await rename(s.page, 'Class 2', 'grass');
+    await s.page.getByRole('button', { name: 'Add a class' }).click();
+    await rename(s.page, 'Class 3', 'gravel');
+    for (const [i, c] of CLASSES.entries()) {
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
+        .setInputFiles(await crops(s.page, c, 'top', 5, 90 + i));
+    }
+    for (const c of CLASSES) await count(s.page, c, 5);
+
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await enter(s.page, 'Blocks to fine-tune', '1');
+    await enter(s.page, 'Augmented views', '1');
+    await enter(s.page, 'Epochs', '200');
+    await enter(s.page, 'Patience', '0');
+    await enter(s.page, 'Validation %', '20');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    // Activations at the cut and one view per training image are made first, then epochs run.
+    await s.page.locator('progress[aria-label="Training progress"]').waitFor({ timeout: SLOW });
+    await s.page.waitForFunction(() => Number(document.querySelector('progress[aria-label="Training progress"]')?.value) >= 3, null, { timeout: SLOW });
+    await s.page.getByRole('button', { name: 'Stop' }).click();
+    const result = s.page.locator('#train-result', { hasText: /^Stopped after \d+ epochs/ });
+    await result.waitFor({ timeout: SLOW });
+    const epochs = Number(await result.getAttribute('data-epochs'));
+    const bestEpoch = Number(await result.getAttribute('data-best-epoch'));
+    assert.ok(epochs >= 3 && epochs < 200 && bestEpoch >= 1 && bestEpoch <= epochs, `${bestEpoch} of ${epochs}`);
+    // 12 training images and a view of each; 3 held out.
+    assert.equal(await result.getAttribute('data-rows'), '24');
+    assert.equal(await result.getAttribute('data-held-out'), '3');
+
+    // The confusion matrix opens the images behind a cell.
+    const cell = s.page.locator('table.confusion td button:not([disabled])').first();
+    const label = await cell.getAttribute('aria-label');
+    const [, n, truth, pred] = label.match(/^(\d+) (\w+) images? labelled (\w+)$/);
+    await cell.click();
+    const shown = s.page.getByRole('region', { name: `${truth} images labelled ${pred}` });
+    assert.equal(await shown.locator('img').count(), Number(n));
+
+    // The preview sees held-out crops through the tuned block; the downloaded file gives
+    // the command line the same probabilities.
+    const held = await crops(s.page, 'gravel', 'bottom', 2, 95);
+    const pageProbs = [];
+    for (const f of held) pageProbs.push(await preview(s.page, f));
+    const [download] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.getByRole('button', { name: 'Download model' }).click(),
+    ]);
+    const model = path.join(tmp, 'tuned.graft');
+    await download.saveAs(model);
+    const files = [];
+    for (const f of held) {
+      files.push(path.join(tmp, f.name));
+      await fs.writeFile(files.at(-1), f.buffer);
+    }
+    const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
+      .trim().split('\n').map((l) => JSON.parse(l));
+    for (const [i, line] of lines.entries()) {
+      for (const c of CLASSES) {
+        assert.ok(Math.abs(line.probs[c] - pageProbs[i][c]) < 1e-3, `${c}: CLI ${line.probs[c]} page ${pageProbs[i][c]}`);
+      }
+    }
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
   }
 });
