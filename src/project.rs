@@ -3,7 +3,7 @@
 
 use crate::classifier::MAX_CLASSES;
 use crate::train::TrainError;
-use crate::train::trainer::check_trainable;
+use crate::train::data::check_trainable;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 

@@ -3,12 +3,15 @@
 
 pub mod bench;
 pub mod config;
+pub mod data;
 pub mod metrics;
+mod results;
 pub mod settings;
 pub mod split;
 pub mod trainer;
 
 pub use config::{FIELDS, Field, TrainConfig};
+pub use data::{EpochStats, Inputs, TrainError, Trained, Views};
 pub use metrics::Evaluation;
 pub use split::Split;
-pub use trainer::{EpochStats, Inputs, TrainError, Trained, Trainer, Views};
+pub use trainer::Trainer;

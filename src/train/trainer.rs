@@ -8,88 +8,29 @@
 //! training and validation loss and accuracy, which is also where the page yields.
 
 use super::TrainConfig;
-use super::metrics::Evaluation;
+use super::data::{EpochStats, Inputs, TrainError, Views, check_trainable, upload};
+use super::results::correct;
 use super::split::{Split, stratified};
-use crate::backend::readback::{ReadError, read_f32};
+use crate::backend::readback::read_f32;
 use crate::model::FEATURE_DIM;
-use crate::model::head::{Head, HeadConfig, HeadWeights, SplitMix64};
+use crate::model::head::{Head, HeadConfig, SplitMix64};
 use crate::model::tail::{Tail, TailWeights};
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum TrainError {
-    #[error("add at least two classes to train (there {})", if *.0 == 1 { "is one".to_string() } else { format!("are {}", .0) })]
-    TooFewClasses(usize),
-    #[error("class '{0}' has no images: add some, or delete the class")]
-    EmptyClass(String),
-    #[error(
-        "class '{0}' has one image: add another so one can be held out for validation, or set Validation % to 0"
-    )]
-    TooFewToValidate(String),
-    #[error("{0}")]
-    Settings(String),
-    #[error("{0}")]
-    Read(String),
-    #[error("training was interrupted in the middle of an epoch; train again")]
-    Interrupted,
-}
-
-impl From<ReadError> for TrainError {
-    fn from(e: ReadError) -> Self {
-        TrainError::Read(e.to_string())
-    }
-}
-
-/// One finished epoch: loss (label-smoothed) and accuracy on the training images, and
-/// plain cross-entropy and accuracy on the validation images when there are any.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochStats {
-    /// 1-based.
-    pub epoch: usize,
-    pub loss: f32,
-    pub accuracy: f32,
-    pub val_loss: Option<f32>,
-    pub val_accuracy: Option<f32>,
-}
-
-/// Augmented views, laid out as the inputs' rows (`[V * row]`): view i is a view of sample
-/// `of[i]`. Only views of training samples are used: a held-out image's views would leak it
-/// into training.
-#[derive(Clone, Debug, Default)]
-pub struct Views {
-    pub features: Vec<f32>,
-    pub of: Vec<usize>,
-}
-
-/// The rows a run trains and validates on, one per image, each of `shape` values:
-/// `[1280, 1, 1]` embeddings for a new head alone, the cut's `[C, H, W]` to fine-tune.
-pub struct Inputs<'a> {
-    pub values: &'a [f32],
-    pub shape: [usize; 3],
-    pub labels: &'a [usize],
-}
-
-impl Inputs<'_> {
-    fn row(&self) -> usize {
-        self.shape.iter().product()
-    }
-}
 
 /// What trains: the backbone's tuned tail, if any, and the head.
 #[derive(Module, Debug)]
-struct Net {
-    tail: Option<Tail>,
-    head: Head,
+pub(super) struct Net {
+    pub(super) tail: Option<Tail>,
+    pub(super) head: Head,
 }
 
 impl Net {
     /// # Shapes
     /// - x: `[B, C, H, W]` (`[B, 1280, 1, 1]` without a tail) -> `[B, classes]`
-    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+    pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let features = match &self.tail {
             Some(tail) => tail.forward(x),
             None => x.flatten::<2>(1, 3),
@@ -98,59 +39,39 @@ impl Net {
     }
 }
 
-/// A finished run's weights: the head, and the tuned tail when blocks were fine-tuned.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Trained {
-    pub head: HeadWeights,
-    pub tail: Option<TailWeights>,
-}
-
 /// Validation rows per forward pass: bounds memory when fine-tuning (block 11 expands
 /// 14x14x112 activations sixfold).
-const VAL_CHUNK: usize = 64;
+pub(super) const VAL_CHUNK: usize = 64;
 
 /// The held-out images, on the plain (non-autodiff) device.
-struct Validation {
-    inputs: Tensor<4>,
+pub(super) struct Validation {
+    pub(super) inputs: Tensor<4>,
     /// One-hot, unsmoothed: the validation loss is comparable across smoothing settings.
-    targets: Tensor<2>,
-    labels: Tensor<1, Int>,
-    samples: usize,
+    pub(super) targets: Tensor<2>,
+    pub(super) labels: Tensor<1, Int>,
+    pub(super) samples: usize,
     /// The same labels on the CPU, for the report.
-    classes_of: Vec<usize>,
+    pub(super) classes_of: Vec<usize>,
 }
 
 pub struct Trainer {
-    config: TrainConfig,
-    head_config: HeadConfig,
-    tail_config: Option<crate::model::tail::TailConfig>,
-    device: Device,
-    model: Option<Net>,
-    optim: ModuleOptimizer,
+    pub(super) config: TrainConfig,
+    pub(super) head_config: HeadConfig,
+    pub(super) tail_config: Option<crate::model::tail::TailConfig>,
+    pub(super) device: Device,
+    pub(super) model: Option<Net>,
+    pub(super) optim: ModuleOptimizer,
     /// `[N, C, H, W]` rows, `[N, classes]` smoothed one-hot, `[N]` class ids: uploaded once.
-    inputs: Tensor<4>,
-    targets: Tensor<2>,
-    labels: Tensor<1, Int>,
-    samples: usize,
-    validation: Option<Validation>,
-    split: Split,
+    pub(super) inputs: Tensor<4>,
+    pub(super) targets: Tensor<2>,
+    pub(super) labels: Tensor<1, Int>,
+    pub(super) samples: usize,
+    pub(super) validation: Option<Validation>,
+    pub(super) split: Split,
     /// The weights of the epoch with the lowest validation loss so far: (weights, epoch, loss).
-    best: Option<(Net, usize, f32)>,
-    rng: SplitMix64,
-    epoch: usize,
-}
-
-/// Refuse what cannot train, naming what to add: `names[c]` is class c's name.
-pub fn check_trainable(names: &[String], labels: &[usize]) -> Result<(), TrainError> {
-    if names.len() < 2 {
-        return Err(TrainError::TooFewClasses(names.len()));
-    }
-    for (c, name) in names.iter().enumerate() {
-        if !labels.contains(&c) {
-            return Err(TrainError::EmptyClass(name.clone()));
-        }
-    }
-    Ok(())
+    pub(super) best: Option<(Net, usize, f32)>,
+    pub(super) rng: SplitMix64,
+    pub(super) epoch: usize,
 }
 
 impl Trainer {
@@ -208,34 +129,10 @@ impl Trainer {
         tail: Option<&TailWeights>,
     ) -> Result<Self, TrainError> {
         config.check().map_err(TrainError::Settings)?;
-        let (classes, labels, row) = (names.len(), inputs.labels, inputs.row());
-        if inputs.values.len() != labels.len() * row
-            || views.features.len() != views.of.len() * row
-            || split
-                .train
-                .iter()
-                .chain(&split.validation)
-                .any(|&i| i >= labels.len())
-            || tail.is_some_and(|t| t.config.cut_shape() != inputs.shape)
-        {
-            return Err(TrainError::Settings(format!(
-                "{} input values for {} samples of {:?}",
-                inputs.values.len(),
-                labels.len(),
-                inputs.shape
-            )));
-        }
+        inputs.check(&split, views, tail.map(|t| t.config.cut_shape()))?;
+        let (classes, labels) = (names.len(), inputs.labels);
         let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
         check_trainable(names, &train_labels)?;
-        let gather = |ids: &[usize]| -> (Vec<f32>, Vec<usize>) {
-            let rows = ids
-                .iter()
-                .flat_map(|&i| &inputs.values[i * row..(i + 1) * row]);
-            (
-                rows.copied().collect(),
-                ids.iter().map(|&i| labels[i]).collect(),
-            )
-        };
         let plain = device.clone();
         let device = device.clone().autodiff();
         let head_config = HeadConfig::new(classes).with_hidden(config.hidden);
@@ -249,36 +146,16 @@ impl Trainer {
             })?),
             None => None,
         };
-        let [c, h, w] = inputs.shape;
-        let upload = |(rows, labels): (Vec<f32>, Vec<usize>), smoothing: f32, device: &Device| {
-            let n = labels.len();
-            let mut targets = vec![smoothing / classes as f32; n * classes];
-            for (r, &class) in labels.iter().enumerate() {
-                targets[r * classes + class] += 1.0 - smoothing;
-            }
-            let ids: Vec<i64> = labels.iter().map(|&class| class as i64).collect();
-            (
-                Tensor::<4>::from_data(TensorData::new(rows, [n, c, h, w]), device),
-                Tensor::<2>::from_data(TensorData::new(targets, [n, classes]), device),
-                Tensor::<1, Int>::from_data(TensorData::new(ids, [n]), device),
-            )
-        };
         // Training rows: the training images, then the augmented views of those images.
-        let (mut rows, mut row_labels) = gather(&split.train);
-        let mut training = vec![false; labels.len()];
-        split.train.iter().for_each(|&i| training[i] = true);
-        for (view, &of) in views.features.chunks_exact(row).zip(&views.of) {
-            if training.get(of) == Some(&true) {
-                rows.extend_from_slice(view);
-                row_labels.push(labels[of]);
-            }
-        }
+        let (rows, row_labels) = inputs.gather(&split.train, Some(views));
         let samples = row_labels.len();
+        let smoothing = config.label_smoothing;
         let (inputs_t, targets, labels_t) =
-            upload((rows, row_labels), config.label_smoothing, &device);
+            upload(rows, &row_labels, inputs.shape, classes, smoothing, &device);
         let validation = (!split.validation.is_empty()).then(|| {
-            let (rows, classes_of) = gather(&split.validation);
-            let (inputs, targets, labels) = upload((rows, classes_of.clone()), 0.0, &plain);
+            let (rows, classes_of) = inputs.gather(&split.validation, None);
+            let (inputs, targets, labels) =
+                upload(rows, &classes_of, inputs.shape, classes, 0.0, &plain);
             Validation {
                 inputs,
                 targets,
@@ -422,75 +299,6 @@ impl Trainer {
             val_accuracy: val.map(|v| stats[3] / v),
         })
     }
-
-    /// The best epoch's model (`best_epoch`), on the plain device.
-    fn kept(&self) -> Result<Net, TrainError> {
-        match &self.best {
-            Some((best, ..)) => Ok(best.clone()),
-            None => Ok(self.model.as_ref().ok_or(TrainError::Interrupted)?.valid()),
-        }
-    }
-
-    /// How the kept model labels the validation images (`None` without any), in
-    /// `split().validation` order; one awaited read.
-    pub async fn evaluate(&self) -> Result<Option<Evaluation>, TrainError> {
-        let Some(v) = &self.validation else {
-            return Ok(None);
-        };
-        let net = self.kept()?;
-        let predicted: Vec<Tensor<1>> = (0..v.samples)
-            .step_by(VAL_CHUNK)
-            .map(|s| {
-                let e = (s + VAL_CHUNK).min(v.samples);
-                net.forward(v.inputs.clone().slice(s..e))
-                    .argmax(1)
-                    .squeeze_dim::<1>(1)
-                    .float()
-            })
-            .collect();
-        let (predicted, _) = read_f32(Tensor::cat(predicted, 0)).await?;
-        let predicted = predicted.into_iter().map(|p| p as usize).collect();
-        Ok(Some(Evaluation::new(
-            self.head_config.classes,
-            v.classes_of.clone(),
-            predicted,
-        )))
-    }
-
-    /// The best epoch's weights (`best_epoch`): head and tuned blocks, read with one await.
-    pub async fn weights(&self) -> Result<Trained, TrainError> {
-        let net = self.kept()?;
-        let mut parts = vec![net.head.flat_params()];
-        parts.extend(net.tail.as_ref().map(Tail::flat_params));
-        let (flat, _) = read_f32(Tensor::cat(parts, 0)).await?;
-        let head_len: usize = self
-            .head_config
-            .layers()
-            .iter()
-            .map(|(i, o)| i * o + o)
-            .sum();
-        let wrong = || TrainError::Read("the model's parameters had the wrong size".into());
-        let head =
-            HeadWeights::from_flat(&self.head_config, flat.get(..head_len).ok_or_else(wrong)?)
-                .ok_or_else(wrong)?;
-        let tail = match self.tail_config {
-            Some(config) => {
-                Some(TailWeights::from_flat(config, flat[head_len..].to_vec()).ok_or_else(wrong)?)
-            }
-            None => None,
-        };
-        Ok(Trained { head, tail })
-    }
-}
-
-/// How many rows of `logits` pick their label.
-fn correct(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
-    logits
-        .argmax(1)
-        .squeeze_dim::<1>(1)
-        .equal(labels)
-        .float()
-        .sum()
 }
 
 #[cfg(test)]
