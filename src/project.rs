@@ -47,6 +47,9 @@ pub struct ProjectMeta {
     pub classes: Vec<(u32, String, Vec<u64>)>,
     pub next_class: u32,
     pub next_sample: u64,
+    /// Samples a person set aside for validation.
+    #[serde(default)]
+    pub held_out: Vec<u64>,
 }
 
 /// Class names, features `[N * 1280]` row-major, and each sample's class index.
@@ -57,6 +60,8 @@ pub struct Project {
     pub classes: Vec<Class>,
     pub next_class: u32,
     pub next_sample: u64,
+    /// Samples set aside for validation: when there are any, they are the validation set.
+    pub held_out: std::collections::BTreeSet<u64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -188,7 +193,23 @@ impl Project {
         Ok(())
     }
 
+    /// Set a sample aside for validation, or back.
+    pub fn toggle_held_out(&mut self, id: u64) {
+        if !self.held_out.remove(&id) {
+            self.held_out.insert(id);
+        }
+    }
+
+    /// For each sample in `sample_ids` order, whether it is set aside for validation.
+    pub fn held_out_mask(&self) -> Vec<bool> {
+        self.sample_ids()
+            .iter()
+            .map(|id| self.held_out.contains(id))
+            .collect()
+    }
+
     pub fn remove_sample(&mut self, id: u64) -> Option<Sample> {
+        self.held_out.remove(&id);
         for class in &mut self.classes {
             if let Some(at) = class.samples.iter().position(|s| s.id == id) {
                 return Some(class.samples.remove(at));
@@ -256,6 +277,7 @@ impl Project {
                 .collect(),
             next_class: self.next_class,
             next_sample: self.next_sample,
+            held_out: self.held_out.iter().copied().collect(),
         }
     }
 
@@ -276,14 +298,19 @@ impl Project {
             .collect();
         let mut orphans: Vec<u64> = by_id.into_keys().collect();
         orphans.sort();
-        (
-            Project {
-                classes,
-                next_class: meta.next_class,
-                next_sample: meta.next_sample,
-            },
-            orphans,
-        )
+        let mut project = Project {
+            classes,
+            next_class: meta.next_class,
+            next_sample: meta.next_sample,
+            held_out: Default::default(),
+        };
+        let kept = project.sample_ids();
+        project.held_out = meta
+            .held_out
+            .into_iter()
+            .filter(|id| kept.contains(id))
+            .collect();
+        (project, orphans)
     }
 }
 

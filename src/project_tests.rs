@@ -122,3 +122,30 @@ fn restores_from_meta_and_records() {
     assert_eq!(back, p);
     assert_eq!(orphans, vec![orphan.id]);
 }
+
+#[test]
+fn images_set_aside_for_validation_survive_a_restore_and_leave_with_their_sample() {
+    let mut p = Project::starter();
+    let (a, b) = (sample(&mut p, "a"), sample(&mut p, "b"));
+    let (ida, idb) = (a.id, b.id);
+    let class = p.classes[0].id;
+    p.add_sample(class, a).unwrap();
+    p.add_sample(class, b).unwrap();
+    p.toggle_held_out(idb);
+    assert_eq!(p.held_out_mask(), vec![false, true]);
+    let records: Vec<Sample> = p.classes.iter().flat_map(|c| c.samples.clone()).collect();
+    let (back, _) = Project::restore(p.meta(), records);
+    assert_eq!(back.held_out_mask(), vec![false, true]);
+    p.toggle_held_out(idb);
+    assert!(p.held_out.is_empty());
+    p.toggle_held_out(ida);
+    p.remove_sample(ida);
+    assert!(
+        p.held_out.is_empty(),
+        "a removed sample is no longer set aside"
+    );
+    // An old project without the field reads as none set aside.
+    let old: ProjectMeta =
+        serde_json::from_str(r#"{"classes": [], "next_class": 1, "next_sample": 0}"#).unwrap();
+    assert!(old.held_out.is_empty());
+}

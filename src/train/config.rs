@@ -118,7 +118,7 @@ pub const FIELDS: [Field; 12] = [
     Field {
         key: "validation_percent",
         label: "Validation %",
-        help: "Share of each class's images held out to measure the model (at least one each; 0 turns it off).",
+        help: "Share of each class's images held out to measure the model (at least one each; 0 turns it off). Images marked V on their cards are used instead.",
         min: 0.0,
         max: 50.0,
         integer: false,

@@ -18,6 +18,10 @@ pub enum TrainError {
         "class '{0}' has one image: add another so one can be held out for validation, or set Validation % to 0"
     )]
     TooFewToValidate(String),
+    #[error(
+        "every image of class '{0}' is set aside for validation: keep at least one to train on"
+    )]
+    AllHeldOut(String),
     #[error("{0}")]
     Settings(String),
     #[error("{0}")]

@@ -44,6 +44,25 @@ pub fn stratified(
     Ok(split)
 }
 
+/// The samples a person set aside (`held[i]`) validate and the rest train; every class must
+/// keep an image to train on.
+pub fn chosen(labels: &[usize], held: &[bool], names: &[String]) -> Result<Split, TrainError> {
+    let split = Split {
+        train: (0..labels.len())
+            .filter(|&i| !held.get(i).copied().unwrap_or(false))
+            .collect(),
+        validation: (0..labels.len())
+            .filter(|&i| held.get(i).copied().unwrap_or(false))
+            .collect(),
+    };
+    for (c, name) in names.iter().enumerate() {
+        if !split.train.iter().any(|&i| labels[i] == c) {
+            return Err(TrainError::AllHeldOut(name.clone()));
+        }
+    }
+    Ok(split)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +99,15 @@ mod tests {
         let e = stratified(&labels, &names(2), 15.0, 1).unwrap_err();
         assert_eq!(e, TrainError::TooFewToValidate("c1".into()));
         assert!(e.to_string().contains("class 'c1' has one image"), "{e}");
+    }
+
+    #[test]
+    fn images_set_aside_are_the_validation_set_but_never_a_whole_class() {
+        let labels = vec![0, 0, 0, 1, 1];
+        let s = chosen(&labels, &[false, true, false, false, true], &names(2)).unwrap();
+        assert_eq!((s.train, s.validation), (vec![0, 2, 3], vec![1, 4]));
+        let e = chosen(&labels, &[false, false, false, true, true], &names(2)).unwrap_err();
+        assert_eq!(e, TrainError::AllHeldOut("c1".into()));
     }
 
     #[test]

@@ -249,13 +249,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         let a = act.clone();
         Callback::from(move |_: ()| a(make()))
     };
-    let (a1, a2, a3, a4, a5) = (
-        act.clone(),
-        act.clone(),
-        act.clone(),
-        act.clone(),
-        act.clone(),
-    );
+    let [a1, a2, a3, a4, a5, a6] = std::array::from_fn(|_| act.clone());
     let report = match &t.training {
         Training::Done(o) => o.report.clone(),
         _ => None,
@@ -271,7 +265,8 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 on_delete={Callback::from(move |id| a2(TeachAction::DeleteClass(id)))}
                 {on_files} {on_folder}
                 on_remove={Callback::from(move |id| a3(TeachAction::RemoveSample(id)))}
-                on_move={Callback::from(move |(id, to)| a4(TeachAction::MoveSample(id, to)))} />
+                on_move={Callback::from(move |(id, to)| a4(TeachAction::MoveSample(id, to)))}
+                on_hold_out={Callback::from(move |id| a6(TeachAction::ToggleHeldOut(id)))} />
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.classifier.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}

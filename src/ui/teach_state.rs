@@ -92,6 +92,8 @@ pub enum TeachAction {
     EnsureClasses(Vec<String>),
     RemoveSample(u64),
     MoveSample(u64, u32),
+    /// Set a sample aside for validation, or back.
+    ToggleHeldOut(u64),
     Queue(Option<Queue>),
     Notice(String),
     DismissNotices,
@@ -192,6 +194,10 @@ impl Teach {
                 Ok(())
             }
             TeachAction::MoveSample(id, to) => p.move_sample(id, to),
+            TeachAction::ToggleHeldOut(id) => {
+                p.toggle_held_out(id);
+                Ok(())
+            }
             TeachAction::Queue(q) => {
                 self.queue = q;
                 Ok(())

@@ -15,7 +15,7 @@ use crate::model::head::SplitMix64;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
 use crate::train::data::check_trainable;
-use crate::train::split::{Split, stratified};
+use crate::train::split::{Split, chosen, stratified};
 use crate::train::{Inputs, TrainConfig, Trainer, Views};
 use crate::web::fetch::now_ms;
 use crate::web::idb::SAMPLES;
@@ -52,9 +52,15 @@ impl Teacher {
             Err(e) => return fail(e.to_string()),
         };
         let ids = project.sample_ids();
-        let split = match check_trainable(&names, &labels)
-            .and_then(|()| stratified(&labels, &names, config.validation_percent, config.seed))
-        {
+        // Images set aside on their cards are the validation set; otherwise a stratified share.
+        let held = project.held_out_mask();
+        let split = match check_trainable(&names, &labels).and_then(|()| {
+            if held.contains(&true) {
+                chosen(&labels, &held, &names)
+            } else {
+                stratified(&labels, &names, config.validation_percent, config.seed)
+            }
+        }) {
             Ok(split) => split,
             Err(e) => return fail(e.to_string()),
         };

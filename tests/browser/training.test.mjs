@@ -186,3 +186,70 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
     await fs.rm(tmp, { recursive: true, force: true });
   }
 });
+
+test('fine-tuning runs on WebGPU too (a short run; SwiftShader is slow)', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=webgpu`);
+    await ready(s.page);
+    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
+        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 3, 110 + i));
+    }
+    await count(s.page, 'Class 1', 3);
+    await count(s.page, 'Class 2', 3);
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await enter(s.page, 'Blocks to fine-tune', '1');
+    await enter(s.page, 'Epochs', '2');
+    await enter(s.page, 'Validation %', '0');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    const result = s.page.locator('#train-result', { hasText: /^Trained after 2 epochs/ });
+    await result.waitFor({ timeout: SLOW });
+    assert.equal(await result.getAttribute('data-rows'), '6');
+    const [held] = await crops(s.page, 'grass', 'bottom', 1, 120);
+    const probs = await preview(s.page, held);
+    assert.ok(Math.abs(probs['Class 1'] + probs['Class 2'] - 1) < 1e-4, JSON.stringify(probs));
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('images set aside on their cards are the validation set, kept across a reload', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
+        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 4, 130 + i));
+    }
+    await count(s.page, 'Class 1', 4);
+    await count(s.page, 'Class 2', 4);
+    const hold = (name) => s.page.getByRole('button', { name: `Validation only: ${name}` });
+    await hold('brick-top-1.png').click();
+    await hold('grass-top-2.png').click();
+    assert.equal(await hold('brick-top-1.png').getAttribute('aria-pressed'), 'true');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    const result = s.page.locator('#train-result');
+    await result.waitFor({ timeout: SLOW });
+    assert.equal(await result.getAttribute('data-held-out'), '2');
+    const cells = await s.page.locator('table.confusion td button').evaluateAll((bs) => bs.map((b) => Number(b.textContent)));
+    assert.equal(cells.reduce((a, b) => a + b, 0), 2);
+
+    await s.page.reload();
+    await ready(s.page);
+    await count(s.page, 'Class 2', 4);
+    assert.equal(await hold('grass-top-2.png').getAttribute('aria-pressed'), 'true');
+    assert.equal(await hold('grass-top-0.png').getAttribute('aria-pressed'), 'false');
+    // A whole class set aside leaves nothing to train on: refused, saying so.
+    for (const i of [0, 1, 3]) await hold(`grass-top-${i}.png`).click();
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-error', { hasText: "every image of class 'Class 2' is set aside for validation" }).waitFor();
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,4 +1,5 @@
-//! One class: its name, sample count, thumbnails (remove, move), and ways to add photos.
+//! One class: its name, sample count, thumbnails (remove, move, set aside for validation),
+//! and ways to add photos.
 
 use super::photo_drop::PhotoDrop;
 use crate::project::Class;
@@ -19,6 +20,9 @@ pub struct ClassCardProps {
     pub on_files: Callback<(u32, Vec<web_sys::File>)>,
     pub on_remove: Callback<u64>,
     pub on_move: Callback<(u64, u32)>,
+    /// This class's samples set aside for validation.
+    pub held_out: Vec<u64>,
+    pub on_hold_out: Callback<u64>,
 }
 
 #[component]
@@ -58,10 +62,18 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
             let sid = s.id;
             Callback::from(move |_| cb.emit(sid))
         };
+        let held = props.held_out.contains(&s.id);
+        let hold = {
+            let cb = props.on_hold_out.clone();
+            let sid = s.id;
+            Callback::from(move |_| cb.emit(sid))
+        };
         html! {
-            <li key={s.id.to_string()} class="thumb">
+            <li key={s.id.to_string()} class={classes!("thumb", held.then_some("held-out"))}>
                 <img src={s.thumb.clone()} alt={s.name.clone()} title={s.name.clone()} />
                 <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
+                <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
+                        title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>
                 if !props.others.is_empty() {
                     <details class="move">
                         <summary aria-label={format!("Move {}", s.name)}>{ "↪" }</summary>

@@ -18,6 +18,7 @@ pub struct ClassesPanelProps {
     pub on_files: Callback<(u32, Vec<web_sys::File>)>,
     pub on_remove: Callback<u64>,
     pub on_move: Callback<(u64, u32)>,
+    pub on_hold_out: Callback<u64>,
 }
 
 fn progress(q: &Queue) -> Html {
@@ -47,7 +48,8 @@ pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
             <ClassCard key={c.id} class={c.clone()} {others} ready={props.ready}
                        on_rename={props.on_rename.clone()} on_delete={props.on_delete.clone()}
                        on_files={props.on_files.clone()} on_remove={props.on_remove.clone()}
-                       on_move={props.on_move.clone()} />
+                       on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()}
+                       held_out={c.samples.iter().map(|s| s.id).filter(|id| props.teach.project.held_out.contains(id)).collect::<Vec<_>>()} />
         }
     });
     let add = props.on_add.reform(|_| ());
