@@ -36,14 +36,6 @@ fn reference() -> Reference {
     serde_json::from_str(&text).expect("reference JSON")
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 /// Check one path: Burn's model on `choice`, or with `fused_cpu` the hand-fused CPU path.
 fn check_device(choice: DeviceChoice, fused_cpu: bool) {
     let compute = open_native(choice).expect("device opens");
@@ -67,8 +59,8 @@ fn check_device(choice: DeviceChoice, fused_cpu: bool) {
         let logits = &out.logits[i * IMAGENET_CLASSES..(i + 1) * IMAGENET_CLASSES];
         let features = &out.features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
         let (dl, df) = (
-            max_abs_diff(logits, &r.logits),
-            max_abs_diff(features, &r.features),
+            common::max_abs_diff(logits, &r.logits),
+            common::max_abs_diff(features, &r.features),
         );
         eprintln!(
             "{} {name}: max |logit diff| {dl:.4}, max |feature diff| {df:.4}",

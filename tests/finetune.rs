@@ -17,14 +17,6 @@ fn inputs() -> Vec<Vec<f32>> {
         .collect()
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 /// For every cut: Burn's activations equal the fused path's (layouts agree), and the
 /// pre-trained tail turns them into the backbone's features. Tolerance 1e-3 absolute on
 /// features of magnitude up to ~6 (ReLU6), as the backbone's own CPU/Burn agreement test.
@@ -43,7 +35,7 @@ fn every_cut_through_its_tail_gives_the_backbone_features() {
         let a = pollster::block_on(burn.activations(&refs, cut.first_block())).unwrap();
         let b = pollster::block_on(fused.activations(&refs, cut.first_block())).unwrap();
         assert_eq!(a.len(), 2 * cut.cut_len());
-        let d = max_abs_diff(&a, &b);
+        let d = common::max_abs_diff(&a, &b);
         assert!(
             d < 1e-3,
             "cut {k}: Burn and fused activations differ by {d}"
@@ -59,7 +51,7 @@ fn every_cut_through_its_tail_gives_the_backbone_features() {
             .try_to_vec::<f32>()
             .unwrap();
         assert_eq!(through.len(), 2 * FEATURE_DIM);
-        let d = max_abs_diff(&through, &features);
+        let d = common::max_abs_diff(&through, &features);
         assert!(d < 1e-3, "cut {k}: features through the tail differ by {d}");
     }
 }
@@ -114,7 +106,7 @@ fn fine_tuning_moves_the_tuned_block_and_the_file_keeps_it() {
     assert!(losses[3] < losses[0], "loss did not fall: {losses:?}");
     let trained = pollster::block_on(t.weights()).unwrap();
     let tail = trained.tail.clone().unwrap();
-    let moved = max_abs_diff(&tail.flat, &pretrained.flat);
+    let moved = common::max_abs_diff(&tail.flat, &pretrained.flat);
     assert!(
         moved > 1e-6 && moved < 0.05,
         "the tuned block moved by {moved}"

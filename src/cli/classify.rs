@@ -189,10 +189,7 @@ pub fn bench_train(
         config,
         || clock.elapsed().as_secs_f64() * 1e3,
     ))?;
-    let mut out = serde_json::to_value(&result)?;
-    out["device"] = compute.info.short_name().into();
-    println!("{out}");
-    Ok(ExitCode::SUCCESS)
+    print_bench(&result, &compute)
 }
 
 /// `graft bench-train --tuned-blocks K`: a fine-tuning step's time per image, JSON.
@@ -216,7 +213,15 @@ pub fn bench_finetune(
         steps.max(1),
         || clock.elapsed().as_secs_f64() * 1e3,
     ))?;
-    let mut out = serde_json::to_value(&result)?;
+    print_bench(&result, &compute)
+}
+
+/// One benchmark's figures as a JSON line, with the device they were measured on.
+fn print_bench(
+    result: &impl serde::Serialize,
+    compute: &crate::backend::ComputeDevice,
+) -> CliResult {
+    let mut out = serde_json::to_value(result)?;
     out["device"] = compute.info.short_name().into();
     println!("{out}");
     Ok(ExitCode::SUCCESS)

@@ -28,6 +28,19 @@ after(async () => { await server?.close(); });
 
 const setting = (page, label) => page.getByRole('spinbutton', { name: label, exact: true });
 
+/** Classes brick, grass and gravel, each with `perClass` crops of its photo's top half. */
+async function threeClasses(page, perClass, seed) {
+  await rename(page, 'Class 1', 'brick');
+  await rename(page, 'Class 2', 'grass');
+  await page.getByRole('button', { name: 'Add a class' }).click();
+  await rename(page, 'Class 3', 'gravel');
+  for (const [i, c] of CLASSES.entries()) {
+    await card(page, c).getByRole('button', { name: `Add images to ${c}` })
+      .setInputFiles(await crops(page, c, 'top', perClass, seed + i));
+  }
+  for (const c of CLASSES) await count(page, c, perClass);
+}
+
 async function enter(page, label, text) {
   await setting(page, label).fill(text);
   await setting(page, label).press('Tab'); // the change event
@@ -39,15 +52,7 @@ test('settings are checked at the field; validation, curves, per-class results a
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu`);
     await ready(s.page);
-    await rename(s.page, 'Class 1', 'brick');
-    await rename(s.page, 'Class 2', 'grass');
-    await s.page.getByRole('button', { name: 'Add a class' }).click();
-    await rename(s.page, 'Class 3', 'gravel');
-    for (const [i, c] of CLASSES.entries()) {
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
-        .setInputFiles(await crops(s.page, c, 'top', 6, 70 + i));
-    }
-    for (const c of CLASSES) await count(s.page, c, 6);
+    await threeClasses(s.page, 6, 70);
 
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     const train = s.page.getByRole('button', { name: 'Train', exact: true });
@@ -119,15 +124,7 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu`);
     await ready(s.page);
-    await rename(s.page, 'Class 1', 'brick');
-    await rename(s.page, 'Class 2', 'grass');
-    await s.page.getByRole('button', { name: 'Add a class' }).click();
-    await rename(s.page, 'Class 3', 'gravel');
-    for (const [i, c] of CLASSES.entries()) {
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
-        .setInputFiles(await crops(s.page, c, 'top', 5, 90 + i));
-    }
-    for (const c of CLASSES) await count(s.page, c, 5);
+    await threeClasses(s.page, 5, 90);
 
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await enter(s.page, 'Blocks to fine-tune', '1');

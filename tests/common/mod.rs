@@ -19,6 +19,15 @@ pub fn photo(name: &str) -> PathBuf {
     path
 }
 
+/// The largest absolute difference between two equally long slices.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
 pub fn weights_bytes() -> Vec<u8> {
     let path = root().join("static/generated/efficientnet_lite0.safetensors");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh", path.display()))
