@@ -237,7 +237,9 @@ impl Classifier {
                 for (name, shape) in config.tensors() {
                     flat.extend(tensor(&file, &format!("tail.{name}"), &shape)?);
                 }
-                TailWeights::from_flat(config, flat)
+                Some(TailWeights::from_flat(config, flat).ok_or_else(|| {
+                    ModelFileError::Damaged("the tuned blocks are incomplete".into())
+                })?)
             }
         };
         let expected = 2 * shapes.len() + tail.as_ref().map_or(0, |t| t.config.tensors().len());

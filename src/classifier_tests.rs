@@ -56,3 +56,20 @@ fn refuses_what_is_not_a_model() {
         ModelFileError::Damaged(_)
     ));
 }
+
+#[test]
+fn a_file_claiming_tuned_blocks_must_hold_them() {
+    let mut m = model(0);
+    m.meta.tuned_blocks = 1;
+    let err = Classifier::from_bytes(&m.to_bytes().unwrap(), SHA).unwrap_err();
+    assert_eq!(
+        err,
+        ModelFileError::Damaged("tensor 'tail.blocks.15.expand.weight' is missing".into())
+    );
+    m.meta.tuned_blocks = 9;
+    let err = Classifier::from_bytes(&m.to_bytes().unwrap(), SHA).unwrap_err();
+    assert_eq!(
+        err,
+        ModelFileError::Damaged("9 fine-tuned blocks (at most 5)".into())
+    );
+}

@@ -54,8 +54,7 @@ pub async fn predict(
     }
 }
 
-/// The features of one decoded image (a file, or a webcam frame) for the preview: the
-/// backbone's, or for a fine-tuned `classifier`, those through its tuned blocks.
+/// The features of one decoded image (a file, or a webcam frame) for the preview.
 pub async fn predict_image(
     engine: Rc<Engine>,
     classifier: Option<Rc<Classifier>>,
@@ -64,7 +63,20 @@ pub async fn predict_image(
     thumb: String,
     dispatch: UseReducerDispatcher<State>,
 ) {
-    let input = backbone_input(img);
+    let input = Rc::new(backbone_input(img));
+    predict_input(engine, classifier, name, input, thumb, dispatch).await;
+}
+
+/// The features of one backbone input: the backbone's, or for a fine-tuned `classifier`,
+/// those through its tuned blocks.
+pub async fn predict_input(
+    engine: Rc<Engine>,
+    classifier: Option<Rc<Classifier>>,
+    name: String,
+    input: Rc<Vec<f32>>,
+    thumb: String,
+    dispatch: UseReducerDispatcher<State>,
+) {
     let tuned = classifier.filter(|c| c.tail.is_some());
     let tail = tuned
         .as_ref()
@@ -72,7 +84,7 @@ pub async fn predict_image(
     let features = engine
         .backbone
         .features_through(
-            &[&input],
+            &[input.as_slice()],
             tail.as_ref().map(|(c, t)| (c, t.as_ref())),
             &engine.device,
         )
@@ -85,6 +97,7 @@ pub async fn predict_image(
                 thumb,
                 features: Rc::new(features),
                 through: tuned,
+                input,
                 probs: Vec::new(),
             }),
         ),
@@ -96,4 +109,27 @@ pub async fn predict_image(
             );
         }
     }
+}
+
+/// When the model changes to one whose features differ from the previewed image's (another
+/// fine-tuned model, or back to none), look at the image again, so its bars come back.
+#[yew::hook]
+pub fn use_fresh_preview(
+    t: &super::teach_state::Teach,
+    engine: Option<Rc<Engine>>,
+    dispatch: UseReducerDispatcher<State>,
+) {
+    let stale = t
+        .prediction
+        .as_ref()
+        .filter(|p| p.probs.is_empty() && t.classifier.is_some())
+        .cloned();
+    yew::use_effect_with(t.classifier.clone(), move |classifier| {
+        if let (Some(engine), Some(p)) = (engine, stale) {
+            let classifier = classifier.clone();
+            yew::platform::spawn_local(async move {
+                predict_input(engine, classifier, p.name, p.input, p.thumb, dispatch).await;
+            });
+        }
+    });
 }

@@ -52,6 +52,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
 
     super::persist::use_persistence(t, teacher.clone(), Rc::new(act.clone()));
+    super::preview_job::use_fresh_preview(t, engine.clone(), dispatch.clone());
 
     // Every way in (card, folder, webcam) ends in the one embedding queue.
     let enqueue = {

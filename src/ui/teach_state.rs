@@ -38,6 +38,8 @@ pub struct Prediction {
     /// The fine-tuned model whose blocks the features went through (`None`: the backbone's
     /// own). Only a model that uses the same features can re-classify them.
     pub through: Option<Rc<Classifier>>,
+    /// The image as the backbone's input, so a model with other tuned blocks can look again.
+    pub input: Rc<Vec<f32>>,
     /// `(class, probability)` in the current model's class order.
     pub probs: Vec<(String, f32)>,
 }
@@ -225,7 +227,13 @@ impl Teach {
                 Ok(())
             }
             TeachAction::Predicted(pred) => {
-                if let Some(old) = self.prediction.replace(pred) {
+                // A second look at the same image keeps its thumbnail.
+                if let Some(old) = self.prediction.replace(pred)
+                    && self
+                        .prediction
+                        .as_ref()
+                        .is_none_or(|p| p.thumb != old.thumb)
+                {
                     crate::web::files::revoke(&old.thumb);
                 }
                 self.preview_error = None;

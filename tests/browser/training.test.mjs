@@ -177,6 +177,14 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
         assert.ok(Math.abs(line.probs[c] - pageProbs[i][c]) < 1e-3, `${c}: CLI ${line.probs[c]} page ${pageProbs[i][c]}`);
       }
     }
+
+    // A new fine-tuned model changes the blocks the previewed image went through: the page
+    // looks at it again by itself, and its bars come back.
+    await enter(s.page, 'Epochs', '2');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-result', { hasText: /^Trained after 2 epochs/ }).waitFor({ timeout: SLOW });
+    await s.page.locator('#preview-probs li').nth(2).waitFor({ timeout: SLOW });
+    assert.equal(await s.page.locator('#preview-file').textContent(), held[1].name);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();

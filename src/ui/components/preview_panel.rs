@@ -53,7 +53,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                 <div>
                     <p id="preview-file">{ &p.name }</p>
                     if p.probs.is_empty() && has_model {
-                        <p id="preview-stale" class="muted">{ "This model fine-tuned backbone blocks: choose the image again to see it through them." }</p>
+                        <p id="preview-stale" class="muted">{ "The model changed its backbone blocks: looking at the image again…" }</p>
                     }
                     <ol id="preview-probs" aria-label="Confidence per class">
                         { for p.probs.iter().map(|(class, v)| html! {
