@@ -1,0 +1,88 @@
+// Benchmark (not a test): issue 5's comparison in the page, on the CPU path. The same nine
+// classes of real photos as `cargo run --example transfer` (three similar textures, six
+// scenes): 3 crops of each photo's top half to train on, 12 of its bottom half set aside
+// ("Validation only") to measure on; then a head alone, with 4 augmented views, and
+// fine-tuning the last 1 and 2 blocks, 50 epochs each. Prints the page's own validation
+// accuracy and training time (rows made + epochs) for each. Run after `trunk build --release`:
+//   node tests/browser/bench-transfer.mjs
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, openPage, DIST } from './harness.mjs';
+import { card, ready, rename, count } from './teach-helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURES = path.resolve(here, '../fixtures/images');
+const SLOW = 600_000;
+const CLASSES = [['brick', 'brick.png'], ['grass', 'grass.png'], ['gravel', 'gravel.png'],
+  ['astronaut', 'astronaut.png'], ['camera', 'camera.png'], ['cat', 'chelsea.png'],
+  ['coffee', 'coffee.png'], ['motorcycle', 'motorcycle_left.png'], ['rocket', 'rocket.jpg']];
+const SHOTS = 3;
+const HELD = 12;
+const CONFIGS = [
+  ['head only', { 'Augmented views': '0', 'Blocks to fine-tune': '0' }],
+  ['head + 4 augmented views', { 'Augmented views': '4', 'Blocks to fine-tune': '0' }],
+  ['fine-tune last block (K=1)', { 'Augmented views': '0', 'Blocks to fine-tune': '1' }],
+  ['fine-tune last 2 blocks (K=2)', { 'Augmented views': '0', 'Blocks to fine-tune': '2' }],
+];
+
+/** Square crops (96-200 px, seeded) of a photo's top or bottom half, cut in the page. */
+async function crops(page, cls, file, half, n, seed) {
+  const list = await page.evaluate(async ({ cls, file, half, n, seed }) => {
+    let s = seed;
+    const rand = (k) => { s = (s * 1103515245 + 12345) % 2147483648; return s % k; };
+    const img = await createImageBitmap(await (await fetch(`/fixtures/${file}`)).blob());
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const size = Math.min(Math.floor(img.height / 2), 96 + rand(105));
+      const x = rand(img.width - size + 1);
+      const y = (half === 'top' ? 0 : Math.floor(img.height / 2)) + rand(Math.floor(img.height / 2) - size + 1);
+      const canvas = new OffscreenCanvas(size, size);
+      canvas.getContext('2d').drawImage(img, x, y, size, size, 0, 0, size, size);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let bin = '';
+      for (const b of bytes) bin += String.fromCharCode(b);
+      out.push({ name: `${cls}-${half}-${i}.png`, b64: btoa(bin) });
+    }
+    return out;
+  }, { cls, file, half, n, seed });
+  return list.map(({ name, b64 }) => ({ name, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') }));
+}
+
+const server = await serve(DIST, { '/fixtures/': FIXTURES });
+const browser = await launch();
+try {
+  const { page } = await openPage(browser, server.origin);
+  await page.goto(`${server.origin}/?device=cpu`);
+  await ready(page);
+  for (let i = 2; i < CLASSES.length; i++) await page.getByRole('button', { name: 'Add a class' }).click();
+  for (const [i, [cls]] of CLASSES.entries()) await rename(page, `Class ${i + 1}`, cls);
+  for (const [i, [cls, file]] of CLASSES.entries()) {
+    const files = [...await crops(page, cls, file, 'top', SHOTS, 200 + i), ...await crops(page, cls, file, 'bottom', HELD, 300 + i)];
+    await card(page, cls).getByRole('button', { name: `Add images to ${cls}` }).setInputFiles(files);
+  }
+  for (const [cls] of CLASSES) await count(page, cls, SHOTS + HELD);
+  for (const [cls] of CLASSES) {
+    for (let i = 0; i < HELD; i++) await page.getByRole('button', { name: `Validation only: ${cls}-bottom-${i}.png` }).click();
+  }
+  await page.locator('summary', { hasText: 'Settings' }).click();
+  console.log(`| adaptation (page, CPU path) | held-out accuracy | training time (s) |\n| --- | --- | --- |`);
+  for (const [name, settings] of CONFIGS) {
+    for (const [label, value] of Object.entries({ ...settings, Patience: '0' })) {
+      const field = page.getByRole('spinbutton', { name: label, exact: true });
+      await field.fill(value);
+      await field.press('Tab');
+    }
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const result = page.locator('#train-result', { hasText: /^Trained after 50 epochs/ });
+    await result.waitFor({ timeout: SLOW });
+    const seconds = (await result.textContent()).match(/in ([\d.]+) s/)[1];
+    const accuracy = Number(await page.locator('#val-accuracy').getAttribute('data-accuracy'));
+    const right = Math.round(accuracy * CLASSES.length * HELD);
+    console.log(`| ${name} | ${(accuracy * 100).toFixed(1)} % (${right}/${CLASSES.length * HELD}) | ${seconds} |`);
+    // The next run's result replaces this one.
+    await page.locator('#train-result').evaluate((el) => el.remove());
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
