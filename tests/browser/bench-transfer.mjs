@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST } from './harness.mjs';
-import { card, ready, rename, count } from './teach-helpers.mjs';
+import { crops, card, ready, rename, count } from './teach-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../fixtures/images');
@@ -25,29 +25,6 @@ const CONFIGS = [
   ['fine-tune last 2 blocks (K=2)', { 'Augmented views': '0', 'Blocks to fine-tune': '2' }],
 ];
 
-/** Square crops (96-200 px, seeded) of a photo's top or bottom half, cut in the page. */
-async function crops(page, cls, file, half, n, seed) {
-  const list = await page.evaluate(async ({ cls, file, half, n, seed }) => {
-    let s = seed;
-    const rand = (k) => { s = (s * 1103515245 + 12345) % 2147483648; return s % k; };
-    const img = await createImageBitmap(await (await fetch(`/fixtures/${file}`)).blob());
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const size = Math.min(Math.floor(img.height / 2), 96 + rand(105));
-      const x = rand(img.width - size + 1);
-      const y = (half === 'top' ? 0 : Math.floor(img.height / 2)) + rand(Math.floor(img.height / 2) - size + 1);
-      const canvas = new OffscreenCanvas(size, size);
-      canvas.getContext('2d').drawImage(img, x, y, size, size, 0, 0, size, size);
-      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
-      let bin = '';
-      for (const b of bytes) bin += String.fromCharCode(b);
-      out.push({ name: `${cls}-${half}-${i}.png`, b64: btoa(bin) });
-    }
-    return out;
-  }, { cls, file, half, n, seed });
-  return list.map(({ name, b64 }) => ({ name, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') }));
-}
-
 const server = await serve(DIST, { '/fixtures/': FIXTURES });
 const browser = await launch();
 try {
@@ -57,7 +34,7 @@ try {
   for (let i = 2; i < CLASSES.length; i++) await page.getByRole('button', { name: 'Add a class' }).click();
   for (const [i, [cls]] of CLASSES.entries()) await rename(page, `Class ${i + 1}`, cls);
   for (const [i, [cls, file]] of CLASSES.entries()) {
-    const files = [...await crops(page, cls, file, 'top', SHOTS, 200 + i), ...await crops(page, cls, file, 'bottom', HELD, 300 + i)];
+    const files = [...await crops(page, cls, 'top', SHOTS, 200 + i, file), ...await crops(page, cls, 'bottom', HELD, 300 + i, file)];
     await card(page, cls).getByRole('button', { name: `Add images to ${cls}` }).setInputFiles(files);
   }
   for (const [cls] of CLASSES) await count(page, cls, SHOTS + HELD);

@@ -2,20 +2,22 @@
 const SLOW = 300_000;
 
 /**
- * `n` square crops (96-200 px, seeded) of the top or bottom half of a real texture photo,
- * cut in the page with a canvas: [{ name, buffer }]. Training uses top halves, held-out
- * images bottom halves, so no held-out pixel is ever trained on.
+ * `n` square crops (96-200 px, at most half the photo's height, seeded) of the top or bottom
+ * half of a real photo (`file`, default `<cls>.png`), cut in the page with a canvas:
+ * [{ name, buffer }]. Training uses top halves, held-out images bottom halves, so no
+ * held-out pixel is ever trained on.
  */
-export async function crops(page, cls, half, n, seed) {
-  const list = await page.evaluate(async ({ cls, half, n, seed }) => {
+export async function crops(page, cls, half, n, seed, file = `${cls}.png`) {
+  const list = await page.evaluate(async ({ cls, half, n, seed, file }) => {
     let s = seed;
     const rand = (k) => { s = (s * 1103515245 + 12345) % 2147483648; return s % k; };
-    const img = await createImageBitmap(await (await fetch(`/fixtures/${cls}.png`)).blob());
+    const img = await createImageBitmap(await (await fetch(`/fixtures/${file}`)).blob());
     const out = [];
     for (let i = 0; i < n; i++) {
-      const size = 96 + rand(105);
+      const halfHeight = Math.floor(img.height / 2);
+      const size = Math.min(halfHeight, 96 + rand(105));
       const x = rand(img.width - size + 1);
-      const y = (half === 'top' ? 0 : img.height / 2) + rand(img.height / 2 - size + 1);
+      const y = (half === 'top' ? 0 : halfHeight) + rand(halfHeight - size + 1);
       const canvas = new OffscreenCanvas(size, size);
       canvas.getContext('2d').drawImage(img, x, y, size, size, 0, 0, size, size);
       const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
@@ -24,7 +26,7 @@ export async function crops(page, cls, half, n, seed) {
       out.push({ name: `${cls}-${half}-${i}.png`, b64: btoa(bin) });
     }
     return out;
-  }, { cls, half, n, seed });
+  }, { cls, half, n, seed, file });
   return list.map(({ name, b64 }) => ({ name, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') }));
 }
 
