@@ -163,7 +163,7 @@ fn main() {
             while !trainer.finished() {
                 pollster::block_on(trainer.epoch()).expect("epoch");
             }
-            let trained = pollster::block_on(trainer.weights()).expect("weights");
+            let trained = trainer.weights().expect("weights");
             seconds += started.elapsed().as_secs_f64();
             // Held-out features: the backbone's, or through the tuned blocks.
             let test_rows = rows(&backbone, &test, cut);

@@ -104,7 +104,7 @@ fn fine_tuning_moves_the_tuned_block_and_the_file_keeps_it() {
         losses.push(pollster::block_on(t.epoch()).unwrap().loss);
     }
     assert!(losses[3] < losses[0], "loss did not fall: {losses:?}");
-    let trained = pollster::block_on(t.weights()).unwrap();
+    let trained = t.weights().unwrap();
     let tail = trained.tail.clone().unwrap();
     let moved = common::max_abs_diff(&tail.flat, &pretrained.flat);
     assert!(

@@ -30,6 +30,11 @@ pub async fn open_browser(
             }
         }
     };
+    open_cpu(reason).await
+}
+
+/// The CPU path (Flex), self-tested; `reason` says why the GPU is not used.
+pub async fn open_cpu(reason: String) -> Result<(ComputeDevice, SelfTestReport), DeviceError> {
     let cpu = ComputeDevice::cpu(reason);
     let report = prove(&cpu.device).await?;
     Ok((cpu, report))

@@ -154,7 +154,7 @@ pub fn plan(choice: DeviceChoice, probe: &Result<AdapterProbe, String>) -> Plan 
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
-pub use browser::open_browser;
+pub use browser::{open_browser, open_cpu};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;

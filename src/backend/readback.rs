@@ -11,6 +11,9 @@ use burn::tensor::{Tensor, TensorData};
 pub enum ReadError {
     #[error("reading a tensor back from the device failed: {0}")]
     Execution(String),
+    /// The GPU was lost (driver reset, device removed): nothing on it can be read again.
+    #[error("the GPU was lost: {0}")]
+    DeviceLost(String),
     #[error("the tensor did not hold f32 values: {0}")]
     DType(String),
 }
@@ -20,14 +23,26 @@ pub async fn read_f32<const D: usize>(
     tensor: Tensor<D>,
 ) -> Result<(Vec<f32>, Vec<usize>), ReadError> {
     // GPU->CPU sync point.
-    let data: TensorData = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| ReadError::Execution(e.to_string()))?;
+    let data: TensorData =
+        tensor
+            .into_data_async()
+            .await
+            .map_err(|e| match e.is_device_poisoned() {
+                true => ReadError::DeviceLost(e.to_string()),
+                false => ReadError::Execution(e.to_string()),
+            })?;
     let shape = data.shape().as_slice().to_vec();
     let values = data
         .convert::<f32>()
         .try_into_vec::<f32>()
         .map_err(|e| ReadError::DType(format!("{e:?}")))?;
     Ok((values, shape))
+}
+
+/// Whether `device` still reads a value back. A lost GPU fails every read, though the
+/// first failures may not say it was lost (wgpu reports the loss a moment later).
+pub async fn answers(device: &burn::tensor::Device) -> bool {
+    read_f32(Tensor::<1>::ones([1], device))
+        .await
+        .is_ok_and(|(v, _)| v == [1.0])
 }

@@ -190,7 +190,7 @@ pub fn train(
         last = Some(stats);
     }
     let train_s = train_started.elapsed().as_secs_f64();
-    let weights = pollster::block_on(trainer.weights())?;
+    let weights = trainer.weights()?;
     if trainer.stopped_early() {
         eprintln!(
             "graft: stopped early at epoch {}: no lower validation loss for {} epochs",
@@ -198,7 +198,7 @@ pub fn train(
             config.patience
         );
     }
-    if let Some(evaluation) = pollster::block_on(trainer.evaluate())? {
+    if let Some(evaluation) = trainer.evaluate()? {
         report(&evaluation, &names, trainer.best_epoch(), json)?;
     }
     let split = trainer.split();

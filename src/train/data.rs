@@ -26,13 +26,19 @@ pub enum TrainError {
     Settings(String),
     #[error("{0}")]
     Read(String),
+    /// The device was lost: the run can go on elsewhere from its `checkpoint`.
+    #[error("the GPU was lost: {0}")]
+    DeviceLost(String),
     #[error("training was interrupted in the middle of an epoch; train again")]
     Interrupted,
 }
 
 impl From<ReadError> for TrainError {
     fn from(e: ReadError) -> Self {
-        TrainError::Read(e.to_string())
+        match e {
+            ReadError::DeviceLost(why) => TrainError::DeviceLost(why),
+            e => TrainError::Read(e.to_string()),
+        }
     }
 }
 
@@ -59,6 +65,7 @@ pub struct Views {
 
 /// The rows a run trains and validates on, one per image, each of `shape` values:
 /// `[1280, 1, 1]` embeddings for a new head alone, the cut's `[C, H, W]` to fine-tune.
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     pub values: &'a [f32],
     pub shape: [usize; 3],

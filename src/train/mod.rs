@@ -8,10 +8,12 @@ pub mod metrics;
 mod results;
 pub mod settings;
 pub mod split;
+mod steps;
 pub mod trainer;
 
 pub use config::{FIELDS, Field, TrainConfig};
 pub use data::{EpochStats, Inputs, TrainError, Trained, Views};
 pub use metrics::Evaluation;
+pub use results::Checkpoint;
 pub use split::Split;
 pub use trainer::Trainer;

@@ -3,22 +3,22 @@
 //! backbone, cross-entropy with label smoothing, validation on held-out images with early
 //! stopping that keeps the best epoch.
 //!
-//! Burn's `Learner` does not compile to wasm, so this is the loop itself. Every tensor
-//! stays on the device (WebGPU, wgpu or Flex); each epoch ends with one awaited read of its
-//! training and validation loss and accuracy, which is also where the page yields.
+//! Burn's `Learner` does not compile to wasm, so this is the loop itself (`steps.rs`).
+//! Every tensor stays on the device (WebGPU, wgpu or Flex); each epoch ends with one
+//! awaited read of its figures and weights, which the trainer keeps on the CPU so that a
+//! run can go on on another device (`results.rs`).
 
 use super::TrainConfig;
-use super::data::{EpochStats, Inputs, TrainError, Views, check_trainable, upload};
-use super::results::correct;
+use super::data::{Inputs, TrainError, Views, check_trainable, upload};
+use super::results::Kept;
 use super::split::{Split, stratified};
-use crate::backend::readback::read_f32;
+use super::steps::EpochRun;
 use crate::model::FEATURE_DIM;
 use crate::model::head::{Head, HeadConfig, SplitMix64};
 use crate::model::tail::{Tail, TailWeights};
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::optim::{AdamWConfig, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor};
 
 /// What trains: the backbone's tuned tail, if any, and the head.
 #[derive(Module, Debug)]
@@ -39,9 +39,9 @@ impl Net {
     }
 }
 
-/// Validation rows per forward pass: bounds memory when fine-tuning (block 11 expands
-/// 14x14x112 activations sixfold).
-pub(super) const VAL_CHUNK: usize = 64;
+/// Validation rows per forward pass at most: bounds memory when fine-tuning (block 11
+/// expands 14x14x112 activations sixfold).
+pub const VAL_CHUNK: usize = 64;
 
 /// The held-out images, on the plain (non-autodiff) device.
 pub(super) struct Validation {
@@ -68,10 +68,14 @@ pub struct Trainer {
     pub(super) samples: usize,
     pub(super) validation: Option<Validation>,
     pub(super) split: Split,
-    /// The weights of the epoch with the lowest validation loss so far: (weights, epoch, loss).
-    pub(super) best: Option<(Net, usize, f32)>,
+    /// The last finished epoch, on the CPU: where a run resumes (`checkpoint`).
+    pub(super) last: Option<Kept>,
+    /// The finished epoch with the lowest validation loss so far, on the CPU.
+    pub(super) best: Option<Kept>,
     pub(super) rng: SplitMix64,
     pub(super) epoch: usize,
+    /// The epoch being queued, between `advance` calls.
+    pub(super) run: Option<EpochRun>,
 }
 
 impl Trainer {
@@ -183,9 +187,11 @@ impl Trainer {
             samples,
             validation,
             split,
+            last: None,
             best: None,
             rng: SplitMix64(config.seed ^ 0x5eed),
             epoch: 0,
+            run: None,
         })
     }
 
@@ -202,7 +208,7 @@ impl Trainer {
     /// The epoch whose weights `weights` returns: the lowest validation loss so far, or
     /// the last one without validation images.
     pub fn best_epoch(&self) -> usize {
-        self.best.as_ref().map_or(self.epoch, |b| b.1)
+        self.best.as_ref().map_or(self.epoch, |b| b.epoch)
     }
 
     /// True once patience ran out: that many epochs without a lower validation loss.
@@ -219,85 +225,6 @@ impl Trainer {
 
     pub fn finished(&self) -> bool {
         self.epoch >= self.config.epochs || self.stopped_early()
-    }
-
-    /// One pass over the samples in a fresh random order; one awaited read at the end.
-    /// Training accuracy counts each batch's predictions before its step (no extra pass).
-    pub async fn epoch(&mut self) -> Result<EpochStats, TrainError> {
-        let n = self.samples;
-        // Fisher-Yates with the trainer's own generator: the same order on every device.
-        let mut order: Vec<i64> = (0..n as i64).collect();
-        for i in (1..n).rev() {
-            order.swap(i, self.rng.below(i + 1));
-        }
-        let order = Tensor::<1, Int>::from_data(TensorData::new(order, [n]), &self.device);
-        let inputs = self.inputs.clone().select(0, order.clone());
-        let targets = self.targets.clone().select(0, order.clone());
-        let labels = self.labels.clone().select(0, order);
-        // Taken for the epoch's steps and put back at its end; absent only if an earlier
-        // epoch's future was dropped midway, which loses that epoch's model.
-        let mut net = self.model.take().ok_or(TrainError::Interrupted)?;
-        let mut loss_sum = Tensor::<1>::zeros([1], &self.device);
-        let mut right = Tensor::<1>::zeros([1], &self.device);
-        let mut start = 0;
-        while start < n {
-            let end = (start + self.config.batch_size).min(n);
-            let logits = net.forward(inputs.clone().slice(start..end));
-            right = right + correct(logits.clone().detach(), labels.clone().slice(start..end));
-            // Mean over the batch of -sum_c t_c log softmax(z)_c.
-            let loss = (log_softmax(logits, 1) * targets.clone().slice(start..end))
-                .sum_dim(1)
-                .mean()
-                .neg();
-            loss_sum = loss_sum + loss.clone().detach().mul_scalar((end - start) as f32);
-            let mut grads = loss.backward();
-            // The head and the tuned blocks step at their own learning rates.
-            let head_grads = GradientsParams::from_module(&mut grads, &net.head);
-            if let Some(tail) = &net.tail {
-                let tail_grads = GradientsParams::from_module(&mut grads, tail);
-                net = self
-                    .optim
-                    .step(self.config.backbone_learning_rate, net, tail_grads);
-            }
-            net = self.optim.step(self.config.learning_rate, net, head_grads);
-            start = end;
-        }
-        let valid = net.valid();
-        let mut parts = vec![loss_sum.without_autodiff(), right.without_autodiff()];
-        if let Some(v) = &self.validation {
-            let device = v.inputs.device();
-            let (mut loss, mut hits) = (
-                Tensor::<1>::zeros([1], &device),
-                Tensor::<1>::zeros([1], &device),
-            );
-            for s in (0..v.samples).step_by(VAL_CHUNK) {
-                let e = (s + VAL_CHUNK).min(v.samples);
-                let logits = valid.forward(v.inputs.clone().slice(s..e));
-                loss = loss
-                    + (log_softmax(logits.clone(), 1) * v.targets.clone().slice(s..e))
-                        .sum()
-                        .neg();
-                hits = hits + correct(logits, v.labels.clone().slice(s..e));
-            }
-            parts.extend([loss, hits]);
-        }
-        self.model = Some(net);
-        self.epoch += 1;
-        let (stats, _) = read_f32(Tensor::cat(parts, 0)).await?;
-        let val = self.validation.as_ref().map(|v| v.samples as f32);
-        let val_loss = val.map(|v| stats[2] / v);
-        if let Some(loss) = val_loss
-            && self.best.as_ref().is_none_or(|b| loss < b.2)
-        {
-            self.best = Some((valid, self.epoch, loss));
-        }
-        Ok(EpochStats {
-            epoch: self.epoch,
-            loss: stats[0] / n as f32,
-            accuracy: stats[1] / n as f32,
-            val_loss,
-            val_accuracy: val.map(|v| stats[3] / v),
-        })
     }
 }
 

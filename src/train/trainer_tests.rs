@@ -1,7 +1,7 @@
 //! Tests of `head.rs`: validation, early stopping and the kept weights, on the CPU (Flex).
 
 use super::*;
-use crate::train::Evaluation;
+use crate::train::{EpochStats, Evaluation};
 
 /// `per_class` vectors per class for `classes` classes: class c lights up features
 /// `c, c + classes, ...` above uniform noise, so a linear head separates them.
@@ -95,7 +95,7 @@ fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
     assert!(t.stopped_early());
     assert_eq!(history.len(), best.epoch + 3, "{history:?}");
 
-    let head = pollster::block_on(t.weights()).unwrap().head;
+    let head = t.weights().unwrap().head;
     let loss: f32 = val_features
         .chunks_exact(FEATURE_DIM)
         .zip(&flipped)
@@ -183,4 +183,109 @@ fn views_of_training_images_add_rows_and_views_of_held_out_ones_do_not() {
     )
     .unwrap();
     assert_eq!(t.rows(), 16 + 2);
+}
+
+/// Every parameter of the kept weights, head then tail.
+fn flat(t: &Trainer) -> Vec<f32> {
+    let w = t.weights().unwrap();
+    let mut out: Vec<f32> = w
+        .head
+        .layers
+        .iter()
+        .flat_map(|l| l.weight.iter().chain(&l.bias))
+        .copied()
+        .collect();
+    out.extend(w.tail.iter().flat_map(|t| t.flat.iter().copied()));
+    out
+}
+
+/// A batch queued in pieces (gradients summed before the step) trains the same weights as
+/// whole batches: the page's CPU path relies on it to yield mid-batch.
+#[test]
+fn batches_queued_in_pieces_train_the_same_weights() {
+    let (features, labels) = separable(3, 12, 7);
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 8,
+        hidden: 16,
+        ..TrainConfig::default()
+    };
+    let new = || Trainer::new(&Device::flex(), &features, &labels, &names(3), &config).unwrap();
+    let (mut whole, mut pieces) = (new(), new());
+    let want = run(&mut whole);
+    let mut got = Vec::new();
+    let mut calls = 0;
+    while !pieces.finished() {
+        while !pieces.advance(3).unwrap() {
+            calls += 1;
+        }
+        got.push(pollster::block_on(pieces.finish_epoch()).unwrap());
+    }
+    // Per epoch: 30 training rows in batches of 8, 8, 8, 6 (pieces 3+3+2 three times, then
+    // 3+3) and 6 validation rows (3+3): 13 calls, the last of which says it is all queued.
+    assert_eq!(calls, 3 * (13 - 1), "calls before the last of each epoch");
+    let (a, b) = (flat(&whole), flat(&pieces));
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(diff < 1e-5, "weights differ by {diff}");
+    for (w, g) in want.iter().zip(&got) {
+        assert!(
+            (w.loss - g.loss).abs() < 1e-5 && w.accuracy == g.accuracy,
+            "{w:?} vs {g:?}"
+        );
+        assert_eq!(w.val_accuracy, g.val_accuracy);
+    }
+}
+
+/// A run taken up by a fresh trainer (as after a lost GPU) goes on from its last finished
+/// epoch with those weights and its best epoch so far.
+#[test]
+fn a_checkpoint_resumes_at_the_next_epoch_with_its_weights_and_best() {
+    let (features, labels) = separable(2, 10, 8);
+    let config = TrainConfig {
+        epochs: 5,
+        ..TrainConfig::default()
+    };
+    let new = || Trainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
+    let mut first = new();
+    assert!(
+        first.checkpoint().is_none(),
+        "nothing to resume before an epoch"
+    );
+    for _ in 0..2 {
+        pollster::block_on(first.epoch()).unwrap();
+    }
+    // A half-queued third epoch is what a lost device leaves: it is not in the checkpoint.
+    first.advance(1).unwrap();
+    let checkpoint = first.checkpoint().unwrap();
+    assert_eq!(checkpoint.epoch(), 2);
+    let mut second = new().resume(checkpoint).unwrap();
+    assert_eq!(
+        (second.epochs_done(), second.best_epoch()),
+        (2, first.best_epoch())
+    );
+    assert_eq!(flat(&second), flat(&first));
+    let history = run(&mut second);
+    assert_eq!(
+        history.iter().map(|s| s.epoch).collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+    assert!(second.evaluate().unwrap().is_some());
+
+    let other = TrainConfig {
+        hidden: 8,
+        ..config.clone()
+    };
+    let e = Trainer::new(&Device::flex(), &features, &labels, &names(2), &other)
+        .unwrap()
+        .resume(first.checkpoint().unwrap())
+        .err()
+        .unwrap();
+    assert_eq!(
+        e,
+        TrainError::Settings("the checkpoint is for another model".into())
+    );
 }

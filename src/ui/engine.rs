@@ -4,11 +4,14 @@
 
 use super::state::{Action, Sight, State};
 use crate::assets::{self, Source};
-use crate::backend::{DeviceChoice, DeviceInfo, open_browser};
+use crate::backend::readback::answers;
+use crate::backend::{DeviceChoice, DeviceInfo, open_browser, open_cpu};
 use crate::data::{backbone_input, decode};
 use crate::inference::{Backbone, top_k};
 use crate::model::INPUT_SIZE;
+use crate::train::TrainError;
 use crate::web::fetch::now_ms;
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
@@ -82,6 +85,44 @@ pub async fn start(
         info: compute.info,
         device: compute.device,
     }))
+}
+
+/// Whether a job's `error` means the engine's GPU is gone: it says so, or the GPU no
+/// longer reads back a single value.
+pub async fn gpu_lost(engine: &Engine, error: &TrainError) -> bool {
+    engine.info.is_gpu()
+        && match error {
+            TrainError::DeviceLost(_) => true,
+            TrainError::Read(_) => !answers(&engine.device).await,
+            _ => false,
+        }
+}
+
+/// The engine again on the CPU path, after its GPU was lost: the weights come from the
+/// page's cache, the device panel says what happened, and every later job uses it.
+pub async fn move_to_cpu(
+    lost: &Engine,
+    slot: &RefCell<Option<Rc<Engine>>>,
+    dispatch: &UseReducerDispatcher<State>,
+) -> Result<Rc<Engine>, String> {
+    let reason = "the GPU stopped responding, so the page went on on the CPU".to_string();
+    let (compute, report) = open_cpu(reason).await.map_err(|e| e.to_string())?;
+    let (weights, _) = assets::load_weights(|_, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let backbone = Backbone::for_device(&weights, &compute).map_err(|e| e.to_string())?;
+    let engine = Rc::new(Engine {
+        backbone,
+        labels: lost.labels.clone(),
+        info: compute.info.clone(),
+        device: compute.device,
+    });
+    *slot.borrow_mut() = Some(engine.clone());
+    dispatch.dispatch(Action::DeviceReady {
+        info: compute.info,
+        report,
+    });
+    Ok(engine)
 }
 
 /// Run one photo through the backbone and report its ImageNet top-5.

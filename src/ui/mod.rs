@@ -10,6 +10,7 @@ mod teach;
 mod teach_area;
 mod teach_state;
 mod train_job;
+mod train_rows;
 mod training;
 
 pub use app::App;

@@ -149,17 +149,19 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
     let on_train = {
         let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
+        let slot = props.handles.engine.clone();
         let (project, config) = (t.project.clone(), t.settings.config.clone());
         Callback::from(move |_| {
             if let Some(engine) = engine.clone() {
-                let (teacher, project, dispatch, config) = (
+                let (teacher, project, dispatch, config, slot) = (
                     teacher.clone(),
                     project.clone(),
                     dispatch.clone(),
                     config.clone(),
+                    slot.clone(),
                 );
                 yew::platform::spawn_local(async move {
-                    teacher.train(engine, project, config, dispatch).await;
+                    teacher.train(engine, slot, project, config, dispatch).await;
                 });
             }
         })

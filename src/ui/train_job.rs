@@ -1,47 +1,65 @@
-//! The page's training job: hold out a stratified share, make (or reuse) the rows it needs
-//! (activations at the cut when fine-tuning, augmented views), train with the chosen
-//! settings yielding every `SLICE_MS`, then report on the held-out images.
+//! The page's training job: hold out a share (or the images set aside), make (or reuse) the
+//! rows it needs, train in pieces that keep each task short, go on on the CPU if the GPU is
+//! lost, then report on the held-out images.
 
-use super::engine::Engine;
+use super::engine::{Engine, gpu_lost, move_to_cpu};
 use super::state::State;
 use super::teach::{SLICE_MS, Teacher, send};
 use super::teach_state::TeachAction;
 use super::training::{Outcome, Report, TrainAction};
 use crate::classifier::Classifier;
-use crate::data::augment::augmented_input;
-use crate::data::{backbone_input, decode};
 use crate::model::FEATURE_DIM;
-use crate::model::head::SplitMix64;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
-use crate::train::data::check_trainable;
 use crate::train::split::{Split, chosen, stratified};
-use crate::train::{Inputs, TrainConfig, Trainer, Views};
+use crate::train::trainer::VAL_CHUNK;
+use crate::train::{Inputs, TrainConfig, TrainError, Trainer, Views};
 use crate::web::fetch::now_ms;
-use crate::web::idb::SAMPLES;
-use crate::web::records::sample_from_record;
 use gloo::timers::future::TimeoutFuture;
+use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
 
-/// What a cached row depends on: the cut (0: pooled features), and for views their number,
-/// strength and seed. Rows made under one key are reused by every run with the same key.
-fn rows_key(c: &TrainConfig, views: bool) -> u64 {
-    let mut key = c.tuned_blocks as u64;
-    if views {
-        key ^= (c.augment_views as u64) << 8
-            ^ c.augment_strength.to_bits().rotate_left(16)
-            ^ c.seed.rotate_left(40);
+/// What one `Trainer::advance` call aims to take. On the CPU path Burn computes inside the
+/// call, so pieces this long, run until a `SLICE_MS` slice is spent, keep every task far
+/// below the 200 ms at which a page feels frozen; on WebGPU a call only queues work.
+const PIECE_MS: f64 = 30.0;
+
+/// What the loop needs to (re)start a trainer on another device.
+struct Run<'a> {
+    inputs: Inputs<'a>,
+    split: &'a Split,
+    names: &'a [String],
+    config: &'a TrainConfig,
+    views: &'a Views,
+    cut: Option<TailConfig>,
+}
+
+impl Run<'_> {
+    fn trainer(&self, engine: &Engine) -> Result<Trainer, TrainError> {
+        let tail = self.cut.and_then(|c| engine.backbone.pretrained_tail(c));
+        let inputs = self.inputs;
+        let split = self.split.clone();
+        let (names, config, views) = (self.names, self.config, self.views);
+        Trainer::start(
+            &engine.device,
+            inputs,
+            split,
+            names,
+            config,
+            views,
+            tail.as_ref(),
+        )
     }
-    key
 }
 
 impl Teacher {
     /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
+    /// `slot` holds the page's engine, replaced by a CPU one if the GPU is lost.
     pub async fn train(
         &self,
-        engine: Rc<Engine>,
+        mut engine: Rc<Engine>,
+        slot: Rc<RefCell<Option<Rc<Engine>>>>,
         project: Project,
         config: TrainConfig,
         dispatch: UseReducerDispatcher<State>,
@@ -54,43 +72,53 @@ impl Teacher {
         let ids = project.sample_ids();
         // Images set aside on their cards are the validation set; otherwise a stratified share.
         let held = project.held_out_mask();
-        let split = match check_trainable(&names, &labels).and_then(|()| {
-            if held.contains(&true) {
-                chosen(&labels, &held, &names)
-            } else {
-                stratified(&labels, &names, config.validation_percent, config.seed)
-            }
-        }) {
+        let split = match held.contains(&true) {
+            true => chosen(&labels, &held, &names),
+            false => stratified(&labels, &names, config.validation_percent, config.seed),
+        };
+        let split = match split {
             Ok(split) => split,
             Err(e) => return fail(e.to_string()),
         };
         let cut = TailConfig::new(config.tuned_blocks);
-        let tail = cut.and_then(|c| engine.backbone.pretrained_tail(c));
         self.stop.set(false);
         let started = now_ms();
-        let (values, views) = match self
-            .rows(&engine, &project, &ids, &split, &config, cut, &dispatch)
-            .await
-        {
-            Ok((values, views)) => (values.unwrap_or(features), views),
-            Err(e) => return fail(e),
+        let mut notice: Option<String> = None;
+        let made = loop {
+            let made = self.rows(&engine, &project, &ids, &split, &config, cut, &dispatch);
+            match made.await {
+                Err(e) if gpu_lost(&engine, &e).await => {
+                    log::warn!("the GPU was lost while preparing: {e}");
+                    engine = match move_to_cpu(&engine, &slot, &dispatch).await {
+                        Ok(cpu) => cpu,
+                        Err(e) => return fail(format!("The GPU stopped responding, and {e}")),
+                    };
+                    notice = Some(
+                        "The GPU stopped responding while preparing; the page went on on the CPU."
+                            .into(),
+                    );
+                }
+                made => break made,
+            }
         };
-        let shape = cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape());
+        let (values, views) = match made {
+            Ok((values, views)) => (values.unwrap_or(features), views),
+            Err(e) => return fail(e.to_string()),
+        };
         let inputs = Inputs {
             values: &values,
-            shape,
+            shape: cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape()),
             labels: &labels,
         };
-        let device = &engine.device;
-        let mut trainer = match Trainer::start(
-            device,
+        let run = Run {
             inputs,
-            split,
-            &names,
-            &config,
-            &views,
-            tail.as_ref(),
-        ) {
+            split: &split,
+            names: &names,
+            config: &config,
+            views: &views,
+            cut,
+        };
+        let mut trainer = match run.trainer(&engine) {
             Ok(t) => t,
             Err(e) => return fail(e.to_string()),
         };
@@ -98,26 +126,82 @@ impl Teacher {
             &dispatch,
             TeachAction::Train(TrainAction::Started(config.epochs)),
         );
+        if let Some(n) = &notice {
+            send(
+                &dispatch,
+                TeachAction::Train(TrainAction::Notice(n.clone())),
+            );
+        }
         // The set-up and its render are one task, the first epochs the next.
         TimeoutFuture::new(0).await;
         let mut slice = now_ms();
         let (mut history, mut unsent) = (Vec::new(), Vec::new());
+        // Rows for the next piece: from one, as a first piece's cost is not known.
+        let mut rows = 1;
         while !trainer.finished() && !self.stop.get() {
-            match trainer.epoch().await {
-                Ok(stats) => {
+            let begun = now_ms();
+            let step = match trainer.advance(rows) {
+                Ok(queued) => {
+                    // Grow or shrink the next piece toward PIECE_MS (at most doubling, and
+                    // never past what one call can take: a batch or a validation chunk).
+                    let ms = (now_ms() - begun).max(0.5);
+                    let most = (rows * 2).min(config.batch_size.max(VAL_CHUNK));
+                    rows = ((rows as f64 * PIECE_MS / ms) as usize).clamp(1, most);
+                    match queued {
+                        true => trainer.finish_epoch().await.map(Some),
+                        false => Ok(None),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            match step {
+                Ok(Some(stats)) => {
                     history.push(stats);
                     unsent.push(stats);
-                    if now_ms() - slice > SLICE_MS {
-                        let batch = std::mem::take(&mut unsent);
-                        send(&dispatch, TeachAction::Train(TrainAction::Epochs(batch)));
-                        TimeoutFuture::new(0).await;
-                        slice = now_ms();
-                    }
+                }
+                Ok(None) => {}
+                Err(e) if gpu_lost(&engine, &e).await => {
+                    // Go on from the last finished epoch, on the CPU; the project is untouched.
+                    log::warn!("the GPU was lost while training: {e}");
+                    let from = trainer.checkpoint();
+                    let done = from.as_ref().map_or(0, |c| c.epoch());
+                    engine = match move_to_cpu(&engine, &slot, &dispatch).await {
+                        Ok(cpu) => cpu,
+                        Err(e) => return fail(format!("The GPU stopped responding, and {e}")),
+                    };
+                    let resumed = run.trainer(&engine).and_then(|t| match from {
+                        Some(c) => t.resume(c),
+                        None => Ok(t),
+                    });
+                    trainer = match resumed {
+                        Ok(t) => t,
+                        Err(e) => return fail(e.to_string()),
+                    };
+                    rows = 1;
+                    let text = format!(
+                        "The GPU stopped responding during epoch {}; training went on on the CPU from {}.",
+                        done + 1,
+                        if done == 0 {
+                            "the start".to_string()
+                        } else {
+                            format!("epoch {done}'s weights")
+                        }
+                    );
+                    notice = Some(text.clone());
+                    send(&dispatch, TeachAction::Train(TrainAction::Notice(text)));
                 }
                 Err(e) => return fail(e.to_string()),
             }
+            if now_ms() - slice > SLICE_MS {
+                if !unsent.is_empty() {
+                    let batch = std::mem::take(&mut unsent);
+                    send(&dispatch, TeachAction::Train(TrainAction::Epochs(batch)));
+                }
+                TimeoutFuture::new(0).await;
+                slice = now_ms();
+            }
         }
-        let (weights, evaluation) = match (trainer.weights().await, trainer.evaluate().await) {
+        let (weights, evaluation) = match (trainer.weights(), trainer.evaluate()) {
             (Ok(w), Ok(e)) if !history.is_empty() => (w, e),
             _ => return fail("stopped before the first epoch finished".into()),
         };
@@ -140,6 +224,7 @@ impl Teacher {
             early: trainer.stopped_early(),
             report,
             history,
+            notice,
         };
         let info = serde_json::json!({ "by": "graft page", "samples": trainer.split().train.len(),
             "rows": outcome.rows, "validation_samples": outcome.held_out, "config": config,
@@ -150,118 +235,5 @@ impl Teacher {
             &dispatch,
             TeachAction::Train(TrainAction::Trained(Rc::new(classifier), outcome)),
         );
-    }
-
-    /// The rows a run needs beyond the kept embeddings: with `cut`, every image's activations
-    /// there (`Some`, in sample order; `None` means the embeddings serve), and the augmented
-    /// views of the training images. Made from each sample's stored copy the first time
-    /// these settings ask (one backbone pass per task), then cached.
-    #[allow(clippy::too_many_arguments)]
-    async fn rows(
-        &self,
-        engine: &Engine,
-        project: &Project,
-        ids: &[u64],
-        split: &Split,
-        config: &TrainConfig,
-        cut: Option<TailConfig>,
-        dispatch: &UseReducerDispatcher<State>,
-    ) -> Result<(Option<Vec<f32>>, Views), String> {
-        let n = config.augment_views;
-        let (plain_key, views_key) = (rows_key(config, false), rows_key(config, true));
-        self.rows
-            .borrow_mut()
-            .retain(|(_, key), _| *key == plain_key || *key == views_key);
-        let mut values = cut.map(|c| Vec::with_capacity(ids.len() * c.cut_len()));
-        let mut views = Views::default();
-        let mut training = vec![false; ids.len()];
-        split.train.iter().for_each(|&i| training[i] = true);
-        let run = |input: Vec<f32>| async move {
-            match cut {
-                Some(c) => {
-                    engine
-                        .backbone
-                        .activations(&[&input], c.first_block())
-                        .await
-                }
-                None => engine.backbone.features(&[&input]).await,
-            }
-            .map_err(|e| e.to_string())
-        };
-        let total = ids.len();
-        for (i, &id) in ids.iter().enumerate() {
-            if self.stop.get() {
-                return Err("stopped before the first epoch".into());
-            }
-            let need_cut = values.is_some() && !self.rows.borrow().contains_key(&(id, plain_key));
-            let need_views =
-                n > 0 && training[i] && !self.rows.borrow().contains_key(&(id, views_key));
-            if need_cut || need_views {
-                let (name, bytes) = self.stored_copy(project, id).await?;
-                let img = decode(&bytes).map_err(|e| format!("{name}: {e}"))?;
-                if need_cut {
-                    let row = run(backbone_input(&img)).await?;
-                    self.rows.borrow_mut().insert((id, plain_key), Rc::new(row));
-                    TimeoutFuture::new(0).await;
-                }
-                if need_views {
-                    let mut rng =
-                        SplitMix64(config.seed ^ (id + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-                    let mut made = Vec::new();
-                    for _ in 0..n {
-                        made.extend(
-                            run(augmented_input(
-                                &img,
-                                config.augment_strength as f32,
-                                &mut rng,
-                            ))
-                            .await?,
-                        );
-                        TimeoutFuture::new(0).await;
-                    }
-                    self.rows
-                        .borrow_mut()
-                        .insert((id, views_key), Rc::new(made));
-                }
-                send(
-                    dispatch,
-                    TeachAction::Train(TrainAction::Preparing(i + 1, total)),
-                );
-            }
-            let cache = self.rows.borrow();
-            if let (Some(values), Some(row)) = (values.as_mut(), cache.get(&(id, plain_key))) {
-                values.extend_from_slice(row);
-            }
-            if n > 0
-                && training[i]
-                && let Some(made) = cache.get(&(id, views_key))
-            {
-                views.features.extend_from_slice(made);
-                views.of.extend(std::iter::repeat_n(i, n));
-            }
-        }
-        Ok((values, views))
-    }
-
-    /// A sample's name and its stored 256-px JPEG, read from the database (the page keeps
-    /// no second copy in memory).
-    async fn stored_copy(&self, project: &Project, id: u64) -> Result<(String, Vec<u8>), String> {
-        let name = project
-            .classes
-            .iter()
-            .flat_map(|c| &c.samples)
-            .find(|s| s.id == id)
-            .map(|s| s.name.clone())
-            .ok_or("an image went missing while training")?;
-        let no_copy = || {
-            format!(
-                "{name}: its saved copy could not be read, so it cannot be augmented or fine-tuned on; set Augmented views and Blocks to fine-tune to 0"
-            )
-        };
-        let db = self.db().ok_or_else(no_copy)?;
-        let key = JsValue::from(id as f64);
-        let record = db.get(SAMPLES, &key).await?;
-        let (_, jpeg) = sample_from_record(&key, &record).ok_or_else(no_copy)?;
-        Ok((name, jpeg))
     }
 }

@@ -30,6 +30,8 @@ pub struct Outcome {
     pub stopped: bool,
     pub early: bool,
     pub report: Option<Rc<Report>>,
+    /// What the person should know about the run (the GPU was lost and it went on on the CPU).
+    pub notice: Option<String>,
 }
 
 impl Outcome {
@@ -49,6 +51,7 @@ pub enum Training {
     Running {
         epochs: usize,
         history: Vec<EpochStats>,
+        notice: Option<String>,
     },
     Done(Outcome),
     Failed(String),
@@ -59,6 +62,8 @@ pub enum TrainAction {
     Started(usize),
     /// Epochs finished since the last report (the page is told every ~50 ms, not per epoch).
     Epochs(Vec<EpochStats>),
+    /// Something the person should know while the run goes on.
+    Notice(String),
     Trained(Rc<Classifier>, Outcome),
     Failed(String),
     /// A field's text as typed: taken if it is in range, otherwise refused at the field.
@@ -77,6 +82,12 @@ impl Teach {
                 self.training = Training::Running {
                     epochs,
                     history: Vec::new(),
+                    notice: None,
+                }
+            }
+            TrainAction::Notice(text) => {
+                if let Training::Running { notice, .. } = &mut self.training {
+                    *notice = Some(text);
                 }
             }
             TrainAction::Epochs(stats) => {

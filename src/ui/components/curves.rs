@@ -79,7 +79,7 @@ pub fn Curves(props: &CurvesProps) -> Html {
         .map(|p| p.1)
         .fold(1e-6f32, f32::max);
     html! {
-        <div class="curves" id="train-curves">
+        <div class="curves" id="train-curves" data-epochs={h.iter().map(|s| s.epoch.to_string()).collect::<Vec<_>>().join(",")}>
             { chart("Loss", train_loss, val_loss, props.epochs, top, props.best_epoch) }
             { chart("Accuracy", loss(|s| Some(s.accuracy)), loss(|s| s.val_accuracy), props.epochs, 1.0, props.best_epoch) }
         </div>

@@ -34,10 +34,15 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
                 <p id="train-preparing">{ format!("Preparing the images (activations for the tuned blocks, augmented views): {done} of {total}…") }</p>
             </div>
         },
-        Training::Running { epochs, history } => {
+        Training::Running {
+            epochs,
+            history,
+            notice,
+        } => {
             let last = history.last();
             html! {
                 <div aria-live="polite">
+                    { notice_line(notice) }
                     <progress max={epochs.to_string()} value={last.map_or(0, |s| s.epoch).to_string()} aria-label="Training progress" />
                     <p>{ match last {
                         Some(s) => format!("Epoch {} of {epochs}: loss {:.4}, training accuracy {}{}", s.epoch, s.loss, pct(s.accuracy),
@@ -64,6 +69,7 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
             let rows = format!("{} training rows, {} held out", o.rows, o.held_out);
             html! {
                 <>
+                    { notice_line(&o.notice) }
                     <p id="train-result" role="status" data-epochs={o.epochs.to_string()} data-best-epoch={o.best_epoch.to_string()}
                        data-rows={o.rows.to_string()} data-held-out={o.held_out.to_string()}
                        data-early={o.early.to_string()} data-loss={o.kept().map(|s| s.loss.to_string())}>
@@ -91,5 +97,13 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
             }
             { status }
         </section>
+    }
+}
+
+/// A run's notice (the GPU was lost and it went on on the CPU), if it has one.
+fn notice_line(notice: &Option<String>) -> Html {
+    match notice {
+        Some(text) => html! { <p id="train-notice" class="notice" role="alert">{ text }</p> },
+        None => html! {},
     }
 }
