@@ -4,7 +4,7 @@ use super::components::{
     bench_panel::BenchPanel, device_panel::DevicePanel, model_panel::ModelPanel,
     see_panel::SeePanel,
 };
-use super::engine::{self, Engine};
+use super::engine::{self, EngineSlot};
 use super::state::{Action, State};
 use super::teach::Teacher;
 use super::teach_area::{Handles, TeachArea};
@@ -22,7 +22,7 @@ const BENCH_ITERS: usize = 3;
 pub fn App() -> Html {
     let state = use_reducer(State::default);
     // The engine holds tensors: outside Yew state, shared with the jobs.
-    let engine: Rc<RefCell<Option<Rc<Engine>>>> = use_mut_ref(|| None);
+    let engine: EngineSlot = use_mut_ref(|| None);
     // Keeps the shown thumbnail's object URL alive (revoked when replaced).
     let thumbnail: Rc<RefCell<Option<ObjectUrl>>> = use_mut_ref(|| None);
     let bench = crate::web::query_param("bench").is_some();

@@ -15,6 +15,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
+/// Where the page keeps its engine: replaced by a CPU one if the GPU is lost.
+pub type EngineSlot = Rc<RefCell<Option<Rc<Engine>>>>;
+
 pub struct Engine {
     pub backbone: Backbone,
     pub labels: Vec<String>,
@@ -90,12 +93,16 @@ pub async fn start(
 /// Whether a job's `error` means the engine's GPU is gone: it says so, or the GPU no
 /// longer reads back a single value.
 pub async fn gpu_lost(engine: &Engine, error: &TrainError) -> bool {
-    engine.info.is_gpu()
-        && match error {
-            TrainError::DeviceLost(_) => true,
-            TrainError::Read(_) => !answers(&engine.device).await,
-            _ => false,
-        }
+    match error {
+        TrainError::DeviceLost(_) => engine.info.is_gpu(),
+        TrainError::Read(_) => gpu_gone(engine).await,
+        _ => false,
+    }
+}
+
+/// Whether the engine runs on a GPU that no longer reads back a single value (lost).
+pub async fn gpu_gone(engine: &Engine) -> bool {
+    engine.info.is_gpu() && !answers(&engine.device).await
 }
 
 /// The engine again on the CPU path, after its GPU was lost: the weights come from the

@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod embed_queue;
 mod engine;
 mod persist;
 mod preview_job;

@@ -1,7 +1,7 @@
 //! The preview's jobs: the features of a picked, pasted or webcam image, through the
 //! current model's tuned blocks when it fine-tuned some; the reducer applies the model.
 
-use super::engine::Engine;
+use super::engine::{Engine, EngineSlot, gpu_gone, move_to_cpu};
 use super::state::State;
 use super::teach::send;
 use super::teach_state::{Prediction, TeachAction};
@@ -13,29 +13,35 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
+/// A model, whether its blocks were built on the GPU, and those blocks.
+type BuiltTail = (Rc<Classifier>, bool, Rc<Tail>);
+
 thread_local! {
-    /// The tuned blocks of the last fine-tuned model used, built once on the device.
-    static TAIL: RefCell<Option<(Rc<Classifier>, Rc<Tail>)>> = const { RefCell::new(None) };
+    /// The tuned blocks of the last fine-tuned model used, built once on the device (on the
+    /// GPU or not: the page moves to the CPU if its GPU is lost).
+    static TAIL: RefCell<Option<BuiltTail>> = const { RefCell::new(None) };
 }
 
 /// `classifier`'s tuned blocks as a module on `engine`'s device (cached for the same model).
 fn tail_of(classifier: &Rc<Classifier>, engine: &Engine) -> Option<Rc<Tail>> {
     let weights = classifier.tail.as_ref()?;
     TAIL.with_borrow_mut(|cache| {
-        if let Some((c, t)) = cache.as_ref()
+        let gpu = engine.info.is_gpu();
+        if let Some((c, on_gpu, t)) = cache.as_ref()
             && Rc::ptr_eq(c, classifier)
+            && *on_gpu == gpu
         {
             return Some(t.clone());
         }
         let tail = Rc::new(weights.to_module(&engine.device)?);
-        *cache = Some((classifier.clone(), tail.clone()));
+        *cache = Some((classifier.clone(), gpu, tail.clone()));
         Some(tail)
     })
 }
 
 /// The features of one image file for the preview.
 pub async fn predict(
-    engine: Rc<Engine>,
+    slot: EngineSlot,
     classifier: Option<Rc<Classifier>>,
     name: String,
     bytes: Vec<u8>,
@@ -43,7 +49,7 @@ pub async fn predict(
     dispatch: UseReducerDispatcher<State>,
 ) {
     match decode(&bytes) {
-        Ok(img) => predict_image(engine, classifier, name, &img, thumb, dispatch).await,
+        Ok(img) => predict_image(slot, classifier, name, &img, thumb, dispatch).await,
         Err(e) => {
             crate::web::files::revoke(&thumb);
             send(
@@ -56,7 +62,7 @@ pub async fn predict(
 
 /// The features of one decoded image (a file, or a webcam frame) for the preview.
 pub async fn predict_image(
-    engine: Rc<Engine>,
+    slot: EngineSlot,
     classifier: Option<Rc<Classifier>>,
     name: String,
     img: &RgbImage,
@@ -64,32 +70,47 @@ pub async fn predict_image(
     dispatch: UseReducerDispatcher<State>,
 ) {
     let input = Rc::new(backbone_input(img));
-    predict_input(engine, classifier, name, input, thumb, dispatch).await;
+    predict_input(slot, classifier, name, input, thumb, dispatch).await;
+}
+
+/// The backbone's features of `input`, through `tuned`'s blocks when it has some.
+async fn features(
+    engine: &Engine,
+    tuned: Option<&Rc<Classifier>>,
+    input: &[f32],
+) -> Result<Vec<f32>, String> {
+    let tail = tuned.and_then(|c| Some((c.tail.as_ref()?.config, tail_of(c, engine)?)));
+    let through = tail.as_ref().map(|(c, t)| (c, t.as_ref()));
+    let inputs = [input];
+    let features = engine
+        .backbone
+        .features_through(&inputs, through, &engine.device);
+    features.await.map_err(|e| e.to_string())
 }
 
 /// The features of one backbone input: the backbone's, or for a fine-tuned `classifier`,
-/// those through its tuned blocks.
+/// those through its tuned blocks. On the page's engine, moving to the CPU if its GPU is
+/// gone.
 pub async fn predict_input(
-    engine: Rc<Engine>,
+    slot: EngineSlot,
     classifier: Option<Rc<Classifier>>,
     name: String,
     input: Rc<Vec<f32>>,
     thumb: String,
     dispatch: UseReducerDispatcher<State>,
 ) {
+    let Some(engine) = slot.borrow().clone() else {
+        return;
+    };
     let tuned = classifier.filter(|c| c.tail.is_some());
-    let tail = tuned
-        .as_ref()
-        .and_then(|c| Some((c.tail.as_ref()?.config, tail_of(c, &engine)?)));
-    let features = engine
-        .backbone
-        .features_through(
-            &[input.as_slice()],
-            tail.as_ref().map(|(c, t)| (c, t.as_ref())),
-            &engine.device,
-        )
-        .await;
-    match features {
+    let mut found = features(&engine, tuned.as_ref(), &input).await;
+    if found.is_err() && gpu_gone(&engine).await {
+        found = match move_to_cpu(&engine, &slot, &dispatch).await {
+            Ok(cpu) => features(&cpu, tuned.as_ref(), &input).await,
+            Err(e) => Err(format!("the GPU stopped responding, and {e}")),
+        };
+    }
+    match found {
         Ok(features) => send(
             &dispatch,
             TeachAction::Predicted(Prediction {
@@ -116,7 +137,7 @@ pub async fn predict_input(
 #[yew::hook]
 pub fn use_fresh_preview(
     t: &super::teach_state::Teach,
-    engine: Option<Rc<Engine>>,
+    slot: EngineSlot,
     dispatch: UseReducerDispatcher<State>,
 ) {
     let stale = t
@@ -125,10 +146,10 @@ pub fn use_fresh_preview(
         .filter(|p| p.probs.is_empty() && t.classifier.is_some())
         .cloned();
     yew::use_effect_with(t.classifier.clone(), move |classifier| {
-        if let (Some(engine), Some(p)) = (engine, stale) {
+        if let Some(p) = stale {
             let classifier = classifier.clone();
             yew::platform::spawn_local(async move {
-                predict_input(engine, classifier, p.name, p.input, p.thumb, dispatch).await;
+                predict_input(slot, classifier, p.name, p.input, p.thumb, dispatch).await;
             });
         }
     });

@@ -1,20 +1,17 @@
-//! The teaching jobs: embed added photos once (a queue), train, predict, save and restore.
+//! The teaching jobs: embed added photos once (a queue, embed_queue.rs), train, predict,
+//! save and restore.
 //! Tensors and the database live here, outside Yew state; results go through the reducer.
 
 use super::engine::Engine;
 use super::state::{Action, State};
-use super::teach_state::{Queue, TeachAction};
+use super::teach_state::TeachAction;
 use super::training::TrainAction;
 use crate::classifier::Classifier;
-use crate::data::stored::stored_copy;
-use crate::data::{backbone_input, decode};
-use crate::project::{ClassRef, Project, ProjectMeta, Sample, sample_hash};
+use crate::project::{ClassRef, Project, ProjectMeta};
 use crate::train::TrainConfig;
-use crate::web::fetch::now_ms;
 use crate::web::files::object_url;
 use crate::web::idb::{Db, META, SAMPLES};
-use crate::web::records::{sample_from_record, sample_record};
-use gloo::timers::future::TimeoutFuture;
+use crate::web::records::sample_from_record;
 use image::RgbImage;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -38,9 +35,9 @@ pub type RowCache = std::collections::HashMap<(u64, u64), Rc<Vec<f32>>>;
 
 #[derive(Default)]
 pub struct Teacher {
-    queue: RefCell<VecDeque<Pending>>,
-    running: Cell<bool>,
-    next_id: Cell<u64>,
+    pub(super) queue: RefCell<VecDeque<Pending>>,
+    pub(super) running: Cell<bool>,
+    pub(super) next_id: Cell<u64>,
     pub stop: Cell<bool>,
     /// A webcam frame is in the backbone for the live preview.
     pub live_busy: Cell<bool>,
@@ -111,107 +108,6 @@ impl Teacher {
                 error,
             },
         );
-    }
-
-    /// Queue photos for the backbone; one worker drains the queue, a photo at a time.
-    pub fn enqueue(
-        self: &Rc<Self>,
-        items: Vec<Pending>,
-        engine: Rc<Engine>,
-        dispatch: UseReducerDispatcher<State>,
-    ) {
-        self.queue.borrow_mut().extend(items);
-        if self.running.replace(true) {
-            return;
-        }
-        let me = self.clone();
-        yew::platform::spawn_local(async move {
-            let started = now_ms();
-            let mut done = 0;
-            loop {
-                let Some(item) = me.queue.borrow_mut().pop_front() else {
-                    break;
-                };
-                let total = done + 1 + me.queue.borrow().len();
-                let (class, result) = me.embed(item, &engine).await;
-                done += 1;
-                match result {
-                    Ok(sample) => send(&dispatch, TeachAction::SampleReady(class, sample)),
-                    Err(message) => send(&dispatch, TeachAction::Notice(message)),
-                }
-                send(
-                    &dispatch,
-                    TeachAction::Queue(Some(Queue {
-                        done,
-                        total,
-                        started_ms: started,
-                        now_ms: now_ms(),
-                    })),
-                );
-                TimeoutFuture::new(0).await;
-            }
-            me.running.set(false);
-            send(&dispatch, TeachAction::Queue(None));
-        });
-    }
-
-    async fn embed(&self, item: Pending, engine: &Engine) -> (ClassRef, Result<Sample, String>) {
-        let (class, name, decoded) = match item {
-            Pending::File(class, file) => {
-                let name = file.name();
-                let decoded = match crate::web::files::read(&file).await {
-                    Ok(bytes) if bytes.is_empty() => Err("the file is empty (0 bytes)".to_string()),
-                    Ok(bytes) => decode(&bytes)
-                        .map(|img| (sample_hash(&bytes), img))
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e),
-                };
-                (class, name, decoded)
-            }
-            // The hash of the pixels: only an identical frame is a duplicate.
-            Pending::Frame(class, name, img) => (class, name, Ok((sample_hash(img.as_raw()), img))),
-        };
-        let result = match decoded {
-            Ok((hash, img)) => self.finish(engine, name.clone(), hash, &img).await,
-            Err(e) => Err(e),
-        };
-        (class, result.map_err(|e| format!("{name}: {e}")))
-    }
-
-    async fn finish(
-        &self,
-        engine: &Engine,
-        name: String,
-        hash: String,
-        img: &RgbImage,
-    ) -> Result<Sample, String> {
-        let input = backbone_input(img);
-        let features = engine
-            .backbone
-            .features(&[&input])
-            .await
-            .map_err(|e| e.to_string())?;
-        let jpeg = stored_copy(img)?;
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let sample = Sample {
-            id,
-            name,
-            hash,
-            embedding: Rc::new(features),
-            thumb: object_url(&jpeg, "image/jpeg")?,
-        };
-        let Some(db) = self.db() else {
-            return Ok(sample);
-        };
-        let record = sample_record(&sample, &jpeg);
-        match db.put(SAMPLES, &JsValue::from(id as f64), &record).await {
-            Ok(()) => Ok(sample),
-            Err(e) => {
-                crate::web::files::revoke(&sample.thumb);
-                Err(format!("not added, because it could not be saved: {e}"))
-            }
-        }
     }
 
     /// A name for the next recorded webcam frame.

@@ -5,7 +5,7 @@ use super::components::{
     classes_panel::ClassesPanel, metrics_panel::MetricsPanel, preview_panel::PreviewPanel,
     project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
-use super::engine::Engine;
+use super::engine::EngineSlot;
 use super::preview_job::{predict, predict_image};
 use super::state::{Action, State};
 use super::teach::{Pending, Teacher};
@@ -14,7 +14,6 @@ use super::training::{TrainAction, Training};
 use crate::classifier::Classifier;
 use crate::project::ClassRef;
 use crate::web::{files, folders};
-use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::DragEvent;
 use yew::prelude::*;
@@ -22,7 +21,7 @@ use yew::prelude::*;
 /// Shared handles, compared by identity (they never change after the first render).
 #[derive(Clone)]
 pub struct Handles {
-    pub engine: Rc<RefCell<Option<Rc<Engine>>>>,
+    pub engine: EngineSlot,
     pub teacher: Rc<Teacher>,
 }
 
@@ -52,16 +51,17 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
 
     super::persist::use_persistence(t, teacher.clone(), Rc::new(act.clone()));
-    super::preview_job::use_fresh_preview(t, engine.clone(), dispatch.clone());
+    super::preview_job::use_fresh_preview(t, props.handles.engine.clone(), dispatch.clone());
 
     // Every way in (card, folder, webcam) ends in the one embedding queue.
     let enqueue = {
         let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
+        let slot = props.handles.engine.clone();
         let next = t.project.next_sample;
         Rc::new(move |items: Vec<Pending>| {
-            if let Some(engine) = engine.clone() {
+            if engine.is_some() {
                 teacher.reserve_ids_from(next);
-                teacher.enqueue(items, engine, dispatch.clone());
+                teacher.enqueue(items, slot.clone(), dispatch.clone());
             }
         })
     };
@@ -130,19 +130,22 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
     let on_live = {
         let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
-        let classifier = t.classifier.clone();
+        let (slot, classifier) = (props.handles.engine.clone(), t.classifier.clone());
         Callback::from(move |img: image::RgbImage| {
-            let Some(engine) = engine.clone() else { return };
+            if engine.is_none() {
+                return;
+            }
             // Skip this frame while the previous one is still in the backbone.
             if teacher.live_busy.replace(true) {
                 return;
             }
             let (teacher, dispatch, c) = (teacher.clone(), dispatch.clone(), classifier.clone());
+            let slot = slot.clone();
             yew::platform::spawn_local(async move {
                 let thumb = crate::data::stored::stored_copy(&img)
                     .and_then(|jpeg| files::object_url(&jpeg, "image/jpeg"))
                     .unwrap_or_default();
-                predict_image(engine, c, "webcam".into(), &img, thumb, dispatch).await;
+                predict_image(slot, c, "webcam".into(), &img, thumb, dispatch).await;
                 teacher.live_busy.set(false);
             });
         })
@@ -152,7 +155,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         let slot = props.handles.engine.clone();
         let (project, config) = (t.project.clone(), t.settings.config.clone());
         Callback::from(move |_| {
-            if let Some(engine) = engine.clone() {
+            if engine.is_some() {
                 let (teacher, project, dispatch, config, slot) = (
                     teacher.clone(),
                     project.clone(),
@@ -161,7 +164,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                     slot.clone(),
                 );
                 yew::platform::spawn_local(async move {
-                    teacher.train(engine, slot, project, config, dispatch).await;
+                    teacher.train(slot, project, config, dispatch).await;
                 });
             }
         })
@@ -173,17 +176,18 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let on_image = {
         let (engine, dispatch, classifier) =
             (engine.clone(), dispatch.clone(), t.classifier.clone());
+        let slot = props.handles.engine.clone();
         Callback::from(move |list: Vec<web_sys::File>| {
-            let (Some(engine), Some(file)) = (engine.clone(), list.into_iter().next()) else {
+            let (Some(_), Some(file)) = (engine.as_ref(), list.into_iter().next()) else {
                 return;
             };
-            let (dispatch, classifier) = (dispatch.clone(), classifier.clone());
+            let (dispatch, classifier, slot) = (dispatch.clone(), classifier.clone(), slot.clone());
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let thumb = files::object_url(&bytes, &file.type_()).unwrap_or_default();
-                        predict(engine, classifier, name, bytes, thumb, dispatch).await;
+                        predict(slot, classifier, name, bytes, thumb, dispatch).await;
                     }
                     Err(e) => dispatch.dispatch(Action::Teach(TeachAction::PreviewFailed(
                         format!("{name}: {e}"),

@@ -2,7 +2,7 @@
 //! rows it needs, train in pieces that keep each task short, go on on the CPU if the GPU is
 //! lost, then report on the held-out images.
 
-use super::engine::{Engine, gpu_lost, move_to_cpu};
+use super::engine::{Engine, EngineSlot, gpu_lost, move_to_cpu};
 use super::state::State;
 use super::teach::{SLICE_MS, Teacher, send};
 use super::teach_state::TeachAction;
@@ -16,7 +16,6 @@ use crate::train::trainer::VAL_CHUNK;
 use crate::train::{Inputs, TrainConfig, TrainError, Trainer, Views};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
-use std::cell::RefCell;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
@@ -55,16 +54,18 @@ impl Run<'_> {
 
 impl Teacher {
     /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
-    /// `slot` holds the page's engine, replaced by a CPU one if the GPU is lost.
+    /// On the engine in `slot`, replaced by a CPU one if the GPU is lost.
     pub async fn train(
         &self,
-        mut engine: Rc<Engine>,
-        slot: Rc<RefCell<Option<Rc<Engine>>>>,
+        slot: EngineSlot,
         project: Project,
         config: TrainConfig,
         dispatch: UseReducerDispatcher<State>,
     ) {
         let fail = |m: String| send(&dispatch, TeachAction::Train(TrainAction::Failed(m)));
+        let Some(mut engine) = slot.borrow().clone() else {
+            return fail("the model is not loaded yet".into());
+        };
         let (names, features, labels) = match project.training_set() {
             Ok(set) => set,
             Err(e) => return fail(e.to_string()),

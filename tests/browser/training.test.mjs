@@ -232,19 +232,63 @@ test('fine-tuning runs on WebGPU too (a short run; SwiftShader is slow)', async 
   }
 });
 
+/** Keep the page's GPUDevices as it makes them, to lose them later (`loseGpu`). */
+async function keepGpuDevices(page) {
+  await page.addInitScript(() => {
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...args) {
+      const device = await request.apply(this, args);
+      (window.gpuDevices ??= []).push(device);
+      return device;
+    };
+  });
+}
+
+/** Lose the GPU the way a driver reset would: destroy() its devices under the page. */
+async function loseGpu(page) {
+  await page.evaluate(() => window.gpuDevices.forEach((d) => d.destroy()));
+}
+
+test('a GPU lost outside training: added photos are embedded and previews made on the CPU, none dropped', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const s = await openPage(browser, server.origin);
+    await keepGpuDevices(s.page);
+    await s.page.goto(`${server.origin}/?device=webgpu`);
+    await ready(s.page);
+    await loseGpu(s.page);
+    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
+        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 3, 160 + i));
+    }
+    await count(s.page, 'Class 1', 3);
+    await count(s.page, 'Class 2', 3);
+    await s.page.locator('#notices li', { hasText: 'The GPU stopped responding; the page went on on the CPU.' }).waitFor();
+    await s.page.locator('.device', { hasText: 'CPU — the GPU stopped responding' }).waitFor();
+
+    // A fresh page has a fresh GPU: train there, lose it, and preview.
+    await s.page.reload();
+    await ready(s.page);
+    await s.page.locator('.device', { hasText: 'WebGPU' }).waitFor();
+    await count(s.page, 'Class 2', 3);
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-result').waitFor({ timeout: SLOW });
+    await loseGpu(s.page);
+    const [held] = await crops(s.page, 'grass', 'bottom', 1, 170);
+    const probs = await preview(s.page, held);
+    assert.ok(Math.abs(probs['Class 1'] + probs['Class 2'] - 1) < 1e-4, JSON.stringify(probs));
+    await s.page.locator('.device', { hasText: 'CPU — the GPU stopped responding' }).waitFor();
+    assert.deepEqual(s.problems().filter((p) => !p.includes('the wgpu device was lost')), []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a GPU lost mid-training: the run goes on on the CPU from its last finished epoch, saying so, and nothing is lost', async () => {
   const browser = await launch({ webgpu: true });
   try {
     const s = await openPage(browser, server.origin);
-    // Keep the page's GPUDevice, to lose it the way a driver reset would (destroy()).
-    await s.page.addInitScript(() => {
-      const request = GPUAdapter.prototype.requestDevice;
-      GPUAdapter.prototype.requestDevice = async function (...args) {
-        const device = await request.apply(this, args);
-        (window.gpuDevices ??= []).push(device);
-        return device;
-      };
-    });
+    await keepGpuDevices(s.page);
     await s.page.goto(`${server.origin}/?device=webgpu`);
     await ready(s.page);
     for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
@@ -259,7 +303,7 @@ test('a GPU lost mid-training: the run goes on on the CPU from its last finished
     await enter(s.page, 'Validation %', '0');
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
     await s.page.locator('progress[aria-label="Training progress"]:not([value="0"])').waitFor({ timeout: SLOW });
-    await s.page.evaluate(() => window.gpuDevices.forEach((d) => d.destroy()));
+    await loseGpu(s.page);
 
     const result = s.page.locator('#train-result', { hasText: /^Trained after 4 epochs/ });
     await result.waitFor({ timeout: SLOW });
