@@ -3,7 +3,9 @@
 // run holds out a stratified share, draws its curves, and reports per-class results and a
 // confusion matrix whose cells open the images behind them; the settings survive a reload
 // and Reset restores the defaults; fine-tuning with augmentation stops midway keeping its
-// best epoch, and its file gives the command line the page's probabilities.
+// best epoch, never holding the page over 200 ms, and its file gives the command line the
+// page's probabilities; a GPU lost (its device destroyed under the page) mid-training, while
+// adding photos or before a preview moves the page to the CPU, and nothing is lost.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -44,6 +46,37 @@ async function threeClasses(page, perClass, seed) {
 async function enter(page, label, text) {
   await setting(page, label).fill(text);
   await setting(page, label).press('Tab'); // the change event
+}
+
+/** A page on WebGPU that keeps its GPUDevices as it makes them, so the test can lose them. */
+async function gpuPage(browser) {
+  const s = await openPage(browser, server.origin);
+  await s.page.addInitScript(() => {
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...args) {
+      const device = await request.apply(this, args);
+      (window.gpuDevices ??= []).push(device);
+      return device;
+    };
+  });
+  await s.page.goto(`${server.origin}/?device=webgpu`);
+  await ready(s.page);
+  return s;
+}
+
+/** Class 1 and Class 2 with `n` crops each of the brick and grass photos' top halves. */
+async function twoClasses(page, n, seed) {
+  for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
+    await card(page, c).getByRole('button', { name: `Add images to ${c}` })
+      .setInputFiles(await crops(page, ['brick', 'grass'][i], 'top', n, seed + i));
+  }
+  await count(page, 'Class 1', n);
+  await count(page, 'Class 2', n);
+}
+
+/** Lose the GPU the way a driver reset would: destroy() its devices under the page. */
+async function loseGpu(page) {
+  await page.evaluate(() => window.gpuDevices.forEach((d) => d.destroy()));
 }
 
 test('settings are checked at the field; validation, curves, per-class results and the confusion matrix', async () => {
@@ -206,15 +239,8 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
 test('fine-tuning runs on WebGPU too (a short run; SwiftShader is slow)', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const s = await openPage(browser, server.origin);
-    await s.page.goto(`${server.origin}/?device=webgpu`);
-    await ready(s.page);
-    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
-        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 3, 110 + i));
-    }
-    await count(s.page, 'Class 1', 3);
-    await count(s.page, 'Class 2', 3);
+    const s = await gpuPage(browser);
+    await twoClasses(s.page, 3, 110);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await enter(s.page, 'Blocks to fine-tune', '1');
     await enter(s.page, 'Epochs', '2');
@@ -232,37 +258,12 @@ test('fine-tuning runs on WebGPU too (a short run; SwiftShader is slow)', async 
   }
 });
 
-/** Keep the page's GPUDevices as it makes them, to lose them later (`loseGpu`). */
-async function keepGpuDevices(page) {
-  await page.addInitScript(() => {
-    const request = GPUAdapter.prototype.requestDevice;
-    GPUAdapter.prototype.requestDevice = async function (...args) {
-      const device = await request.apply(this, args);
-      (window.gpuDevices ??= []).push(device);
-      return device;
-    };
-  });
-}
-
-/** Lose the GPU the way a driver reset would: destroy() its devices under the page. */
-async function loseGpu(page) {
-  await page.evaluate(() => window.gpuDevices.forEach((d) => d.destroy()));
-}
-
 test('a GPU lost outside training: added photos are embedded and previews made on the CPU, none dropped', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const s = await openPage(browser, server.origin);
-    await keepGpuDevices(s.page);
-    await s.page.goto(`${server.origin}/?device=webgpu`);
-    await ready(s.page);
+    const s = await gpuPage(browser);
     await loseGpu(s.page);
-    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
-        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 3, 160 + i));
-    }
-    await count(s.page, 'Class 1', 3);
-    await count(s.page, 'Class 2', 3);
+    await twoClasses(s.page, 3, 160);
     await s.page.locator('#notices li', { hasText: 'The GPU stopped responding; the page went on on the CPU.' }).waitFor();
     await s.page.locator('.device', { hasText: 'CPU — the GPU stopped responding' }).waitFor();
 
@@ -287,16 +288,8 @@ test('a GPU lost outside training: added photos are embedded and previews made o
 test('a GPU lost mid-training: the run goes on on the CPU from its last finished epoch, saying so, and nothing is lost', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const s = await openPage(browser, server.origin);
-    await keepGpuDevices(s.page);
-    await s.page.goto(`${server.origin}/?device=webgpu`);
-    await ready(s.page);
-    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
-        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 3, 140 + i));
-    }
-    await count(s.page, 'Class 1', 3);
-    await count(s.page, 'Class 2', 3);
+    const s = await gpuPage(browser);
+    await twoClasses(s.page, 3, 140);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await enter(s.page, 'Blocks to fine-tune', '1');
     await enter(s.page, 'Epochs', '4');
@@ -335,12 +328,7 @@ test('images set aside on their cards are the validation set, kept across a relo
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu`);
     await ready(s.page);
-    for (const [i, c] of ['Class 1', 'Class 2'].entries()) {
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
-        .setInputFiles(await crops(s.page, ['brick', 'grass'][i], 'top', 4, 130 + i));
-    }
-    await count(s.page, 'Class 1', 4);
-    await count(s.page, 'Class 2', 4);
+    await twoClasses(s.page, 4, 130);
     const hold = (name) => s.page.getByRole('button', { name: `Validation only: ${name}` });
     await hold('brick-top-1.png').click();
     await hold('grass-top-2.png').click();
