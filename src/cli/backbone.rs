@@ -1,4 +1,4 @@
-//! `graft imagenet`, `embed`, `bench` and `convert-weights`.
+//! `graft imagenet`, `embed` and `bench`.
 
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
@@ -6,8 +6,6 @@ use crate::data::labels::parse_imagenet_labels;
 use crate::data::{backbone_input, decode};
 use crate::inference::{Backbone, top_k};
 use crate::model::INPUT_SIZE;
-use crate::model::convert::convert;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -163,26 +161,5 @@ pub fn bench(
         "warmup_ms": warmup_ms.round(),
     });
     println!("{out}");
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn convert_weights(pth: &Path, out: &Path, source: &str) -> CliResult {
-    let bytes = convert(pth, source)?;
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(out, &bytes)?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("weights.safetensors");
-    let manifest = serde_json::json!({ "file": name, "bytes": bytes.len(), "sha256": sha256 });
-    std::fs::write(out.with_extension("json"), format!("{manifest}\n"))?;
-    eprintln!(
-        "graft: wrote {} ({} bytes, sha256 {sha256})",
-        out.display(),
-        bytes.len()
-    );
     Ok(ExitCode::SUCCESS)
 }

