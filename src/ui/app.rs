@@ -14,9 +14,17 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Batches for `?bench`: `?bench&batch=N` (default 8, as in the TF.js comparison).
+/// Batches for `?bench`: `?bench&batch=N` (default 8, as in the TF.js comparison)
+/// and `&iters=N` timed batches after the warm-up (default 3; the tests use 1 on SwiftShader).
 const BENCH_BATCH: usize = 8;
 const BENCH_ITERS: usize = 3;
+
+/// A positive whole number from the address bar, if given.
+fn positive_param(name: &str) -> Option<usize> {
+    crate::web::query_param(name)
+        .and_then(|v| v.parse().ok())
+        .filter(|&v| v > 0)
+}
 
 #[component]
 pub fn App() -> Html {
@@ -59,13 +67,9 @@ pub fn App() -> Html {
                 } else if which.as_deref() == Some("finetune") {
                     dispatch.dispatch(Action::BenchDone(engine::bench_finetune(ready).await));
                 } else if bench {
-                    let batch = crate::web::query_param("batch")
-                        .and_then(|b| b.parse().ok())
-                        .filter(|&b| b > 0)
-                        .unwrap_or(BENCH_BATCH);
-                    dispatch.dispatch(Action::BenchDone(
-                        engine::bench(ready, batch, BENCH_ITERS).await,
-                    ));
+                    let batch = positive_param("batch").unwrap_or(BENCH_BATCH);
+                    let iters = positive_param("iters").unwrap_or(BENCH_ITERS);
+                    dispatch.dispatch(Action::BenchDone(engine::bench(ready, batch, iters).await));
                 }
             });
         });

@@ -9,7 +9,7 @@ use crate::classifier::Classifier;
 use crate::data::{backbone_input, decode};
 use crate::model::tail::Tail;
 use image::RgbImage;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
@@ -20,6 +20,9 @@ thread_local! {
     /// The tuned blocks of the last fine-tuned model used, built once on the device (on the
     /// GPU or not: the page moves to the CPU if its GPU is lost).
     static TAIL: RefCell<Option<BuiltTail>> = const { RefCell::new(None) };
+    /// The newest preview asked for. Jobs can finish out of order (a webcam frame still in
+    /// the backbone when an image is pasted); only the newest one's result is shown.
+    static NEWEST: Cell<u64> = const { Cell::new(0) };
 }
 
 /// `classifier`'s tuned blocks as a module on `engine`'s device (cached for the same model).
@@ -99,6 +102,10 @@ pub async fn predict_input(
     thumb: String,
     dispatch: UseReducerDispatcher<State>,
 ) {
+    let ticket = NEWEST.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
     let Some(engine) = slot.borrow().clone() else {
         return;
     };
@@ -109,6 +116,10 @@ pub async fn predict_input(
             Ok(cpu) => features(&cpu, tuned.as_ref(), &input).await,
             Err(e) => Err(format!("the GPU stopped responding, and {e}")),
         };
+    }
+    if NEWEST.with(Cell::get) != ticket {
+        send(&dispatch, TeachAction::PreviewSuperseded(thumb));
+        return;
     }
     match found {
         Ok(features) => send(

@@ -104,6 +104,9 @@ pub enum TeachAction {
     ModelLoaded(Rc<Classifier>),
     Predicted(Prediction),
     PreviewFailed(String),
+    /// A newer preview was asked for while this one was in the backbone: its thumbnail goes,
+    /// unless it is the one on show (a second look at the same image).
+    PreviewSuperseded(String),
     Storage(Option<String>),
     NewProject,
 }
@@ -241,6 +244,12 @@ impl Teach {
             }
             TeachAction::PreviewFailed(m) => {
                 self.preview_error = Some(m);
+                Ok(())
+            }
+            TeachAction::PreviewSuperseded(thumb) => {
+                if self.prediction.as_ref().is_none_or(|p| p.thumb != thumb) {
+                    crate::web::files::revoke(&thumb);
+                }
                 Ok(())
             }
             TeachAction::Storage(e) => {

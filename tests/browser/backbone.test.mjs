@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const photo = (name) => path.resolve(here, '../fixtures/images', name);
@@ -19,7 +19,7 @@ const PROB_TOL = 0.01;
 
 let server;
 before(async () => { server = await serve(); });
-after(async () => { await server?.close(); });
+after(async () => { await closeBrowsers(); await server?.close(); });
 
 function softmax(logits) {
   const max = Math.max(...logits);
@@ -146,18 +146,20 @@ test('bad files get a message naming them, and the panel keeps working', async (
   }
 });
 
-for (const [label, webgpu, device] of [['WebGPU', true, 'webgpu'], ['CPU', false, 'cpu']]) {
+// SwiftShader takes ~4 s an image: one warm-up and one timed image there.
+for (const [label, webgpu, device, batch, iters] of [['WebGPU', true, 'webgpu', 1, 1], ['CPU', false, 'cpu', 2, 3]]) {
   test(`?bench writes its JSON for the ${label} path`, async () => {
     const browser = await launch({ webgpu });
     try {
       const s = await openPage(browser, server.origin);
-      await s.page.goto(`${server.origin}/?bench&device=${device}&batch=2`);
+      await s.page.goto(`${server.origin}/?bench&device=${device}&batch=${batch}&iters=${iters}`);
       const result = s.page.locator('#bench-result');
       await result.waitFor({ timeout: SLOW });
       assert.equal(await result.getAttribute('data-state'), 'done', await result.textContent());
       const json = JSON.parse(await result.textContent());
       assert.equal(json.device, device);
-      assert.equal(json.batch, 2);
+      assert.equal(json.batch, batch);
+      assert.equal(json.iters, iters);
       assert.ok(json.ms_per_image > 0 && json.warmup_ms > 0, JSON.stringify(json));
       assert.deepEqual(s.problems(), []);
     } finally {

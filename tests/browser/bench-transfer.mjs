@@ -7,7 +7,7 @@
 //   node tests/browser/bench-transfer.mjs
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, DIST } from './harness.mjs';
+import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
 import { crops, card, ready, rename, count } from './teach-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,5 +61,6 @@ try {
   }
 } finally {
   await browser.close();
+  await closeBrowsers();
   await server.close();
 }

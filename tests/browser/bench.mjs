@@ -1,7 +1,7 @@
 // Benchmark (not a test): the page's ?bench figures for the CPU path and WebGPU (SwiftShader
 // here), batch 8, printed as JSON lines. Run after `trunk build --release`:
 //   node tests/browser/bench.mjs [batch]
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
 
 const batch = Number(process.argv[2] ?? 8);
 const server = await serve();
@@ -15,7 +15,9 @@ try {
       await result.waitFor({ timeout: 900_000 });
       console.log((await result.textContent()).trim());
     } finally {
+      // A fresh browser for each case: none runs on another's warm caches.
       await browser.close();
+      await closeBrowsers();
     }
   }
 } finally {

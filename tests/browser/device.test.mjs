@@ -1,7 +1,7 @@
 // The page starts a compute device, proves it with a self-test, and says which one it is.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
 
 // SwiftShader compiles shaders on the CPU: generous, but a hang still fails.
 const START_TIMEOUT = 120_000;
@@ -11,6 +11,7 @@ before(async () => {
   server = await serve();
 });
 after(async () => {
+  await closeBrowsers();
   await server?.close();
 });
 

@@ -1,70 +1,30 @@
 // Browser-test harness: serves dist/ on 127.0.0.1, drives headless Debian Chromium, and
 // records every request, console error and uncaught exception so each test can assert
 // that the page stayed on its own origin and logged no error.
-import http from 'node:http';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serve as serveDir } from '../../scripts/static-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DIST = process.env.GRAFT_DIST ?? path.resolve(here, '../../dist');
 const CHROMIUM = process.env.GRAFT_CHROMIUM ?? '/usr/bin/chromium';
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.txt': 'text/plain; charset=utf-8',
-  '.bin': 'application/octet-stream',
-};
-
 /**
- * Serve `root` on 127.0.0.1 at a free port; resolves to { origin, close }. `mounts` maps a
- * URL prefix ('/generated/') to another folder.
+ * Serve `root` (default: the built page) on 127.0.0.1 at a free port; resolves to
+ * { origin, close }. `mounts` maps a URL prefix ('/fixtures/') to another folder.
  */
-export async function serve(root = DIST, mounts = {}) {
-  await fs.access(path.join(root, 'index.html')).catch(() => {
-    throw new Error(`${root}/index.html is missing: build the app first (trunk build)`);
-  });
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    const pathname = decodeURIComponent(url.pathname);
-    const mount = Object.keys(mounts).find((prefix) => pathname.startsWith(prefix));
-    const base = mount ? mounts[mount] : root;
-    let file = path.normalize(path.join(base, mount ? pathname.slice(mount.length) : pathname));
-    if (!file.startsWith(base)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      if ((await fs.stat(file)).isDirectory()) file = path.join(file, 'index.html');
-      const body = await fs.readFile(file);
-      res.writeHead(200, {
-        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-cache',
-      });
-      res.end(body);
-    } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
+export const serve = (root = DIST, mounts = {}) => serveDir(root, mounts);
+
+/** One Chromium per set of flags, shared by a test file's tests (a launch costs ~1 s). */
+const browsers = new Map();
 
 /**
- * Launch headless Chromium. `webgpu: true` adds --enable-unsafe-webgpu, which exposes
- * Chromium's SwiftShader adapter on a machine without a GPU; without it there is none.
+ * Headless Chromium for one test. `webgpu: true` adds --enable-unsafe-webgpu, which exposes
+ * Chromium's SwiftShader adapter on a machine without a GPU; without it there is none. The
+ * browser is shared with the file's other tests that ask for the same flags, but each test
+ * sees only its own contexts (storage, caches, service workers), which `close()` closes;
+ * `closeBrowsers()`, in the file's `after`, closes the browsers themselves.
  */
 export async function launch({ webgpu = false, extraArgs = [] } = {}) {
   const args = [
@@ -77,7 +37,29 @@ export async function launch({ webgpu = false, extraArgs = [] } = {}) {
     ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
     ...extraArgs,
   ];
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  const key = args.join(' ');
+  let browser = await browsers.get(key);
+  if (!browser?.isConnected()) {
+    const started = chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+    browsers.set(key, started);
+    browser = await started;
+  }
+  const contexts = [];
+  return {
+    newContext: async (options) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      return context;
+    },
+    close: () => Promise.all(contexts.map((c) => c.close().catch(() => {}))),
+  };
+}
+
+/** Close every browser `launch` started. */
+export async function closeBrowsers() {
+  const all = [...browsers.values()];
+  browsers.clear();
+  await Promise.all(all.map(async (b) => (await b).close()));
 }
 
 /**

@@ -72,3 +72,11 @@ export async function preview(page, file) {
   return Object.fromEntries(rows);
 }
 
+/** A setting's field in the Settings panel. */
+export const setting = (page, label) => page.getByRole('spinbutton', { name: label, exact: true });
+
+/** Type `text` into a setting and leave the field, as a person would (the change event). */
+export async function enter(page, label, text) {
+  await setting(page, label).fill(text);
+  await setting(page, label).press('Tab');
+}

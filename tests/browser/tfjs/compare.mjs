@@ -4,7 +4,7 @@
 //   node tests/browser/tfjs/compare.mjs [batch]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage } from '../harness.mjs';
+import { serve, launch, openPage, closeBrowsers } from '../harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const batch = Number(process.argv[2] ?? 8);
@@ -21,7 +21,9 @@ try {
     } catch (e) {
       console.log(JSON.stringify({ engine: 'tfjs-4.22.0', backend, error: String(e).split('\n')[0] }));
     } finally {
+      // A fresh browser for each case: none runs on another's warm caches.
       await browser.close();
+      await closeBrowsers();
     }
   }
 } finally {
