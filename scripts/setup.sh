@@ -49,10 +49,14 @@ if ((${#need_pkgs[@]})); then
   step "install Debian packages: ${need_pkgs[*]}" apt_install "${need_pkgs[@]}"
 fi
 
-# Python packages in graft's own virtual environment, pinned (the weights converter needs
-# numpy), and its pip for the wheels below. Recreated when the wanted list changes.
+# Python packages in graft's own virtual environment, pinned, and its pip for the wheels
+# below. The weights converter needs numpy; tests/reference/head_reference.py, the reference
+# for graft's default head, needs scikit-learn (and its scipy, joblib, threadpoolctl) and
+# Pillow. One list for both commands, so that neither recreates the other's environment.
+# Recreated when the wanted list changes.
 venv="$cache/venv"
-py_pkgs=(numpy==2.2.6)
+py_pkgs=(numpy==2.2.6 scikit-learn==1.6.1 scipy==1.15.3 joblib==1.5.1 threadpoolctl==3.6.0
+  pillow==11.2.1)
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 if [[ "$(cat "$venv/graft-packages" 2>/dev/null)" != "${py_pkgs[*]}" ]] ||
   ! "$venv/bin/python" -c '' 2>/dev/null; then
@@ -63,7 +67,7 @@ if [[ "$(cat "$venv/graft-packages" 2>/dev/null)" != "${py_pkgs[*]}" ]] ||
     "${pip[@]}" install --quiet "${py_pkgs[@]}"
     echo "${py_pkgs[*]}" >"$venv/graft-packages"
   }
-  step "Python packages: ${py_pkgs[*]}" make_venv
+  step "Python packages (${#py_pkgs[@]}, pinned: numpy, scikit-learn, Pillow...)" make_venv
 fi
 
 sha_ok() { [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]; }

@@ -1,0 +1,96 @@
+//! graft's default head (the page's and `graft train`'s settings, hold-out and early stopping
+//! included) on the feature sets that `tests/reference/head_reference.py` writes, one JSON
+//! line per run: the graft side of that script's comparison with scikit-learn.
+//!
+//! `cargo run --example default_head -- DIR [SETTINGS]` where SETTINGS is JSON of the
+//! settings to change (`{"epochs": 300}`; the rest stay the defaults) and DIR holds `runs.json`:
+//! `{"tasks": [{"name", "classes": [..], "features": "F.f32", "labels": [..],
+//!   "runs": [{"shots", "draw", "train": [row, ..], "test": [row, ..]}]}]}`
+//! and each `F.f32` is `[N, 1280]` little-endian f32 (`graft embed` output).
+
+use burn::tensor::Device;
+use graft::model::FEATURE_DIM;
+use graft::train::{TrainConfig, Trainer};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Deserialize)]
+struct Runs {
+    tasks: Vec<Task>,
+}
+
+#[derive(Deserialize)]
+struct Task {
+    name: String,
+    classes: Vec<String>,
+    features: String,
+    labels: Vec<usize>,
+    runs: Vec<Run>,
+}
+
+#[derive(Deserialize)]
+struct Run {
+    shots: usize,
+    draw: usize,
+    train: Vec<usize>,
+    test: Vec<usize>,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: default_head DIR")?);
+    let runs: Runs = serde_json::from_slice(&std::fs::read(dir.join("runs.json"))?)?;
+    let device = Device::flex();
+    // Unnamed settings keep their defaults (`#[serde(default)]`); the values are checked.
+    let config: TrainConfig =
+        serde_json::from_str(&std::env::args().nth(2).unwrap_or("{}".into()))?;
+    config.check()?;
+    for task in &runs.tasks {
+        let bytes = std::fs::read(dir.join(&task.features))?;
+        let features: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let row = |i: usize| &features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
+        for run in &task.runs {
+            let train: Vec<f32> = run.train.iter().flat_map(|&i| row(i)).copied().collect();
+            let labels: Vec<usize> = run.train.iter().map(|&i| task.labels[i]).collect();
+            let started = Instant::now();
+            // What the page does with these photos and the default settings; a refusal
+            // (a class of one photo cannot give one up for validation) is reported as such.
+            let outcome = Trainer::new(&device, &train, &labels, &task.classes, &config)
+                .map_err(|e| e.to_string())
+                .and_then(|mut trainer| {
+                    while !trainer.finished() {
+                        pollster::block_on(trainer.epoch()).map_err(|e| e.to_string())?;
+                    }
+                    let epochs = trainer.epochs_done();
+                    let head = trainer.weights().map_err(|e| e.to_string())?.head;
+                    Ok((head, epochs))
+                });
+            let line = match outcome {
+                Ok((head, epochs)) => {
+                    let right = run
+                        .test
+                        .iter()
+                        .filter(|&&i| {
+                            let z = head.logits(row(i));
+                            let best = (0..z.len()).fold(0, |b, c| if z[c] > z[b] { c } else { b });
+                            best == task.labels[i]
+                        })
+                        .count();
+                    serde_json::json!({
+                        "task": task.name, "shots": run.shots, "draw": run.draw,
+                        "accuracy": right as f64 / run.test.len() as f64,
+                        "epochs": epochs, "ms": started.elapsed().as_millis() as u64,
+                    })
+                }
+                Err(refused) => serde_json::json!({
+                    "task": task.name, "shots": run.shots, "draw": run.draw, "refused": refused,
+                }),
+            };
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
