@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod data;
+pub mod logistic;
 pub mod metrics;
 mod results;
 pub mod settings;
