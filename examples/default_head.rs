@@ -73,11 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let right = run
                         .test
                         .iter()
-                        .filter(|&&i| {
-                            let z = head.logits(row(i));
-                            let best = (0..z.len()).fold(0, |b, c| if z[c] > z[b] { c } else { b });
-                            best == task.labels[i]
-                        })
+                        .filter(|&&i| head.class_of(row(i)) == task.labels[i])
                         .count();
                     serde_json::json!({
                         "task": task.name, "shots": run.shots, "draw": run.draw,

@@ -187,9 +187,7 @@ fn main() {
                 .chunks_exact(graft::model::FEATURE_DIM)
                 .zip(&test_labels)
             {
-                let z = trained.head.logits(f);
-                let best = (0..z.len()).fold(0, |b, c| if z[c] > z[b] { c } else { b });
-                right += usize::from(best == label);
+                right += usize::from(trained.head.class_of(f) == label);
                 total += 1;
             }
         }

@@ -102,6 +102,13 @@ impl HeadWeights {
         x
     }
 
+    /// The class these weights pick for one feature vector: the largest logit (the first
+    /// of equals).
+    pub fn class_of(&self, features: &[f32]) -> usize {
+        let z = self.logits(features);
+        (0..z.len()).fold(0, |best, c| if z[c] > z[best] { c } else { best })
+    }
+
     /// The Burn module holding these weights on `device` (an autodiff device to train it);
     /// `None` unless there are one or two layers, the only heads there are.
     pub fn to_module(&self, device: &Device) -> Option<Head> {

@@ -17,6 +17,7 @@ The tasks (images written as PNG files at set-up, said to be generated where the
 """
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -64,34 +65,11 @@ def faces(out, skimage_wheel):
     return ["face", "not a face"], images, labels
 
 
-def textures(out, skimage_wheel):
-    rng = np.random.default_rng(12)
-    images, labels = [], []
-    names = ["brick", "grass", "gravel"]
-    with zipfile.ZipFile(skimage_wheel) as z:
-        for c, name in enumerate(names):
-            with z.open(f"skimage/data/{name}.png") as f:
-                photo = np.asarray(Image.open(f).convert("RGB"))
-            h, w = photo.shape[:2]
-            # Pool crops from the top half, test crops from the bottom: never the same pixels.
-            for k, bottom in [(POOL_PER_CLASS, False), (TEST_PER_CLASS, True)]:
-                for j in range(k):
-                    size = int(rng.integers(64, h // 2 + 1))
-                    x = int(rng.integers(0, w - size + 1))
-                    y = (h // 2 if bottom else 0) + int(rng.integers(0, h // 2 - size + 1))
-                    path = out / f"{name}_{'test' if bottom else 'pool'}{j}.png"
-                    Image.fromarray(photo[y : y + size, x : x + size]).save(path)
-                    images.append(path)
-                    labels.append(c)
-    return names, images, labels
-
-
-def photos(out, skimage_wheel):
-    """Nine classes of crops (96-200 px) of nine photos: three textures and six scenes, as in
-    examples/transfer.rs; pool crops from the top half, test crops from the bottom half."""
-    rng = np.random.default_rng(9)
-    files = ["brick.png", "grass.png", "gravel.png", "astronaut.png", "camera.png",
-             "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg"]
+def crops(out, skimage_wheel, files, seed, size_of, flip):
+    """Square crops of scikit-image photos, a class each: POOL_PER_CLASS from the top half
+    and TEST_PER_CLASS from the bottom half, so test crops never share pixels with training
+    ones. `size_of(rng, h)` draws a crop's side; with `flip`, half are mirrored."""
+    rng = np.random.default_rng(seed)
     images, labels = [], []
     with zipfile.ZipFile(skimage_wheel) as z:
         for c, file in enumerate(files):
@@ -100,17 +78,32 @@ def photos(out, skimage_wheel):
             h, w = photo.shape[:2]
             for k, bottom in [(POOL_PER_CLASS, False), (TEST_PER_CLASS, True)]:
                 for j in range(k):
-                    size = min(h // 2, int(rng.integers(96, 201)))
+                    size = size_of(rng, h)
                     x = int(rng.integers(0, w - size + 1))
                     y = (h // 2 if bottom else 0) + int(rng.integers(0, h // 2 - size + 1))
                     crop = photo[y : y + size, x : x + size]
-                    if rng.integers(2):
+                    if flip and rng.integers(2):
                         crop = crop[:, ::-1]
                     path = out / f"{file.split('.')[0]}_{'test' if bottom else 'pool'}{j}.png"
                     Image.fromarray(np.ascontiguousarray(crop)).save(path)
                     images.append(path)
                     labels.append(c)
     return [f.split(".")[0] for f in files], images, labels
+
+
+def textures(out, skimage_wheel):
+    """Three textures, crops from 64 px to half the photo's height."""
+    return crops(out, skimage_wheel, ["brick.png", "grass.png", "gravel.png"], 12,
+                 lambda rng, h: int(rng.integers(64, h // 2 + 1)), flip=False)
+
+
+def photos(out, skimage_wheel):
+    """Nine photos (the three textures and six scenes), smaller crops (96-200 px), half of
+    them mirrored: examples/transfer.rs's hard set."""
+    files = ["brick.png", "grass.png", "gravel.png", "astronaut.png", "camera.png",
+             "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg"]
+    return crops(out, skimage_wheel, files, 9,
+                 lambda rng, h: min(h // 2, int(rng.integers(96, 201))), flip=True)
 
 
 def embed(graft, images):
@@ -174,8 +167,11 @@ def main():
         out.mkdir(parents=True, exist_ok=True)
         classes, images, labels = make(out)
         labels = np.array(labels)
-        cached = args.work / f"{name}.f32"
-        if cached.exists() and cached.stat().st_size == len(images) * FEATURES * 4:
+        # Features are kept under a digest of the images (and their order): a task whose
+        # images change is embedded again, never matched with stale rows.
+        digest = hashlib.sha256(b"".join(Path(p).read_bytes() for p in images)).hexdigest()
+        cached = args.work / f"{name}-{digest[:16]}.f32"
+        if cached.exists():
             x = np.fromfile(cached, dtype="<f4").reshape(len(images), FEATURES)
         else:
             print(f"embedding {len(images)} {name} images...", file=sys.stderr)
