@@ -3,14 +3,17 @@
 //! line per run: the graft side of that script's comparison with scikit-learn.
 //!
 //! `cargo run --example default_head -- DIR [SETTINGS]` where SETTINGS is JSON of the
-//! settings to change (`{"epochs": 300}`; the rest stay the defaults) and DIR holds `runs.json`:
+//! settings to change (`{"solver": "adam", "epochs": 300}`; the rest stay the defaults) and DIR holds `runs.json`:
 //! `{"tasks": [{"name", "classes": [..], "features": "F.f32", "labels": [..],
 //!   "runs": [{"shots", "draw", "train": [row, ..], "test": [row, ..]}]}]}`
 //! and each `F.f32` is `[N, 1280]` little-endian f32 (`graft embed` output).
 
 use burn::tensor::Device;
 use graft::model::FEATURE_DIM;
-use graft::train::{TrainConfig, Trainer};
+use graft::model::head::HeadWeights;
+use graft::train::linear::fit_linear;
+use graft::train::split::plan;
+use graft::train::{Inputs, Solver, TrainConfig, Trainer, Views};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -56,20 +59,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let train: Vec<f32> = run.train.iter().flat_map(|&i| row(i)).copied().collect();
             let labels: Vec<usize> = run.train.iter().map(|&i| task.labels[i]).collect();
             let started = Instant::now();
-            // What the page does with these photos and the default settings; a refusal
-            // (a class of one photo cannot give one up for validation) is reported as such.
-            let outcome = Trainer::new(&device, &train, &labels, &task.classes, &config)
-                .map_err(|e| e.to_string())
-                .and_then(|mut trainer| {
-                    while !trainer.finished() {
-                        pollster::block_on(trainer.epoch()).map_err(|e| e.to_string())?;
-                    }
-                    let epochs = trainer.epochs_done();
-                    let head = trainer.weights().map_err(|e| e.to_string())?.head;
-                    Ok((head, epochs))
-                });
+            // What the page and `graft train` do with these photos and these settings; a
+            // refusal is reported as such.
+            let outcome = match config.solver {
+                Solver::Lbfgs => linear(&train, &labels, &task.classes, &config),
+                Solver::Adam => adam(&device, &train, &labels, &task.classes, &config),
+            };
             let line = match outcome {
-                Ok((head, epochs)) => {
+                Ok((head, steps)) => {
                     let right = run
                         .test
                         .iter()
@@ -78,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     serde_json::json!({
                         "task": task.name, "shots": run.shots, "draw": run.draw,
                         "accuracy": right as f64 / run.test.len() as f64,
-                        "epochs": epochs, "ms": started.elapsed().as_millis() as u64,
+                        "steps": steps, "ms": started.elapsed().as_millis() as u64,
                     })
                 }
                 Err(refused) => serde_json::json!({
@@ -89,4 +86,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// The L-BFGS head as the page fits it; the steps are the final fit's iterations.
+fn linear(
+    train: &[f32],
+    labels: &[usize],
+    names: &[String],
+    config: &TrainConfig,
+) -> Result<(HeadWeights, usize), String> {
+    let held = vec![false; labels.len()];
+    let plan = plan(labels, &held, names, config.validation_percent, config.seed)
+        .map_err(|e| e.to_string())?;
+    let inputs = Inputs {
+        values: train,
+        shape: [FEATURE_DIM, 1, 1],
+        labels,
+    };
+    let out =
+        fit_linear(inputs, plan, names, config, &Views::default()).map_err(|e| e.to_string())?;
+    Ok((out.head, out.iterations.last().copied().unwrap_or(0)))
+}
+
+/// The Adam head as the page trains it (hold-out, early stopping); the steps are epochs.
+fn adam(
+    device: &Device,
+    train: &[f32],
+    labels: &[usize],
+    names: &[String],
+    config: &TrainConfig,
+) -> Result<(HeadWeights, usize), String> {
+    let mut trainer =
+        Trainer::new(device, train, labels, names, config).map_err(|e| e.to_string())?;
+    while !trainer.finished() {
+        pollster::block_on(trainer.epoch()).map_err(|e| e.to_string())?;
+    }
+    let head = trainer.weights().map_err(|e| e.to_string())?.head;
+    Ok((head, trainer.epochs_done()))
 }

@@ -137,6 +137,7 @@ fn main() {
                 validation_percent: 0.0,
                 patience: 0,
                 tuned_blocks: k,
+                solver: graft::train::Solver::Adam,
                 ..TrainConfig::default()
             };
             let tail = cut.and_then(|c| backbone.pretrained_tail(c));

@@ -77,6 +77,7 @@ fn fine_tuning_moves_the_tuned_block_and_the_file_keeps_it() {
         batch_size: 2,
         validation_percent: 0.0,
         tuned_blocks: 1,
+        solver: graft::train::Solver::Adam,
         ..TrainConfig::default()
     };
     let pretrained = backbone.pretrained_tail(cut).unwrap();

@@ -54,28 +54,14 @@ fn train_learns_and_predict_reads_the_file() {
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
-    let (epochs, report): (Vec<_>, Vec<_>) = lines.iter().partition(|l| l.get("epoch").is_some());
-    assert!(
-        (1..=50).contains(&epochs.len()),
-        "at most the default 50 epochs"
-    );
-    assert!(
-        epochs.iter().all(|e| e["val_loss"].is_f64()),
-        "validated every epoch"
-    );
-    let first = epochs[0]["loss"].as_f64().unwrap();
-    let last = epochs.last().unwrap()["loss"].as_f64().unwrap();
-    assert!(last < first * 0.5, "loss fell from {first} to only {last}");
-    let report = &report[0]["validation"];
-    let best = report["best_epoch"].as_u64().unwrap() as usize;
-    assert!(best >= 1 && best <= epochs.len());
-    if epochs.len() < 50 {
-        assert_eq!(
-            epochs.len(),
-            best + 10,
-            "stopped early 10 epochs (patience) after the best"
-        );
-    }
+    // The default head: one L-BFGS fit to convergence on the training folder, no epochs;
+    // the validation folder is the held-out set, not cross-validated.
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let fit = &lines[0]["fit"];
+    assert_eq!(fit["converged"], true, "{fit}");
+    assert_eq!(fit["iterations"].as_array().unwrap().len(), 1, "{fit}");
+    let report = &lines[1]["validation"];
+    assert_eq!(report["cross_validated_folds"], 0);
     for (i, class) in TEXTURES.iter().enumerate() {
         assert_eq!(report["classes"][i]["class"], *class);
         assert_eq!(report["classes"][i]["images"], 6);
@@ -148,8 +134,8 @@ fn bad_folders_are_refused_saying_what_to_add() {
     assert_eq!(code, 1);
     assert!(err.contains("class 'empty' has no images"), "{err}");
 
-    // A class of one image cannot give one up for validation; settings out of range are
-    // refused with the range, as the page's fields refuse them.
+    // A class of one image trains (the other is cross-validated); settings out of range,
+    // or of the other solver, are refused with the reason, as the page's fields refuse them.
     std::fs::remove_dir(one.join("empty")).unwrap();
     std::fs::create_dir_all(one.join("coffee")).unwrap();
     std::fs::copy(
@@ -159,22 +145,30 @@ fn bad_folders_are_refused_saying_what_to_add() {
     .unwrap();
     std::fs::copy(common::photo("coffee.png"), one.join("coffee/coffee.png")).unwrap();
     let (code, _, err) = train();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cross-validated (2 folds"), "{err}");
+    std::fs::remove_file(&out).unwrap();
+    let flags = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            one.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        graft(&args)
+    };
+    let (code, _, err) = flags(&["--solver", "adam", "--learning-rate", "5"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("class 'coffee' has one image: add another"),
+        err.contains("--learning-rate: Learning rate must be from 0.00001 to 1"),
         "{err}"
     );
-    let (code, _, err) = graft(&[
-        "train",
-        one.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--learning-rate",
-        "5",
-    ]);
+    let (code, _, err) = flags(&["--epochs", "300"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("Learning rate must be from 0.00001 to 1"),
+        err.contains("--epochs: Epochs is a setting of the Adam solver")
+            && err.contains("--solver"),
         "{err}"
     );
     let val = dir.join("val");
@@ -213,8 +207,6 @@ fn bad_files_in_a_folder_are_named_and_skipped() {
         train.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-        "--epochs",
-        "3",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("notes.txt: skipped"), "{err}");
@@ -291,6 +283,8 @@ fn fine_tuning_learns_and_predict_uses_the_tuned_blocks() {
         held_out.to_str().unwrap(),
         "--out",
         model.to_str().unwrap(),
+        "--solver",
+        "adam",
         "--tuned-blocks",
         "2",
         "--epochs",

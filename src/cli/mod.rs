@@ -3,13 +3,16 @@
 mod backbone;
 mod classify;
 mod train;
+mod train_args;
+mod train_linear;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
 use crate::model::tail::TailConfig;
-use crate::train::TrainConfig;
+use crate::train::Solver;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+pub use train_args::TrainArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -147,65 +150,6 @@ pub enum Command {
     },
 }
 
-/// Training settings; the defaults are the page's.
-#[derive(Args, Debug, Clone)]
-pub struct TrainArgs {
-    #[arg(long, default_value_t = TrainConfig::default().epochs)]
-    pub epochs: usize,
-    #[arg(long, default_value_t = TrainConfig::default().batch_size)]
-    pub batch_size: usize,
-    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
-    pub learning_rate: f64,
-    #[arg(long, default_value_t = TrainConfig::default().label_smoothing)]
-    pub label_smoothing: f32,
-    /// Hidden units (0: a linear softmax head).
-    #[arg(long, default_value_t = TrainConfig::default().hidden)]
-    pub hidden: usize,
-    /// Decoupled weight decay (AdamW); 0 is plain Adam.
-    #[arg(long, default_value_t = TrainConfig::default().weight_decay)]
-    pub weight_decay: f64,
-    /// Percent of each class held out for validation (at least one image each; 0: none).
-    #[arg(long, default_value_t = TrainConfig::default().validation_percent)]
-    pub validation_percent: f64,
-    /// Stop after this many epochs without a lower validation loss (0: never).
-    #[arg(long, default_value_t = TrainConfig::default().patience)]
-    pub patience: usize,
-    /// Augmented views per training image (crop, flip, rotation, colour), embedded once.
-    #[arg(long, default_value_t = TrainConfig::default().augment_views)]
-    pub augment_views: usize,
-    /// How far the augmented views go, 0 to 1.
-    #[arg(long, default_value_t = TrainConfig::default().augment_strength)]
-    pub augment_strength: f64,
-    /// The backbone's last blocks to fine-tune with the head (0 to 5; 0: head only).
-    #[arg(long, default_value_t = TrainConfig::default().tuned_blocks)]
-    pub tuned_blocks: usize,
-    /// Learning rate of the fine-tuned blocks.
-    #[arg(long, default_value_t = TrainConfig::default().backbone_learning_rate)]
-    pub backbone_learning_rate: f64,
-    #[arg(long, default_value_t = TrainConfig::default().seed)]
-    pub seed: u64,
-}
-
-impl TrainArgs {
-    fn config(&self) -> TrainConfig {
-        TrainConfig {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            label_smoothing: self.label_smoothing,
-            hidden: self.hidden,
-            weight_decay: self.weight_decay,
-            validation_percent: self.validation_percent,
-            patience: self.patience,
-            augment_views: self.augment_views,
-            augment_strength: self.augment_strength,
-            tuned_blocks: self.tuned_blocks,
-            backbone_learning_rate: self.backbone_learning_rate,
-            seed: self.seed,
-        }
-    }
-}
-
 fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }
@@ -243,11 +187,14 @@ pub fn run(cli: Cli) -> ExitCode {
             train,
             device,
             files,
-        } => match TailConfig::new(train.tuned_blocks) {
-            Some(cut) => {
-                classify::bench_finetune(cut, steps, &train.config(), device.device, &files)
-            }
-            None => classify::bench_train(samples, classes, &train.config(), device.device),
+        } => match train.config(Solver::Adam) {
+            // The Adam head's speed benchmark: the L-BFGS head's is `graft bench-train
+            // --solver lbfgs`, timed in `bench_train` too.
+            Ok(config) => match TailConfig::new(config.tuned_blocks) {
+                Some(cut) => classify::bench_finetune(cut, steps, &config, device.device, &files),
+                None => classify::bench_train(samples, classes, &config, device.device),
+            },
+            Err(e) => Err(e.into()),
         },
         Command::Train {
             dir,
@@ -257,15 +204,18 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             device,
             files,
-        } => train::train(
-            &dir,
-            val_dir.as_deref(),
-            &out,
-            &train.config(),
-            json,
-            device.device,
-            &files,
-        ),
+        } => match train.config(Solver::default()) {
+            Ok(config) => train::train(
+                &dir,
+                val_dir.as_deref(),
+                &out,
+                &config,
+                json,
+                device.device,
+                &files,
+            ),
+            Err(e) => Err(e.into()),
+        },
         Command::Predict {
             model,
             images,

@@ -12,12 +12,24 @@ use crate::model::head::SplitMix64;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
-use crate::train::split::stratified;
-use crate::train::{Evaluation, Inputs, Split, TrainConfig, Trainer, Views};
+use crate::train::split::{Plan, plan, stratified};
+use crate::train::{Evaluation, Inputs, Solver, Split, TrainConfig, Trainer, Views};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// Writes `model` to `out`, making its folder.
+pub(super) fn write_model(
+    out: &Path,
+    model: &Classifier,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(out, model.to_bytes()?)?;
+    Ok(())
+}
 
 /// A folder's readable images: rows `[N * row]`, class indices and paths.
 type Embedded = (Vec<f32>, Vec<usize>, Vec<PathBuf>);
@@ -124,7 +136,7 @@ pub fn train(
     // among the training folder's.
     let compute = open(choice)?;
     let named = |e: String| format!("{}: {e}", dir.display());
-    let split = match val_dir {
+    let plan = match val_dir {
         Some(v) => {
             let val = ImageFolder::scan(v)?;
             let index: Vec<usize> = val
@@ -142,20 +154,40 @@ pub fn train(
             let (f, l, _) = embed_folder(&rows, &val, |c| index[c])?;
             values.extend(f);
             labels.extend(l);
-            Split {
+            Plan::HeldOut(Split {
                 train: (0..trained).collect(),
                 validation: (trained..labels.len()).collect(),
+            })
+        }
+        None => {
+            check_trainable(&names, &labels).map_err(|e| named(e.to_string()))?;
+            let (percent, seed) = (config.validation_percent, config.seed);
+            match config.solver {
+                Solver::Lbfgs => {
+                    plan(&labels, &[], &names, percent, seed).map_err(|e| named(e.to_string()))?
+                }
+                Solver::Adam => Plan::HeldOut(stratified(&labels, &names, percent, seed)),
             }
         }
-        None => check_trainable(&names, &labels)
-            .and_then(|()| stratified(&labels, &names, config.validation_percent, config.seed))
-            .map_err(|e| named(e.to_string()))?,
     };
-    let views = augmented_views(&rows, &paths, &split.train, config)?;
+    // Views of the images that train: all of them when cross-validated (each fold uses
+    // only its own training images' views).
+    let training: Vec<usize> = match &plan {
+        Plan::HeldOut(split) => split.train.clone(),
+        Plan::CrossValidated(_) => (0..trained).collect(),
+    };
+    let views = augmented_views(&rows, &paths, &training, config)?;
     let inputs = Inputs {
         values: &values,
         shape,
         labels: &labels,
+    };
+    let split = match (config.solver, plan) {
+        (Solver::Adam, Plan::HeldOut(split)) => split,
+        (_, plan) => {
+            let model = (names.as_slice(), backbone.weights_id());
+            return super::train_linear::train(inputs, plan, model, config, &views, out, json);
+        }
     };
     let mut trainer = Trainer::start(
         &compute.device,
@@ -199,7 +231,9 @@ pub fn train(
         );
     }
     if let Some(evaluation) = trainer.evaluate()? {
-        report(&evaluation, &names, trainer.best_epoch(), json)?;
+        let title = format!("validation (weights of epoch {})", trainer.best_epoch());
+        let extra = serde_json::json!({ "best_epoch": trainer.best_epoch() });
+        report(&evaluation, &names, &title, extra, json)?;
     }
     let split = trainer.split();
     let training = serde_json::json!({
@@ -214,10 +248,7 @@ pub fn train(
     });
     let model = Classifier::new(names.clone(), weights.head, backbone.weights_id(), training)
         .with_tail(weights.tail);
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(out, model.to_bytes()?)?;
+    write_model(out, &model)?;
     eprintln!(
         "graft: trained in {train_s:.2} s; wrote {} ({} classes)",
         out.display(),
@@ -227,11 +258,12 @@ pub fn train(
 }
 
 /// The validation report: per-class accuracy (recall) and precision, and the confusion
-/// matrix; a JSON line with `--json`, a table on stderr otherwise.
-fn report(
+/// matrix; a JSON line with `--json` (`extra`'s fields added), a table on stderr otherwise.
+pub(super) fn report(
     e: &Evaluation,
     names: &[String],
-    best_epoch: usize,
+    title: &str,
+    extra: serde_json::Value,
     json: bool,
 ) -> Result<(), serde_json::Error> {
     let classes: Vec<serde_json::Value> = names
@@ -244,16 +276,17 @@ fn report(
         })
         .collect();
     if json {
-        let line = serde_json::json!({ "validation": { "best_epoch": best_epoch,
-            "accuracy": e.accuracy(), "classes": classes, "confusion": e.confusion } });
+        let mut validation = serde_json::json!({ "accuracy": e.accuracy(), "classes": classes,
+            "confusion": e.confusion });
+        if let (Some(v), Some(extra)) = (validation.as_object_mut(), extra.as_object()) {
+            v.extend(extra.clone());
+        }
+        let line = serde_json::json!({ "validation": validation });
         println!("{}", serde_json::to_string(&line)?);
         return Ok(());
     }
     let pct = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
-    eprintln!(
-        "validation (weights of epoch {best_epoch}): accuracy {}",
-        pct(e.accuracy())
-    );
+    eprintln!("{title}: accuracy {}", pct(e.accuracy()));
     eprintln!(
         "  {:<20} {:>6} {:>9} {:>10}",
         "class", "images", "accuracy", "precision"

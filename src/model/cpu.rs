@@ -8,6 +8,7 @@
 
 use super::conv::same_padding;
 use super::efficientnet::{EfficientNetLite0Config, FEATURE_DIM, INPUT_SIZE, MbConvConfig};
+use super::matmul::matmul;
 use super::weights::{WeightFile, WeightsError};
 
 /// A 1x1 convolution as a `[C_in, C_out]` matrix.
@@ -42,36 +43,6 @@ pub struct CpuBackbone {
     head: Pointwise,
     /// `[1280, classes]`
     classifier: Pointwise,
-}
-
-/// `dst[m, n] = lhs[m, k] · rhs[k, n]`, all row-major.
-fn matmul(m: usize, n: usize, k: usize, lhs: &[f32], rhs: &[f32], dst: &mut [f32]) {
-    assert!(lhs.len() >= m * k && rhs.len() >= k * n && dst.len() >= m * n);
-    // SAFETY: the assert above keeps every index gemm computes from these strides
-    // (row-major, unit column stride) inside the three slices; dst does not alias inputs.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            false,
-            lhs.as_ptr(),
-            1,
-            k as isize,
-            rhs.as_ptr(),
-            1,
-            n as isize,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
 }
 
 fn relu6(v: f32) -> f32 {

@@ -1,7 +1,10 @@
-//! Training benchmarks shared by the command line and the page: the head on 1 000
-//! embeddings x 50 epochs (issue 4; `graft bench-train`, `?bench=train`), and a fine-tuning
+//! Training benchmarks shared by the command line and the page: the Adam head on 1 000
+//! embeddings x 50 epochs (issue 4) and the L-BFGS head on the same rows (issue 12)
+//! (`graft bench-train`, `?bench=train`), and a fine-tuning
 //! step's time per image (issue 5; `graft bench-train --tuned-blocks K`, `?bench=finetune`).
 
+use super::linear::fit_linear;
+use super::split::Plan;
 use super::{Inputs, Split, TrainConfig, TrainError, Trainer, Views};
 use crate::model::FEATURE_DIM;
 use crate::model::head::SplitMix64;
@@ -20,6 +23,10 @@ pub struct TrainBench {
     pub train_ms: f64,
     pub ms_per_epoch: f64,
     pub final_loss: f32,
+    /// The default head on the same rows: an L-BFGS fit to convergence (no validation),
+    /// its wall time and iterations.
+    pub lbfgs_ms: f64,
+    pub lbfgs_iterations: usize,
 }
 
 /// Train a fresh head on `samples` vectors for `config.epochs` epochs and time it. The
@@ -57,6 +64,18 @@ pub async fn train_speed(
         last = Some(trainer.epoch().await?);
     }
     let train_ms = now_ms() - started;
+    let started = now_ms();
+    let inputs = Inputs {
+        values: &features,
+        shape: [FEATURE_DIM, 1, 1],
+        labels: &labels,
+    };
+    let all = Plan::HeldOut(Split {
+        train: (0..samples).collect(),
+        validation: Vec::new(),
+    });
+    let linear = fit_linear(inputs, all, &names, &config, &Views::default())?;
+    let lbfgs_ms = now_ms() - started;
     Ok(TrainBench {
         samples,
         classes,
@@ -66,6 +85,8 @@ pub async fn train_speed(
         train_ms: train_ms.round(),
         ms_per_epoch: (train_ms / config.epochs as f64 * 100.0).round() / 100.0,
         final_loss: last.map_or(f32::NAN, |s| s.loss),
+        lbfgs_ms: lbfgs_ms.round(),
+        lbfgs_iterations: linear.iterations.iter().sum(),
     })
 }
 
@@ -104,6 +125,7 @@ pub async fn finetune_speed(
         validation_percent: 0.0,
         patience: 0,
         tuned_blocks: tail.config.blocks,
+        solver: super::Solver::Adam,
         ..TrainConfig::default()
     };
     let inputs = Inputs {

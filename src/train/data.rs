@@ -15,10 +15,6 @@ pub enum TrainError {
     #[error("class '{0}' has no images: add some, or delete the class")]
     EmptyClass(String),
     #[error(
-        "class '{0}' has one image: add another so one can be held out for validation, or set Validation % to 0"
-    )]
-    TooFewToValidate(String),
-    #[error(
         "every image of class '{0}' is set aside for validation: keep at least one to train on"
     )]
     AllHeldOut(String),

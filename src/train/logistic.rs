@@ -1,81 +1,91 @@
 //! A linear softmax head fitted to convergence: L-BFGS on the L2-penalised mean
 //! cross-entropy over every row at once (issue 12). The weights are 1 280 x C, so the whole
 //! problem fits in memory and each step sees the exact gradient; the answer does not depend
-//! on a step count, a batch size or the set's size, only on the penalty.
+//! on a step count, a batch size or the set's size, only on the penalty. One iteration at a
+//! time (`Lbfgs::step`), so that a page can yield between them.
 
 use crate::model::head::{HeadWeights, LayerWeights};
+use crate::model::matmul::{matmul, matmul_transposed};
 use std::collections::VecDeque;
 
 /// Pairs of (step, change of gradient) L-BFGS remembers: scipy's default `maxcor`, which
 /// scikit-learn's `lbfgs` solver uses.
 const MEMORY: usize = 10;
-/// Converged when no entry of the gradient is larger than this. The objective is
-/// `l2`-strongly convex, so the weights are within |gradient| / `l2` of the optimum: at
-/// scikit-learn's default penalty on 200 rows (`l2` = 0.005), 1e-6 left them 4.6e-4 from
-/// it (logistic_tests.rs measures 1e-4 of the largest weight); 1e-8 is well inside.
-pub const GRADIENT_TOLERANCE: f64 = 1e-8;
 /// Armijo's sufficient-decrease constant (Nocedal & Wright, Numerical Optimization, 3.1).
 const ARMIJO: f64 = 1e-4;
+
+/// When a fit ends: no entry of the gradient above `gradient`, or `max_iterations` done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stop {
+    pub gradient: f64,
+    pub max_iterations: usize,
+}
+
+impl Stop {
+    /// The head's: a tenth of scikit-learn's `tol` (1e-4, its `gtol` for L-BFGS). The
+    /// objective is `l2`-strongly convex, so the weights are within |gradient| / `l2` of the
+    /// optimum. Products are f32 (the gradient's own rounding is ~1e-8 at 1 000 rows); the
+    /// iteration cap is never reached on the benchmark's tasks (docs/benchmarks.md).
+    pub const HEAD: Stop = Stop {
+        gradient: 1e-5,
+        max_iterations: 1000,
+    };
+}
 
 /// The fitted head and how the fit ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogisticFit {
     pub head: HeadWeights,
     pub iterations: usize,
-    /// The gradient fell below `GRADIENT_TOLERANCE` within the iterations allowed.
+    /// The gradient fell below the stop's within the iterations allowed.
     pub converged: bool,
     /// Mean cross-entropy + `l2` / 2 * |W|^2 at the end (biases are not penalised).
     pub objective: f64,
 }
 
-/// Rows `x` (`[n, d]` row-major) with classes `labels[i] < classes`.
-struct Problem<'a> {
-    x: &'a [f32],
-    labels: &'a [usize],
-    d: usize,
-    classes: usize,
-    l2: f64,
+/// Rows `x` (`[n, d]` row-major) with classes `labels[i] < classes`. In f64: the line
+/// search compares objectives that differ by less than f32 logits resolve near the optimum.
+pub(super) struct Problem {
+    pub(super) x: Vec<f64>,
+    pub(super) labels: Vec<usize>,
+    pub(super) d: usize,
+    pub(super) classes: usize,
+    pub(super) l2: f64,
 }
 
-impl Problem<'_> {
+impl Problem {
     /// The objective at `w` (`[d, classes]` row-major, then the biases), its gradient in `grad`.
-    fn evaluate(&self, w: &[f64], grad: &mut [f64]) -> f64 {
-        let (d, c) = (self.d, self.classes);
+    pub(super) fn evaluate(&self, w: &[f64], grad: &mut [f64]) -> f64 {
+        let (n, d, c) = (self.labels.len(), self.d, self.classes);
         let (weights, biases) = w.split_at(d * c);
-        grad.fill(0.0);
+        // Logits `X W`, then per row d loss / d z = softmax(z) - one_hot(label), in place.
+        let mut z = vec![0.0; n * c];
+        matmul(n, c, d, &self.x, weights, &mut z);
         let mut loss = 0.0;
-        let mut z = vec![0.0; c];
-        for (xi, &label) in self.x.chunks_exact(d).zip(self.labels) {
-            z.copy_from_slice(biases);
-            for (&v, row) in xi.iter().zip(weights.chunks_exact(c)) {
-                if v != 0.0 {
-                    z.iter_mut().zip(row).for_each(|(z, &w)| *z += v as f64 * w);
-                }
+        let mut grad_b = vec![0.0f64; c];
+        for (row, &label) in z.chunks_exact_mut(c).zip(&self.labels) {
+            let logits: Vec<f64> = row.iter().zip(biases).map(|(z, b)| z + b).collect();
+            let max = logits.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let log_sum = max + logits.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
+            loss += log_sum - logits[label];
+            for (k, (e, &v)) in row.iter_mut().zip(&logits).enumerate() {
+                let residual = (v - log_sum).exp() - f64::from(u8::from(k == label));
+                *e = residual;
+                grad_b[k] += residual;
             }
-            let max = z.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            let log_sum = max + z.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
-            loss += log_sum - z[label];
-            // d loss / d z = softmax(z) - one_hot(label).
-            for (k, z) in z.iter_mut().enumerate() {
-                *z = (*z - log_sum).exp() - f64::from(u8::from(k == label));
-            }
-            let (grad_w, grad_b) = grad.split_at_mut(d * c);
-            for (&v, row) in xi.iter().zip(grad_w.chunks_exact_mut(c)) {
-                if v != 0.0 {
-                    row.iter_mut()
-                        .zip(&z)
-                        .for_each(|(g, &e)| *g += v as f64 * e);
-                }
-            }
-            grad_b.iter_mut().zip(&z).for_each(|(g, &e)| *g += e);
         }
-        let inv = 1.0 / self.labels.len() as f64;
+        // The weights' gradient `Xᵀ E`.
+        let mut grad_w = vec![0.0; d * c];
+        matmul_transposed(d, c, n, &self.x, &z, &mut grad_w);
+        let inv = 1.0 / n.max(1) as f64;
         let mut penalty = 0.0;
-        for (g, &w) in grad[..d * c].iter_mut().zip(weights) {
-            *g = *g * inv + self.l2 * w;
+        for ((g, &gw), &w) in grad.iter_mut().zip(&grad_w).zip(weights) {
+            *g = gw * inv + self.l2 * w;
             penalty += w * w;
         }
-        grad[d * c..].iter_mut().for_each(|g| *g *= inv);
+        for (g, gb) in grad[d * c..].iter_mut().zip(grad_b) {
+            *g = gb * inv;
+        }
         loss * inv + 0.5 * self.l2 * penalty
     }
 }
@@ -88,110 +98,162 @@ fn largest(a: &[f64]) -> f64 {
     a.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
-/// Fit a linear softmax head to rows `x` (`[labels.len(), d]`) by L-BFGS, from zero weights,
-/// minimising mean cross-entropy + `l2` / 2 * |W|^2. scikit-learn's `LogisticRegression(C)`
-/// minimises the same with `l2 = 1 / (C * n)`. `l2` must be positive (the problem is then
-/// strictly convex: one answer, which L-BFGS finds).
-pub fn fit_logistic(
-    x: &[f32],
-    labels: &[usize],
-    classes: usize,
-    l2: f64,
-    max_iterations: usize,
-) -> LogisticFit {
-    let d = x.len() / labels.len().max(1);
-    let problem = Problem {
-        x,
-        labels,
-        d,
-        classes,
-        l2,
-    };
-    let size = d * classes + classes;
-    let mut w = vec![0.0; size];
-    let mut grad = vec![0.0; size];
-    let mut f = problem.evaluate(&w, &mut grad);
-    let mut memory: VecDeque<(Vec<f64>, Vec<f64>, f64)> = VecDeque::new();
-    let (mut iterations, mut converged) = (0, largest(&grad) <= GRADIENT_TOLERANCE);
-    let (mut next, mut next_grad) = (vec![0.0; size], vec![0.0; size]);
-    while !converged && iterations < max_iterations {
-        // The two-loop recursion (Nocedal & Wright, algorithm 7.4): q becomes H * grad.
-        let mut q = grad.clone();
-        let mut alphas = Vec::with_capacity(memory.len());
-        for (s, y, rho) in memory.iter().rev() {
+/// A fit under way, one iteration per `step`.
+pub struct Lbfgs {
+    problem: Problem,
+    stop: Stop,
+    w: Vec<f64>,
+    grad: Vec<f64>,
+    objective: f64,
+    memory: VecDeque<(Vec<f64>, Vec<f64>, f64)>,
+    iterations: usize,
+    converged: bool,
+    /// No decrease along the search direction: as good as float arithmetic allows.
+    stalled: bool,
+}
+
+impl Lbfgs {
+    /// Fit rows `x` (`[labels.len(), d]`) from zero weights, minimising mean cross-entropy +
+    /// `l2` / 2 * |W|^2. scikit-learn's `LogisticRegression(C)` minimises the same with
+    /// `l2 = 1 / (C * n)`. `l2` must be positive (the problem is then strictly convex: one
+    /// answer, which L-BFGS finds).
+    pub fn new(x: &[f32], labels: &[usize], classes: usize, l2: f64, stop: Stop) -> Self {
+        let d = x.len() / labels.len().max(1);
+        let problem = Problem {
+            x: x.iter().map(|&v| f64::from(v)).collect(),
+            labels: labels.to_vec(),
+            d,
+            classes,
+            l2,
+        };
+        let size = d * classes + classes;
+        let w = vec![0.0; size];
+        let mut grad = vec![0.0; size];
+        let objective = problem.evaluate(&w, &mut grad);
+        let converged = largest(&grad) <= stop.gradient;
+        Self {
+            problem,
+            stop,
+            w,
+            grad,
+            objective,
+            memory: VecDeque::new(),
+            iterations: 0,
+            converged,
+            stalled: false,
+        }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.converged || self.stalled || self.iterations >= self.stop.max_iterations
+    }
+
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    pub fn objective(&self) -> f64 {
+        self.objective
+    }
+
+    /// One iteration; true once the fit has ended.
+    pub fn step(&mut self) -> bool {
+        if self.finished() {
+            return true;
+        }
+        let q = self.direction();
+        let slope = -dot(&self.grad, &q);
+        // Backtracking until the objective falls enough (Armijo).
+        let mut next_grad = vec![0.0; self.w.len()];
+        let mut t = 1.0;
+        let next = loop {
+            let next: Vec<f64> = self.w.iter().zip(&q).map(|(w, q)| w - t * q).collect();
+            let f = self.problem.evaluate(&next, &mut next_grad);
+            if f <= self.objective + ARMIJO * t * slope {
+                self.objective = f;
+                break next;
+            }
+            t *= 0.5;
+            if t < 1e-12 {
+                self.stalled = true;
+                return true;
+            }
+        };
+        let s: Vec<f64> = next.iter().zip(&self.w).map(|(n, w)| n - w).collect();
+        let y: Vec<f64> = next_grad
+            .iter()
+            .zip(&self.grad)
+            .map(|(n, g)| n - g)
+            .collect();
+        let sy = dot(&s, &y);
+        if sy > 0.0 {
+            self.memory.push_back((s, y, 1.0 / sy));
+            if self.memory.len() > MEMORY {
+                self.memory.pop_front();
+            }
+        }
+        self.w = next;
+        self.grad = next_grad;
+        self.iterations += 1;
+        self.converged = largest(&self.grad) <= self.stop.gradient;
+        self.finished()
+    }
+
+    /// The two-loop recursion (Nocedal & Wright, algorithm 7.4): H * grad.
+    fn direction(&self) -> Vec<f64> {
+        let mut q = self.grad.clone();
+        let mut alphas = Vec::with_capacity(self.memory.len());
+        for (s, y, rho) in self.memory.iter().rev() {
             let a = rho * dot(s, &q);
             q.iter_mut().zip(y).for_each(|(q, y)| *q -= a * y);
             alphas.push(a);
         }
         // Initial scale: the last pair's curvature; before any, a first step of unit length.
-        let gamma = memory
+        let gamma = self
+            .memory
             .back()
-            .map_or(1.0 / dot(&grad, &grad).sqrt(), |(s, y, _)| {
+            .map_or(1.0 / dot(&self.grad, &self.grad).sqrt(), |(s, y, _)| {
                 dot(s, y) / dot(y, y)
             });
         q.iter_mut().for_each(|q| *q *= gamma);
-        for ((s, y, rho), a) in memory.iter().zip(alphas.iter().rev()) {
+        for ((s, y, rho), a) in self.memory.iter().zip(alphas.iter().rev()) {
             let b = rho * dot(y, &q);
             q.iter_mut().zip(s).for_each(|(q, s)| *q += (a - b) * s);
         }
-        let slope = -dot(&grad, &q);
-        // Backtracking until the objective falls enough (Armijo).
-        let mut t = 1.0;
-        loop {
-            next.iter_mut()
-                .zip(&w)
-                .zip(&q)
-                .for_each(|((n, w), q)| *n = w - t * q);
-            let f_next = problem.evaluate(&next, &mut next_grad);
-            if f_next <= f + ARMIJO * t * slope {
-                f = f_next;
-                break;
-            }
-            t *= 0.5;
-            if t < 1e-12 {
-                // No decrease along the direction: as good as float arithmetic allows.
-                return finish(&w, d, classes, iterations, false, f);
-            }
-        }
-        let s: Vec<f64> = next.iter().zip(&w).map(|(n, w)| n - w).collect();
-        let y: Vec<f64> = next_grad.iter().zip(&grad).map(|(n, g)| n - g).collect();
-        let sy = dot(&s, &y);
-        if sy > 0.0 {
-            memory.push_back((s, y, 1.0 / sy));
-            if memory.len() > MEMORY {
-                memory.pop_front();
-            }
-        }
-        std::mem::swap(&mut w, &mut next);
-        std::mem::swap(&mut grad, &mut next_grad);
-        iterations += 1;
-        converged = largest(&grad) <= GRADIENT_TOLERANCE;
+        q
     }
-    finish(&w, d, classes, iterations, converged, f)
+
+    /// The weights as they stand, and how the fit ended.
+    pub fn fit(&self) -> LogisticFit {
+        let (d, classes) = (self.problem.d, self.problem.classes);
+        let (weights, biases) = self.w.split_at(d * classes);
+        LogisticFit {
+            head: HeadWeights {
+                layers: vec![LayerWeights {
+                    inputs: d,
+                    outputs: classes,
+                    weight: weights.iter().map(|&v| v as f32).collect(),
+                    bias: biases.iter().map(|&v| v as f32).collect(),
+                }],
+            },
+            iterations: self.iterations,
+            converged: self.converged,
+            objective: self.objective,
+        }
+    }
 }
 
-fn finish(
-    w: &[f64],
-    d: usize,
+/// `Lbfgs` run to its end.
+pub fn fit_logistic(
+    x: &[f32],
+    labels: &[usize],
     classes: usize,
-    iterations: usize,
-    converged: bool,
-    objective: f64,
+    l2: f64,
+    stop: Stop,
 ) -> LogisticFit {
-    let (weights, biases) = w.split_at(d * classes);
-    LogisticFit {
-        head: HeadWeights {
-            layers: vec![LayerWeights {
-                inputs: d,
-                outputs: classes,
-                weight: weights.iter().map(|&v| v as f32).collect(),
-                bias: biases.iter().map(|&v| v as f32).collect(),
-            }],
-        },
-        iterations,
-        converged,
-        objective,
-    }
+    let mut fit = Lbfgs::new(x, labels, classes, l2, stop);
+    while !fit.step() {}
+    fit.fit()
 }
 
 #[cfg(test)]

@@ -4,15 +4,17 @@
 pub mod bench;
 pub mod config;
 pub mod data;
+pub mod linear;
 pub mod logistic;
 pub mod metrics;
 mod results;
 pub mod settings;
+mod solver;
 pub mod split;
 mod steps;
 pub mod trainer;
 
-pub use config::{FIELDS, Field, TrainConfig};
+pub use config::{FIELDS, Field, Solver, TrainConfig};
 pub use data::{EpochStats, Inputs, TrainError, Trained, Views};
 pub use metrics::Evaluation;
 pub use results::Checkpoint;

@@ -1,7 +1,7 @@
 //! The page's settings form: each field's typed text is taken when in range, otherwise
 //! refused at the field with the allowed range (the setting keeps its last good value).
 
-use super::config::{FIELDS, TrainConfig};
+use super::config::{FIELDS, Solver, TrainConfig};
 
 /// The settings the next run uses; a refused entry keeps its text and message at its field
 /// (the setting keeps its last good value) and blocks training until it is fixed.
@@ -17,9 +17,15 @@ impl Settings {
         self.refused.iter().find(|r| r.0 == key)
     }
 
-    /// Take a field's text as typed.
+    /// Take a field's text as typed (`solver`: its key, `lbfgs` or `adam`).
     pub fn enter(&mut self, key: &str, text: &str) {
         self.refused.retain(|r| r.0 != key);
+        if key == "solver" {
+            if let Err(message) = Solver::parse(text).and_then(|s| self.config.set_solver(s)) {
+                self.refused.push((key.into(), text.into(), message));
+            }
+            return;
+        }
         let Some(field) = FIELDS.iter().find(|f| f.key == key) else {
             return;
         };
@@ -40,11 +46,16 @@ impl Settings {
     /// Settings read back from storage; a value outside today's ranges falls back to its default.
     pub fn restored(stored: &TrainConfig) -> Self {
         let mut s = Settings::default();
+        // Adam first, so that every field can take its stored value; then the stored
+        // solver, unless a hidden layer or tuned blocks (stored before there was a solver
+        // setting) need Adam.
+        s.config.solver = Solver::Adam;
         for f in &FIELDS {
             if let Some(v) = stored.get(f.key) {
                 let _ = s.config.set(f.key, v);
             }
         }
+        let _ = s.config.set_solver(stored.solver);
         s.config.seed = stored.seed;
         s
     }
@@ -57,6 +68,7 @@ mod tests {
     #[test]
     fn a_refused_value_stays_at_its_field_and_the_setting_keeps_its_last_good_value() {
         let mut s = Settings::default();
+        s.enter("solver", "adam");
         s.enter("learning_rate", "0.01");
         s.enter("learning_rate", "5");
         s.enter("epochs", "lots");
@@ -75,8 +87,32 @@ mod tests {
     }
 
     #[test]
+    fn the_solver_is_chosen_at_its_field_and_restored_with_the_fields_it_allows() {
+        let mut s = Settings::default();
+        s.enter("epochs", "300");
+        assert!(s.refusal("epochs").unwrap().2.contains("Adam solver"));
+        s.enter("solver", "adam");
+        s.enter("epochs", "300");
+        s.enter("hidden", "64");
+        assert_eq!((s.config.epochs, s.refused.len()), (300, 0));
+        s.enter("solver", "lbfgs");
+        assert!(s.refusal("solver").unwrap().2.contains("Hidden units"));
+        assert_eq!(s.config.solver, Solver::Adam);
+        // A config stored before the solver setting, with a hidden layer: restored as Adam.
+        let old: TrainConfig = serde_json::from_str(r#"{"hidden": 64, "epochs": 80}"#).unwrap();
+        let r = Settings::restored(&old);
+        assert_eq!(
+            (r.config.solver, r.config.hidden, r.config.epochs),
+            (Solver::Adam, 64, 80)
+        );
+        let r = Settings::restored(&TrainConfig::default());
+        assert_eq!(r.config, TrainConfig::default());
+    }
+
+    #[test]
     fn restored_settings_out_of_range_fall_back_to_defaults() {
         let stored = TrainConfig {
+            solver: Solver::Adam,
             epochs: 5000,
             batch_size: 8,
             ..TrainConfig::default()

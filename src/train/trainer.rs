@@ -90,7 +90,7 @@ impl Trainer {
         config: &TrainConfig,
     ) -> Result<Self, TrainError> {
         check_trainable(names, labels)?;
-        let split = stratified(labels, names, config.validation_percent, config.seed)?;
+        let split = stratified(labels, names, config.validation_percent, config.seed);
         Self::with_split(
             device,
             features,

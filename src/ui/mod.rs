@@ -4,6 +4,7 @@ mod app;
 mod components;
 mod embed_queue;
 mod engine;
+mod fit_job;
 mod persist;
 mod preview_job;
 mod state;

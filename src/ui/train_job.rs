@@ -1,8 +1,10 @@
-//! The page's training job: hold out a share (or the images set aside), make (or reuse) the
-//! rows it needs, train in pieces that keep each task short, go on on the CPU if the GPU is
-//! lost, then report on the held-out images.
+//! The page's training job: plan the validation (a share, the images set aside, or folds),
+//! make (or reuse) the rows it needs, then fit the L-BFGS head (`fit_job.rs`) or train with
+//! Adam in pieces that keep each task short, going on on the CPU if the GPU is lost, and
+//! report on the held-out images.
 
 use super::engine::{Engine, EngineSlot, gpu_lost, move_to_cpu};
+use super::fit_job::Fit;
 use super::state::State;
 use super::teach::{SLICE_MS, Teacher, send};
 use super::teach_state::TeachAction;
@@ -11,9 +13,9 @@ use crate::classifier::Classifier;
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
-use crate::train::split::{Split, chosen, stratified};
+use crate::train::split::{Plan, Split, chosen, plan, stratified};
 use crate::train::trainer::VAL_CHUNK;
-use crate::train::{Inputs, TrainConfig, TrainError, Trainer, Views};
+use crate::train::{Inputs, Solver, TrainConfig, TrainError, Trainer, Views};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -71,15 +73,26 @@ impl Teacher {
             Err(e) => return fail(e.to_string()),
         };
         let ids = project.sample_ids();
-        // Images set aside on their cards are the validation set; otherwise a stratified share.
+        // Images set aside on their cards are the validation set; otherwise a stratified
+        // share, or (L-BFGS, small classes) k-fold cross-validation.
         let held = project.held_out_mask();
-        let split = match held.contains(&true) {
-            true => chosen(&labels, &held, &names),
-            false => stratified(&labels, &names, config.validation_percent, config.seed),
+        let (percent, seed) = (config.validation_percent, config.seed);
+        let plan = match (config.solver, held.contains(&true)) {
+            (Solver::Lbfgs, _) => plan(&labels, &held, &names, percent, seed),
+            (Solver::Adam, true) => chosen(&labels, &held, &names).map(Plan::HeldOut),
+            (Solver::Adam, false) => Ok(Plan::HeldOut(stratified(&labels, &names, percent, seed))),
         };
-        let split = match split {
-            Ok(split) => split,
+        let plan = match plan {
+            Ok(plan) => plan,
             Err(e) => return fail(e.to_string()),
+        };
+        // The images whose views are made: each fold uses only its own training images'.
+        let split = match &plan {
+            Plan::HeldOut(split) => split.clone(),
+            Plan::CrossValidated(_) => Split {
+                train: (0..labels.len()).collect(),
+                validation: Vec::new(),
+            },
         };
         let cut = TailConfig::new(config.tuned_blocks);
         self.stop.set(false);
@@ -111,6 +124,20 @@ impl Teacher {
             shape: cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape()),
             labels: &labels,
         };
+        if config.solver == Solver::Lbfgs {
+            let fit = Fit {
+                inputs,
+                plan,
+                names,
+                ids: &ids,
+                config: &config,
+                views: &views,
+                backbone_id: engine.backbone.weights_id(),
+                started,
+                notice,
+            };
+            return self.fit_linear(fit, dispatch).await;
+        }
         let run = Run {
             inputs,
             split: &split,
@@ -213,6 +240,7 @@ impl Teacher {
                 names: names.clone(),
                 evaluation,
                 samples: validation.iter().map(|&i| ids[i]).collect(),
+                folds: 0,
             })
         });
         let outcome = Outcome {
@@ -226,6 +254,7 @@ impl Teacher {
             report,
             history,
             notice,
+            fit: None,
         };
         let info = serde_json::json!({ "by": "graft page", "samples": trainer.split().train.len(),
             "rows": outcome.rows, "validation_samples": outcome.held_out, "config": config,

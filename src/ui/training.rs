@@ -13,6 +13,20 @@ pub struct Report {
     pub names: Vec<String>,
     pub evaluation: Evaluation,
     pub samples: Vec<u64>,
+    /// Cross-validated over this many folds (each image predicted by a head that did not
+    /// train on it); 0: held-out images.
+    pub folds: usize,
+}
+
+/// How an L-BFGS fit went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitSummary {
+    /// The final head's iterations, and fits in all (folds and the final head).
+    pub iterations: usize,
+    pub fits: usize,
+    pub folds: usize,
+    pub converged: bool,
+    pub objective: f64,
 }
 
 /// How a finished (or stopped) run went.
@@ -32,6 +46,8 @@ pub struct Outcome {
     pub report: Option<Rc<Report>>,
     /// What the person should know about the run (the GPU was lost and it went on on the CPU).
     pub notice: Option<String>,
+    /// L-BFGS runs: how the fit went (no epochs or history then).
+    pub fit: Option<FitSummary>,
 }
 
 impl Outcome {
@@ -48,6 +64,12 @@ pub enum Training {
         done: usize,
         total: usize,
     },
+    /// L-BFGS: fits done of the folds and the final head.
+    Fitting {
+        done: usize,
+        total: usize,
+        notice: Option<String>,
+    },
     Running {
         epochs: usize,
         history: Vec<EpochStats>,
@@ -60,6 +82,8 @@ pub enum Training {
 pub enum TrainAction {
     Preparing(usize, usize),
     Started(usize),
+    /// L-BFGS fits done and planned.
+    Fitting(usize, usize),
     /// Epochs finished since the last report (the page is told every ~50 ms, not per epoch).
     Epochs(Vec<EpochStats>),
     /// Something the person should know while the run goes on.
@@ -85,11 +109,23 @@ impl Teach {
                     notice: None,
                 }
             }
-            TrainAction::Notice(text) => {
-                if let Training::Running { notice, .. } = &mut self.training {
-                    *notice = Some(text);
+            TrainAction::Fitting(done, total) => {
+                let notice = match &mut self.training {
+                    Training::Fitting { notice, .. } => notice.take(),
+                    _ => None,
+                };
+                self.training = Training::Fitting {
+                    done,
+                    total,
+                    notice,
                 }
             }
+            TrainAction::Notice(text) => match &mut self.training {
+                Training::Running { notice, .. } | Training::Fitting { notice, .. } => {
+                    *notice = Some(text)
+                }
+                _ => {}
+            },
             TrainAction::Epochs(stats) => {
                 if let Training::Running { history, .. } = &mut self.training {
                     history.extend(stats);

@@ -71,6 +71,7 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         // Stop midway: the model of the last finished epoch is kept and usable. As many
         // epochs as the form allows and no early stopping, so Stop always comes first.
         await s.page.locator('summary', { hasText: 'Settings' }).click();
+        await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
         await enter(s.page, 'Epochs', '1000');
         await enter(s.page, 'Patience', '0');
         await trainButton.click();
@@ -82,8 +83,13 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         await s.page.getByRole('button', { name: 'Reset settings' }).click();
       }
       await trainButton.click();
-      // All 50 epochs, or fewer when the validation loss stopped falling (early stopping).
-      await s.page.locator('#train-result', { hasText: /^(Trained after 50 epochs|Stopped early after \d+ epochs)/ }).waitFor({ timeout: SLOW });
+      // The default head: fitted to convergence; below 10 photos a class, cross-validated
+      // (as many folds as photos a class, at most 5), then fitted to every photo.
+      await s.page.locator('#train-result', { hasText: /^Fitted to convergence in \d+ iterations/ }).waitFor({ timeout: SLOW });
+      assert.equal(await s.page.locator('#train-result').getAttribute('data-folds'), String(Math.min(5, perClass)));
+      assert.equal(await s.page.locator('#metrics-title').textContent(), `Validation (cross-validated, ${Math.min(5, perClass)} folds)`);
+      assert.equal(await s.page.locator('#val-accuracy').getAttribute('data-folds'), String(Math.min(5, perClass)));
+      assert.ok(Number(await s.page.locator('#val-accuracy').getAttribute('data-accuracy')) >= 0.8);
       if (!webgpu) {
         // The queue gives the browser a turn after each photo, so the page drew every count
         // on the way, 1 to 5 in each class: 15 distinct sets. Were a class's photos embedded
@@ -221,7 +227,7 @@ test('a model trained by the command line loads in the page and agrees; bad inpu
   }
 });
 
-test('?bench=train reports head training on 1 000 embeddings x 50 epochs', async () => {
+test('?bench=train reports head training on 1 000 embeddings: Adam x 50 epochs, and L-BFGS', async () => {
   const browser = await launch();
   try {
     const s = await openPage(browser, server.origin);
@@ -232,6 +238,7 @@ test('?bench=train reports head training on 1 000 embeddings x 50 epochs', async
     assert.equal(result.samples, 1000);
     assert.equal(result.epochs, 50);
     assert.ok(result.train_ms > 0 && result.final_loss < 2.3, JSON.stringify(result));
+    assert.ok(result.lbfgs_ms > 0 && result.lbfgs_iterations > 0, JSON.stringify(result));
     // A benchmark, not a timed test: the figure is printed for the README.
     console.log(`head training in the page: ${JSON.stringify(result)}`);
     assert.deepEqual(s.problems(), []);

@@ -83,6 +83,9 @@ test('settings are checked at the field; validation, curves, per-class results a
 
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     const train = s.page.getByRole('button', { name: 'Train', exact: true });
+    // The default solver, L-BFGS, has no learning rate or epochs: those fields wait for Adam.
+    assert.ok(await setting(s.page, 'Learning rate').isDisabled());
+    await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Learning rate', '5');
     const why = s.page.locator('#error-learning_rate');
     assert.equal(await why.textContent(), 'Learning rate must be from 0.00001 to 1');
@@ -135,7 +138,9 @@ test('settings are checked at the field; validation, curves, per-class results a
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     assert.equal(await setting(s.page, 'Epochs').inputValue(), '30');
     assert.equal(await setting(s.page, 'Validation %').inputValue(), '34');
+    assert.equal(await s.page.getByLabel('Solver', { exact: true }).inputValue(), 'adam');
     await s.page.getByRole('button', { name: 'Reset settings' }).click();
+    assert.equal(await s.page.getByLabel('Solver', { exact: true }).inputValue(), 'lbfgs');
     assert.equal(await setting(s.page, 'Epochs').inputValue(), '50');
     assert.equal(await setting(s.page, 'Learning rate').inputValue(), '0.001');
     assert.deepEqual(s.problems(), []);
@@ -154,6 +159,7 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
     await threeClasses(s.page, 5, 90);
 
     await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Blocks to fine-tune', '1');
     await enter(s.page, 'Augmented views', '1');
     await enter(s.page, 'Epochs', '200');
@@ -278,6 +284,7 @@ test('fine-tuning runs on WebGPU; a GPU lost mid-training: the run goes on on th
     const s = await gpuPage(browser);
     await twoClasses(s.page, 2, 140);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Blocks to fine-tune', '1');
     await enter(s.page, 'Epochs', '2');
     await enter(s.page, 'Validation %', '0');

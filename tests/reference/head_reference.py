@@ -153,7 +153,7 @@ def main():
     ap.add_argument("--skimage-wheel", required=True)
     ap.add_argument("--work", required=True, type=Path, help="a folder for images and features")
     ap.add_argument("--config", default="{}",
-                    help='graft settings to change, as JSON (e.g. \'{"epochs": 300}\')')
+                    help='graft settings to change, as JSON (e.g. \'{"solver": "adam", "epochs": 300}\')')
     args = ap.parse_args()
 
     tasks, scores = [], {}
@@ -204,18 +204,20 @@ def main():
 
     print(f"Held-out accuracy, mean of {DRAWS} draws ({TEST_PER_CLASS} test images a class); "
           f"graft settings changed: {args.config}")
-    print("| task | photos a class | graft default head | LogisticRegression | LogisticRegressionCV | graft epochs | graft refused |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| task | photos a class | graft default head | LogisticRegression | LogisticRegressionCV | graft steps | graft ms | graft refused |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in tasks:
         for shots in SHOTS:
             keys = [(t["name"], shots, d) for d in range(DRAWS)]
             g = [graft[k] for k in keys]
             refused = sum("refused" in r for r in g)
-            epochs = [r["epochs"] for r in g if "epochs" in r]
+            steps = [r["steps"] for r in g if "steps" in r]
+            ms = [r["ms"] for r in g if "ms" in r]
             print(
                 f"| {t['name']} | {shots} | {mean([r.get('accuracy') for r in g])} "
                 f"| {mean([scores[k][0] for k in keys])} | {mean([scores[k][1] for k in keys])} "
-                f"| {round(np.mean(epochs)) if epochs else '-'} | {refused}/{DRAWS} |"
+                f"| {round(np.mean(steps)) if steps else '-'} | {round(np.mean(ms)) if ms else '-'} "
+                f"| {refused}/{DRAWS} |"
             )
     json.dump({f"{k[0]}/{k[1]}/{k[2]}": {"graft": graft[k], "sklearn": scores[k]} for k in graft},
               open(args.work / "results.json", "w"), indent=1)

@@ -1,4 +1,5 @@
-//! How the kept model does on the held-out images: per-class accuracy (recall) and
+//! How the kept model does on the held-out images (or, cross-validated, how heads that did
+//! not train on each image label it): per-class accuracy (recall) and
 //! precision, and a confusion matrix whose cells open the images behind them.
 
 use crate::project::Project;
@@ -65,9 +66,12 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
     });
     html! {
         <section class="card metrics" aria-labelledby="metrics-title" id="metrics">
-            <h2 id="metrics-title">{ "Validation" }</h2>
-            <p id="val-accuracy" data-accuracy={e.accuracy().map(|v| v.to_string())}>
-                { format!("{} of {} held-out images labelled right ({}).", e.right(), e.labels.len(), pct(e.accuracy())) }
+            <h2 id="metrics-title">{ match r.folds { 0 => "Validation".to_string(), k => format!("Validation (cross-validated, {k} folds)") } }</h2>
+            <p id="val-accuracy" data-accuracy={e.accuracy().map(|v| v.to_string())} data-folds={r.folds.to_string()}>
+                { match r.folds {
+                    0 => format!("{} of {} held-out images labelled right ({}).", e.right(), e.labels.len(), pct(e.accuracy())),
+                    k => format!("{} of {} images labelled right by heads that did not train on them ({}; {k}-fold cross-validation: each image is left out once, then the head trains on all).", e.right(), e.labels.len(), pct(e.accuracy())),
+                } }
             </p>
             <table class="per-class" aria-label="Per-class results">
                 <thead><tr><th scope="col">{ "Class" }</th><th scope="col">{ "Images" }</th>

@@ -1,9 +1,9 @@
 //! Training settings: one number field per setting, with its range and a line saying what
 //! it does; a refused value is shown at its field with the allowed range.
 
-use crate::train::FIELDS;
 use crate::train::settings::Settings;
-use web_sys::HtmlInputElement;
+use crate::train::{FIELDS, Solver};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -17,7 +17,35 @@ pub struct SettingsPanelProps {
 
 #[component]
 pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
+    let config = &props.settings.config;
+    let solver = {
+        let refused = props.settings.refusal("solver");
+        let onchange = props.on_change.reform(|e: Event| {
+            let text = e
+                .target_dyn_into::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            ("solver".to_string(), text)
+        });
+        html! {
+            <div class="field" data-key="solver">
+                <label for="setting-solver">{ "Solver" }</label>
+                <select id="setting-solver" {onchange} disabled={props.disabled}
+                        aria-invalid={refused.is_some().to_string()} aria-describedby="help-solver error-solver">
+                    { for Solver::ALL.iter().map(|s| html! {
+                        <option value={s.key()} selected={*s == config.solver}>{ s.label() }</option>
+                    }) }
+                </select>
+                <small id="help-solver">{ "L-BFGS fits a linear head to convergence (the measured best, and the same answer at 2 photos a class as at 200); Adam trains in epochs, for a hidden layer or fine-tuning." }</small>
+                if let Some((_, _, why)) = refused {
+                    <small id="error-solver" class="error" role="alert">{ why }</small>
+                }
+            </div>
+        }
+    };
     let fields = FIELDS.iter().map(|f| {
+        // A setting of the other solver is shown, unused, and cannot be changed.
+        let other = f.solver.filter(|s| *s != config.solver);
         let refused = props.settings.refusal(f.key);
         let value = match refused {
             Some((_, text, _)) => text.clone(),
@@ -37,7 +65,8 @@ pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
             <div class="field" data-key={f.key}>
                 <label for={format!("setting-{}", f.key)}>{ f.label }</label>
                 <input id={format!("setting-{}", f.key)} type="number" min={f.min.to_string()} max={f.max.to_string()}
-                       {step} {value} {onchange} disabled={props.disabled}
+                       {step} {value} {onchange} disabled={props.disabled || other.is_some()}
+                       title={other.map(|s| format!("A setting of the {} solver", s.key()))}
                        aria-invalid={refused.is_some().to_string()}
                        aria-describedby={if refused.is_some() { format!("{error_id} {help_id}") } else { help_id.clone() }} />
                 <small id={help_id}>{ format!("{} ({} to {})", f.help, f.min, f.max) }</small>
@@ -50,7 +79,7 @@ pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
     html! {
         <details class="settings">
             <summary>{ "Settings" }</summary>
-            <div class="fields">{ for fields }</div>
+            <div class="fields">{ solver }{ for fields }</div>
             <button onclick={props.on_reset.reform(|_| ())} disabled={props.disabled}>{ "Reset settings" }</button>
         </details>
     }

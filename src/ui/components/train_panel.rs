@@ -1,9 +1,10 @@
-//! Training: settings, the Train and Stop buttons, live curves per epoch, and the outcome.
+//! Training: settings, the Train and Stop buttons, the fit's progress or live curves per
+//! epoch, and the outcome.
 
 use super::curves::Curves;
 use super::settings_panel::SettingsPanel;
 use crate::train::settings::Settings;
-use crate::ui::training::Training;
+use crate::ui::training::{Outcome, Training};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -23,7 +24,7 @@ pub struct TrainPanelProps {
 pub fn TrainPanel(props: &TrainPanelProps) -> Html {
     let running = matches!(
         props.training,
-        Training::Running { .. } | Training::Preparing { .. }
+        Training::Running { .. } | Training::Preparing { .. } | Training::Fitting { .. }
     );
     let pct = |v: f32| format!("{:.0} %", v * 100.0);
     let status = match &props.training {
@@ -32,6 +33,21 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
             <div aria-live="polite">
                 <progress max={total.to_string()} value={done.to_string()} aria-label="Preparation progress" />
                 <p id="train-preparing">{ format!("Preparing the images (activations for the tuned blocks, augmented views): {done} of {total}…") }</p>
+            </div>
+        },
+        Training::Fitting {
+            done,
+            total,
+            notice,
+        } => html! {
+            <div aria-live="polite">
+                { notice_line(notice) }
+                <progress max={total.to_string()} value={done.to_string()} aria-label="Training progress" />
+                <p id="train-fitting">{ match total - 1 {
+                    0 => "Fitting the head to convergence…".to_string(),
+                    k if done < total => format!("Cross-validating: fold {} of {k}…", done + 1),
+                    _ => "Fitting the head to every image…".to_string(),
+                } }</p>
             </div>
         },
         Training::Running {
@@ -53,6 +69,7 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
                 </div>
             }
         }
+        Training::Done(o) if o.fit.is_some() => fit_result(o),
         Training::Done(o) => {
             let how = match (o.stopped, o.early) {
                 (true, true) => format!(
@@ -97,6 +114,39 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
             }
             { status }
         </section>
+    }
+}
+
+/// An L-BFGS run's outcome: how the fit ended and what it was measured on.
+fn fit_result(o: &Outcome) -> Html {
+    let Some(f) = &o.fit else {
+        return html! {};
+    };
+    let ended = match f.converged {
+        true => format!("Fitted to convergence in {} iterations", f.iterations),
+        false => format!(
+            "Stopped at the iteration limit ({}) before converging",
+            f.iterations
+        ),
+    };
+    let measured = match (f.folds, o.held_out) {
+        (0, 0) => {
+            "no validation figures (every class has one image, or Validation % is 0)".to_string()
+        }
+        (0, n) => format!("{n} held out"),
+        (k, n) => format!(
+            "cross-validated over {k} folds: {n} images each predicted by a head that did not train on it, then the head fitted to all"
+        ),
+    };
+    html! {
+        <>
+            { notice_line(&o.notice) }
+            <p id="train-result" role="status" data-solver="lbfgs" data-iterations={f.iterations.to_string()}
+               data-folds={f.folds.to_string()} data-converged={f.converged.to_string()}
+               data-rows={o.rows.to_string()} data-held-out={o.held_out.to_string()}>
+                { format!("{ended} in {:.2} s ({} training rows; {measured}).", o.ms / 1e3, o.rows) }
+            </p>
+        </>
     }
 }
 

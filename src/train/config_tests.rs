@@ -1,0 +1,85 @@
+//! Tests of `config.rs`: ranges, refusals at the field, the solver's settings.
+
+use super::*;
+
+#[test]
+fn defaults_are_inside_their_ranges() {
+    assert_eq!(TrainConfig::default().check(), Ok(()));
+}
+
+#[test]
+fn out_of_range_values_are_refused_with_the_range_and_change_nothing() {
+    let mut c = TrainConfig {
+        solver: Solver::Adam,
+        ..TrainConfig::default()
+    };
+    let adam = c.clone();
+    assert_eq!(
+        c.set("learning_rate", 2.0),
+        Err("Learning rate must be from 0.00001 to 1".into())
+    );
+    assert_eq!(
+        c.set("epochs", 0.0),
+        Err("Epochs must be from 1 to 1000".into())
+    );
+    assert_eq!(
+        c.set("epochs", 2.5),
+        Err("Epochs must be a whole number".into())
+    );
+    assert!(c.set("validation_percent", f64::NAN).is_err());
+    assert_eq!(c, adam);
+    c.set("batch_size", 16.0).unwrap();
+    assert_eq!(c.batch_size, 16);
+}
+
+#[test]
+fn every_field_reads_back_what_was_set() {
+    for solver in Solver::ALL {
+        let mut c = TrainConfig {
+            solver,
+            ..TrainConfig::default()
+        };
+        for f in FIELDS
+            .iter()
+            .filter(|f| f.solver.is_none_or(|s| s == solver))
+        {
+            let v = if f.integer { f.max.floor() } else { f.max };
+            c.set(f.key, v).unwrap();
+            assert_eq!(c.get(f.key), Some(v), "{}", f.key);
+        }
+    }
+}
+
+#[test]
+fn a_setting_of_the_other_solver_is_refused_at_its_field_with_the_reason() {
+    let mut c = TrainConfig::default();
+    let e = c.set("epochs", 300.0).unwrap_err();
+    assert!(e.contains("Epochs is a setting of the Adam solver"), "{e}");
+    assert_eq!(c, TrainConfig::default());
+    c.set_solver(Solver::Adam).unwrap();
+    c.set("hidden", 64.0).unwrap();
+    let e = c.set("penalty_c", 1.0).unwrap_err();
+    assert!(e.contains("setting of the L-BFGS solver"), "{e}");
+    // Back to L-BFGS only once the hidden layer is gone; a contradiction fails `check`.
+    assert!(
+        c.set_solver(Solver::Lbfgs)
+            .unwrap_err()
+            .contains("Hidden units")
+    );
+    let bad = TrainConfig {
+        hidden: 64,
+        ..TrainConfig::default()
+    };
+    assert!(bad.check().is_err());
+    c.set("hidden", 0.0).unwrap();
+    c.set_solver(Solver::Lbfgs).unwrap();
+    assert_eq!(Solver::parse(" Adam "), Ok(Solver::Adam));
+    assert!(Solver::parse("sgd").is_err());
+}
+
+#[test]
+fn an_old_config_without_the_newer_fields_reads_with_their_defaults() {
+    let c: TrainConfig = serde_json::from_str(r#"{"epochs": 7}"#).unwrap();
+    assert_eq!(c.epochs, 7);
+    assert_eq!(c.patience, TrainConfig::default().patience);
+}

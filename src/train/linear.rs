@@ -1,0 +1,189 @@
+//! The default head: a linear softmax fitted to convergence by L-BFGS (`logistic`) at the
+//! penalty `config.penalty_c`, measured on a held-out share, or by k-fold cross-validation
+//! (out-of-fold predictions) when the classes are small (`split::plan`), after which the
+//! final head trains on every image. One L-BFGS iteration per `step`, so a page can yield.
+
+use super::TrainConfig;
+use super::data::{Inputs, TrainError, Views, check_trainable};
+use super::logistic::{Lbfgs, Stop};
+use super::metrics::Evaluation;
+use super::split::{Plan, Split};
+use crate::model::FEATURE_DIM;
+use crate::model::head::HeadWeights;
+
+/// A finished run of the L-BFGS head.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinearOutcome {
+    pub head: HeadWeights,
+    /// Predictions on images the head (or, cross-validated, its fold's head) did not train
+    /// on, in `evaluated` order; `None` when there were none to make.
+    pub evaluation: Option<Evaluation>,
+    /// The images `evaluation` covers (indices into the inputs' rows).
+    pub evaluated: Vec<usize>,
+    /// Folds when cross-validated, 0 with a held-out share or no validation.
+    pub folds: usize,
+    /// Each fit's L-BFGS iterations, the final head's last.
+    pub iterations: Vec<usize>,
+    /// Every fit reached `Stop::HEAD`'s gradient.
+    pub converged: bool,
+    /// The final fit's penalised mean cross-entropy and its training rows (images and views).
+    pub objective: f64,
+    pub rows: usize,
+}
+
+/// A run under way: the fits the plan asks for, one after another.
+pub struct LinearRun<'a> {
+    inputs: Inputs<'a>,
+    views: &'a Views,
+    classes: usize,
+    penalty_c: f64,
+    /// Each fit's split; the last one's head is the result.
+    fits: Vec<Split>,
+    folds: usize,
+    current: Option<Lbfgs>,
+    done: usize,
+    evaluated: Vec<usize>,
+    predicted: Vec<usize>,
+    iterations: Vec<usize>,
+    converged: bool,
+    head: Option<(HeadWeights, f64, usize)>,
+}
+
+impl<'a> LinearRun<'a> {
+    /// Refuses what cannot train (fewer than two classes, an empty class, every image of a
+    /// class set aside) and rows that are not 1 280-d features.
+    pub fn new(
+        inputs: Inputs<'a>,
+        plan: Plan,
+        names: &[String],
+        config: &TrainConfig,
+        views: &'a Views,
+    ) -> Result<Self, TrainError> {
+        config.check().map_err(TrainError::Settings)?;
+        if inputs.shape != [FEATURE_DIM, 1, 1] {
+            return Err(TrainError::Settings(
+                "the L-BFGS head trains on features, not a fine-tuned cut".into(),
+            ));
+        }
+        check_trainable(names, inputs.labels)?;
+        let (fits, folds) = match plan {
+            Plan::HeldOut(split) => {
+                inputs.check(&split, views, None)?;
+                let train: Vec<usize> = split.train.iter().map(|&i| inputs.labels[i]).collect();
+                check_trainable(names, &train)?;
+                (vec![split], 0)
+            }
+            Plan::CrossValidated(mut folds) => {
+                let k = folds.len();
+                folds.push(Split {
+                    train: (0..inputs.labels.len()).collect(),
+                    validation: Vec::new(),
+                });
+                for f in &folds {
+                    inputs.check(f, views, None)?;
+                }
+                (folds, k)
+            }
+        };
+        Ok(Self {
+            inputs,
+            views,
+            classes: names.len(),
+            penalty_c: config.penalty_c,
+            fits,
+            folds,
+            current: None,
+            done: 0,
+            evaluated: Vec::new(),
+            predicted: Vec::new(),
+            iterations: Vec::new(),
+            converged: true,
+            head: None,
+        })
+    }
+
+    /// Fits finished and planned (the folds and the final head).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, self.fits.len())
+    }
+
+    pub fn finished(&self) -> bool {
+        self.done == self.fits.len()
+    }
+
+    /// One L-BFGS iteration (or a fit's set-up); true once every fit has ended.
+    pub fn step(&mut self) -> bool {
+        if self.finished() {
+            return true;
+        }
+        let Some(fit) = &mut self.current else {
+            let split = &self.fits[self.done];
+            let (rows, labels) = self.inputs.gather(&split.train, Some(self.views));
+            // scikit-learn's C: the penalty shrinks as rows are added.
+            let l2 = 1.0 / (self.penalty_c * labels.len() as f64);
+            self.current = Some(Lbfgs::new(&rows, &labels, self.classes, l2, Stop::HEAD));
+            return false;
+        };
+        if !fit.step() {
+            return false;
+        }
+        let result = fit.fit();
+        let split = &self.fits[self.done];
+        for &i in &split.validation {
+            let row = &self.inputs.values[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
+            self.evaluated.push(i);
+            self.predicted.push(result.head.class_of(row));
+        }
+        self.iterations.push(result.iterations);
+        self.converged &= result.converged;
+        self.done += 1;
+        if self.finished() {
+            let rows = split.train.len()
+                + (self.views.of.iter())
+                    .filter(|of| split.train.binary_search(of).is_ok())
+                    .count();
+            self.head = Some((result.head, result.objective, rows));
+        }
+        self.current = None;
+        self.finished()
+    }
+
+    /// The final head and its figures; `None` before `step` has returned true.
+    pub fn outcome(self) -> Option<LinearOutcome> {
+        let (head, objective, rows) = self.head?;
+        let labels: Vec<usize> = self
+            .evaluated
+            .iter()
+            .map(|&i| self.inputs.labels[i])
+            .collect();
+        let evaluation =
+            (!labels.is_empty()).then(|| Evaluation::new(self.classes, labels, self.predicted));
+        Some(LinearOutcome {
+            head,
+            evaluation,
+            evaluated: self.evaluated,
+            folds: self.folds,
+            iterations: self.iterations,
+            converged: self.converged,
+            objective,
+            rows,
+        })
+    }
+}
+
+/// `LinearRun` to its end.
+pub fn fit_linear(
+    inputs: Inputs,
+    plan: Plan,
+    names: &[String],
+    config: &TrainConfig,
+    views: &Views,
+) -> Result<LinearOutcome, TrainError> {
+    let mut run = LinearRun::new(inputs, plan, names, config, views)?;
+    while !run.step() {}
+    run.outcome().ok_or(TrainError::Interrupted)
+}
+
+#[cfg(test)]
+#[path = "linear_tests.rs"]
+mod tests;

@@ -1,0 +1,125 @@
+//! The page's L-BFGS head: the folds and the final fit, a few iterations per task so the
+//! page stays responsive, then the (cross-validated or held-out) report and the model.
+
+use super::state::State;
+use super::teach::{SLICE_MS, Teacher, send};
+use super::teach_state::TeachAction;
+use super::training::{FitSummary, Outcome, Report, TrainAction};
+use crate::classifier::Classifier;
+use crate::train::linear::LinearRun;
+use crate::train::split::Plan;
+use crate::train::{Inputs, TrainConfig, Views};
+use crate::web::fetch::now_ms;
+use gloo::timers::future::TimeoutFuture;
+use std::rc::Rc;
+use yew::UseReducerDispatcher;
+
+/// What a fit needs from the training job.
+pub(super) struct Fit<'a> {
+    pub inputs: Inputs<'a>,
+    pub plan: Plan,
+    pub names: Vec<String>,
+    pub ids: &'a [u64],
+    pub config: &'a TrainConfig,
+    pub views: &'a Views,
+    pub backbone_id: &'a str,
+    pub started: f64,
+    pub notice: Option<String>,
+}
+
+impl Teacher {
+    /// Fit until done or Stop (which keeps the previous model).
+    pub(super) async fn fit_linear(&self, fit: Fit<'_>, dispatch: UseReducerDispatcher<State>) {
+        let fail = |m: String| send(&dispatch, TeachAction::Train(TrainAction::Failed(m)));
+        let Fit {
+            inputs,
+            plan,
+            names,
+            ids,
+            config,
+            views,
+            ..
+        } = fit;
+        let mut run = match LinearRun::new(inputs, plan, &names, config, views) {
+            Ok(run) => run,
+            Err(e) => return fail(e.to_string()),
+        };
+        let (_, total) = run.progress();
+        send(
+            &dispatch,
+            TeachAction::Train(TrainAction::Fitting(0, total)),
+        );
+        if let Some(n) = &fit.notice {
+            send(
+                &dispatch,
+                TeachAction::Train(TrainAction::Notice(n.clone())),
+            );
+        }
+        TimeoutFuture::new(0).await;
+        let mut slice = now_ms();
+        while !run.step() {
+            if self.stop.get() {
+                return fail(
+                    "Stopped before the head was fitted: the previous model is kept.".into(),
+                );
+            }
+            if now_ms() - slice > SLICE_MS {
+                let (done, total) = run.progress();
+                send(
+                    &dispatch,
+                    TeachAction::Train(TrainAction::Fitting(done, total)),
+                );
+                TimeoutFuture::new(0).await;
+                slice = now_ms();
+            }
+        }
+        let Some(out) = run.outcome() else {
+            return fail("the fit ended without a head".into());
+        };
+        let ms = now_ms() - fit.started;
+        let report = out.evaluation.map(|evaluation| {
+            Rc::new(Report {
+                names: names.clone(),
+                evaluation,
+                samples: out.evaluated.iter().map(|&i| ids[i]).collect(),
+                folds: out.folds,
+            })
+        });
+        let summary = FitSummary {
+            iterations: out.iterations.last().copied().unwrap_or(0),
+            fits: out.iterations.len(),
+            folds: out.folds,
+            converged: out.converged,
+            objective: out.objective,
+        };
+        let held_out = if out.folds == 0 {
+            out.evaluated.len()
+        } else {
+            0
+        };
+        let info = serde_json::json!({ "by": "graft page", "solver": "lbfgs",
+            "samples": inputs.labels.len() - held_out, "rows": out.rows,
+            "validation_samples": out.evaluated.len(), "cross_validated_folds": out.folds,
+            "config": config, "iterations": out.iterations, "converged": out.converged,
+            "accuracy": report.as_ref().and_then(|r| r.evaluation.accuracy()),
+            "seconds": (ms / 10.0).round() / 100.0 });
+        let outcome = Outcome {
+            epochs: 0,
+            best_epoch: 0,
+            ms,
+            rows: out.rows,
+            held_out: out.evaluated.len(),
+            stopped: false,
+            early: false,
+            report,
+            history: Vec::new(),
+            notice: fit.notice,
+            fit: Some(summary),
+        };
+        let classifier = Classifier::new(names, out.head, fit.backbone_id, info);
+        send(
+            &dispatch,
+            TeachAction::Train(TrainAction::Trained(Rc::new(classifier), outcome)),
+        );
+    }
+}
