@@ -73,7 +73,7 @@ fn fine_tuning_moves_the_tuned_block_and_the_file_keeps_it() {
     let labels = [0, 1];
     let names = ["cat".to_string(), "coffee".to_string()];
     let config = TrainConfig {
-        epochs: 4,
+        steps: 4,
         batch_size: 2,
         validation_percent: 0.0,
         tuned_blocks: 1,

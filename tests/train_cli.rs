@@ -164,11 +164,10 @@ fn bad_folders_are_refused_saying_what_to_add() {
         err.contains("--learning-rate: Learning rate must be from 0.00001 to 1"),
         "{err}"
     );
-    let (code, _, err) = flags(&["--epochs", "300"]);
+    let (code, _, err) = flags(&["--steps", "300"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("--epochs: Epochs is a setting of the Adam solver")
-            && err.contains("--solver"),
+        err.contains("--steps: Steps is a setting of the Adam solver") && err.contains("--solver"),
         "{err}"
     );
     let val = dir.join("val");
@@ -287,7 +286,7 @@ fn fine_tuning_learns_and_predict_uses_the_tuned_blocks() {
         "adam",
         "--tuned-blocks",
         "2",
-        "--epochs",
+        "--steps",
         "12",
         "--json",
     ]);

@@ -214,7 +214,7 @@ pub fn train(
             eprintln!(
                 "epoch {:>3}/{}  loss {:.4}  train accuracy {:.1}%{val}",
                 stats.epoch,
-                config.epochs,
+                trainer.epochs(),
                 stats.loss,
                 stats.accuracy * 100.0
             );

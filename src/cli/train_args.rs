@@ -15,9 +15,10 @@ pub struct TrainArgs {
     /// L-BFGS: inverse L2 strength, as scikit-learn's C (default 10).
     #[arg(long)]
     pub penalty_c: Option<f64>,
-    /// Adam: passes over the training images (default 50).
+    /// Adam: optimiser steps in all, whatever the set's size (default 800), with a cosine
+    /// decay of the learning rates over them.
     #[arg(long)]
-    pub epochs: Option<usize>,
+    pub steps: Option<usize>,
     /// Adam: images per step (default 64).
     #[arg(long)]
     pub batch_size: Option<usize>,
@@ -37,7 +38,7 @@ pub struct TrainArgs {
     /// classes under 10 images are cross-validated instead.
     #[arg(long)]
     pub validation_percent: Option<f64>,
-    /// Adam: stop after this many epochs without a lower validation loss (default 10; 0: never).
+    /// Adam: stop after this many steps without a lower validation loss (default 160; 0: never).
     #[arg(long)]
     pub patience: Option<usize>,
     /// Augmented views per training image (crop, flip, rotation, colour), embedded once.
@@ -63,7 +64,7 @@ impl TrainArgs {
         config.set_solver(self.solver.unwrap_or(solver))?;
         let given = [
             ("penalty_c", self.penalty_c),
-            ("epochs", self.epochs.map(|v| v as f64)),
+            ("steps", self.steps.map(|v| v as f64)),
             ("batch_size", self.batch_size.map(|v| v as f64)),
             ("learning_rate", self.learning_rate),
             ("label_smoothing", self.label_smoothing),

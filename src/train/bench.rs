@@ -29,7 +29,7 @@ pub struct TrainBench {
     pub lbfgs_iterations: usize,
 }
 
-/// Train a fresh head on `samples` vectors for `config.epochs` epochs and time it. The
+/// Train a fresh head on `samples` vectors for `config.steps` steps and time it. The
 /// values only have to look like features (in [0, 6), as after ReLU6 and pooling) with a
 /// learnable class signal: they do not change the work, so the timing is that of real data.
 pub async fn train_speed(
@@ -79,11 +79,11 @@ pub async fn train_speed(
     Ok(TrainBench {
         samples,
         classes,
-        epochs: config.epochs,
+        epochs: trainer.epochs(),
         batch_size: config.batch_size,
         hidden: config.hidden,
         train_ms: train_ms.round(),
-        ms_per_epoch: (train_ms / config.epochs as f64 * 100.0).round() / 100.0,
+        ms_per_epoch: (train_ms / trainer.epochs() as f64 * 100.0).round() / 100.0,
         final_loss: last.map_or(f32::NAN, |s| s.loss),
         lbfgs_ms: lbfgs_ms.round(),
         lbfgs_iterations: linear.iterations.iter().sum(),
@@ -120,7 +120,7 @@ pub async fn finetune_speed(
     let names = ["a".to_string(), "b".to_string()];
     // One epoch is one step: every row in one batch, none held out.
     let config = TrainConfig {
-        epochs: steps + 1,
+        steps: steps + 1,
         batch_size: batch,
         validation_percent: 0.0,
         patience: 0,

@@ -19,12 +19,12 @@ fn out_of_range_values_are_refused_with_the_range_and_change_nothing() {
         Err("Learning rate must be from 0.00001 to 1".into())
     );
     assert_eq!(
-        c.set("epochs", 0.0),
-        Err("Epochs must be from 1 to 1000".into())
+        c.set("steps", 0.0),
+        Err("Steps must be from 1 to 100000".into())
     );
     assert_eq!(
-        c.set("epochs", 2.5),
-        Err("Epochs must be a whole number".into())
+        c.set("steps", 2.5),
+        Err("Steps must be a whole number".into())
     );
     assert!(c.set("validation_percent", f64::NAN).is_err());
     assert_eq!(c, adam);
@@ -53,8 +53,8 @@ fn every_field_reads_back_what_was_set() {
 #[test]
 fn a_setting_of_the_other_solver_is_refused_at_its_field_with_the_reason() {
     let mut c = TrainConfig::default();
-    let e = c.set("epochs", 300.0).unwrap_err();
-    assert!(e.contains("Epochs is a setting of the Adam solver"), "{e}");
+    let e = c.set("steps", 300.0).unwrap_err();
+    assert!(e.contains("Steps is a setting of the Adam solver"), "{e}");
     assert_eq!(c, TrainConfig::default());
     c.set_solver(Solver::Adam).unwrap();
     c.set("hidden", 64.0).unwrap();
@@ -79,7 +79,7 @@ fn a_setting_of_the_other_solver_is_refused_at_its_field_with_the_reason() {
 
 #[test]
 fn an_old_config_without_the_newer_fields_reads_with_their_defaults() {
-    let c: TrainConfig = serde_json::from_str(r#"{"epochs": 7}"#).unwrap();
-    assert_eq!(c.epochs, 7);
+    let c: TrainConfig = serde_json::from_str(r#"{"steps": 7}"#).unwrap();
+    assert_eq!(c.steps, 7);
     assert_eq!(c.patience, TrainConfig::default().patience);
 }

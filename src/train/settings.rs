@@ -71,7 +71,7 @@ mod tests {
         s.enter("solver", "adam");
         s.enter("learning_rate", "0.01");
         s.enter("learning_rate", "5");
-        s.enter("epochs", "lots");
+        s.enter("steps", "lots");
         assert_eq!(s.config.learning_rate, 0.01);
         let (_, text, why) = s.refusal("learning_rate").unwrap();
         assert_eq!(
@@ -79,31 +79,31 @@ mod tests {
             ("5", "Learning rate must be from 0.00001 to 1")
         );
         assert_eq!(
-            s.refusal("epochs").unwrap().2,
-            "Epochs must be a number from 1 to 1000"
+            s.refusal("steps").unwrap().2,
+            "Steps must be a number from 1 to 100000"
         );
-        s.enter("epochs", " 20 ");
-        assert_eq!((s.config.epochs, s.refused.len()), (20, 1));
+        s.enter("steps", " 20 ");
+        assert_eq!((s.config.steps, s.refused.len()), (20, 1));
     }
 
     #[test]
     fn the_solver_is_chosen_at_its_field_and_restored_with_the_fields_it_allows() {
         let mut s = Settings::default();
-        s.enter("epochs", "300");
-        assert!(s.refusal("epochs").unwrap().2.contains("Adam solver"));
+        s.enter("steps", "300");
+        assert!(s.refusal("steps").unwrap().2.contains("Adam solver"));
         s.enter("solver", "adam");
-        s.enter("epochs", "300");
+        s.enter("steps", "300");
         s.enter("hidden", "64");
-        assert_eq!((s.config.epochs, s.refused.len()), (300, 0));
+        assert_eq!((s.config.steps, s.refused.len()), (300, 0));
         s.enter("solver", "lbfgs");
         assert!(s.refusal("solver").unwrap().2.contains("Hidden units"));
         assert_eq!(s.config.solver, Solver::Adam);
         // A config stored before the solver setting, with a hidden layer: restored as Adam.
-        let old: TrainConfig = serde_json::from_str(r#"{"hidden": 64, "epochs": 80}"#).unwrap();
+        let old: TrainConfig = serde_json::from_str(r#"{"hidden": 64, "batch_size": 32}"#).unwrap();
         let r = Settings::restored(&old);
         assert_eq!(
-            (r.config.solver, r.config.hidden, r.config.epochs),
-            (Solver::Adam, 64, 80)
+            (r.config.solver, r.config.hidden, r.config.batch_size),
+            (Solver::Adam, 64, 32)
         );
         let r = Settings::restored(&TrainConfig::default());
         assert_eq!(r.config, TrainConfig::default());
@@ -113,12 +113,12 @@ mod tests {
     fn restored_settings_out_of_range_fall_back_to_defaults() {
         let stored = TrainConfig {
             solver: Solver::Adam,
-            epochs: 5000,
+            steps: 500000,
             batch_size: 8,
             ..TrainConfig::default()
         };
         let s = Settings::restored(&stored);
-        assert_eq!(s.config.epochs, TrainConfig::default().epochs);
+        assert_eq!(s.config.steps, TrainConfig::default().steps);
         assert_eq!(s.config.batch_size, 8);
         assert!(s.refused.is_empty());
     }

@@ -123,16 +123,19 @@ impl Trainer {
         Ok(queued)
     }
 
-    /// The head and the tuned blocks step at their own learning rates.
+    /// The head and the tuned blocks step at their own learning rates, both scheduled.
     fn step(&mut self, mut net: Net, run: &mut EpochRun) -> Net {
+        let batch = run.done.div_ceil(self.config.batch_size.max(1)) - 1;
+        let share = self.schedule(self.epoch * self.steps_per_epoch() + batch);
         if net.tail.is_some() {
             let grads = run.tail_grads.grads();
             net = self
                 .optim
-                .step(self.config.backbone_learning_rate, net, grads);
+                .step(self.config.backbone_learning_rate * share, net, grads);
         }
         let grads = run.head_grads.grads();
-        self.optim.step(self.config.learning_rate, net, grads)
+        self.optim
+            .step(self.config.learning_rate * share, net, grads)
     }
 
     /// Read the queued epoch back (one await): its figures, predictions and weights, which

@@ -211,12 +211,31 @@ impl Trainer {
         self.best.as_ref().map_or(self.epoch, |b| b.epoch)
     }
 
-    /// True once patience ran out: that many epochs without a lower validation loss.
+    /// Optimiser steps an epoch takes: one per batch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.samples.div_ceil(self.config.batch_size.max(1)).max(1)
+    }
+
+    /// Epochs the run takes at most: `config.steps`, rounded up to whole epochs. The step
+    /// budget, not an epoch count, is what the person sets: 20 images get as many steps as
+    /// 2 000 (issue 12).
+    pub fn epochs(&self) -> usize {
+        self.config.steps.div_ceil(self.steps_per_epoch()).max(1)
+    }
+
+    /// The learning rates' share at the `done`-th step of the run: a cosine from 1 to 0 over
+    /// every step of `epochs()` (Loshchilov & Hutter, SGDR, without restarts).
+    pub(super) fn schedule(&self, done: usize) -> f64 {
+        let total = (self.epochs() * self.steps_per_epoch()) as f64;
+        0.5 * (1.0 + (std::f64::consts::PI * done as f64 / total).cos())
+    }
+
+    /// True once patience ran out: that many steps without a lower validation loss.
     pub fn stopped_early(&self) -> bool {
         self.config.patience > 0
             && self.best.is_some()
-            && self.epoch - self.best_epoch() >= self.config.patience
-            && self.epoch < self.config.epochs
+            && (self.epoch - self.best_epoch()) * self.steps_per_epoch() >= self.config.patience
+            && self.epoch < self.epochs()
     }
 
     pub fn epochs_done(&self) -> usize {
@@ -224,7 +243,7 @@ impl Trainer {
     }
 
     pub fn finished(&self) -> bool {
-        self.epoch >= self.config.epochs || self.stopped_early()
+        self.epoch >= self.epochs() || self.stopped_early()
     }
 }
 

@@ -35,7 +35,7 @@ fn run(trainer: &mut Trainer) -> Vec<EpochStats> {
 fn validation_is_measured_each_epoch_on_the_held_out_share() {
     let (features, labels) = separable(3, 20, 1);
     let config = TrainConfig {
-        epochs: 5,
+        steps: 5,
         ..TrainConfig::default()
     };
     let mut t = Trainer::new(&Device::flex(), &features, &labels, &names(3), &config).unwrap();
@@ -71,7 +71,7 @@ fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
         validation: (60..72).collect(),
     };
     let config = TrainConfig {
-        epochs: 40,
+        steps: 40,
         patience: 3,
         learning_rate: 1e-2,
         ..TrainConfig::default()
@@ -120,7 +120,7 @@ fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
 fn without_validation_every_epoch_runs_and_the_last_is_kept() {
     let (features, labels) = separable(2, 5, 4);
     let config = TrainConfig {
-        epochs: 4,
+        steps: 4,
         validation_percent: 0.0,
         ..TrainConfig::default()
     };
@@ -160,7 +160,7 @@ fn bad_settings_are_refused_before_training_and_a_lone_image_trains() {
 fn views_of_training_images_add_rows_and_views_of_held_out_ones_do_not() {
     let (features, labels) = separable(2, 10, 6);
     let config = TrainConfig {
-        epochs: 1,
+        steps: 1,
         validation_percent: 20.0,
         ..TrainConfig::default()
     };
@@ -205,7 +205,7 @@ fn flat(t: &Trainer) -> Vec<f32> {
 fn batches_queued_in_pieces_train_the_same_weights() {
     let (features, labels) = separable(3, 12, 7);
     let config = TrainConfig {
-        epochs: 3,
+        steps: 12,
         batch_size: 8,
         hidden: 16,
         solver: crate::train::Solver::Adam,
@@ -247,7 +247,7 @@ fn batches_queued_in_pieces_train_the_same_weights() {
 fn a_checkpoint_resumes_at_the_next_epoch_with_its_weights_and_best() {
     let (features, labels) = separable(2, 10, 8);
     let config = TrainConfig {
-        epochs: 5,
+        steps: 5,
         ..TrainConfig::default()
     };
     let new = || Trainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
@@ -290,4 +290,30 @@ fn a_checkpoint_resumes_at_the_next_epoch_with_its_weights_and_best() {
         e,
         TrainError::Settings("the checkpoint is for another model".into())
     );
+}
+
+/// The step budget, not an epoch count: 10 images and 1 000 get the same number of
+/// optimiser steps (to within one epoch's), where a fixed 50 epochs gave them 50 and 800;
+/// the learning rates fall from their value to zero along the run.
+#[test]
+fn the_steps_do_not_grow_with_the_images_and_the_learning_rate_decays() {
+    let config = TrainConfig {
+        validation_percent: 0.0,
+        ..TrainConfig::default()
+    };
+    for per_class in [5, 500] {
+        let (features, labels) = separable(2, per_class, 9);
+        let t = Trainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
+        let steps = t.epochs() * t.steps_per_epoch();
+        assert!(
+            steps >= config.steps && steps < config.steps + t.steps_per_epoch(),
+            "{} images: {} epochs of {} steps",
+            2 * per_class,
+            t.epochs(),
+            t.steps_per_epoch()
+        );
+        assert_eq!(t.schedule(0), 1.0);
+        assert!((t.schedule(steps / 2) - 0.5).abs() < 0.01);
+        assert!(t.schedule(steps - 1) < 1e-4);
+    }
 }

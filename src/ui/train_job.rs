@@ -152,7 +152,7 @@ impl Teacher {
         };
         send(
             &dispatch,
-            TeachAction::Train(TrainAction::Started(config.epochs)),
+            TeachAction::Train(TrainAction::Started(trainer.epochs())),
         );
         if let Some(n) = &notice {
             send(

@@ -72,7 +72,7 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         // epochs as the form allows and no early stopping, so Stop always comes first.
         await s.page.locator('summary', { hasText: 'Settings' }).click();
         await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
-        await enter(s.page, 'Epochs', '1000');
+        await enter(s.page, 'Steps', '1000');
         await enter(s.page, 'Patience', '0');
         await trainButton.click();
         await s.page.locator('progress[aria-label="Training progress"]:not([value="0"])').waitFor({ timeout: SLOW });

@@ -93,7 +93,7 @@ test('settings are checked at the field; validation, curves, per-class results a
     assert.ok(await train.isDisabled(), 'Train waits for the setting to be fixed');
     await enter(s.page, 'Learning rate', '0.002');
     await why.waitFor({ state: 'detached' });
-    await enter(s.page, 'Epochs', '30');
+    await enter(s.page, 'Steps', '30');
     // 34 % of 6 is 2.04: two images of each class are held out.
     await enter(s.page, 'Validation %', '34');
     await enter(s.page, 'Patience', '0');
@@ -136,12 +136,12 @@ test('settings are checked at the field; validation, curves, per-class results a
     await s.page.reload();
     await ready(s.page);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
-    assert.equal(await setting(s.page, 'Epochs').inputValue(), '30');
+    assert.equal(await setting(s.page, 'Steps').inputValue(), '30');
     assert.equal(await setting(s.page, 'Validation %').inputValue(), '34');
     assert.equal(await s.page.getByLabel('Solver', { exact: true }).inputValue(), 'adam');
     await s.page.getByRole('button', { name: 'Reset settings' }).click();
     assert.equal(await s.page.getByLabel('Solver', { exact: true }).inputValue(), 'lbfgs');
-    assert.equal(await setting(s.page, 'Epochs').inputValue(), '50');
+    assert.equal(await setting(s.page, 'Steps').inputValue(), '800');
     assert.equal(await setting(s.page, 'Learning rate').inputValue(), '0.001');
     assert.deepEqual(s.problems(), []);
   } finally {
@@ -162,7 +162,7 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
     await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Blocks to fine-tune', '1');
     await enter(s.page, 'Augmented views', '1');
-    await enter(s.page, 'Epochs', '200');
+    await enter(s.page, 'Steps', '200');
     await enter(s.page, 'Patience', '0');
     await enter(s.page, 'Validation %', '20');
     // Every task over 50 ms (Long Tasks API) while preparing and fine-tuning on the CPU
@@ -237,7 +237,7 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
 
     // A new fine-tuned model changes the blocks the previewed image went through: the page
     // looks at it again by itself, and its bars come back.
-    await enter(s.page, 'Epochs', '2');
+    await enter(s.page, 'Steps', '2');
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
     await s.page.locator('#train-result', { hasText: /^Trained after 2 epochs/ }).waitFor({ timeout: SLOW });
     await s.page.locator('#preview-probs li').nth(2).waitFor({ timeout: SLOW });
@@ -286,7 +286,7 @@ test('fine-tuning runs on WebGPU; a GPU lost mid-training: the run goes on on th
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Blocks to fine-tune', '1');
-    await enter(s.page, 'Epochs', '2');
+    await enter(s.page, 'Steps', '2');
     await enter(s.page, 'Validation %', '0');
     const train = s.page.getByRole('button', { name: 'Train', exact: true });
     await train.click();
@@ -300,7 +300,7 @@ test('fine-tuning runs on WebGPU; a GPU lost mid-training: the run goes on on th
     await s.page.locator('.device', { hasText: 'WebGPU' }).waitFor();
 
     // Again, longer, and the GPU is lost once an epoch has finished on it.
-    await enter(s.page, 'Epochs', '4');
+    await enter(s.page, 'Steps', '4');
     await train.click();
     await s.page.locator('progress[aria-label="Training progress"]:not([value="0"])').waitFor({ timeout: SLOW });
     await loseGpu(s.page);

@@ -193,9 +193,12 @@ def main():
 
     out = subprocess.run([args.default_head, str(args.work), args.config], check=True,
                          capture_output=True, text=True).stdout
-    graft = {}
+    graft, speed = {}, None
     for line in out.splitlines():
         r = json.loads(line)
+        if "speed" in r:
+            speed = r["speed"]
+            continue
         graft[(r["task"], r["shots"], r["draw"])] = r
 
     def mean(values):
@@ -219,6 +222,9 @@ def main():
                 f"| {round(np.mean(steps)) if steps else '-'} | {round(np.mean(ms)) if ms else '-'} "
                 f"| {refused}/{DRAWS} |"
             )
+    print(f"graft's L-BFGS head on {speed['rows']} real embeddings ({speed['classes']} classes, "
+          f"every task's images): {speed['ms']} ms, {speed['iterations']} iterations, "
+          f"converged: {speed['converged']}")
     json.dump({f"{k[0]}/{k[1]}/{k[2]}": {"graft": graft[k], "sklearn": scores[k]} for k in graft},
               open(args.work / "results.json", "w"), indent=1)
 
