@@ -53,12 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // real embeddings (each task's classes offset past the previous task's).
     let (mut all, mut all_labels, mut offset) = (Vec::new(), Vec::new(), 0);
     for task in &runs.tasks {
-        let bytes = std::fs::read(dir.join(&task.features))?;
-        let features: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        all.extend(features);
+        all.extend(read_features(&dir.join(&task.features))?);
         all_labels.extend(task.labels.iter().map(|l| l + offset));
         offset += task.classes.len();
     }
@@ -76,11 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ms": started.elapsed().as_millis() as u64 } });
     println!("{speed}");
     for task in &runs.tasks {
-        let bytes = std::fs::read(dir.join(&task.features))?;
-        let features: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let features = read_features(&dir.join(&task.features))?;
         let row = |i: usize| &features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
         for run in &task.runs {
             let train: Vec<f32> = run.train.iter().flat_map(|&i| row(i)).copied().collect();
@@ -150,4 +141,13 @@ fn adam(
     }
     let head = trainer.weights().map_err(|e| e.to_string())?.head;
     Ok((head, trainer.epochs_done()))
+}
+
+/// A features file: little-endian f32, `[N, 1280]`.
+fn read_features(path: &std::path::Path) -> std::io::Result<Vec<f32>> {
+    let bytes = std::fs::read(path)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }

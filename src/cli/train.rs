@@ -174,7 +174,7 @@ pub fn train(
     // only its own training images' views).
     let training: Vec<usize> = match &plan {
         Plan::HeldOut(split) => split.train.clone(),
-        Plan::CrossValidated(_) => (0..trained).collect(),
+        Plan::CrossValidated(_) | Plan::Share(_) => (0..trained).collect(),
     };
     let views = augmented_views(&rows, &paths, &training, config)?;
     let inputs = Inputs {

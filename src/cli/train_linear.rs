@@ -59,6 +59,10 @@ pub fn train(
     }
     if let Some(evaluation) = &outcome.evaluation {
         let title = match outcome.folds {
+            0 if outcome.refitted => {
+                "validation (held-out images, measured before the final head trained on them too)"
+                    .to_string()
+            }
             0 => "validation (held-out images)".to_string(),
             k => format!(
                 "cross-validated ({k} folds, each image predicted by a head that did not train on it)"
@@ -74,7 +78,7 @@ pub fn train(
     let training = serde_json::json!({
         "by": "graft train",
         "solver": "lbfgs",
-        "samples": inputs.labels.len() - match outcome.folds { 0 => outcome.evaluated.len(), _ => 0 },
+        "samples": inputs.labels.len() - if outcome.refitted { 0 } else { outcome.evaluated.len() },
         "rows": outcome.rows,
         "validation_samples": outcome.evaluated.len(),
         "cross_validated_folds": outcome.folds,

@@ -22,6 +22,9 @@ pub struct LinearOutcome {
     pub evaluated: Vec<usize>,
     /// Folds when cross-validated, 0 with a held-out share or no validation.
     pub folds: usize,
+    /// The final head also trained on the images `evaluation` measured (cross-validated,
+    /// or a stratified share): the figures are those of heads that did not.
+    pub refitted: bool,
     /// Each fit's L-BFGS iterations, the final head's last.
     pub iterations: Vec<usize>,
     /// Every fit reached `Stop::HEAD`'s gradient.
@@ -72,6 +75,14 @@ impl<'a> LinearRun<'a> {
                 let train: Vec<usize> = split.train.iter().map(|&i| inputs.labels[i]).collect();
                 check_trainable(names, &train)?;
                 (vec![split], 0)
+            }
+            Plan::Share(split) => {
+                inputs.check(&split, views, None)?;
+                let all = Split {
+                    train: (0..inputs.labels.len()).collect(),
+                    validation: Vec::new(),
+                };
+                (vec![split, all], 0)
             }
             Plan::CrossValidated(mut folds) => {
                 let k = folds.len();
@@ -163,6 +174,7 @@ impl<'a> LinearRun<'a> {
             evaluation,
             evaluated: self.evaluated,
             folds: self.folds,
+            refitted: self.fits.len() > 1,
             iterations: self.iterations,
             converged: self.converged,
             objective,

@@ -2,22 +2,8 @@
 //! separate (class c lights up features c, c + classes, ... above uniform noise).
 
 use super::*;
-use crate::model::head::SplitMix64;
 use crate::train::split::{folds, plan, stratified};
-
-fn separable(classes: usize, per_class: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
-    let mut rng = SplitMix64(seed);
-    let labels: Vec<usize> = (0..classes * per_class).map(|i| i % classes).collect();
-    let features = labels
-        .iter()
-        .flat_map(|&c| {
-            (0..FEATURE_DIM)
-                .map(|j| (if j % classes == c { 1.0 } else { 0.0 }) + rng.next_f64() as f32)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    (features, labels)
-}
+use crate::train::test_rows::separable;
 
 fn names(n: usize) -> Vec<String> {
     (0..n).map(|c| format!("c{c}")).collect()
@@ -116,7 +102,16 @@ fn a_held_out_share_is_predicted_by_the_head_that_did_not_train_on_it() {
     let out = fit_linear(inputs(&features, &labels), plan, &names(2), &config, &views).unwrap();
     assert_eq!(out.rows, split.train.len() + 2);
     assert_eq!(out.evaluated, split.validation);
-    assert_eq!(out.iterations.len(), 1);
+    assert_eq!((out.iterations.len(), out.refitted), (1, false));
+    // A stratified share measures a head that did not train on it, then the final head
+    // fits every image and its views.
+    let plan = Plan::Share(split.clone());
+    let out = fit_linear(inputs(&features, &labels), plan, &names(2), &config, &views).unwrap();
+    assert_eq!(out.evaluated, split.validation);
+    assert_eq!(
+        (out.iterations.len(), out.refitted, out.rows),
+        (2, true, 23)
+    );
 }
 
 #[test]

@@ -12,6 +12,8 @@ pub mod settings;
 mod solver;
 pub mod split;
 mod steps;
+#[cfg(test)]
+mod test_rows;
 pub mod trainer;
 
 pub use config::{FIELDS, Field, Solver, TrainConfig};

@@ -21,8 +21,13 @@ pub const FOLDS: usize = 5;
 /// How a run is measured.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Plan {
-    /// Train on `train`, measure on `validation` (none: no figures).
+    /// Train on `train`, measure on `validation` (none: no figures): the images a person
+    /// set aside, a validation folder, or no validation at all.
     HeldOut(Split),
+    /// Measure a head trained on `train` on the stratified share `validation`, then fit
+    /// the final head to every image: held out, the share cost 2-3 points on the
+    /// benchmark's digits at 10-20 photos a class (docs/benchmarks.md).
+    Share(Split),
     /// Each fold trains on its `train` and predicts its `validation`; every image is
     /// predicted at most once, and the final head trains on all of them.
     CrossValidated(Vec<Split>),
@@ -100,7 +105,8 @@ pub fn folds(labels: &[usize], names: &[String], seed: u64) -> Vec<Split> {
 
 /// The L-BFGS head's plan: the images a person set aside (`held`) if any; none with
 /// `percent == 0`; k-fold cross-validation when a class has fewer than
-/// `CROSS_VALIDATE_BELOW` images; otherwise a stratified share.
+/// `CROSS_VALIDATE_BELOW` images; otherwise a stratified share, measured on and then
+/// trained on too.
 pub fn plan(
     labels: &[usize],
     held: &[bool],
@@ -115,10 +121,12 @@ pub fn plan(
         .map(|c| labels.iter().filter(|&&l| l == c).count())
         .min()
         .unwrap_or(0);
-    Ok(if percent > 0.0 && smallest < CROSS_VALIDATE_BELOW {
+    Ok(if percent <= 0.0 {
+        Plan::HeldOut(stratified(labels, names, 0.0, seed))
+    } else if smallest < CROSS_VALIDATE_BELOW {
         Plan::CrossValidated(folds(labels, names, seed))
     } else {
-        Plan::HeldOut(stratified(labels, names, percent, seed))
+        Plan::Share(stratified(labels, names, percent, seed))
     })
 }
 
@@ -208,7 +216,7 @@ mod tests {
         let large: Vec<usize> = (0..40).map(|i| i % 2).collect();
         let none = vec![false; 40];
         let p = plan(&large, &none, &names(2), 15.0, 1).unwrap();
-        assert!(matches!(p, Plan::HeldOut(s) if s.validation.len() == 6));
+        assert!(matches!(p, Plan::Share(s) if s.validation.len() == 6));
         // Set aside by hand, or no validation asked for: as asked, whatever the size.
         let mut held = vec![false; 18];
         held[0] = true;

@@ -89,14 +89,11 @@ impl Teacher {
             iterations: out.iterations.last().copied().unwrap_or(0),
             fits: out.iterations.len(),
             folds: out.folds,
+            refitted: out.refitted,
             converged: out.converged,
             objective: out.objective,
         };
-        let held_out = if out.folds == 0 {
-            out.evaluated.len()
-        } else {
-            0
-        };
+        let held_out = if out.refitted { 0 } else { out.evaluated.len() };
         let info = serde_json::json!({ "by": "graft page", "solver": "lbfgs",
             "samples": inputs.labels.len() - held_out, "rows": out.rows,
             "validation_samples": out.evaluated.len(), "cross_validated_folds": out.folds,

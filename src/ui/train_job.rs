@@ -89,7 +89,7 @@ impl Teacher {
         // The images whose views are made: each fold uses only its own training images'.
         let split = match &plan {
             Plan::HeldOut(split) => split.clone(),
-            Plan::CrossValidated(_) => Split {
+            Plan::CrossValidated(_) | Plan::Share(_) => Split {
                 train: (0..labels.len()).collect(),
                 validation: Vec::new(),
             },

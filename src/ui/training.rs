@@ -25,6 +25,8 @@ pub struct FitSummary {
     pub iterations: usize,
     pub fits: usize,
     pub folds: usize,
+    /// The final head also trained on the measured images (see `LinearOutcome`).
+    pub refitted: bool,
     pub converged: bool,
     pub objective: f64,
 }

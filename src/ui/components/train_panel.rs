@@ -133,6 +133,11 @@ fn fit_result(o: &Outcome) -> Html {
         (0, 0) => {
             "no validation figures (every class has one image, or Validation % is 0)".to_string()
         }
+        (0, n) if f.refitted => {
+            format!(
+                "{n} held out to measure a head that did not train on them, then the head fitted to all"
+            )
+        }
         (0, n) => format!("{n} held out"),
         (k, n) => format!(
             "cross-validated over {k} folds: {n} images each predicted by a head that did not train on it, then the head fitted to all"
