@@ -12,7 +12,7 @@ use crate::model::head::SplitMix64;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
-use crate::train::split::{Plan, plan, stratified};
+use crate::train::split::{Plan, plan_for};
 use crate::train::{Evaluation, Inputs, Solver, Split, TrainConfig, Trainer, Views};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -159,24 +159,11 @@ pub fn train(
                 validation: (trained..labels.len()).collect(),
             })
         }
-        None => {
-            check_trainable(&names, &labels).map_err(|e| named(e.to_string()))?;
-            let (percent, seed) = (config.validation_percent, config.seed);
-            match config.solver {
-                Solver::Lbfgs => {
-                    plan(&labels, &[], &names, percent, seed).map_err(|e| named(e.to_string()))?
-                }
-                Solver::Adam => Plan::HeldOut(stratified(&labels, &names, percent, seed)),
-            }
-        }
+        None => check_trainable(&names, &labels)
+            .and_then(|()| plan_for(config, &labels, &[], &names))
+            .map_err(|e| named(e.to_string()))?,
     };
-    // Views of the images that train: all of them when cross-validated (each fold uses
-    // only its own training images' views).
-    let training: Vec<usize> = match &plan {
-        Plan::HeldOut(split) => split.train.clone(),
-        Plan::CrossValidated(_) | Plan::Share(_) => (0..trained).collect(),
-    };
-    let views = augmented_views(&rows, &paths, &training, config)?;
+    let views = augmented_views(&rows, &paths, &plan.trained(trained), config)?;
     let inputs = Inputs {
         values: &values,
         shape,

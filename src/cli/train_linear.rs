@@ -78,7 +78,7 @@ pub fn train(
     let training = serde_json::json!({
         "by": "graft train",
         "solver": "lbfgs",
-        "samples": inputs.labels.len() - if outcome.refitted { 0 } else { outcome.evaluated.len() },
+        "samples": outcome.trained_images(inputs.labels.len()),
         "rows": outcome.rows,
         "validation_samples": outcome.evaluated.len(),
         "cross_validated_folds": outcome.folds,

@@ -34,6 +34,17 @@ pub struct LinearOutcome {
     pub rows: usize,
 }
 
+impl LinearOutcome {
+    /// Images the final head trained on, of `images` in all: every one, unless a held-out
+    /// set measured it without being trained on.
+    pub fn trained_images(&self, images: usize) -> usize {
+        match self.refitted {
+            true => images,
+            false => images - self.evaluated.len(),
+        }
+    }
+}
+
 /// A run under way: the fits the plan asks for, one after another.
 pub struct LinearRun<'a> {
     inputs: Inputs<'a>,

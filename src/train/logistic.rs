@@ -64,14 +64,13 @@ impl Problem {
         let mut loss = 0.0;
         let mut grad_b = vec![0.0f64; c];
         for (row, &label) in z.chunks_exact_mut(c).zip(&self.labels) {
-            let logits: Vec<f64> = row.iter().zip(biases).map(|(z, b)| z + b).collect();
-            let max = logits.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            let log_sum = max + logits.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
-            loss += log_sum - logits[label];
-            for (k, (e, &v)) in row.iter_mut().zip(&logits).enumerate() {
-                let residual = (v - log_sum).exp() - f64::from(u8::from(k == label));
-                *e = residual;
-                grad_b[k] += residual;
+            row.iter_mut().zip(biases).for_each(|(z, b)| *z += b);
+            let max = row.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let log_sum = max + row.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
+            loss += log_sum - row[label];
+            for (k, (e, g)) in row.iter_mut().zip(&mut grad_b).enumerate() {
+                *e = (*e - log_sum).exp() - f64::from(u8::from(k == label));
+                *g += *e;
             }
         }
         // The weights' gradient `Xᵀ E`.
@@ -163,14 +162,6 @@ impl Lbfgs {
 
     pub fn finished(&self) -> bool {
         self.converged || self.stalled || self.iterations >= self.stop.max_iterations
-    }
-
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-
-    pub fn objective(&self) -> f64 {
-        self.objective
     }
 
     /// One iteration; true once the fit has ended.

@@ -1,7 +1,7 @@
 //! How a run measures itself: a stratified, seeded hold-out, the images a person set aside,
 //! or stratified k-fold cross-validation when the classes are too small to give any up.
 
-use super::TrainError;
+use super::{Solver, TrainConfig, TrainError};
 use crate::model::head::SplitMix64;
 
 /// Indices into the samples: which train, which measure.
@@ -31,6 +31,17 @@ pub enum Plan {
     /// Each fold trains on its `train` and predicts its `validation`; every image is
     /// predicted at most once, and the final head trains on all of them.
     CrossValidated(Vec<Split>),
+}
+
+impl Plan {
+    /// The images some fit trains on, whose augmented views are worth making: every image
+    /// when cross-validated or refitted (each fold uses only its own training images').
+    pub fn trained(&self, images: usize) -> Vec<usize> {
+        match self {
+            Plan::HeldOut(split) => split.train.clone(),
+            Plan::CrossValidated(_) | Plan::Share(_) => (0..images).collect(),
+        }
+    }
 }
 
 /// One class's images in a seeded random order.
@@ -101,6 +112,23 @@ pub fn folds(labels: &[usize], names: &[String], seed: u64) -> Vec<Split> {
             Split { train, validation }
         })
         .collect()
+}
+
+/// The plan for `config`'s solver: `plan` for L-BFGS; for Adam (which keeps its best
+/// epoch by validation loss, so never trains on what it measures) the images set aside,
+/// or a stratified share.
+pub fn plan_for(
+    config: &TrainConfig,
+    labels: &[usize],
+    held: &[bool],
+    names: &[String],
+) -> Result<Plan, TrainError> {
+    let (percent, seed) = (config.validation_percent, config.seed);
+    match config.solver {
+        Solver::Lbfgs => plan(labels, held, names, percent, seed),
+        Solver::Adam if held.contains(&true) => chosen(labels, held, names).map(Plan::HeldOut),
+        Solver::Adam => Ok(Plan::HeldOut(stratified(labels, names, percent, seed))),
+    }
 }
 
 /// The L-BFGS head's plan: the images a person set aside (`held`) if any; none with

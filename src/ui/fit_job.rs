@@ -77,6 +77,7 @@ impl Teacher {
             return fail("the fit ended without a head".into());
         };
         let ms = now_ms() - fit.started;
+        let trained = out.trained_images(inputs.labels.len());
         let report = out.evaluation.map(|evaluation| {
             Rc::new(Report {
                 names: names.clone(),
@@ -93,9 +94,8 @@ impl Teacher {
             converged: out.converged,
             objective: out.objective,
         };
-        let held_out = if out.refitted { 0 } else { out.evaluated.len() };
         let info = serde_json::json!({ "by": "graft page", "solver": "lbfgs",
-            "samples": inputs.labels.len() - held_out, "rows": out.rows,
+            "samples": trained, "rows": out.rows,
             "validation_samples": out.evaluated.len(), "cross_validated_folds": out.folds,
             "config": config, "iterations": out.iterations, "converged": out.converged,
             "accuracy": report.as_ref().and_then(|r| r.evaluation.accuracy()),

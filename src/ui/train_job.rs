@@ -13,7 +13,7 @@ use crate::classifier::Classifier;
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
-use crate::train::split::{Plan, Split, chosen, plan, stratified};
+use crate::train::split::{Plan, Split, plan_for};
 use crate::train::trainer::VAL_CHUNK;
 use crate::train::{Inputs, Solver, TrainConfig, TrainError, Trainer, Views};
 use crate::web::fetch::now_ms;
@@ -76,21 +76,15 @@ impl Teacher {
         // Images set aside on their cards are the validation set; otherwise a stratified
         // share, or (L-BFGS, small classes) k-fold cross-validation.
         let held = project.held_out_mask();
-        let (percent, seed) = (config.validation_percent, config.seed);
-        let plan = match (config.solver, held.contains(&true)) {
-            (Solver::Lbfgs, _) => plan(&labels, &held, &names, percent, seed),
-            (Solver::Adam, true) => chosen(&labels, &held, &names).map(Plan::HeldOut),
-            (Solver::Adam, false) => Ok(Plan::HeldOut(stratified(&labels, &names, percent, seed))),
-        };
-        let plan = match plan {
+        let plan = match plan_for(&config, &labels, &held, &names) {
             Ok(plan) => plan,
             Err(e) => return fail(e.to_string()),
         };
-        // The images whose views are made: each fold uses only its own training images'.
+        // The images whose views are made; the Adam trainer's split.
         let split = match &plan {
             Plan::HeldOut(split) => split.clone(),
-            Plan::CrossValidated(_) | Plan::Share(_) => Split {
-                train: (0..labels.len()).collect(),
+            _ => Split {
+                train: plan.trained(labels.len()),
                 validation: Vec::new(),
             },
         };
