@@ -13,7 +13,8 @@ use graft::model::FEATURE_DIM;
 use graft::model::head::HeadWeights;
 use graft::train::linear::fit_linear;
 use graft::train::logistic::{Stop, fit_logistic};
-use graft::train::split::plan;
+use graft::train::runs::Runs as PlanRuns;
+use graft::train::split::{plan, plan_for};
 use graft::train::{Inputs, Solver, TrainConfig, Trainer, Views};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -126,7 +127,9 @@ fn linear(
     Ok((out.head, out.iterations.last().copied().unwrap_or(0)))
 }
 
-/// The Adam head as the page trains it (hold-out, early stopping); the steps are epochs.
+/// The Adam head as the page trains it: the plan's final run (on every image when the
+/// classes are small enough to cross-validate; the folds only measure, so they are skipped
+/// here), or a held-out share with early stopping. The steps are epochs.
 fn adam(
     device: &Device,
     train: &[f32],
@@ -134,8 +137,19 @@ fn adam(
     names: &[String],
     config: &TrainConfig,
 ) -> Result<(HeadWeights, usize), String> {
-    let mut trainer =
-        Trainer::new(device, train, labels, names, config).map_err(|e| e.to_string())?;
+    let plan = plan_for(config, labels, &[], names).map_err(|e| e.to_string())?;
+    let runs = PlanRuns::new(plan, labels.len());
+    let split = runs.splits().last().cloned().ok_or("no final run")?;
+    let mut trainer = Trainer::with_split(
+        device,
+        train,
+        labels,
+        split,
+        names,
+        config,
+        &Views::default(),
+    )
+    .map_err(|e| e.to_string())?;
     while !trainer.finished() {
         pollster::block_on(trainer.epoch()).map_err(|e| e.to_string())?;
     }

@@ -299,3 +299,49 @@ fn fine_tuning_learns_and_predict_uses_the_tuned_blocks() {
 
     agrees_with_predict(&model, &held_out, report);
 }
+
+/// The Adam solver on classes too small to hold a share out (4 photos a class):
+/// cross-validated like the default head. Every photo is predicted once by a fold that did
+/// not train on it, the folds print no epochs (only the final run on every photo does), and
+/// the model file says how it was measured.
+#[test]
+fn the_adam_head_cross_validates_small_classes() {
+    let dir = scratch("adam_folds");
+    let train = dir.join("train");
+    texture_folder(&train, Half::Top, 4, 3);
+    let model = dir.join("adam.graft");
+    let (code, lines, err) = graft(&[
+        "train",
+        train.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--solver",
+        "adam",
+        "--hidden",
+        "16",
+        "--steps",
+        "60",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for fold in 1..=4 {
+        assert!(
+            err.contains(&format!("cross-validating, fold {fold} of 4")),
+            "{err}"
+        );
+    }
+    // 12 photos, one batch an epoch: the final run's 60 epochs, then the report.
+    assert_eq!(lines.len(), 61, "{err}");
+    let report = &lines[60]["validation"];
+    assert_eq!(report["cross_validated_folds"], 4, "{report}");
+    for i in 0..TEXTURES.len() {
+        assert_eq!(report["classes"][i]["images"], 4, "{report}");
+    }
+    // Chance is a third; crops of one texture's top half are easy to tell apart.
+    let accuracy = report["accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 0.75, "cross-validated accuracy {accuracy}");
+    let bytes = std::fs::read(&model).unwrap();
+    let head = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]).to_string();
+    assert!(head.contains(r#"\"cross_validated_folds\":4"#), "{head}");
+    assert!(head.contains(r#"\"samples\":12"#), "{head}");
+}

@@ -3,6 +3,7 @@
 mod backbone;
 mod classify;
 mod train;
+mod train_adam;
 mod train_args;
 mod train_linear;
 

@@ -13,10 +13,9 @@ use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
 use crate::train::split::{Plan, plan_for};
-use crate::train::{Evaluation, Inputs, Solver, Split, TrainConfig, Trainer, Views};
+use crate::train::{Evaluation, Inputs, Solver, Split, TrainConfig, Views};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Instant;
 
 /// Writes `model` to `out`, making its folder.
@@ -169,79 +168,37 @@ pub fn train(
         shape,
         labels: &labels,
     };
-    let split = match (config.solver, plan) {
-        (Solver::Adam, Plan::HeldOut(split)) => split,
-        (_, plan) => {
-            let model = (names.as_slice(), backbone.weights_id());
-            return super::train_linear::train(inputs, plan, model, config, &views, out, json);
-        }
-    };
-    let mut trainer = Trainer::start(
-        &compute.device,
+    let model = (names.as_slice(), backbone.weights_id());
+    if config.solver == Solver::Lbfgs {
+        return super::train_linear::train(inputs, plan, model, config, &views, out, json);
+    }
+    let job = super::train_adam::Job {
+        device: &compute.device,
         inputs,
-        split,
-        &names,
+        plan,
+        names: &names,
+        backbone_id: backbone.weights_id(),
         config,
-        &views,
-        tail.as_ref(),
-    )
-    .map_err(|e| named(e.to_string()))?;
+        views: &views,
+        tail: tail.as_ref(),
+    };
+    super::train_adam::train(job, out, json)
+}
 
-    let train_started = Instant::now();
-    let mut last = None;
-    while !trainer.finished() {
-        let stats = pollster::block_on(trainer.epoch())?;
-        if json {
-            println!("{}", serde_json::to_string(&stats)?);
-        } else {
-            let val = match (stats.val_loss, stats.val_accuracy) {
-                (Some(l), Some(a)) => format!("  val loss {l:.4}  val accuracy {:.1}%", a * 100.0),
-                _ => String::new(),
-            };
-            eprintln!(
-                "epoch {:>3}/{}  loss {:.4}  train accuracy {:.1}%{val}",
-                stats.epoch,
-                trainer.epochs(),
-                stats.loss,
-                stats.accuracy * 100.0
-            );
+/// The report's title: how its figures were made (`best`: the epoch the Adam head kept by
+/// the held-out images' validation loss).
+pub(super) fn validation_title(folds: usize, refitted: bool, best: Option<usize>) -> String {
+    match (folds, best) {
+        (0, _) if refitted => {
+            "validation (held-out images, measured before the final head trained on them too)"
+                .into()
         }
-        last = Some(stats);
+        (0, Some(epoch)) => format!("validation (weights of epoch {epoch})"),
+        (0, None) => "validation (held-out images)".into(),
+        (k, _) => format!(
+            "cross-validated ({k} folds, each image predicted by a head that did not train on it)"
+        ),
     }
-    let train_s = train_started.elapsed().as_secs_f64();
-    let weights = trainer.weights()?;
-    if trainer.stopped_early() {
-        eprintln!(
-            "graft: stopped early at epoch {}: no lower validation loss for {} epochs",
-            trainer.epochs_done(),
-            config.patience
-        );
-    }
-    if let Some(evaluation) = trainer.evaluate()? {
-        let title = format!("validation (weights of epoch {})", trainer.best_epoch());
-        let extra = serde_json::json!({ "best_epoch": trainer.best_epoch() });
-        report(&evaluation, &names, &title, extra, json)?;
-    }
-    let split = trainer.split();
-    let training = serde_json::json!({
-        "by": "graft train",
-        "samples": split.train.len(),
-        "rows": trainer.rows(),
-        "validation_samples": split.validation.len(),
-        "config": config,
-        "final": last,
-        "best_epoch": trainer.best_epoch(),
-        "seconds": (train_s * 100.0).round() / 100.0,
-    });
-    let model = Classifier::new(names.clone(), weights.head, backbone.weights_id(), training)
-        .with_tail(weights.tail);
-    write_model(out, &model)?;
-    eprintln!(
-        "graft: trained in {train_s:.2} s; wrote {} ({} classes)",
-        out.display(),
-        names.len()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The validation report: per-class accuracy (recall) and precision, and the confusion

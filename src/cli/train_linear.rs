@@ -2,7 +2,7 @@
 //! validation report (cross-validated or on the held-out images) and the model file.
 
 use super::CliResult;
-use super::train::{report, write_model};
+use super::train::{report, validation_title, write_model};
 use crate::classifier::Classifier;
 use crate::train::linear::LinearRun;
 use crate::train::split::Plan;
@@ -58,16 +58,7 @@ pub fn train(
         );
     }
     if let Some(evaluation) = &outcome.evaluation {
-        let title = match outcome.folds {
-            0 if outcome.refitted => {
-                "validation (held-out images, measured before the final head trained on them too)"
-                    .to_string()
-            }
-            0 => "validation (held-out images)".to_string(),
-            k => format!(
-                "cross-validated ({k} folds, each image predicted by a head that did not train on it)"
-            ),
-        };
+        let title = validation_title(outcome.folds, outcome.refitted, None);
         let extra = serde_json::json!({ "cross_validated_folds": outcome.folds });
         report(evaluation, names, &title, extra, json)?;
     } else {

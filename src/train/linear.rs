@@ -7,7 +7,8 @@ use super::TrainConfig;
 use super::data::{Inputs, TrainError, Views, check_trainable};
 use super::logistic::{Lbfgs, Stop};
 use super::metrics::Evaluation;
-use super::split::{Plan, Split};
+use super::runs::Runs;
+use super::split::Plan;
 use crate::model::FEATURE_DIM;
 use crate::model::head::HeadWeights;
 
@@ -51,13 +52,11 @@ pub struct LinearRun<'a> {
     views: &'a Views,
     classes: usize,
     penalty_c: f64,
-    /// Each fit's split; the last one's head is the result.
-    fits: Vec<Split>,
-    folds: usize,
+    runs: Runs,
     current: Option<Lbfgs>,
+    /// The last finished fit's head, where the next one starts.
+    last: Option<HeadWeights>,
     done: usize,
-    evaluated: Vec<usize>,
-    predicted: Vec<usize>,
     iterations: Vec<usize>,
     converged: bool,
     head: Option<(HeadWeights, f64, usize)>,
@@ -80,44 +79,21 @@ impl<'a> LinearRun<'a> {
             ));
         }
         check_trainable(names, inputs.labels)?;
-        let (fits, folds) = match plan {
-            Plan::HeldOut(split) => {
-                inputs.check(&split, views, None)?;
-                let train: Vec<usize> = split.train.iter().map(|&i| inputs.labels[i]).collect();
-                check_trainable(names, &train)?;
-                (vec![split], 0)
-            }
-            Plan::Share(split) => {
-                inputs.check(&split, views, None)?;
-                let all = Split {
-                    train: (0..inputs.labels.len()).collect(),
-                    validation: Vec::new(),
-                };
-                (vec![split, all], 0)
-            }
-            Plan::CrossValidated(mut folds) => {
-                let k = folds.len();
-                folds.push(Split {
-                    train: (0..inputs.labels.len()).collect(),
-                    validation: Vec::new(),
-                });
-                for f in &folds {
-                    inputs.check(f, views, None)?;
-                }
-                (folds, k)
-            }
-        };
+        let runs = Runs::new(plan, inputs.labels.len());
+        for split in runs.splits() {
+            inputs.check(split, views, None)?;
+            let train: Vec<usize> = split.train.iter().map(|&i| inputs.labels[i]).collect();
+            check_trainable(names, &train)?;
+        }
         Ok(Self {
             inputs,
             views,
             classes: names.len(),
             penalty_c: config.penalty_c,
-            fits,
-            folds,
+            runs,
             current: None,
+            last: None,
             done: 0,
-            evaluated: Vec::new(),
-            predicted: Vec::new(),
             iterations: Vec::new(),
             converged: true,
             head: None,
@@ -126,11 +102,11 @@ impl<'a> LinearRun<'a> {
 
     /// Fits finished and planned (the folds and the final head).
     pub fn progress(&self) -> (usize, usize) {
-        (self.done, self.fits.len())
+        (self.done, self.runs.splits().len())
     }
 
     pub fn finished(&self) -> bool {
-        self.done == self.fits.len()
+        self.done == self.runs.splits().len()
     }
 
     /// One L-BFGS iteration (or a fit's set-up); true once every fit has ended.
@@ -139,32 +115,47 @@ impl<'a> LinearRun<'a> {
             return true;
         }
         let Some(fit) = &mut self.current else {
-            let split = &self.fits[self.done];
+            let split = &self.runs.splits()[self.done];
             let (rows, labels) = self.inputs.gather(&split.train, Some(self.views));
             // scikit-learn's C: the penalty shrinks as rows are added.
             let l2 = 1.0 / (self.penalty_c * labels.len() as f64);
-            self.current = Some(Lbfgs::new(&rows, &labels, self.classes, l2, Stop::HEAD));
+            // Each fit after the first starts where the last ended: most rows are shared.
+            let start = self.last.as_ref();
+            self.current = Some(Lbfgs::starting_from(
+                &rows,
+                &labels,
+                self.classes,
+                l2,
+                Stop::HEAD,
+                start,
+            ));
             return false;
         };
         if !fit.step() {
             return false;
         }
         let result = fit.fit();
-        let split = &self.fits[self.done];
-        for &i in &split.validation {
-            let row = &self.inputs.values[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
-            self.evaluated.push(i);
-            self.predicted.push(result.head.class_of(row));
-        }
+        let split = &self.runs.splits()[self.done];
+        let predicted: Vec<usize> = (split.validation.iter())
+            .map(|&i| {
+                result
+                    .head
+                    .class_of(&self.inputs.values[i * FEATURE_DIM..][..FEATURE_DIM])
+            })
+            .collect();
+        self.runs.record(self.done, &predicted);
         self.iterations.push(result.iterations);
         self.converged &= result.converged;
         self.done += 1;
         if self.finished() {
+            let split = &self.runs.splits()[self.done - 1];
             let rows = split.train.len()
                 + (self.views.of.iter())
                     .filter(|of| split.train.binary_search(of).is_ok())
                     .count();
             self.head = Some((result.head, result.objective, rows));
+        } else {
+            self.last = Some(result.head);
         }
         self.current = None;
         self.finished()
@@ -173,19 +164,12 @@ impl<'a> LinearRun<'a> {
     /// The final head and its figures; `None` before `step` has returned true.
     pub fn outcome(self) -> Option<LinearOutcome> {
         let (head, objective, rows) = self.head?;
-        let labels: Vec<usize> = self
-            .evaluated
-            .iter()
-            .map(|&i| self.inputs.labels[i])
-            .collect();
-        let evaluation =
-            (!labels.is_empty()).then(|| Evaluation::new(self.classes, labels, self.predicted));
         Some(LinearOutcome {
             head,
-            evaluation,
-            evaluated: self.evaluated,
-            folds: self.folds,
-            refitted: self.fits.len() > 1,
+            evaluation: self.runs.evaluation(self.classes, self.inputs.labels),
+            evaluated: self.runs.evaluated().to_vec(),
+            folds: self.runs.folds(),
+            refitted: self.runs.refitted(),
             iterations: self.iterations,
             converged: self.converged,
             objective,

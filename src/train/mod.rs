@@ -8,6 +8,7 @@ pub mod linear;
 pub mod logistic;
 pub mod metrics;
 mod results;
+pub mod runs;
 pub mod settings;
 mod solver;
 pub mod split;

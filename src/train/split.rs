@@ -114,9 +114,9 @@ pub fn folds(labels: &[usize], names: &[String], seed: u64) -> Vec<Split> {
         .collect()
 }
 
-/// The plan for `config`'s solver: `plan` for L-BFGS; for Adam (which keeps its best
-/// epoch by validation loss, so never trains on what it measures) the images set aside,
-/// or a stratified share.
+/// The plan for `config`'s solver: `plan`, for both solvers cross-validating small classes,
+/// except that above that size the Adam head keeps its best epoch by the share's
+/// validation loss, so it measures the share without training on it.
 pub fn plan_for(
     config: &TrainConfig,
     labels: &[usize],
@@ -124,11 +124,13 @@ pub fn plan_for(
     names: &[String],
 ) -> Result<Plan, TrainError> {
     let (percent, seed) = (config.validation_percent, config.seed);
-    match config.solver {
-        Solver::Lbfgs => plan(labels, held, names, percent, seed),
-        Solver::Adam if held.contains(&true) => chosen(labels, held, names).map(Plan::HeldOut),
-        Solver::Adam => Ok(Plan::HeldOut(stratified(labels, names, percent, seed))),
-    }
+    Ok(
+        match (config.solver, plan(labels, held, names, percent, seed)?) {
+            // Early stopping watches the share, so the Adam head does not refit on it.
+            (Solver::Adam, Plan::Share(split)) => Plan::HeldOut(split),
+            (_, plan) => plan,
+        },
+    )
 }
 
 /// The L-BFGS head's plan: the images a person set aside (`held`) if any; none with
@@ -252,6 +254,24 @@ mod tests {
         assert!(matches!(p, Plan::HeldOut(s) if s.validation == vec![0]));
         let p = plan_of(&small, 0.0).unwrap();
         assert!(matches!(p, Plan::HeldOut(s) if s.validation.is_empty()));
+    }
+
+    /// Both solvers cross-validate small classes; above that the Adam head holds its share
+    /// out (its early stopping watches it) where the L-BFGS head refits on it.
+    #[test]
+    fn the_adam_head_cross_validates_small_classes_and_holds_out_a_larger_share() {
+        let adam = TrainConfig {
+            solver: Solver::Adam,
+            ..TrainConfig::default()
+        };
+        let small: Vec<usize> = (0..18).map(|i| i % 2).collect();
+        let p = plan_for(&adam, &small, &[], &names(2)).unwrap();
+        assert!(matches!(p, Plan::CrossValidated(f) if f.len() == 5));
+        let large: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let p = plan_for(&adam, &large, &[], &names(2)).unwrap();
+        assert!(matches!(p, Plan::HeldOut(s) if s.validation.len() == 6));
+        let p = plan_for(&TrainConfig::default(), &large, &[], &names(2)).unwrap();
+        assert!(matches!(p, Plan::Share(s) if s.validation.len() == 6));
     }
 
     #[test]

@@ -173,7 +173,7 @@ impl Trainer {
                 .map(|&p| p as usize)
                 .collect(),
         };
-        if let Some(loss) = val_loss
+        if let Some(loss) = val_loss.filter(|_| self.selects)
             && self
                 .best
                 .as_ref()

@@ -72,6 +72,9 @@ pub struct Trainer {
     pub(super) last: Option<Kept>,
     /// The finished epoch with the lowest validation loss so far, on the CPU.
     pub(super) best: Option<Kept>,
+    /// The validation images choose the kept epoch and stop the run early; false when they
+    /// only measure it (`measuring`).
+    pub(super) selects: bool,
     pub(super) rng: SplitMix64,
     pub(super) epoch: usize,
     /// The epoch being queued, between `advance` calls.
@@ -189,10 +192,19 @@ impl Trainer {
             split,
             last: None,
             best: None,
+            selects: true,
             rng: SplitMix64(config.seed ^ 0x5eed),
             epoch: 0,
             run: None,
         })
+    }
+
+    /// Run every step and keep the last epoch: the validation images only measure it (a
+    /// cross-validation fold, which must train as the final run on every image will, with
+    /// nothing to stop it early), they choose nothing.
+    pub fn measuring(mut self) -> Self {
+        self.selects = false;
+        self
     }
 
     /// Rows each epoch trains on: the training images and their augmented views.

@@ -1,5 +1,6 @@
 //! The Yew user interface: one reducer at the root (`state`), one component per file.
 
+mod adam_job;
 mod app;
 mod components;
 mod embed_queue;

@@ -83,13 +83,20 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
                 (Some(l), Some(a)) => format!("kept epoch {} (lowest validation loss {l:.4}, validation accuracy {}; training accuracy {})", s.epoch, pct(a), pct(s.accuracy)),
                 _ => format!("loss {:.4}, training accuracy {}", s.loss, pct(s.accuracy)),
             });
-            let rows = format!("{} training rows, {} held out", o.rows, o.held_out);
+            let folds = o.report.as_ref().map_or(0, |r| r.folds);
+            let rows = match folds {
+                0 => format!("{} training rows, {} held out", o.rows, o.held_out),
+                k => format!(
+                    "{} training rows; {} photos cross-validated over {k} folds, then trained on all",
+                    o.rows, o.held_out
+                ),
+            };
             html! {
                 <>
                     { notice_line(&o.notice) }
                     <p id="train-result" role="status" data-epochs={o.epochs.to_string()} data-best-epoch={o.best_epoch.to_string()}
                        data-rows={o.rows.to_string()} data-held-out={o.held_out.to_string()}
-                       data-early={o.early.to_string()} data-loss={o.kept().map(|s| s.loss.to_string())}>
+                       data-early={o.early.to_string()} data-loss={o.kept().map(|s| s.loss.to_string())} data-folds={folds.to_string()}>
                         { format!("{how} in {:.2} s ({rows}): {}.", o.ms / 1e3, kept.unwrap_or_default()) }
                     </p>
                     <Curves history={o.history.clone()} epochs={o.history.last().map_or(1, |s| s.epoch)} best_epoch={Some(o.best_epoch)} />

@@ -1,0 +1,128 @@
+//! `graft train` with the Adam solver (a hidden layer, fine-tuning): the plan's runs (each
+//! cross-validation fold, then the final run on every image; or one run measured on the
+//! held-out images), the epochs as they end, the report and the model file.
+
+use super::CliResult;
+use super::train::{report, validation_title, write_model};
+use crate::classifier::Classifier;
+use crate::model::tail::TailWeights;
+use crate::train::runs::Runs;
+use crate::train::split::Plan;
+use crate::train::{Inputs, TrainConfig, Trainer, Views};
+use burn::tensor::Device;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// What the runs train on and where the model goes.
+pub struct Job<'a> {
+    pub device: &'a Device,
+    pub inputs: Inputs<'a>,
+    pub plan: Plan,
+    pub names: &'a [String],
+    pub backbone_id: &'a str,
+    pub config: &'a TrainConfig,
+    pub views: &'a Views,
+    pub tail: Option<&'a TailWeights>,
+}
+
+/// Train, report and write the model.
+pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
+    let Job {
+        inputs,
+        names,
+        config,
+        ..
+    } = job;
+    let mut runs = Runs::new(job.plan, inputs.labels.len());
+    let started = Instant::now();
+    let mut last = None;
+    let mut fin = None;
+    for i in 0..runs.splits().len() {
+        let split = runs.splits()[i].clone();
+        let trainer = Trainer::start(
+            job.device, inputs, split, names, config, job.views, job.tail,
+        )
+        .map_err(|e| e.to_string())?;
+        let measuring = runs.measures(i);
+        let mut trainer = match measuring {
+            true => trainer.measuring(),
+            false => trainer,
+        };
+        if measuring {
+            eprintln!(
+                "graft: cross-validating, fold {} of {}",
+                i + 1,
+                runs.folds()
+            );
+        }
+        while !trainer.finished() {
+            let stats = pollster::block_on(trainer.epoch())?;
+            if measuring {
+                continue;
+            }
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                let val = match (stats.val_loss, stats.val_accuracy) {
+                    (Some(l), Some(a)) => {
+                        format!("  val loss {l:.4}  val accuracy {:.1}%", a * 100.0)
+                    }
+                    _ => String::new(),
+                };
+                eprintln!(
+                    "epoch {:>3}/{}  loss {:.4}  train accuracy {:.1}%{val}",
+                    stats.epoch,
+                    trainer.epochs(),
+                    stats.loss,
+                    stats.accuracy * 100.0
+                );
+            }
+            last = Some(stats);
+        }
+        if let Some(evaluation) = trainer.evaluate()? {
+            runs.record(i, &evaluation.predicted);
+        }
+        if !measuring {
+            fin = Some(trainer);
+        }
+    }
+    let trainer = fin.ok_or("the plan had no final run")?;
+    let seconds = started.elapsed().as_secs_f64();
+    let weights = trainer.weights()?;
+    if trainer.stopped_early() {
+        eprintln!(
+            "graft: stopped early at epoch {}: no lower validation loss for {} steps",
+            trainer.epochs_done(),
+            config.patience
+        );
+    }
+    let best = (runs.folds() == 0).then(|| trainer.best_epoch());
+    if let Some(evaluation) = runs.evaluation(names.len(), inputs.labels) {
+        let title = validation_title(runs.folds(), runs.refitted(), best);
+        let extra = serde_json::json!({ "best_epoch": trainer.best_epoch(),
+            "cross_validated_folds": runs.folds() });
+        report(&evaluation, names, &title, extra, json)?;
+    }
+    let training = serde_json::json!({
+        "by": "graft train",
+        "solver": "adam",
+        "samples": runs.trained_images(inputs.labels.len()),
+        "rows": trainer.rows(),
+        "validation_samples": runs.evaluated().len(),
+        "cross_validated_folds": runs.folds(),
+        "config": config,
+        "final": last,
+        "best_epoch": trainer.best_epoch(),
+        "seconds": (seconds * 100.0).round() / 100.0,
+    });
+    let model = Classifier::new(names.to_vec(), weights.head, job.backbone_id, training)
+        .with_tail(weights.tail);
+    write_model(out, &model)?;
+    eprintln!(
+        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
+        out.display(),
+        names.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
