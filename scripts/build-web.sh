@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the page into dist/: the graft-web binary for wasm32 (release), wasm-bindgen's
-# JS glue, index.html, the styles, the service worker and set-up's generated/ assets.
+# Builds the page into dist/: the graft-web and graft-worker binaries for wasm32 (release),
+# wasm-bindgen's JS glue, index.html, the styles, the service and session workers' scripts
+# and set-up's generated/ assets.
 # Needs scripts/setup.sh first. With GRAFT_LINT=1 the same build runs clippy on graft's own
 # code with -D warnings (RUSTC_WORKSPACE_WRAPPER: dependencies are built as usual, so one
 # build serves both the page and the lint).
@@ -14,16 +15,18 @@ if [[ "${GRAFT_LINT:-0}" == 1 ]]; then
   RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver)
   export CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 fi
-cargo build --locked --release --target "$target" --bin graft-web
+cargo build --locked --release --target "$target" --bin graft-web --bin graft-worker
 
 # Assemble in a fresh folder, then swap it in, so dist/ is never half-written.
 out=$(mktemp -d dist.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 # wasm-opt is not run: rustc already optimises at O3, and Debian's binaryen (v108) would
 # need feature flags for SIMD and bulk memory.
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name graft-web \
-  "$CARGO_TARGET_DIR/$target/release/graft-web.wasm"
-cp index.html static/style.css static/sw.js "$out/"
+for bin in graft-web graft-worker; do
+  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$bin" \
+    "$CARGO_TARGET_DIR/$target/release/$bin.wasm"
+done
+cp index.html static/style.css static/sw.js static/worker.js "$out/"
 cp -r static/generated "$out/generated"
 rm -rf dist.old
 [[ -d dist ]] && mv dist dist.old

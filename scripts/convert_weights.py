@@ -79,7 +79,8 @@ def convert(state):
     """Return {graft name: little-endian f16 or f32 array}."""
     src = Source(state)
     out = {}
-    # Remaps, each torch name -> graft name:
+    # Remaps, each torch name -> graft name (the names graft reads are written once, in
+    # src/model/keys.rs; the Rust tests load this file's output, so the two cannot drift):
     # _conv_stem + _bn0 -> stem
     src.fold(out, "stem", "_conv_stem", "_bn0")
     blocks = sorted({int(m.group(1)) for k in state if (m := re.match(r"_blocks\.(\d+)\.", k))})

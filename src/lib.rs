@@ -7,6 +7,8 @@ pub mod data;
 pub mod inference;
 pub mod model;
 pub mod project;
+pub mod rng;
+pub mod session;
 pub mod train;
 
 #[cfg(not(target_arch = "wasm32"))]

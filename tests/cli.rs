@@ -39,20 +39,33 @@ fn bad_files_get_a_message_each_and_the_rest_proceed() {
     std::fs::write(&empty, b"").unwrap();
     let notes = dir.join("notes.png");
     std::fs::write(&notes, b"not an image at all").unwrap();
+    // A 196 KB PNG of 65 535 x 1 pixels (a real photo's row, stretched) used to abort the
+    // whole command asking for 51 GB; now it is refused by name and the rest go on.
+    let thin = dir.join("thin.png");
+    let photo = image::open(common::photo("coffee.png")).unwrap();
+    photo
+        .resize_exact(65_535, 1, image::imageops::FilterType::Nearest)
+        .save(&thin)
+        .unwrap();
     let coffee = common::photo("coffee.png");
     let (code, lines, err) = graft(&[
         "imagenet",
         "--json",
         empty.to_str().unwrap(),
         notes.to_str().unwrap(),
+        thin.to_str().unwrap(),
         coffee.to_str().unwrap(),
     ]);
     assert_eq!(code, 1, "a failed file must make the exit status non-zero");
-    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines.len(), 4, "{lines:?}");
     assert_eq!(lines[0]["image"], empty.to_str().unwrap());
     assert!(lines[0]["error"].as_str().unwrap().contains("empty"));
     assert!(lines[1]["error"].as_str().unwrap().contains("not an image"));
-    assert_eq!(lines[2]["top"][0]["id"], 967);
+    assert_eq!(
+        lines[2]["error"],
+        "the image is 65535x1: over 20 times as long as it is wide, too thin to classify"
+    );
+    assert_eq!(lines[3]["top"][0]["id"], 967);
     assert!(err.contains("empty.jpg"), "stderr names the file: {err}");
     std::fs::remove_dir_all(dir).ok();
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use graft::data::{DecodeError, decode};
+use graft::data::{DecodeError, backbone_input, decode};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use std::io::Cursor;
 
@@ -155,4 +155,33 @@ fn crc32(bytes: &[u8]) -> u32 {
         }
     }
     !crc
+}
+
+/// Long thin images (a real photo stretched into strips) are refused by name before any
+/// pixel is decoded; strips up to 20:1 decode, and the backbone's input from one costs its
+/// own size, not the resize's (a 65 535 x 1 strip's resize would be 51 GB).
+#[test]
+fn long_thin_images_are_refused_and_strips_up_to_twenty_to_one_decode() {
+    let photo = image::load_from_memory(&chelsea()).unwrap();
+    let strip = |w, h| {
+        let img = photo.resize_exact(w, h, image::imageops::FilterType::Nearest);
+        encode(&DynamicImage::ImageRgb8(img.to_rgb8()), ImageFormat::Png)
+    };
+    for (width, height) in [(65_535, 1), (1, 65_535), (30_000, 20), (2_100, 100)] {
+        assert_eq!(
+            decode(&strip(width, height)),
+            Err(DecodeError::TooThin {
+                width,
+                height,
+                max: 20
+            })
+        );
+    }
+    for (w, h) in [(2_000, 100), (100, 2_000)] {
+        let img = decode(&strip(w, h)).unwrap();
+        assert_eq!(img.dimensions(), (w, h));
+        let input = backbone_input(&img);
+        assert_eq!(input.len(), 3 * 224 * 224);
+        assert!(input.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+    }
 }

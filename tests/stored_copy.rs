@@ -9,7 +9,7 @@ use graft::data::augment::augmented_input;
 use graft::data::stored::stored_copy;
 use graft::data::{backbone_input, decode};
 use graft::inference::Backbone;
-use graft::model::head::SplitMix64;
+use graft::rng::SplitMix64;
 
 const PHOTOS: [&str; 9] = [
     "astronaut.png",

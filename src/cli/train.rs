@@ -5,10 +5,10 @@ use super::classify::{Rows, embed, load};
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
 use crate::classifier::{Classifier, check_class_names};
-use crate::data::augment::augmented_input;
+use crate::data::augment::{augmented_input, views_rng};
 use crate::data::decode;
 use crate::data::folder::ImageFolder;
-use crate::model::head::SplitMix64;
+use crate::data::stored::stored_copy;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
@@ -81,9 +81,16 @@ fn augmented_views(
     let started = Instant::now();
     for &i in train {
         let bytes = std::fs::read(&paths[i])?;
-        let img = decode(&bytes).map_err(|e| format!("{}: {e}", paths[i].display()))?;
-        // Seeded per image, so a run repeats; views differ between images.
-        let mut rng = SplitMix64(config.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let named = |e: String| format!("{}: {e}", paths[i].display());
+        // From the copy the page keeps (data::stored), as the page makes its views, so that
+        // the same photo gives the same rows both ways.
+        let img = decode(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|img| stored_copy(&img))
+            .and_then(|copy| decode(&copy).map_err(|e| e.to_string()))
+            .map_err(named)?;
+        // Seeded by the image's content: the page makes the same photo's views alike.
+        let mut rng = views_rng(config.seed, &sample_hash(&bytes));
         let inputs: Vec<Vec<f32>> = (0..config.augment_views)
             .map(|_| augmented_input(&img, config.augment_strength as f32, &mut rng))
             .collect();

@@ -6,7 +6,7 @@
 
 use super::preprocess::{MEAN, RESIZE_SHORT_SIDE, STD};
 use crate::model::INPUT_SIZE;
-use crate::model::head::SplitMix64;
+use crate::rng::SplitMix64;
 use image::RgbImage;
 
 /// How far each transform goes at strength 1 (torchvision's RandomResizedCrop keeps 8-100 %
@@ -16,6 +16,15 @@ const MAX_LOG_ASPECT: f64 = 0.2877; // ln(4/3), RandomResizedCrop's default rati
 const MAX_DEGREES: f64 = 15.0;
 /// Brightness, contrast and saturation factors in 1 ± this (ColorJitter(0.4, 0.4, 0.4)).
 const MAX_JITTER: f64 = 0.4;
+
+/// The generator of an image's augmented views: the run's seed and the image's content
+/// (its sha256 as hex, `project::sample_hash`), so the same photo gets the same views in the
+/// page and on the command line, wherever it sits in the folder or the project.
+pub fn views_rng(seed: u64, hash: &str) -> SplitMix64 {
+    // A malformed hash (not from `sample_hash`) still seeds a run, only not across tools.
+    let key = hash.get(..16).and_then(|h| u64::from_str_radix(h, 16).ok());
+    SplitMix64(seed ^ key.unwrap_or(0).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
 
 /// The normalised `[3, 224, 224]` input of one random view of `img`.
 pub fn augmented_input(img: &RgbImage, strength: f32, rng: &mut SplitMix64) -> Vec<f32> {
@@ -125,6 +134,20 @@ mod tests {
         RgbImage::from_fn(300, 240, |x, y| {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8])
         })
+    }
+
+    /// Views follow the image's content and the seed, not its place in a folder.
+    #[test]
+    fn the_views_seed_is_the_contents_and_the_runs() {
+        let (a, b) = (
+            crate::project::sample_hash(b"one photo"),
+            crate::project::sample_hash(b"another photo"),
+        );
+        let first = |seed, hash: &str| views_rng(seed, hash).next_u64();
+        assert_eq!(first(7, &a), first(7, &a));
+        assert_ne!(first(7, &a), first(7, &b));
+        assert_ne!(first(7, &a), first(8, &a));
+        assert_eq!(first(7, "not hex"), first(7, ""));
     }
 
     #[test]

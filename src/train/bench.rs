@@ -7,8 +7,8 @@ use super::linear::fit_linear;
 use super::split::Plan;
 use super::{Inputs, Split, TrainConfig, TrainError, Trainer, Views};
 use crate::model::FEATURE_DIM;
-use crate::model::head::SplitMix64;
 use crate::model::tail::TailWeights;
+use crate::rng::SplitMix64;
 use burn::tensor::Device;
 use serde::Serialize;
 

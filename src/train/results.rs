@@ -5,8 +5,9 @@
 use super::metrics::Evaluation;
 use super::trainer::{Net, Trainer};
 use super::{TrainError, Trained};
-use crate::model::head::{HeadWeights, SplitMix64};
+use crate::model::head::HeadWeights;
 use crate::model::tail::TailWeights;
+use crate::rng::SplitMix64;
 use burn::tensor::{Int, Tensor};
 
 /// A finished epoch as plain values.

@@ -2,7 +2,7 @@
 //! or stratified k-fold cross-validation when the classes are too small to give any up.
 
 use super::{Solver, TrainConfig, TrainError};
-use crate::model::head::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// Indices into the samples: which train, which measure.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,7 +1,7 @@
 //! Rows for the training tests: features a linear head can separate.
 
 use crate::model::FEATURE_DIM;
-use crate::model::head::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// `per_class` vectors per class for `classes` classes: class c lights up features
 /// `c, c + classes, ...` above uniform noise, so a linear head separates them.

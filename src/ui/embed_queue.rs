@@ -1,5 +1,5 @@
-//! The embedding queue: photos added to classes wait here, and one worker decodes, embeds
-//! and saves them a photo per task. If the GPU is lost midway, the page moves to the CPU
+//! The embedding queue: photos added to classes wait here; the session's worker decodes
+//! each (off this thread), and one loop here embeds and saves them a photo per task. If the GPU is lost midway, the page moves to the CPU
 //! path and the photo in hand is embedded there: nothing added is dropped.
 
 use super::engine::{Engine, EngineSlot, gpu_gone, move_to_cpu};
@@ -7,17 +7,24 @@ use super::state::State;
 use super::teach::{Pending, Teacher, send};
 use super::teach_state::{Queue, TeachAction};
 use crate::data::stored::stored_copy;
-use crate::data::{backbone_input, decode};
+use crate::data::{DecodeError, backbone_input};
 use crate::project::{ClassRef, Sample, sample_hash};
+use crate::session::Prepared;
 use crate::web::fetch::now_ms;
 use crate::web::files::object_url;
 use crate::web::idb::SAMPLES;
 use crate::web::records::sample_record;
+use crate::web::worker::Ticket;
 use gloo::timers::future::TimeoutFuture;
-use image::RgbImage;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
+
+/// A photo's preparation: in the worker, or already done (or refused).
+enum Started {
+    Asked(Ticket),
+    Done(Result<Prepared, String>),
+}
 
 impl Teacher {
     /// Queue photos for the backbone; one worker drains the queue, a photo at a time, with
@@ -36,14 +43,31 @@ impl Teacher {
         yew::platform::spawn_local(async move {
             let started = now_ms();
             let mut done = 0;
+            // One photo in the worker while the one before it is embedded here.
+            let mut next = None;
             loop {
-                let Some(item) = me.queue.borrow_mut().pop_front() else {
-                    break;
+                let in_hand = match next.take() {
+                    Some(started) => started,
+                    None => {
+                        let item = me.queue.borrow_mut().pop_front();
+                        match item {
+                            Some(item) => me.start(item).await,
+                            None => break,
+                        }
+                    }
                 };
-                let total = done + 1 + me.queue.borrow().len();
-                let (class, name, decoded) = me.decode(item).await;
-                let result = match decoded {
-                    Ok((hash, img)) => me.embed(&slot, name.clone(), hash, &img, &dispatch).await,
+                let following = me.queue.borrow_mut().pop_front();
+                if let Some(item) = following {
+                    next = Some(me.start(item).await);
+                }
+                let total = done + 1 + usize::from(next.is_some()) + me.queue.borrow().len();
+                let (class, name, preparing) = in_hand;
+                let prepared = match preparing {
+                    Started::Asked(ticket) => ticket.prepared().await,
+                    Started::Done(prepared) => prepared,
+                };
+                let result = match prepared {
+                    Ok(p) => me.embed(&slot, name.clone(), p, &dispatch).await,
                     Err(e) => Err(e),
                 };
                 done += 1;
@@ -67,25 +91,33 @@ impl Teacher {
         });
     }
 
-    /// The item's class, name, and its pixels with their hash (or why it has none).
-    async fn decode(
-        &self,
-        item: Pending,
-    ) -> (ClassRef, String, Result<(String, RgbImage), String>) {
+    /// The item's class and name, and its preparation begun: a file sent to the session's
+    /// worker (off this thread), a webcam frame (small) prepared here.
+    async fn start(&self, item: Pending) -> (ClassRef, String, Started) {
         match item {
             Pending::File(class, file) => {
                 let name = file.name();
-                let decoded = match crate::web::files::read(&file).await {
-                    Ok(bytes) if bytes.is_empty() => Err("the file is empty (0 bytes)".to_string()),
-                    Ok(bytes) => decode(&bytes)
-                        .map(|img| (sample_hash(&bytes), img))
-                        .map_err(|e| e.to_string()),
+                let started = match crate::web::files::read(&file).await {
+                    Ok(bytes) if bytes.is_empty() => Err(DecodeError::Empty.to_string()),
+                    Ok(bytes) => self.worker.prepare(bytes).await,
                     Err(e) => Err(e),
                 };
-                (class, name, decoded)
+                let started = match started {
+                    Ok(ticket) => Started::Asked(ticket),
+                    Err(e) => Started::Done(Err(e)),
+                };
+                (class, name, started)
             }
-            // The hash of the pixels: only an identical frame is a duplicate.
-            Pending::Frame(class, name, img) => (class, name, Ok((sample_hash(img.as_raw()), img))),
+            Pending::Frame(class, name, img) => {
+                let prepared = stored_copy(&img).map(|copy| Prepared {
+                    // The hash of the pixels: only an identical frame is a duplicate.
+                    hash: sample_hash(img.as_raw()),
+                    input: backbone_input(&img),
+                    copy,
+                    size: img.dimensions(),
+                });
+                (class, name, Started::Done(prepared))
+            }
         }
     }
 
@@ -94,12 +126,13 @@ impl Teacher {
         &self,
         slot: &EngineSlot,
         name: String,
-        hash: String,
-        img: &RgbImage,
+        prepared: Prepared,
         dispatch: &UseReducerDispatcher<State>,
     ) -> Result<Sample, String> {
         let engine: Rc<Engine> = slot.borrow().clone().ok_or("the model is not loaded")?;
-        let input = backbone_input(img);
+        let Prepared {
+            hash, input, copy, ..
+        } = prepared;
         let features = match engine.backbone.features(&[&input]).await {
             Ok(features) => features,
             Err(e) if gpu_gone(&engine).await => {
@@ -118,7 +151,7 @@ impl Teacher {
             }
             Err(e) => return Err(e.to_string()),
         };
-        self.keep(name, hash, img, features).await
+        self.keep(name, hash, &copy, features).await
     }
 
     /// A new sample with its stored copy, saved in the database when there is one.
@@ -126,10 +159,9 @@ impl Teacher {
         &self,
         name: String,
         hash: String,
-        img: &RgbImage,
+        jpeg: &[u8],
         features: Vec<f32>,
     ) -> Result<Sample, String> {
-        let jpeg = stored_copy(img)?;
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let sample = Sample {
@@ -137,12 +169,12 @@ impl Teacher {
             name,
             hash,
             embedding: Rc::new(features),
-            thumb: object_url(&jpeg, "image/jpeg")?,
+            thumb: object_url(jpeg, "image/jpeg")?,
         };
         let Some(db) = self.db() else {
             return Ok(sample);
         };
-        let record = sample_record(&sample, &jpeg);
+        let record = sample_record(&sample, jpeg);
         match db.put(SAMPLES, &JsValue::from(id as f64), &record).await {
             Ok(()) => Ok(sample),
             Err(e) => {

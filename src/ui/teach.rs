@@ -45,6 +45,8 @@ pub struct Teacher {
     db: RefCell<Option<Rc<Db>>>,
     /// Made once, reused by every run with the same settings.
     pub rows: RefCell<RowCache>,
+    /// Prepares added photos off the page's thread.
+    pub(super) worker: crate::web::worker::SessionWorker,
 }
 
 pub(super) fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) {

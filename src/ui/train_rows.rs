@@ -6,9 +6,8 @@ use super::state::State;
 use super::teach::{Teacher, send};
 use super::teach_state::TeachAction;
 use super::training::TrainAction;
-use crate::data::augment::augmented_input;
+use crate::data::augment::{augmented_input, views_rng};
 use crate::data::{backbone_input, decode};
-use crate::model::head::SplitMix64;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
 use crate::train::split::Split;
@@ -55,6 +54,9 @@ impl Teacher {
             .retain(|(_, key), _| *key == plain_key || *key == views_key);
         let mut values = cut.map(|c| Vec::with_capacity(ids.len() * c.cut_len()));
         let mut views = Views::default();
+        let hashes: Vec<&str> = (project.classes.iter())
+            .flat_map(|c| c.samples.iter().map(|s| s.hash.as_str()))
+            .collect();
         let mut training = vec![false; ids.len()];
         split.train.iter().for_each(|&i| training[i] = true);
         let run = |input: Vec<f32>| async move {
@@ -89,8 +91,9 @@ impl Teacher {
                     TimeoutFuture::new(0).await;
                 }
                 if need_views {
+                    // By the photo's content, as `graft train` seeds the same photo's.
                     let mut rng =
-                        SplitMix64(config.seed ^ (id + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                        views_rng(config.seed, hashes.get(i).copied().unwrap_or_default());
                     let mut made = Vec::new();
                     for _ in 0..n {
                         made.extend(

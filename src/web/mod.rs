@@ -11,6 +11,7 @@ pub mod files;
 pub mod folders;
 pub mod idb;
 pub mod records;
+pub mod worker;
 
 /// Install the panic hook and the console logger, then mount the app.
 pub fn start() {

@@ -170,17 +170,30 @@ test('a model trained by the command line loads in the page and agrees; bad inpu
 
     // Bad files: each named, nothing else lost.
     const good = await crops(s.page, 'brick', 'top', 2, 3);
+    // A real photo stretched to a 30 000 x 20 strip (its resize to a 256 short side would
+    // be 384 000 pixels long): refused by name, before decoding.
+    const strip = Buffer.from(await s.page.evaluate(async () => {
+      const img = await createImageBitmap(await (await fetch('/fixtures/brick.png')).blob());
+      const canvas = new OffscreenCanvas(30000, 20);
+      canvas.getContext('2d').drawImage(img, 0, 0, 30000, 20);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let bin = '';
+      for (const b of bytes) bin += String.fromCharCode(b);
+      return btoa(bin);
+    }), 'base64');
     const input = card(s.page, 'Class 1').getByRole('button', { name: 'Add images to Class 1' });
     await input.setInputFiles([
       good[0],
       { name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) },
       { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a photo') },
       { name: 'cut.png', mimeType: 'image/png', buffer: good[1].buffer.subarray(0, 200) },
+      { name: 'strip.png', mimeType: 'image/png', buffer: strip },
       { ...good[0], name: 'again.png' },
     ]);
     await s.page.locator('#notices li', { hasText: 'again.png' }).waitFor({ timeout: SLOW });
     const notices = await s.page.locator('#notices').textContent();
-    for (const [name, says] of [['empty.jpg', 'empty'], ['notes.png', 'not an image'], ['cut.png', 'corrupt or truncated'], ['again.png', 'already in']]) {
+    for (const [name, says] of [['empty.jpg', 'empty'], ['notes.png', 'not an image'], ['cut.png', 'corrupt or truncated'],
+      ['strip.png', 'the image is 30000x20: over 20 times as long as it is wide, too thin to classify'], ['again.png', 'already in']]) {
       assert.ok(notices.includes(name) && notices.includes(says), `${name}: ${notices}`);
     }
     await count(s.page, 'Class 1', 1);

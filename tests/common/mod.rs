@@ -81,7 +81,7 @@ pub fn crop_folder<S: AsRef<str>>(
     per_class: usize,
     seed: u64,
 ) {
-    let mut rng = graft::model::head::SplitMix64(seed);
+    let mut rng = graft::rng::SplitMix64(seed);
     for (class, file) in files {
         let img = image::open(photo(file.as_ref()))
             .expect("photo decodes")
