@@ -9,6 +9,8 @@ pub mod model;
 pub mod project;
 pub mod rng;
 pub mod session;
+pub mod state;
+pub mod thumb;
 pub mod train;
 
 #[cfg(not(target_arch = "wasm32"))]

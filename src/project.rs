@@ -21,8 +21,8 @@ pub struct Sample {
     /// `sample_hash` of the file's bytes: finds duplicates.
     pub hash: String,
     pub embedding: Rc<Vec<f32>>,
-    /// Object URL of the stored thumbnail (page only; empty natively).
-    pub thumb: String,
+    /// The stored copy, shown as the thumbnail (page only; none natively).
+    pub thumb: crate::thumb::Thumb,
 }
 
 /// Which class a new sample goes to: a card (by id), or a folder's name (the class of that

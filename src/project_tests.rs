@@ -8,7 +8,7 @@ fn sample(p: &mut Project, hash: &str) -> Sample {
         name: format!("{hash}.jpg"),
         hash: hash.into(),
         embedding: Rc::new(vec![1.0; FEATURE_DIM]),
-        thumb: String::new(),
+        thumb: crate::thumb::Thumb::default(),
     }
 }
 

@@ -18,6 +18,17 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Write the trained `model` to `out` and say so: the end of every `graft train`.
+pub(super) fn save_trained(out: &Path, model: &Classifier, seconds: f64) -> CliResult {
+    write_model(out, model)?;
+    eprintln!(
+        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
+        out.display(),
+        model.meta.classes.len()
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// Writes `model` to `out`, making its folder.
 pub(super) fn write_model(
     out: &Path,

@@ -3,7 +3,7 @@
 //! held-out images), the epochs as they end, the report and the model file.
 
 use super::CliResult;
-use super::train::{report, validation_title, write_model};
+use super::train::{report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::model::tail::TailWeights;
 use crate::train::runs::Runs;
@@ -11,7 +11,6 @@ use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Trainer, Views};
 use burn::tensor::Device;
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::Instant;
 
 /// What the runs train on and where the model goes.
@@ -118,11 +117,5 @@ pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
     });
     let model = Classifier::new(names.to_vec(), weights.head, job.backbone_id, training)
         .with_tail(weights.tail);
-    write_model(out, &model)?;
-    eprintln!(
-        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
-        out.display(),
-        names.len()
-    );
-    Ok(ExitCode::SUCCESS)
+    save_trained(out, &model, seconds)
 }

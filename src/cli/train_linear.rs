@@ -2,13 +2,12 @@
 //! validation report (cross-validated or on the held-out images) and the model file.
 
 use super::CliResult;
-use super::train::{report, validation_title, write_model};
+use super::train::{report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::train::linear::LinearRun;
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::Instant;
 
 /// Fit, report and write the model: `model` is the class names and the backbone's
@@ -80,11 +79,5 @@ pub fn train(
         "seconds": (seconds * 100.0).round() / 100.0,
     });
     let model = Classifier::new(names.to_vec(), outcome.head, backbone_id, training);
-    write_model(out, &model)?;
-    eprintln!(
-        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
-        out.display(),
-        names.len()
-    );
-    Ok(ExitCode::SUCCESS)
+    save_trained(out, &model, seconds)
 }

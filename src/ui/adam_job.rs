@@ -4,14 +4,15 @@
 //! lost, then the report and the model.
 
 use super::engine::{Engine, EngineSlot, gpu_lost, move_to_cpu};
-use super::state::State;
 use super::teach::{SLICE_MS, Teacher, send};
-use super::teach_state::TeachAction;
-use super::training::{Outcome, Report, TrainAction};
+use super::train_job::Job;
 use crate::classifier::Classifier;
 use crate::model::tail::TailConfig;
+use crate::state::State;
+use crate::state::teach::TeachAction;
+use crate::state::training::{Outcome, Report, TrainAction};
 use crate::train::runs::Runs;
-use crate::train::split::{Plan, Split};
+use crate::train::split::Split;
 use crate::train::trainer::VAL_CHUNK;
 use crate::train::{EpochStats, Inputs, TrainConfig, TrainError, Trainer, Views};
 use crate::web::fetch::now_ms;
@@ -23,19 +24,6 @@ use yew::UseReducerDispatcher;
 /// call, so pieces this long, run until a `SLICE_MS` slice is spent, keep every task far
 /// below the 200 ms at which a page feels frozen; on WebGPU a call only queues work.
 const PIECE_MS: f64 = 30.0;
-
-/// What the Adam runs need from the training job.
-pub(super) struct AdamJob<'a> {
-    pub inputs: Inputs<'a>,
-    pub plan: Plan,
-    pub names: Vec<String>,
-    pub ids: &'a [u64],
-    pub config: &'a TrainConfig,
-    pub views: &'a Views,
-    pub cut: Option<TailConfig>,
-    pub started: f64,
-    pub notice: Option<String>,
-}
 
 /// What one run needs to (re)start its trainer on another device.
 struct Run<'a> {
@@ -80,13 +68,13 @@ impl Teacher {
     /// model, Stop during the final run keeps its best epoch so far.
     pub(super) async fn train_adam(
         &self,
-        job: AdamJob<'_>,
+        job: Job<'_>,
         mut engine: Rc<Engine>,
         slot: EngineSlot,
         dispatch: UseReducerDispatcher<State>,
     ) {
         let fail = |m: String| send(&dispatch, TeachAction::Train(TrainAction::Failed(m)));
-        let AdamJob {
+        let Job {
             inputs,
             names,
             config,
@@ -173,8 +161,8 @@ impl Teacher {
             "validation_samples": outcome.held_out, "cross_validated_folds": runs.folds(),
             "config": config, "final": outcome.kept(), "best_epoch": outcome.best_epoch,
             "seconds": (ms / 10.0).round() / 100.0 });
-        let classifier = Classifier::new(names, weights.head, engine.backbone.weights_id(), info)
-            .with_tail(weights.tail);
+        let classifier =
+            Classifier::new(names, weights.head, &job.backbone_id, info).with_tail(weights.tail);
         send(
             &dispatch,
             TeachAction::Train(TrainAction::Trained(Rc::new(classifier), outcome)),

@@ -5,10 +5,10 @@ use super::components::{
     see_panel::SeePanel,
 };
 use super::engine::{self, EngineSlot};
-use super::state::{Action, State};
 use super::teach::Teacher;
 use super::teach_area::{Handles, TeachArea};
 use crate::backend::DeviceChoice;
+use crate::state::{Action, State};
 use gloo::file::{File, ObjectUrl};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -104,13 +104,13 @@ pub fn App() -> Html {
         })
     };
 
-    let model_ready = matches!(state.model, super::state::ModelStatus::Ready { .. });
+    let model_ready = matches!(state.model, crate::state::ModelStatus::Ready { .. });
     let handles = Handles {
         engine: engine.clone(),
         teacher,
     };
     let device = match &state.startup {
-        super::state::Startup::Ready { info, .. } => info.short_name(),
+        crate::state::Startup::Ready { info, .. } => info.short_name(),
         _ => "the compute device",
     };
     html! {

@@ -3,15 +3,15 @@
 //! path and the photo in hand is embedded there: nothing added is dropped.
 
 use super::engine::{Engine, EngineSlot, gpu_gone, move_to_cpu};
-use super::state::State;
 use super::teach::{Pending, Teacher, send};
-use super::teach_state::{Queue, TeachAction};
 use crate::data::stored::stored_copy;
 use crate::data::{DecodeError, backbone_input};
 use crate::project::{ClassRef, Sample, sample_hash};
 use crate::session::Prepared;
+use crate::state::State;
+use crate::state::teach::{Queue, TeachAction};
 use crate::web::fetch::now_ms;
-use crate::web::files::object_url;
+use crate::web::files::thumb;
 use crate::web::idb::SAMPLES;
 use crate::web::records::sample_record;
 use crate::web::worker::Ticket;
@@ -169,7 +169,7 @@ impl Teacher {
             name,
             hash,
             embedding: Rc::new(features),
-            thumb: object_url(jpeg, "image/jpeg")?,
+            thumb: thumb(jpeg, "image/jpeg")?,
         };
         let Some(db) = self.db() else {
             return Ok(sample);
@@ -177,10 +177,8 @@ impl Teacher {
         let record = sample_record(&sample, jpeg);
         match db.put(SAMPLES, &JsValue::from(id as f64), &record).await {
             Ok(()) => Ok(sample),
-            Err(e) => {
-                crate::web::files::revoke(&sample.thumb);
-                Err(format!("not added, because it could not be saved: {e}"))
-            }
+            // Dropping the sample frees its thumbnail.
+            Err(e) => Err(format!("not added, because it could not be saved: {e}")),
         }
     }
 }

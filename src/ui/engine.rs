@@ -2,13 +2,13 @@
 //!
 //! Lives outside Yew state (in a `use_mut_ref` at the root); jobs report through the reducer.
 
-use super::state::{Action, Sight, State};
 use crate::assets::{self, Source};
 use crate::backend::readback::answers;
 use crate::backend::{DeviceChoice, DeviceInfo, open_browser, open_cpu};
 use crate::data::{backbone_input, decode};
 use crate::inference::{Backbone, top_k};
 use crate::model::INPUT_SIZE;
+use crate::state::{Action, Sight, State};
 use crate::train::TrainError;
 use crate::web::fetch::now_ms;
 use std::cell::RefCell;

@@ -1,37 +1,23 @@
 //! The page's L-BFGS head: the folds and the final fit, a few iterations per task so the
 //! page stays responsive, then the (cross-validated or held-out) report and the model.
 
-use super::state::State;
 use super::teach::{SLICE_MS, Teacher, send};
-use super::teach_state::TeachAction;
-use super::training::{FitSummary, Outcome, Report, TrainAction};
+use super::train_job::Job;
 use crate::classifier::Classifier;
+use crate::state::State;
+use crate::state::teach::TeachAction;
+use crate::state::training::{FitSummary, Outcome, Report, TrainAction};
 use crate::train::linear::LinearRun;
-use crate::train::split::Plan;
-use crate::train::{Inputs, TrainConfig, Views};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
-/// What a fit needs from the training job.
-pub(super) struct Fit<'a> {
-    pub inputs: Inputs<'a>,
-    pub plan: Plan,
-    pub names: Vec<String>,
-    pub ids: &'a [u64],
-    pub config: &'a TrainConfig,
-    pub views: &'a Views,
-    pub backbone_id: &'a str,
-    pub started: f64,
-    pub notice: Option<String>,
-}
-
 impl Teacher {
     /// Fit until done or Stop (which keeps the previous model).
-    pub(super) async fn fit_linear(&self, fit: Fit<'_>, dispatch: UseReducerDispatcher<State>) {
+    pub(super) async fn fit_linear(&self, fit: Job<'_>, dispatch: UseReducerDispatcher<State>) {
         let fail = |m: String| send(&dispatch, TeachAction::Train(TrainAction::Failed(m)));
-        let Fit {
+        let Job {
             inputs,
             plan,
             names,
@@ -113,7 +99,7 @@ impl Teacher {
             notice: fit.notice,
             fit: Some(summary),
         };
-        let classifier = Classifier::new(names, out.head, fit.backbone_id, info);
+        let classifier = Classifier::new(names, out.head, &fit.backbone_id, info);
         send(
             &dispatch,
             TeachAction::Train(TrainAction::Trained(Rc::new(classifier), outcome)),

@@ -1,4 +1,5 @@
-//! The Yew user interface: one reducer at the root (`state`), one component per file.
+//! The Yew user interface: it draws `crate::state` (plain Rust, reduced natively in tests) and
+//! runs the page's jobs; one component per file.
 
 mod adam_job;
 mod app;
@@ -8,13 +9,10 @@ mod engine;
 mod fit_job;
 mod persist;
 mod preview_job;
-mod state;
 mod teach;
 mod teach_area;
-mod teach_state;
 mod train_job;
 mod train_rows;
-mod training;
 
 pub use app::App;
 

@@ -2,7 +2,7 @@
 //! have an effect that writes them to IndexedDB once the saved project has been read.
 
 use super::teach::Teacher;
-use super::teach_state::{Teach, TeachAction};
+use crate::state::teach::{Teach, TeachAction};
 use std::future::Future;
 use std::rc::Rc;
 use yew::prelude::*;

@@ -2,12 +2,13 @@
 //! current model's tuned blocks when it fine-tuned some; the reducer applies the model.
 
 use super::engine::{Engine, EngineSlot, gpu_gone, move_to_cpu};
-use super::state::State;
 use super::teach::send;
-use super::teach_state::{Prediction, TeachAction};
 use crate::classifier::Classifier;
 use crate::data::{backbone_input, decode};
 use crate::model::tail::Tail;
+use crate::state::State;
+use crate::state::teach::{Prediction, TeachAction};
+use crate::thumb::Thumb;
 use image::RgbImage;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -48,18 +49,15 @@ pub async fn predict(
     classifier: Option<Rc<Classifier>>,
     name: String,
     bytes: Vec<u8>,
-    thumb: String,
+    thumb: Thumb,
     dispatch: UseReducerDispatcher<State>,
 ) {
     match decode(&bytes) {
         Ok(img) => predict_image(slot, classifier, name, &img, thumb, dispatch).await,
-        Err(e) => {
-            crate::web::files::revoke(&thumb);
-            send(
-                &dispatch,
-                TeachAction::PreviewFailed(format!("{name}: {e}")),
-            );
-        }
+        Err(e) => send(
+            &dispatch,
+            TeachAction::PreviewFailed(format!("{name}: {e}")),
+        ),
     }
 }
 
@@ -69,7 +67,7 @@ pub async fn predict_image(
     classifier: Option<Rc<Classifier>>,
     name: String,
     img: &RgbImage,
-    thumb: String,
+    thumb: Thumb,
     dispatch: UseReducerDispatcher<State>,
 ) {
     let input = Rc::new(backbone_input(img));
@@ -99,7 +97,7 @@ pub async fn predict_input(
     classifier: Option<Rc<Classifier>>,
     name: String,
     input: Rc<Vec<f32>>,
-    thumb: String,
+    thumb: Thumb,
     dispatch: UseReducerDispatcher<State>,
 ) {
     let ticket = NEWEST.with(|n| {
@@ -117,8 +115,8 @@ pub async fn predict_input(
             Err(e) => Err(format!("the GPU stopped responding, and {e}")),
         };
     }
+    // A newer preview was asked for meanwhile: this one (and its thumbnail) goes.
     if NEWEST.with(Cell::get) != ticket {
-        send(&dispatch, TeachAction::PreviewSuperseded(thumb));
         return;
     }
     match found {
@@ -133,13 +131,10 @@ pub async fn predict_input(
                 probs: Vec::new(),
             }),
         ),
-        Err(e) => {
-            crate::web::files::revoke(&thumb);
-            send(
-                &dispatch,
-                TeachAction::PreviewFailed(format!("{name}: {e}")),
-            );
-        }
+        Err(e) => send(
+            &dispatch,
+            TeachAction::PreviewFailed(format!("{name}: {e}")),
+        ),
     }
 }
 
@@ -147,7 +142,7 @@ pub async fn predict_input(
 /// fine-tuned model, or back to none), look at the image again, so its bars come back.
 #[yew::hook]
 pub fn use_fresh_preview(
-    t: &super::teach_state::Teach,
+    t: &crate::state::teach::Teach,
     slot: EngineSlot,
     dispatch: UseReducerDispatcher<State>,
 ) {

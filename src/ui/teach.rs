@@ -3,13 +3,13 @@
 //! Tensors and the database live here, outside Yew state; results go through the reducer.
 
 use super::engine::Engine;
-use super::state::{Action, State};
-use super::teach_state::TeachAction;
-use super::training::TrainAction;
 use crate::classifier::Classifier;
 use crate::project::{ClassRef, Project, ProjectMeta};
+use crate::state::teach::TeachAction;
+use crate::state::training::TrainAction;
+use crate::state::{Action, State};
 use crate::train::TrainConfig;
-use crate::web::files::object_url;
+use crate::web::files::thumb;
 use crate::web::idb::{Db, META, SAMPLES};
 use crate::web::records::sample_from_record;
 use image::RgbImage;
@@ -174,7 +174,7 @@ async fn load(db: &Db, engine: &Engine) -> Result<Loaded, String> {
     for (key, value) in db.entries(SAMPLES).await? {
         match sample_from_record(&key, &value) {
             Some((mut sample, jpeg)) => {
-                sample.thumb = object_url(&jpeg, "image/jpeg").unwrap_or_default();
+                sample.thumb = thumb(&jpeg, "image/jpeg").unwrap_or_default();
                 records.push(sample);
             }
             None => unreadable.push(key),

@@ -7,12 +7,12 @@ use super::components::{
 };
 use super::engine::EngineSlot;
 use super::preview_job::{predict, predict_image};
-use super::state::{Action, State};
 use super::teach::{Pending, Teacher};
-use super::teach_state::{Teach, TeachAction};
-use super::training::{TrainAction, Training};
 use crate::classifier::Classifier;
 use crate::project::ClassRef;
+use crate::state::teach::{Teach, TeachAction};
+use crate::state::training::{TrainAction, Training};
+use crate::state::{Action, State};
 use crate::web::{files, folders};
 use std::rc::Rc;
 use web_sys::DragEvent;
@@ -143,7 +143,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             let slot = slot.clone();
             yew::platform::spawn_local(async move {
                 let thumb = crate::data::stored::stored_copy(&img)
-                    .and_then(|jpeg| files::object_url(&jpeg, "image/jpeg"))
+                    .and_then(|jpeg| files::thumb(&jpeg, "image/jpeg"))
                     .unwrap_or_default();
                 predict_image(slot, c, "webcam".into(), &img, thumb, dispatch).await;
                 teacher.live_busy.set(false);
@@ -186,7 +186,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 let name = file.name();
                 match files::read(&file).await {
                     Ok(bytes) => {
-                        let thumb = files::object_url(&bytes, &file.type_()).unwrap_or_default();
+                        let thumb = files::thumb(&bytes, &file.type_()).unwrap_or_default();
                         predict(slot, classifier, name, bytes, thumb, dispatch).await;
                     }
                     Err(e) => dispatch.dispatch(Action::Teach(TeachAction::PreviewFailed(

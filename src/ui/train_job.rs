@@ -3,20 +3,33 @@
 //! Adam in pieces that keep each task short, going on on the CPU if the GPU is lost, and
 //! report on the held-out images.
 
-use super::adam_job::AdamJob;
 use super::engine::{EngineSlot, gpu_lost, move_to_cpu};
-use super::fit_job::Fit;
-use super::state::State;
 use super::teach::{Teacher, send};
-use super::teach_state::TeachAction;
-use super::training::TrainAction;
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
+use crate::state::State;
+use crate::state::teach::TeachAction;
+use crate::state::training::TrainAction;
 use crate::train::split::{Plan, Split, plan_for};
-use crate::train::{Inputs, Solver, TrainConfig};
+use crate::train::{Inputs, Solver, TrainConfig, Views};
 use crate::web::fetch::now_ms;
 use yew::UseReducerDispatcher;
+
+/// What a training run hands its solver's job: the rows, the plan and how to report.
+pub(super) struct Job<'a> {
+    pub inputs: Inputs<'a>,
+    pub plan: Plan,
+    pub names: Vec<String>,
+    pub ids: &'a [u64],
+    pub config: &'a TrainConfig,
+    pub views: &'a Views,
+    /// The fine-tuned blocks' cut (Adam only).
+    pub cut: Option<TailConfig>,
+    pub backbone_id: String,
+    pub started: f64,
+    pub notice: Option<String>,
+}
 
 impl Teacher {
     /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
@@ -82,21 +95,7 @@ impl Teacher {
             shape: cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape()),
             labels: &labels,
         };
-        if config.solver == Solver::Lbfgs {
-            let fit = Fit {
-                inputs,
-                plan,
-                names,
-                ids: &ids,
-                config: &config,
-                views: &views,
-                backbone_id: engine.backbone.weights_id(),
-                started,
-                notice,
-            };
-            return self.fit_linear(fit, dispatch).await;
-        }
-        let job = AdamJob {
+        let job = Job {
             inputs,
             plan,
             names,
@@ -104,9 +103,13 @@ impl Teacher {
             config: &config,
             views: &views,
             cut,
+            backbone_id: engine.backbone.weights_id().to_string(),
             started,
             notice,
         };
+        if config.solver == Solver::Lbfgs {
+            return self.fit_linear(job, dispatch).await;
+        }
         self.train_adam(job, engine, slot, dispatch).await
     }
 }

@@ -2,14 +2,14 @@
 //! fine-tuning, and augmented views, made from each sample's stored copy and cached.
 
 use super::engine::Engine;
-use super::state::State;
 use super::teach::{Teacher, send};
-use super::teach_state::TeachAction;
-use super::training::TrainAction;
 use crate::data::augment::{augmented_input, views_rng};
 use crate::data::{backbone_input, decode};
 use crate::model::tail::TailConfig;
 use crate::project::Project;
+use crate::state::State;
+use crate::state::teach::TeachAction;
+use crate::state::training::TrainAction;
 use crate::train::split::Split;
 use crate::train::{TrainConfig, TrainError, Views};
 use crate::web::idb::SAMPLES;

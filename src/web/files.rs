@@ -1,17 +1,23 @@
 //! Blobs and files: object URLs for thumbnails, downloads, reading picked files, dialogs.
 
 use super::js_error;
+use crate::thumb::Thumb;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-/// An object URL for `bytes` (revoke it with `revoke` when the thumbnail goes away).
+/// An object URL for `bytes` (revoke it with `revoke`; `thumb` owns one).
 pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
     let parts = Array::of1(&Uint8Array::from(bytes));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)?;
     Url::create_object_url_with_blob(&blob).map_err(js_error)
+}
+
+/// A thumbnail of `bytes`: an object URL freed when the last state showing it is dropped.
+pub fn thumb(bytes: &[u8], mime: &str) -> Result<Thumb, String> {
+    Ok(Thumb::owned(object_url(bytes, mime)?, revoke))
 }
 
 pub fn revoke(url: &str) {

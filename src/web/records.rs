@@ -37,7 +37,7 @@ pub fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<(Sample, Ve
             name: get("name")?.as_string()?,
             hash: get("hash")?.as_string()?,
             embedding: Rc::new(embedding),
-            thumb: String::new(),
+            thumb: crate::thumb::Thumb::default(),
         },
         jpeg,
     ))

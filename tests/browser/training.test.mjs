@@ -29,6 +29,17 @@ let server;
 before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
 after(async () => { await closeBrowsers(); await server?.close(); });
 
+/** `graft predict MODEL` on `photos` ({name, buffer}) written to `dir`: a JSON line each. */
+async function predictOnCli(model, photos, dir) {
+  const files = [];
+  for (const f of photos) {
+    files.push(path.join(dir, f.name));
+    await fs.writeFile(files.at(-1), f.buffer);
+  }
+  return execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
+    .trim().split('\n').map((l) => JSON.parse(l));
+}
+
 /** Classes brick, grass and gravel, each with `perClass` crops of its photo's top half. */
 async function threeClasses(page, perClass, seed) {
   await rename(page, 'Class 1', 'brick');
@@ -155,6 +166,55 @@ test('settings are checked at the field; validation, curves, per-class results a
   }
 });
 
+test('trained with augmented views in the page and on the command line, the same photos give the same probabilities', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-views-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    await rename(s.page, 'Class 1', 'brick');
+    await rename(s.page, 'Class 2', 'grass');
+    await s.page.getByRole('button', { name: 'Add a class' }).click();
+    await rename(s.page, 'Class 3', 'gravel');
+    // The same crops in the page and in a folder of class folders, in the same order (the
+    // command line reads classes and files sorted by name).
+    const train = path.join(tmp, 'train');
+    for (const [i, c] of CLASSES.entries()) {
+      const files = await crops(s.page, c, 'top', 4, 170 + i);
+      await fs.mkdir(path.join(train, c), { recursive: true });
+      for (const f of files) await fs.writeFile(path.join(train, c, f.name), f.buffer);
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(files);
+      await count(s.page, c, 4);
+    }
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await enter(s.page, 'Augmented views', '2');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-result', { hasText: /^Fitted to convergence/ }).waitFor({ timeout: SLOW });
+
+    // Views are seeded by each photo's content and made from the copy the page keeps, on
+    // both sides; so the heads agree, and so do their answers on photos neither saw.
+    const model = path.join(tmp, 'cli.graft');
+    execFileSync(GRAFT, ['train', train, '--out', model, '--augment-views', '2'], { stdio: 'pipe' });
+    const held = [];
+    for (const [i, c] of CLASSES.entries()) held.push(...await crops(s.page, c, 'bottom', 1, 180 + i));
+    const lines = await predictOnCli(model, held, tmp);
+    let worst = 0;
+    for (const [i, line] of lines.entries()) {
+      const page = await preview(s.page, held[i]);
+      for (const c of CLASSES) {
+        worst = Math.max(worst, Math.abs(line.probs[c] - page[c]));
+        assert.ok(Math.abs(line.probs[c] - page[c]) < 1e-3, `${held[i].name} ${c}: cli ${line.probs[c]}, page ${page[c]}`);
+      }
+    }
+    console.log(`trained with views, page vs command line: largest probability gap ${worst.toExponential(2)}`);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
+
 test('fine-tune the last block with augmentation; stop midway keeps the best epoch; the file works on the command line', async () => {
   const browser = await launch();
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-tune-'));
@@ -230,13 +290,7 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
     ]);
     const model = path.join(tmp, 'tuned.graft');
     await download.saveAs(model);
-    const files = [];
-    for (const f of held) {
-      files.push(path.join(tmp, f.name));
-      await fs.writeFile(files.at(-1), f.buffer);
-    }
-    const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
-      .trim().split('\n').map((l) => JSON.parse(l));
+    const lines = await predictOnCli(model, held, tmp);
     for (const [i, line] of lines.entries()) {
       for (const c of CLASSES) {
         assert.ok(Math.abs(line.probs[c] - pageProbs[i][c]) < 1e-3, `${c}: CLI ${line.probs[c]} page ${pageProbs[i][c]}`);

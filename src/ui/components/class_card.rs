@@ -70,7 +70,7 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
         };
         html! {
             <li key={s.id.to_string()} class={classes!("thumb", held.then_some("held-out"))}>
-                <img src={s.thumb.clone()} alt={s.name.clone()} title={s.name.clone()} />
+                <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
                 <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
                 <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
                         title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>

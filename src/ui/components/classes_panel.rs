@@ -1,7 +1,7 @@
 //! The dataset: class cards, the embedding progress, per-file messages and Undo.
 
 use super::class_card::ClassCard;
-use crate::ui::teach_state::{Queue, Teach};
+use crate::state::teach::{Queue, Teach};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -1,6 +1,6 @@
 //! Shows which device runs the tensors, the self-test result, or why start-up failed.
 
-use crate::ui::state::Startup;
+use crate::state::Startup;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

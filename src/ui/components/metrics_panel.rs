@@ -3,7 +3,7 @@
 //! precision, and a confusion matrix whose cells open the images behind them.
 
 use crate::project::Project;
-use crate::ui::training::Report;
+use crate::state::training::Report;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -59,7 +59,7 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             <div class="cell-images" id="cell-images" role="region" aria-label={title.clone()}>
                 <h4>{ title }</h4>
                 <ul class="thumbs">
-                    { for samples.map(|s| html! { <li><img src={s.thumb.clone()} alt={s.name.clone()} title={s.name.clone()} /></li> }) }
+                    { for samples.map(|s| html! { <li><img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} /></li> }) }
                 </ul>
             </div>
         })

@@ -1,6 +1,6 @@
 //! The backbone's download progress, then whether it came from the cache and how long it took.
 
-use crate::ui::state::ModelStatus;
+use crate::state::ModelStatus;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -4,7 +4,7 @@
 use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
 use crate::classifier::Classifier;
-use crate::ui::teach_state::Prediction;
+use crate::state::teach::Prediction;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -49,7 +49,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
         let best = p.probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
         html! {
             <div class="sight">
-                <img src={p.thumb.clone()} alt={format!("The image {}", p.name)} />
+                <img src={p.thumb.href().to_string()} alt={format!("The image {}", p.name)} />
                 <div>
                     <p id="preview-file">{ &p.name }</p>
                     if p.probs.is_empty() && has_model {

@@ -2,7 +2,7 @@
 
 use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
-use crate::ui::state::Sight;
+use crate::state::Sight;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

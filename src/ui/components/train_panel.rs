@@ -3,8 +3,8 @@
 
 use super::curves::Curves;
 use super::settings_panel::SettingsPanel;
+use crate::state::training::{Outcome, Training};
 use crate::train::settings::Settings;
-use crate::ui::training::{Outcome, Training};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -1,11 +1,14 @@
-//! The app's state and the one reducer that changes it. Tensors never live here.
+//! The app's state and the one reducer that changes it: plain Rust, which the page's Yew
+//! components draw (src/ui/) and the native tests reduce (`tests.rs`). Tensors never live
+//! here.
 
-use super::teach_state::{Teach, TeachAction};
+pub mod teach;
+pub mod training;
+
 use crate::backend::DeviceInfo;
 use crate::backend::selftest::SelfTestReport;
 use crate::inference::Guess;
-use std::rc::Rc;
-use yew::Reducible;
+use teach::{Teach, TeachAction};
 
 /// Where the compute device is in its start-up.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,11 +97,20 @@ pub enum Action {
     Teach(TeachAction),
 }
 
-impl Reducible for State {
+/// Yew's hook into the reducer (the page only; `reduced` is plain Rust, tested natively).
+#[cfg(target_arch = "wasm32")]
+impl yew::Reducible for State {
     type Action = Action;
 
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
+    fn reduce(self: std::rc::Rc<Self>, action: Action) -> std::rc::Rc<Self> {
+        std::rc::Rc::new(self.reduced(action))
+    }
+}
+
+impl State {
+    /// The state after `action`: actions in, state out, nothing else touched.
+    pub fn reduced(&self, action: Action) -> State {
+        let mut next = self.clone();
         match action {
             Action::DeviceReady { info, report } => next.startup = Startup::Ready { info, report },
             Action::StartupFailed { message, hint } => {
@@ -132,6 +144,9 @@ impl Reducible for State {
             Action::BenchDone(result) => next.bench = Some(result),
             Action::Teach(action) => next.teach.apply(action),
         }
-        Rc::new(next)
+        next
     }
 }
+
+#[cfg(test)]
+mod tests;

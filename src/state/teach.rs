@@ -1,9 +1,10 @@
 //! The teaching part of the app's state (classes, embedding queue, training, preview) and how
 //! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
 
-use super::training::{TrainAction, Training};
+use super::training::{TrainAction, Training, TrainingState};
 use crate::classifier::Classifier;
 use crate::project::{Class, ClassRef, Project, Sample};
+use crate::thumb::Thumb;
 use crate::train::settings::Settings;
 use std::rc::Rc;
 
@@ -32,7 +33,7 @@ impl Queue {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
     pub name: String,
-    pub thumb: String,
+    pub thumb: Thumb,
     /// The image's backbone features: a new model re-classifies it without another pass.
     pub features: Rc<Vec<f32>>,
     /// The fine-tuned model whose blocks the features went through (`None`: the backbone's
@@ -104,9 +105,6 @@ pub enum TeachAction {
     ModelLoaded(Rc<Classifier>),
     Predicted(Prediction),
     PreviewFailed(String),
-    /// A newer preview was asked for while this one was in the backbone: its thumbnail goes,
-    /// unless it is the one on show (a second look at the same image).
-    PreviewSuperseded(String),
     Storage(Option<String>),
     NewProject,
 }
@@ -181,21 +179,15 @@ impl Teach {
                 }
                 Ok(())
             }
+            // A sample refused (a duplicate) is dropped, and its thumbnail with it.
             TeachAction::SampleReady(class, sample) => {
-                let thumb = sample.thumb.clone();
-                let added = p.resolve(&class).and_then(|id| p.add_sample(id, sample));
-                if added.is_err() {
-                    crate::web::files::revoke(&thumb);
-                }
-                added
+                p.resolve(&class).and_then(|id| p.add_sample(id, sample))
             }
             TeachAction::EnsureClasses(names) => names
                 .iter()
                 .try_for_each(|n| p.resolve(&ClassRef::Name(n.clone())).map(|_| ())),
             TeachAction::RemoveSample(id) => {
-                if let Some(s) = p.remove_sample(id) {
-                    crate::web::files::revoke(&s.thumb);
-                }
+                p.remove_sample(id);
                 Ok(())
             }
             TeachAction::MoveSample(id, to) => p.move_sample(id, to),
@@ -216,7 +208,11 @@ impl Teach {
                 Ok(())
             }
             TeachAction::Train(a) => {
-                self.apply_train(a);
+                a.apply(TrainingState {
+                    training: &mut self.training,
+                    settings: &mut self.settings,
+                    classifier: &mut self.classifier,
+                });
                 Ok(())
             }
             TeachAction::ModelLoaded(classifier) => {
@@ -230,15 +226,7 @@ impl Teach {
                 Ok(())
             }
             TeachAction::Predicted(pred) => {
-                // A second look at the same image keeps its thumbnail.
-                if let Some(old) = self.prediction.replace(pred)
-                    && self
-                        .prediction
-                        .as_ref()
-                        .is_none_or(|p| p.thumb != old.thumb)
-                {
-                    crate::web::files::revoke(&old.thumb);
-                }
+                self.prediction = Some(pred);
                 self.preview_error = None;
                 Ok(())
             }
@@ -246,20 +234,11 @@ impl Teach {
                 self.preview_error = Some(m);
                 Ok(())
             }
-            TeachAction::PreviewSuperseded(thumb) => {
-                if self.prediction.as_ref().is_none_or(|p| p.thumb != thumb) {
-                    crate::web::files::revoke(&thumb);
-                }
-                Ok(())
-            }
             TeachAction::Storage(e) => {
                 self.storage_error = e;
                 Ok(())
             }
             TeachAction::NewProject => {
-                for s in self.project.classes.iter().flat_map(|c| &c.samples) {
-                    crate::web::files::revoke(&s.thumb);
-                }
                 *self = Teach {
                     restored: true,
                     settings: std::mem::take(&mut self.settings),

@@ -1,7 +1,6 @@
 //! The training part of the teaching state: the settings (and values refused at their
 //! field), the run's per-epoch history, and its outcome with the validation report.
 
-use super::teach_state::Teach;
 use crate::classifier::Classifier;
 use crate::train::settings::Settings;
 use crate::train::{EpochStats, Evaluation, TrainConfig};
@@ -98,49 +97,60 @@ pub enum TrainAction {
     SettingsRestored(TrainConfig),
 }
 
-impl Teach {
-    pub(super) fn apply_train(&mut self, action: TrainAction) {
-        match action {
-            TrainAction::Preparing(done, total) => {
-                self.training = Training::Preparing { done, total }
-            }
+/// The parts of the teaching state a training action changes.
+pub struct TrainingState<'a> {
+    pub training: &'a mut Training,
+    pub settings: &'a mut Settings,
+    pub classifier: &'a mut Option<Rc<Classifier>>,
+}
+
+impl TrainAction {
+    /// Apply to the teaching state's training parts.
+    pub fn apply(self, to: TrainingState) {
+        let TrainingState {
+            training,
+            settings,
+            classifier,
+        } = to;
+        match self {
+            TrainAction::Preparing(done, total) => *training = Training::Preparing { done, total },
             TrainAction::Started(epochs) => {
-                self.training = Training::Running {
+                *training = Training::Running {
                     epochs,
                     history: Vec::new(),
                     notice: None,
                 }
             }
             TrainAction::Fitting(done, total) => {
-                let notice = match &mut self.training {
+                let notice = match &mut *training {
                     Training::Fitting { notice, .. } => notice.take(),
                     _ => None,
                 };
-                self.training = Training::Fitting {
+                *training = Training::Fitting {
                     done,
                     total,
                     notice,
                 }
             }
-            TrainAction::Notice(text) => match &mut self.training {
+            TrainAction::Notice(text) => match &mut *training {
                 Training::Running { notice, .. } | Training::Fitting { notice, .. } => {
                     *notice = Some(text)
                 }
                 _ => {}
             },
             TrainAction::Epochs(stats) => {
-                if let Training::Running { history, .. } = &mut self.training {
+                if let Training::Running { history, .. } = &mut *training {
                     history.extend(stats);
                 }
             }
-            TrainAction::Trained(classifier, outcome) => {
-                self.classifier = Some(classifier);
-                self.training = Training::Done(outcome);
+            TrainAction::Trained(model, outcome) => {
+                *classifier = Some(model);
+                *training = Training::Done(outcome);
             }
-            TrainAction::Failed(m) => self.training = Training::Failed(m),
-            TrainAction::Setting(key, text) => self.settings.enter(&key, &text),
-            TrainAction::ResetSettings => self.settings = Settings::default(),
-            TrainAction::SettingsRestored(config) => self.settings = Settings::restored(&config),
+            TrainAction::Failed(m) => *training = Training::Failed(m),
+            TrainAction::Setting(key, text) => settings.enter(&key, &text),
+            TrainAction::ResetSettings => *settings = Settings::default(),
+            TrainAction::SettingsRestored(config) => *settings = Settings::restored(&config),
         }
     }
 }
