@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// The backbone on one device. Inputs are `[3, 224, 224]` from `data::backbone_input`.
 pub struct Backbone {
-    engine: Engine,
+    implementation: Implementation,
     /// The pre-trained weights of every block fine-tuning may reach (`MAX_TUNED_BLOCKS`)
     /// and the head conv: where a fine-tuning run starts.
     tail: TailWeights,
@@ -21,7 +21,8 @@ pub struct Backbone {
     weights_id: String,
 }
 
-enum Engine {
+/// Which implementation of the backbone runs it.
+enum Implementation {
     /// Burn's model: WebGPU, wgpu, or Flex when asked for explicitly.
     Burn {
         model: Box<EfficientNetLite0>,
@@ -60,7 +61,7 @@ impl Backbone {
         Ok(Self {
             weights_id,
             tail,
-            engine: Engine::Burn {
+            implementation: Implementation::Burn {
                 model: Box::new(model),
                 device,
             },
@@ -76,7 +77,7 @@ impl Backbone {
         Ok(Self {
             weights_id,
             tail,
-            engine: Engine::Cpu(cpu),
+            implementation: Implementation::Cpu(cpu),
         })
     }
 
@@ -101,17 +102,17 @@ impl Backbone {
 
     /// Which implementation runs: "burn" (Burn's model on its device) or "fused-cpu".
     pub fn engine_name(&self) -> &'static str {
-        match self.engine {
-            Engine::Burn { .. } => "burn",
-            Engine::Cpu(_) => "fused-cpu",
+        match self.implementation {
+            Implementation::Burn { .. } => "burn",
+            Implementation::Cpu(_) => "fused-cpu",
         }
     }
 
     /// Features only: what the head trains on. Awaits one read on Burn's path.
     pub async fn features(&self, inputs: &[&[f32]]) -> Result<Vec<f32>, ReadError> {
-        match &self.engine {
-            Engine::Cpu(cpu) => Ok(cpu.features(inputs)),
-            Engine::Burn { model, device } => {
+        match &self.implementation {
+            Implementation::Cpu(cpu) => Ok(cpu.features(inputs)),
+            Implementation::Burn { model, device } => {
                 let features = model.features(stack(inputs, device)); // [B, 1280]
                 Ok(read_f32(features).await?.0)
             }
@@ -121,9 +122,9 @@ impl Backbone {
     /// The input of block `cut` for each image, `[B * C * H * W]` channel-major: what
     /// fine-tuning caches (`model::tail`). Awaits one read on Burn's path.
     pub async fn activations(&self, inputs: &[&[f32]], cut: usize) -> Result<Vec<f32>, ReadError> {
-        match &self.engine {
-            Engine::Cpu(cpu) => Ok(cpu.activations(inputs, cut)),
-            Engine::Burn { model, device } => {
+        match &self.implementation {
+            Implementation::Cpu(cpu) => Ok(cpu.activations(inputs, cut)),
+            Implementation::Burn { model, device } => {
                 Ok(read_f32(model.activations(stack(inputs, device), cut))
                     .await?
                     .0)
@@ -150,9 +151,9 @@ impl Backbone {
 
     /// Features, logits and probabilities in one pass. Awaits one read on Burn's path.
     pub async fn run(&self, inputs: &[&[f32]]) -> Result<BackboneOutput, ReadError> {
-        let (model, device) = match &self.engine {
-            Engine::Burn { model, device } => (model, device),
-            Engine::Cpu(cpu) => {
+        let (model, device) = match &self.implementation {
+            Implementation::Burn { model, device } => (model, device),
+            Implementation::Cpu(cpu) => {
                 let features = cpu.features(inputs);
                 let logits = cpu.logits(&features);
                 let probs = logits

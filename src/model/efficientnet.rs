@@ -176,12 +176,12 @@ pub(crate) fn pool_head(head: &FoldedConv, x: Tensor<4>) -> Tensor<2> {
 
 /// The fully connected ImageNet classifier, stored `[1280, classes]` so `x · W` needs no transpose.
 #[derive(Module, Debug)]
-pub struct Classifier {
+pub struct ImageNetHead {
     pub(crate) weight: Param<Tensor<2>>,
     pub(crate) bias: Param<Tensor<1>>,
 }
 
-impl Classifier {
+impl ImageNetHead {
     /// # Shapes
     /// - x: `[B, 1280]` -> `[B, classes]`
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
@@ -237,7 +237,7 @@ impl EfficientNetLite0Config {
             stem: self.stem().init(device),
             blocks: self.blocks().iter().map(|b| b.init(device)).collect(),
             head: self.head().init(device),
-            classifier: Classifier {
+            classifier: ImageNetHead {
                 weight: Param::from_tensor(Tensor::zeros([FEATURE_DIM, self.num_classes], device)),
                 bias: Param::from_tensor(Tensor::zeros([self.num_classes], device)),
             },
@@ -250,7 +250,7 @@ pub struct EfficientNetLite0 {
     pub(crate) stem: FoldedConv,
     pub(crate) blocks: Vec<MbConv>,
     pub(crate) head: FoldedConv,
-    pub(crate) classifier: Classifier,
+    pub(crate) classifier: ImageNetHead,
 }
 
 impl EfficientNetLite0 {

@@ -8,7 +8,7 @@
 //! stay f32.
 
 use super::conv::FoldedConv;
-use super::efficientnet::{Classifier, EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM};
+use super::efficientnet::{EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM, ImageNetHead};
 use super::keys::{self, BlockConvs, NamedConv};
 use super::tail::{TailConfig, TailWeights};
 use burn::module::Param;
@@ -188,7 +188,7 @@ impl WeightFile {
         let head = self.conv(&keys::head(&cfg), device)?;
         let classes = cfg.num_classes;
         let weight = self.take(keys::CLASSIFIER_WEIGHT, [FEATURE_DIM, classes], device)?;
-        let classifier = Classifier {
+        let classifier = ImageNetHead {
             weight: Param::from_tensor(weight),
             bias: Param::from_tensor(self.take(keys::CLASSIFIER_BIAS, [classes], device)?),
         };

@@ -4,7 +4,7 @@
 //! lost, then the report and the model.
 
 use super::engine::{Engine, EngineSlot, gpu_lost, move_to_cpu};
-use super::teach::{SLICE_MS, Teacher, send};
+use super::jobs::{Jobs, SLICE_MS, send};
 use super::train_job::Job;
 use crate::classifier::Classifier;
 use crate::model::tail::TailConfig;
@@ -63,7 +63,7 @@ struct Ran {
     history: Vec<EpochStats>,
 }
 
-impl Teacher {
+impl Jobs {
     /// Every run of the plan until done or Stop: Stop during a fold keeps the previous
     /// model, Stop during the final run keeps its best epoch so far.
     pub(super) async fn train_adam(

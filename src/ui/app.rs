@@ -2,10 +2,10 @@
 
 use super::components::{
     bench_panel::BenchPanel, device_panel::DevicePanel, model_panel::ModelPanel,
-    see_panel::SeePanel,
+    sight_panel::SightPanel,
 };
 use super::engine::{self, EngineSlot};
-use super::teach::Teacher;
+use super::jobs::Jobs;
 use super::teach_area::{Handles, TeachArea};
 use crate::backend::DeviceChoice;
 use crate::state::{Action, State};
@@ -34,7 +34,7 @@ pub fn App() -> Html {
     // Keeps the shown thumbnail's object URL alive (revoked when replaced).
     let thumbnail: Rc<RefCell<Option<ObjectUrl>>> = use_mut_ref(|| None);
     let bench = crate::web::query_param("bench").is_some();
-    let teacher: Rc<Teacher> = (*use_memo((), |_| Rc::new(Teacher::default()))).clone();
+    let teacher: Rc<Jobs> = (*use_memo((), |_| Rc::new(Jobs::default()))).clone();
 
     {
         let dispatch = state.dispatcher();
@@ -128,7 +128,7 @@ pub fn App() -> Html {
                 <BenchPanel result={state.bench.clone()} />
             } else {
                 <TeachArea teach={state.teach.clone()} dispatch={state.dispatcher()} {handles} {device} />
-                <SeePanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
+                <SightPanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
                           error={state.sight_error.clone()} {on_photos} />
             }
         </main>

@@ -3,7 +3,7 @@
 //! path and the photo in hand is embedded there: nothing added is dropped.
 
 use super::engine::{Engine, EngineSlot, gpu_gone, move_to_cpu};
-use super::teach::{Pending, Teacher, send};
+use super::jobs::{Jobs, Pending, send};
 use crate::data::stored::stored_copy;
 use crate::data::{DecodeError, backbone_input};
 use crate::project::{ClassRef, Sample, sample_hash};
@@ -26,7 +26,7 @@ enum Started {
     Done(Result<Prepared, String>),
 }
 
-impl Teacher {
+impl Jobs {
     /// Queue photos for the backbone; one worker drains the queue, a photo at a time, with
     /// the engine `slot` holds at that moment.
     pub fn enqueue(

@@ -1,7 +1,7 @@
 //! The page's L-BFGS head: the folds and the final fit, a few iterations per task so the
 //! page stays responsive, then the (cross-validated or held-out) report and the model.
 
-use super::teach::{SLICE_MS, Teacher, send};
+use super::jobs::{Jobs, SLICE_MS, send};
 use super::train_job::Job;
 use crate::classifier::Classifier;
 use crate::state::State;
@@ -13,7 +13,7 @@ use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
-impl Teacher {
+impl Jobs {
     /// Fit until done or Stop (which keeps the previous model).
     pub(super) async fn fit_linear(&self, fit: Job<'_>, dispatch: UseReducerDispatcher<State>) {
         let fail = |m: String| send(&dispatch, TeachAction::Train(TrainAction::Failed(m)));

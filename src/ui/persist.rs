@@ -1,7 +1,7 @@
 //! Saving as the project changes: the classes, the model and the training settings each
 //! have an effect that writes them to IndexedDB once the saved project has been read.
 
-use super::teach::Teacher;
+use super::jobs::Jobs;
 use crate::state::teach::{Teach, TeachAction};
 use std::future::Future;
 use std::rc::Rc;
@@ -22,7 +22,7 @@ where
 }
 
 #[hook]
-pub fn use_persistence(t: &Teach, teacher: Rc<Teacher>, act: Rc<dyn Fn(TeachAction)>) {
+pub fn use_persistence(t: &Teach, teacher: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) {
     {
         let (teacher, act) = (teacher.clone(), act.clone());
         use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {

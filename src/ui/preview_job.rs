@@ -2,7 +2,7 @@
 //! current model's tuned blocks when it fine-tuned some; the reducer applies the model.
 
 use super::engine::{Engine, EngineSlot, gpu_gone, move_to_cpu};
-use super::teach::send;
+use super::jobs::send;
 use crate::classifier::Classifier;
 use crate::data::{backbone_input, decode};
 use crate::model::tail::Tail;

@@ -6,8 +6,8 @@ use super::components::{
     project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
 use super::engine::EngineSlot;
+use super::jobs::{Jobs, Pending};
 use super::preview_job::{predict, predict_image};
-use super::teach::{Pending, Teacher};
 use crate::classifier::Classifier;
 use crate::project::ClassRef;
 use crate::state::teach::{Teach, TeachAction};
@@ -22,7 +22,7 @@ use yew::prelude::*;
 #[derive(Clone)]
 pub struct Handles {
     pub engine: EngineSlot,
-    pub teacher: Rc<Teacher>,
+    pub teacher: Rc<Jobs>,
 }
 
 impl PartialEq for Handles {

@@ -4,7 +4,7 @@
 //! report on the held-out images.
 
 use super::engine::{EngineSlot, gpu_lost, move_to_cpu};
-use super::teach::{Teacher, send};
+use super::jobs::{Jobs, send};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::project::Project;
@@ -31,7 +31,7 @@ pub(super) struct Job<'a> {
     pub notice: Option<String>,
 }
 
-impl Teacher {
+impl Jobs {
     /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
     /// On the engine in `slot`, replaced by a CPU one if the GPU is lost.
     pub async fn train(

@@ -2,7 +2,7 @@
 //! fine-tuning, and augmented views, made from each sample's stored copy and cached.
 
 use super::engine::Engine;
-use super::teach::{Teacher, send};
+use super::jobs::{Jobs, send};
 use crate::data::augment::{augmented_input, views_rng};
 use crate::data::{backbone_input, decode};
 use crate::model::tail::TailConfig;
@@ -31,7 +31,7 @@ pub(super) fn rows_key(c: &TrainConfig, views: bool) -> u64 {
     key
 }
 
-impl Teacher {
+impl Jobs {
     /// The rows a run needs beyond the kept embeddings: with `cut`, every image's activations
     /// there (`Some`, in sample order; `None` means the embeddings serve), and the augmented
     /// views of the training images. Made from each sample's stored copy the first time

@@ -11,7 +11,7 @@ pub mod model_panel;
 pub mod photo_drop;
 pub mod preview_panel;
 pub mod project_bar;
-pub mod see_panel;
 pub mod settings_panel;
+pub mod sight_panel;
 pub mod train_panel;
 pub mod webcam_panel;

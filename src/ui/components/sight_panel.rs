@@ -6,7 +6,7 @@ use crate::state::Sight;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
-pub struct SeePanelProps {
+pub struct SightPanelProps {
     pub ready: bool,
     pub looking: bool,
     pub sight: Option<Sight>,
@@ -15,7 +15,7 @@ pub struct SeePanelProps {
 }
 
 #[component]
-pub fn SeePanel(props: &SeePanelProps) -> Html {
+pub fn SightPanel(props: &SightPanelProps) -> Html {
     let result = props.sight.as_ref().map(|s| {
         html! {
             <div class="sight">

@@ -34,7 +34,7 @@ pub enum Pending {
 pub type RowCache = std::collections::HashMap<(u64, u64), Rc<Vec<f32>>>;
 
 #[derive(Default)]
-pub struct Teacher {
+pub struct Jobs {
     pub(super) queue: RefCell<VecDeque<Pending>>,
     pub(super) running: Cell<bool>,
     pub(super) next_id: Cell<u64>,
@@ -53,7 +53,7 @@ pub(super) fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) 
     dispatch.dispatch(Action::Teach(action));
 }
 
-impl Teacher {
+impl Jobs {
     pub(super) fn db(&self) -> Option<Rc<Db>> {
         self.db.borrow().clone()
     }
