@@ -12,12 +12,9 @@ use crate::state::State;
 use crate::state::teach::{Queue, TeachAction};
 use crate::web::fetch::now_ms;
 use crate::web::files::thumb;
-use crate::web::idb::SAMPLES;
-use crate::web::records::sample_record;
 use crate::web::worker::Ticket;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
 
 /// A photo's preparation: in the worker, or already done (or refused).
@@ -174,8 +171,7 @@ impl Jobs {
         let Some(db) = self.db() else {
             return Ok(sample);
         };
-        let record = sample_record(&sample, jpeg);
-        match db.put(SAMPLES, &JsValue::from(id as f64), &record).await {
+        match db.put_sample(&sample, jpeg).await {
             Ok(()) => Ok(sample),
             // Dropping the sample frees its thumbnail.
             Err(e) => Err(format!("not added, because it could not be saved: {e}")),

@@ -10,13 +10,11 @@ use crate::state::training::TrainAction;
 use crate::state::{Action, State};
 use crate::train::TrainConfig;
 use crate::web::files::thumb;
-use crate::web::idb::{Db, META, SAMPLES};
-use crate::web::records::sample_from_record;
+use crate::web::store::{Saved, Store};
 use image::RgbImage;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
 
 /// Give the browser a turn at least this often (ms) during long loops.
@@ -42,7 +40,7 @@ pub struct Jobs {
     /// A webcam frame is in the backbone for the live preview.
     pub live_busy: Cell<bool>,
     frames: Cell<u64>,
-    db: RefCell<Option<Rc<Db>>>,
+    db: RefCell<Option<Rc<Store>>>,
     /// Made once, reused by every run with the same settings.
     pub rows: RefCell<RowCache>,
     /// Prepares added photos off the page's thread.
@@ -54,13 +52,13 @@ pub(super) fn send(dispatch: &UseReducerDispatcher<State>, action: TeachAction) 
 }
 
 impl Jobs {
-    pub(super) fn db(&self) -> Option<Rc<Db>> {
+    pub(super) fn db(&self) -> Option<Rc<Store>> {
         self.db.borrow().clone()
     }
 
     /// Open the database and restore the saved project (or start a fresh one).
     pub async fn restore(&self, engine: &Engine, dispatch: UseReducerDispatcher<State>) {
-        let db = match Db::open().await {
+        let db = match Store::open().await {
             Ok(db) => Rc::new(db),
             Err(e) => {
                 let error = Some(format!("Your project cannot be saved in this browser: {e}"));
@@ -92,10 +90,8 @@ impl Jobs {
         self.next_id.set(project.next_sample);
         // Before `Restored`, which turns saving on: the defaults never overwrite them.
         if let Some(db) = self.db()
-            && let Ok(json) = db.get(META, &"settings".into()).await
-            && let Some(config) = json
-                .as_string()
-                .and_then(|j| serde_json::from_str::<TrainConfig>(&j).ok())
+            && let Ok(Some(json)) = db.text(Saved::Settings).await
+            && let Ok(config) = serde_json::from_str::<TrainConfig>(&json)
         {
             send(
                 &dispatch,
@@ -127,7 +123,7 @@ impl Jobs {
     pub async fn save_meta(&self, meta: &ProjectMeta) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
         let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
-        db.put(META, &"project".into(), &json.into()).await
+        db.put_text(Saved::Project, &json).await
     }
 
     pub async fn save_model(&self, classifier: Option<&Classifier>) -> Result<(), String> {
@@ -135,61 +131,44 @@ impl Jobs {
         match classifier {
             Some(c) => {
                 let bytes = c.to_bytes().map_err(|e| e.to_string())?;
-                db.put(
-                    META,
-                    &"model".into(),
-                    &js_sys::Uint8Array::from(bytes.as_slice()).into(),
-                )
-                .await
+                db.put_bytes(Saved::Model, &bytes).await
             }
-            None => db.delete(META, &["model".into()]).await,
+            None => db.forget(Saved::Model).await,
         }
     }
 
     pub async fn save_settings(&self, config: &TrainConfig) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
         let json = serde_json::to_string(config).map_err(|e| e.to_string())?;
-        db.put(META, &"settings".into(), &json.into()).await
+        db.put_text(Saved::Settings, &json).await
     }
 
     /// Forget every saved sample (a new project); the meta is rewritten by the save effect.
     pub async fn clear(&self) -> Result<(), String> {
         self.rows.borrow_mut().clear();
         let Some(db) = self.db() else { return Ok(()) };
-        db.clear(SAMPLES).await
+        db.clear_samples().await
     }
 }
 
 /// The saved project, its model, and a message when part of it (the model) was unusable.
 type Loaded = (Project, Option<Rc<Classifier>>, Option<String>);
 
-async fn load(db: &Db, engine: &Engine) -> Result<Loaded, String> {
-    let meta = db.get(META, &"project".into()).await?;
-    let Some(json) = meta.as_string() else {
+async fn load(db: &Store, engine: &Engine) -> Result<Loaded, String> {
+    let Some(json) = db.text(Saved::Project).await? else {
         return Ok((Project::starter(), None, None));
     };
     let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     let mut records = Vec::new();
-    let mut unreadable = Vec::new();
-    for (key, value) in db.entries(SAMPLES).await? {
-        match sample_from_record(&key, &value) {
-            Some((mut sample, jpeg)) => {
-                sample.thumb = thumb(&jpeg, "image/jpeg").unwrap_or_default();
-                records.push(sample);
-            }
-            None => unreadable.push(key),
-        }
+    for (mut sample, jpeg) in db.samples().await? {
+        sample.thumb = thumb(&jpeg, "image/jpeg").unwrap_or_default();
+        records.push(sample);
     }
     let (project, orphans) = Project::restore(meta, records);
-    unreadable.extend(orphans.into_iter().map(|id| JsValue::from(id as f64)));
-    if !unreadable.is_empty() {
-        let _ = db.delete(SAMPLES, &unreadable).await;
-    }
-    let model = db.get(META, &"model".into()).await?;
-    if model.is_undefined() || model.is_null() {
+    let _ = db.delete_samples(&orphans).await;
+    let Some(bytes) = db.bytes(Saved::Model).await? else {
         return Ok((project, None, None));
-    }
-    let bytes = js_sys::Uint8Array::new(&model).to_vec();
+    };
     Ok(
         match Classifier::from_bytes(&bytes, engine.backbone.weights_id()) {
             Ok(c) => (project, Some(Rc::new(c)), None),

@@ -12,11 +12,8 @@ use crate::state::teach::TeachAction;
 use crate::state::training::TrainAction;
 use crate::train::split::Split;
 use crate::train::{TrainConfig, TrainError, Views};
-use crate::web::idb::SAMPLES;
-use crate::web::records::sample_from_record;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
 use yew::UseReducerDispatcher;
 
 /// What a cached row depends on: the cut (0: pooled features), and for views their number,
@@ -146,9 +143,7 @@ impl Jobs {
             )
         };
         let db = self.db().ok_or_else(no_copy)?;
-        let key = JsValue::from(id as f64);
-        let record = db.get(SAMPLES, &key).await?;
-        let (_, jpeg) = sample_from_record(&key, &record).ok_or_else(no_copy)?;
+        let jpeg = db.sample_copy(id).await?.ok_or_else(no_copy)?;
         Ok((name, jpeg))
     }
 }

@@ -10,7 +10,7 @@ pub mod fetch;
 pub mod files;
 pub mod folders;
 pub mod idb;
-pub mod records;
+pub mod store;
 pub mod worker;
 
 /// Install the panic hook and the console logger, then mount the app.

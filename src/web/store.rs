@@ -1,0 +1,147 @@
+//! The project's saved parts, typed: what the page saves and reads back, with the IndexedDB
+//! records (plain JS objects) and keys kept in here.
+
+use super::idb::{Db, META, SAMPLES};
+use crate::project::Sample;
+use js_sys::{Float32Array, Object, Reflect, Uint8Array};
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// What the meta store keeps besides samples, by key.
+#[derive(Clone, Copy, Debug)]
+pub enum Saved {
+    /// The project's JSON (`ProjectMeta`).
+    Project,
+    /// The training settings' JSON.
+    Settings,
+    /// The trained model file's bytes.
+    Model,
+}
+
+impl Saved {
+    fn key(self) -> JsValue {
+        match self {
+            Saved::Project => "project",
+            Saved::Settings => "settings",
+            Saved::Model => "model",
+        }
+        .into()
+    }
+}
+
+fn sample_key(id: u64) -> JsValue {
+    JsValue::from(id as f64)
+}
+
+/// The page's saved project: samples (each with its kept copy) and the `Saved` parts.
+pub struct Store(Db);
+
+impl Store {
+    pub async fn open() -> Result<Self, String> {
+        Db::open().await.map(Store)
+    }
+
+    /// A saved text (`Project`, `Settings`); `None` if there is none.
+    pub async fn text(&self, what: Saved) -> Result<Option<String>, String> {
+        Ok(self.0.get(META, &what.key()).await?.as_string())
+    }
+
+    pub async fn put_text(&self, what: Saved, text: &str) -> Result<(), String> {
+        self.0.put(META, &what.key(), &text.into()).await
+    }
+
+    /// Saved bytes (`Model`); `None` if there are none.
+    pub async fn bytes(&self, what: Saved) -> Result<Option<Vec<u8>>, String> {
+        let value = self.0.get(META, &what.key()).await?;
+        Ok(value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+    }
+
+    pub async fn put_bytes(&self, what: Saved, bytes: &[u8]) -> Result<(), String> {
+        self.0
+            .put(META, &what.key(), &Uint8Array::from(bytes).into())
+            .await
+    }
+
+    pub async fn forget(&self, what: Saved) -> Result<(), String> {
+        self.0.delete(META, &[what.key()]).await
+    }
+
+    /// Save a sample with its kept copy (resolves once committed: a full disk says so).
+    pub async fn put_sample(&self, sample: &Sample, jpeg: &[u8]) -> Result<(), String> {
+        let record = sample_record(sample, jpeg);
+        self.0.put(SAMPLES, &sample_key(sample.id), &record).await
+    }
+
+    /// Sample `id`'s kept copy; `None` if it is missing or unreadable.
+    pub async fn sample_copy(&self, id: u64) -> Result<Option<Vec<u8>>, String> {
+        let key = sample_key(id);
+        let record = self.0.get(SAMPLES, &key).await?;
+        Ok(sample_from_record(&key, &record).map(|(_, jpeg)| jpeg))
+    }
+
+    /// Every saved sample this version can read, with its copy; the others are deleted.
+    pub async fn samples(&self) -> Result<Vec<(Sample, Vec<u8>)>, String> {
+        let (mut read, mut unreadable) = (Vec::new(), Vec::new());
+        for (key, value) in self.0.entries(SAMPLES).await? {
+            match sample_from_record(&key, &value) {
+                Some(sample) => read.push(sample),
+                None => unreadable.push(key),
+            }
+        }
+        if !unreadable.is_empty() {
+            let _ = self.0.delete(SAMPLES, &unreadable).await;
+        }
+        Ok(read)
+    }
+
+    /// Delete samples `ids` (those no class holds any more).
+    pub async fn delete_samples(&self, ids: &[u64]) -> Result<(), String> {
+        let keys: Vec<JsValue> = ids.iter().map(|&id| sample_key(id)).collect();
+        match keys.is_empty() {
+            true => Ok(()),
+            false => self.0.delete(SAMPLES, &keys).await,
+        }
+    }
+
+    pub async fn clear_samples(&self) -> Result<(), String> {
+        self.0.clear(SAMPLES).await
+    }
+}
+
+/// `{name, hash, jpeg: Uint8Array, embedding: Float32Array}`; the key is the sample id.
+fn sample_record(sample: &Sample, jpeg: &[u8]) -> JsValue {
+    let o = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&o, &k.into(), v);
+    };
+    set("name", &sample.name.as_str().into());
+    set("hash", &sample.hash.as_str().into());
+    set("jpeg", &Uint8Array::from(jpeg).into());
+    set(
+        "embedding",
+        &Float32Array::from(sample.embedding.as_slice()).into(),
+    );
+    o.into()
+}
+
+/// A stored record back into a sample (without its thumbnail URL) and its JPEG bytes; `None`
+/// for a record this version cannot read, which the caller drops.
+fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<(Sample, Vec<u8>)> {
+    let get = |k: &str| Reflect::get(record, &k.into()).ok();
+    let id = key.as_f64().filter(|v| *v >= 0.0 && v.fract() == 0.0)? as u64;
+    let embedding = get("embedding")?.dyn_into::<Float32Array>().ok()?.to_vec();
+    if embedding.len() != crate::model::FEATURE_DIM {
+        return None;
+    }
+    let jpeg = get("jpeg")?.dyn_into::<Uint8Array>().ok()?.to_vec();
+    Some((
+        Sample {
+            id,
+            name: get("name")?.as_string()?,
+            hash: get("hash")?.as_string()?,
+            embedding: Rc::new(embedding),
+            thumb: crate::thumb::Thumb::default(),
+        },
+        jpeg,
+    ))
+}
