@@ -14,8 +14,6 @@ pub struct Prepared {
     pub input: Vec<f32>,
     /// The kept copy (JPEG, shorter side at most 256).
     pub copy: Vec<u8>,
-    /// The decoded size (after any reduction while decoding), width by height.
-    pub size: (u32, u32),
 }
 
 /// Decode `bytes` (untrusted) and make the input and the copy; why not, in words a person
@@ -26,6 +24,5 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, String> {
         hash: sample_hash(bytes),
         input: backbone_input(&img),
         copy: stored_copy(&img)?,
-        size: img.dimensions(),
     })
 }

@@ -30,12 +30,7 @@ pub enum Event {
     Ready,
     /// Request `id`'s photo: buffer 0 is the backbone's input (f32, little-endian), buffer
     /// 1 the kept copy (JPEG).
-    Prepared {
-        id: u64,
-        hash: String,
-        width: u32,
-        height: u32,
-    },
+    Prepared { id: u64, hash: String },
     /// Request `id` could not be done; `reason` is shown to the person as it is.
     Refused { id: u64, reason: String },
 }
@@ -51,14 +46,7 @@ pub fn handle(request: Request, buffers: Vec<Vec<u8>>) -> (Event, Vec<Vec<u8>>) 
             match prepare(bytes) {
                 Ok(p) => {
                     let input = p.input.iter().flat_map(|v| v.to_le_bytes()).collect();
-                    let (width, height) = p.size;
-                    let event = Event::Prepared {
-                        id,
-                        hash: p.hash,
-                        width,
-                        height,
-                    };
-                    (event, vec![input, p.copy])
+                    (Event::Prepared { id, hash: p.hash }, vec![input, p.copy])
                 }
                 Err(reason) => (Event::Refused { id, reason }, Vec::new()),
             }
@@ -68,7 +56,7 @@ pub fn handle(request: Request, buffers: Vec<Vec<u8>>) -> (Event, Vec<Vec<u8>>) 
 
 /// The page's side of `Event::Prepared`: the photo back from its header and buffers;
 /// `None` if they do not fit together (a session of another build).
-pub fn prepared(hash: String, size: (u32, u32), buffers: Vec<Vec<u8>>) -> Option<Prepared> {
+pub fn prepared(hash: String, buffers: Vec<Vec<u8>>) -> Option<Prepared> {
     let [input, copy]: [Vec<u8>; 2] = buffers.try_into().ok()?;
     if input.len() % 4 != 0 {
         return None;
@@ -77,12 +65,7 @@ pub fn prepared(hash: String, size: (u32, u32), buffers: Vec<Vec<u8>>) -> Option
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
-    Some(Prepared {
-        hash,
-        input,
-        copy,
-        size,
-    })
+    Some(Prepared { hash, input, copy })
 }
 
 #[cfg(test)]
@@ -104,17 +87,11 @@ mod tests {
         let bytes = photo();
         let (event, buffers) = handle(Request::Prepare { id: 7 }, vec![bytes.clone()]);
         let json = serde_json::to_string(&event).unwrap();
-        let Event::Prepared {
-            id,
-            hash,
-            width,
-            height,
-        } = serde_json::from_str(&json).unwrap()
-        else {
+        let Event::Prepared { id, hash } = serde_json::from_str(&json).unwrap() else {
             panic!("{json}");
         };
-        assert_eq!((id, width, height), (7, 451, 300));
-        let back = prepared(hash, (width, height), buffers).expect("fits");
+        assert_eq!(id, 7);
+        let back = prepared(hash, buffers).expect("fits");
         assert_eq!(back, prepare(&bytes).unwrap());
     }
 
@@ -129,6 +106,6 @@ mod tests {
         );
         let (event, _) = handle(Request::Prepare { id: 4 }, Vec::new());
         assert!(matches!(event, Event::Refused { id: 4, .. }));
-        assert!(prepared("h".into(), (1, 1), vec![vec![0; 3], vec![]]).is_none());
+        assert!(prepared("h".into(), vec![vec![0; 3], vec![]]).is_none());
     }
 }

@@ -111,7 +111,6 @@ impl Jobs {
                     hash: sample_hash(img.as_raw()),
                     input: backbone_input(&img),
                     copy,
-                    size: img.dimensions(),
                 });
                 (class, name, Started::Done(prepared))
             }

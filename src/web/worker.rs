@@ -121,15 +121,7 @@ impl Ticket {
     /// The prepared photo (for a `Request::Prepare`), or why there is none.
     pub async fn prepared(self) -> Result<Prepared, String> {
         match self.answer().await? {
-            (
-                Event::Prepared {
-                    hash,
-                    width,
-                    height,
-                    ..
-                },
-                buffers,
-            ) => prepared(hash, (width, height), buffers)
+            (Event::Prepared { hash, .. }, buffers) => prepared(hash, buffers)
                 .ok_or_else(|| "the photo came back from the worker malformed".to_string()),
             (Event::Refused { reason, .. }, _) => Err(reason),
             (Event::Ready, _) => Err("the worker answered out of turn".into()),
