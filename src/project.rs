@@ -27,7 +27,7 @@ pub struct Sample {
 
 /// Which class a new sample goes to: a card (by id), or a folder's name (the class of that
 /// name, made if the project lacks it).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ClassRef {
     Id(u32),
     Name(String),

@@ -10,8 +10,10 @@ async function precacheShell() {
   const html = await response.clone().text();
   await cache.put('./', response);
   // Trunk writes the hashed script, wasm and CSS names into index.html.
-  const urls = [...html.matchAll(/(?:href|src)="([^"]+)"/g)]
-    .map((m) => new URL(m[1], self.location.href))
+  // The session's worker (src/web/worker.rs) is started by the page, not named in it.
+  const worker = ['worker.js', 'graft-worker.js', 'graft-worker_bg.wasm'];
+  const urls = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]).concat(worker)
+    .map((u) => new URL(u, self.location.href))
     .filter((u) => u.origin === self.location.origin && !u.pathname.includes('/generated/'));
   await Promise.all(urls.map((u) => cache.add(u.href).catch(() => {})));
 }

@@ -185,3 +185,26 @@ fn long_thin_images_are_refused_and_strips_up_to_twenty_to_one_decode() {
         assert!(input.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
     }
 }
+
+/// The header check refuses what `decode` refuses, in the same words, before decoding; it
+/// lets another decoder take only whole 8-bit PNGs without alpha (a JPEG, whose pixels
+/// differ between decoders, a cut PNG a browser might show in part, or an RGBA PNG whose
+/// colours a canvas would premultiply, go to `decode`).
+#[test]
+fn the_header_check_refuses_as_decode_does_and_passes_on_only_plain_whole_files() {
+    use graft::data::image::read_header;
+    let png = chelsea();
+    let rgb = decode(&png).unwrap();
+    let jpeg = encode(&DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Jpeg);
+    let rgba = encode(&DynamicImage::ImageRgb8(rgb).to_rgba8().into(), ImageFormat::Png);
+    for (bytes, plain) in [(&png, true), (&jpeg, false), (&rgba, false)] {
+        let header = read_header(bytes).unwrap();
+        assert_eq!((header.width, header.height, header.plain), (451, 300, plain));
+    }
+    assert!(!read_header(&png[..png.len() - 20]).unwrap().plain);
+    for bad in [&[][..], b"notes", &png[..16]] {
+        assert_eq!(read_header(bad).err(), decode(bad).err(), "{bad:?}");
+    }
+    let thin = encode(&DynamicImage::new_rgb8(2100, 100), ImageFormat::Png);
+    assert!(matches!(read_header(&thin), Err(DecodeError::TooThin { .. })));
+}

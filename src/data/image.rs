@@ -1,6 +1,6 @@
 //! Decode an untrusted image file into 8-bit RGB, oriented as the camera meant it.
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use image::{ColorType, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
 
 /// Larger inputs are refused before decoding (about 100 megapixels of RGBA).
@@ -29,19 +29,58 @@ pub enum DecodeError {
     Corrupt(String),
 }
 
-/// Decode `bytes`, apply the EXIF orientation, convert greyscale, alpha (dropped) and
-/// 16-bit images to 8-bit RGB, and shrink huge images to a short side of about 512.
-pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
+/// What a file's header says, checked as `decode` checks it, before any pixel is decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub width: u32,
+    pub height: u32,
+    pub format: ImageFormat,
+    /// Any correct decoder gives exactly `decode`'s pixels, so another (the browser's) may
+    /// decode it: a whole PNG of 8-bit samples without alpha (lossless; a canvas would
+    /// premultiply alpha). Not a JPEG: decoders differ in their IDCT and chroma upsampling,
+    /// and a head trained on the browser's pixels answered up to 0.017 away from the
+    /// command line's (tests/browser/decode.test.mjs, docs/benchmarks.md).
+    pub plain: bool,
+}
+
+/// Read and check `bytes`' header: the same refusals, in the same words, as `decode`.
+pub fn read_header(bytes: &[u8]) -> Result<Header, DecodeError> {
+    let (format, decoder) = open(bytes)?;
+    check(&decoder)?;
+    let (width, height) = decoder.dimensions();
+    let plain = matches!(decoder.color_type(), ColorType::L8 | ColorType::Rgb8)
+        && looks_whole(format, bytes);
+    Ok(Header {
+        width,
+        height,
+        format,
+        plain,
+    })
+}
+
+/// Whether the file is a PNG that ends as a whole one does, with the IEND chunk and its
+/// CRC (PNG 5.6): a cut file a browser might show in part is left to `decode`, which
+/// refuses it.
+fn looks_whole(format: ImageFormat, bytes: &[u8]) -> bool {
+    format == ImageFormat::Png
+        && bytes.len() >= 12
+        && &bytes[bytes.len() - 8..bytes.len() - 4] == b"IEND"
+}
+
+/// The file's format and its decoder.
+fn open(bytes: &[u8]) -> Result<(ImageFormat, impl ImageDecoder + '_), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(DecodeError::UnsupportedFormat);
-    }
-    let mut decoder = reader.into_decoder().map_err(classify)?;
+    let format = reader.format().ok_or(DecodeError::UnsupportedFormat)?;
+    Ok((format, reader.into_decoder().map_err(classify)?))
+}
+
+/// The size limits, before decoding.
+fn check(decoder: &impl ImageDecoder) -> Result<(), DecodeError> {
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(DecodeError::Corrupt("zero width or height".into()));
@@ -60,24 +99,38 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
             max: MAX_ASPECT,
         });
     }
+    Ok(())
+}
+
+/// Decode `bytes`, apply the EXIF orientation, convert greyscale, alpha (dropped) and
+/// 16-bit images to 8-bit RGB, and shrink huge images to a short side of about 512.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
+    let (_, mut decoder) = open(bytes)?;
+    check(&decoder)?;
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 8);
     decoder.set_limits(limits).map_err(classify)?;
     let orientation = decoder.orientation().ok();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
-    let short = img.width().min(img.height());
-    if short > 2 * KEEP_SHORT_SIDE {
-        img = box_reduce(img, short / KEEP_SHORT_SIDE);
-    }
+    let img = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    let mut img = DynamicImage::ImageRgb8(reduced(img.into_rgb8()));
     if let Some(orientation) = orientation {
         img.apply_orientation(orientation);
     }
     Ok(img.into_rgb8())
 }
 
+/// A decoded image as `decode` keeps it: one whose shorter side is over twice
+/// `KEEP_SHORT_SIDE` is box-reduced by a whole factor.
+pub fn reduced(img: RgbImage) -> RgbImage {
+    let short = img.width().min(img.height());
+    match short > 2 * KEEP_SHORT_SIDE {
+        true => box_reduce(img, short / KEEP_SHORT_SIDE),
+        false => img,
+    }
+}
+
 /// Shrink by an integer `factor`, averaging each `factor x factor` block (no aliasing).
-fn box_reduce(img: DynamicImage, factor: u32) -> DynamicImage {
-    let src = img.into_rgb8();
+fn box_reduce(src: RgbImage, factor: u32) -> RgbImage {
     let (w, h) = (src.width() / factor, src.height() / factor);
     let area = factor * factor;
     let mut out = RgbImage::new(w, h);
@@ -95,7 +148,7 @@ fn box_reduce(img: DynamicImage, factor: u32) -> DynamicImage {
             out.put_pixel(x, y, image::Rgb(sum.map(|s| ((s + area / 2) / area) as u8)));
         }
     }
-    DynamicImage::ImageRgb8(out)
+    out
 }
 
 fn classify(e: image::ImageError) -> DecodeError {

@@ -1,10 +1,33 @@
-//! What the page does that is not drawing, behind one typed protocol (`protocol`), so that
-//! it can run in a dedicated Web Worker (issue 13). So far: preparing each photo a person
-//! adds (decode, hash, the backbone's input, the copy a project keeps), which would
-//! otherwise hold the page's thread for each large photo.
+//! Everything the page does that is not drawing, behind one typed protocol (`protocol`):
+//! the device and backbone (`engine`), the embedding queue and the sample store (`embed`),
+//! training (`train`, `rows`, `fit`, `adam`), the preview (`preview`) and the benchmarks.
+//! It runs in a dedicated Web Worker (`web::worker` carries the messages); the page holds
+//! the Yew app and a reducer over plain data. `prepare` and `protocol` are plain Rust, the
+//! same natively.
 
 pub mod prepare;
 pub mod protocol;
 
+#[cfg(target_arch = "wasm32")]
+mod adam;
+#[cfg(target_arch = "wasm32")]
+mod core;
+#[cfg(target_arch = "wasm32")]
+mod embed;
+#[cfg(target_arch = "wasm32")]
+mod engine;
+#[cfg(target_arch = "wasm32")]
+mod fit;
+#[cfg(target_arch = "wasm32")]
+mod pixels;
+#[cfg(target_arch = "wasm32")]
+mod preview;
+#[cfg(target_arch = "wasm32")]
+mod rows;
+#[cfg(target_arch = "wasm32")]
+mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub use core::{Outbox, Session};
 pub use prepare::{Prepared, prepare};
-pub use protocol::{Event, Request, handle};
+pub use protocol::{Event, Request};

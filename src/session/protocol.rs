@@ -1,24 +1,104 @@
 //! The session's protocol, one file: `Request`s in, `Event`s out. On the wire each message
 //! is a JSON header (these enums, serde) and its bulk data as separate byte buffers, which a
-//! worker's `postMessage` transfers instead of copying (`web::worker` does the wire).
+//! worker's `postMessage` transfers instead of copying (`web::worker` does the wire). Every
+//! variant says which buffers come with it.
 
-use super::prepare::{Prepared, prepare};
+use crate::backend::selftest::SelfTestReport;
+use crate::backend::{DeviceChoice, DeviceInfo};
+use crate::project::{ClassRef, Project};
+use crate::state::training::{Outcome, Progress};
+use crate::train::{TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
+
+/// How a picture comes with a request, in buffer 0.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Picture {
+    /// A file's bytes, as dropped or picked (untrusted).
+    File,
+    /// RGB pixels, 3 bytes each, row by row (a webcam frame).
+    Pixels { width: u32, height: u32 },
+    /// The backbone's `[3, 224, 224]` input, f32 little-endian (a preview looked at again).
+    Input,
+}
 
 /// What the page asks of the session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Request {
-    /// Prepare the photo whose file bytes are buffer 0 (`Event::Prepared` or `Refused`).
-    Prepare { id: u64 },
+    /// Open the device (`device`: the page's `?device=`) and load the backbone: first, once.
+    /// Answered by `DeviceReady` and `ModelReady` (with `ModelProgress` between), or a
+    /// `StartupFailed` / `ModelFailed`.
+    Start { device: DeviceChoice },
+    /// Add a picture to the project as sample `id` of `class`: queued, then `Embedded` or
+    /// `NotEmbedded`, in the order asked. `keep`: save it in the store (not
+    /// when the page keeps no project: storage unavailable, or the saved one unreadable).
+    Embed {
+        id: u64,
+        class: ClassRef,
+        name: String,
+        picture: Picture,
+        keep: bool,
+    },
+    /// Train on the project's images; buffer 0 their embeddings (f32, in `set`'s order).
+    /// `Train` events as it goes, then `Trained` or a `Progress::Failed`.
+    Train { set: TrainSet, config: TrainConfig },
+    /// Stop the run in progress (the previous model stays, or the best epoch so far).
+    Stop,
+    /// The model the preview uses from now on: buffer 0 its model file; no buffer, none.
+    UseModel,
+    /// The preview's features of a picture: `Features` or `PreviewFailed`, with its `id`;
+    /// only the newest preview asked for is answered.
+    Preview { id: u64, picture: Picture },
+    /// ImageNet's five likeliest labels for a file (buffer 0): `Seen` or `SightFailed`.
+    Look { name: String },
+    /// One of the page's `?bench` measurements: `BenchDone`.
+    Bench { bench: Bench },
 }
 
-impl Request {
-    /// The id its answer carries.
-    pub fn id(&self) -> u64 {
-        match self {
-            Request::Prepare { id } => *id,
-        }
+/// The page's benchmarks.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Bench {
+    /// The backbone: `iters` timed batches of `batch` after a warm-up.
+    Backbone { batch: usize, iters: usize },
+    /// A fresh head on 1 000 feature vectors (`?bench=train`).
+    Train,
+    /// A fine-tuning step for the last 1 and 2 blocks (`?bench=finetune`).
+    Finetune,
+}
+
+/// The project's images as a run needs them, in sample order (class by class).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainSet {
+    /// The class names, and each image's class (an index into them).
+    pub classes: Vec<String>,
+    pub labels: Vec<usize>,
+    pub ids: Vec<u64>,
+    /// File names, for messages; content hashes, which seed each image's augmented views.
+    pub names: Vec<String>,
+    pub hashes: Vec<String>,
+    /// Set aside on its card for validation.
+    pub held_out: Vec<bool>,
+}
+
+impl TrainSet {
+    /// The project's set and its embeddings; why it cannot train (too few images).
+    pub fn of(project: &Project) -> Result<(TrainSet, Vec<f32>), TrainError> {
+        let (classes, features, labels) = project.training_set()?;
+        let samples = || project.classes.iter().flat_map(|c| &c.samples);
+        let set = TrainSet {
+            classes,
+            labels,
+            ids: project.sample_ids(),
+            names: samples().map(|s| s.name.clone()).collect(),
+            hashes: samples().map(|s| s.hash.clone()).collect(),
+            held_out: project.held_out_mask(),
+        };
+        Ok((set, features))
+    }
+
+    /// The name of image `i`.
+    pub fn name(&self, i: usize) -> &str {
+        self.names.get(i).map_or("an image", String::as_str)
     }
 }
 
@@ -26,86 +106,124 @@ impl Request {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Event {
-    /// The session listens: sent once, when it has started.
+    /// The session listens: sent once, when the worker has started.
     Ready,
-    /// Request `id`'s photo: buffer 0 is the backbone's input (f32, little-endian), buffer
-    /// 1 the kept copy (JPEG).
-    Prepared { id: u64, hash: String },
-    /// Request `id` could not be done; `reason` is shown to the person as it is.
-    Refused { id: u64, reason: String },
+    /// No device could be opened; `hint` says what to try.
+    StartupFailed {
+        message: String,
+        hint: String,
+    },
+    /// A device is open and passed its self-test (again after a move to the CPU).
+    DeviceReady {
+        info: DeviceInfo,
+        report: SelfTestReport,
+    },
+    /// Bytes of the weights downloaded so far.
+    ModelProgress {
+        loaded: u64,
+        total: Option<u64>,
+    },
+    /// The backbone is loaded; `weights_id` is what model files must have been trained on.
+    ModelReady {
+        from_cache: bool,
+        load_ms: f64,
+        weights_id: String,
+    },
+    ModelFailed {
+        message: String,
+    },
+    /// Sample `id` is embedded and saved: buffer 0 its embedding (f32), buffer 1 its kept
+    /// copy (JPEG, the thumbnail).
+    Embedded {
+        id: u64,
+        class: ClassRef,
+        name: String,
+        hash: String,
+    },
+    /// A picture that was not added, and why (in words a person reads).
+    NotEmbedded {
+        id: u64,
+        name: String,
+        reason: String,
+    },
+    /// Something the person should know (the GPU was lost and the session went on on the CPU).
+    Notice {
+        message: String,
+    },
+    /// How the training run goes.
+    Train {
+        progress: Progress,
+    },
+    /// The run's model: buffer 0 the model file.
+    Trained {
+        outcome: Outcome,
+    },
+    /// A previewed picture's features (buffer 0, f32) and its backbone input (buffer 1);
+    /// `tuned`: through the current model's fine-tuned blocks.
+    Features {
+        id: u64,
+        tuned: bool,
+    },
+    PreviewFailed {
+        id: u64,
+        message: String,
+    },
+    /// ImageNet's likeliest labels for a looked-at file.
+    Seen {
+        name: String,
+        top: Vec<crate::inference::Guess>,
+        ms: f64,
+    },
+    SightFailed {
+        message: String,
+    },
+    /// A benchmark's JSON, or why it failed.
+    BenchDone {
+        result: Result<String, String>,
+    },
 }
 
-/// Answer one request: the event and its buffers.
-pub fn handle(request: Request, buffers: Vec<Vec<u8>>) -> (Event, Vec<Vec<u8>>) {
-    match request {
-        Request::Prepare { id } => {
-            let Some(bytes) = buffers.first() else {
-                let reason = "no file came with the request".to_string();
-                return (Event::Refused { id, reason }, Vec::new());
-            };
-            match prepare(bytes) {
-                Ok(p) => {
-                    let input = p.input.iter().flat_map(|v| v.to_le_bytes()).collect();
-                    (Event::Prepared { id, hash: p.hash }, vec![input, p.copy])
-                }
-                Err(reason) => (Event::Refused { id, reason }, Vec::new()),
-            }
-        }
-    }
+/// Little-endian f32s as bytes, for a buffer.
+pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-/// The page's side of `Event::Prepared`: the photo back from its header and buffers;
-/// `None` if they do not fit together (a session of another build).
-pub fn prepared(hash: String, buffers: Vec<Vec<u8>>) -> Option<Prepared> {
-    let [input, copy]: [Vec<u8>; 2] = buffers.try_into().ok()?;
-    if input.len() % 4 != 0 {
-        return None;
-    }
-    let input = input
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    Some(Prepared { hash, input, copy })
+/// A buffer of little-endian f32s; `None` if its length is not a whole number of them.
+pub fn f32s(bytes: &[u8]) -> Option<Vec<f32>> {
+    bytes.len().is_multiple_of(4).then(|| {
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn photo() -> Vec<u8> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/images/chelsea.png"
-        );
-        std::fs::read(path).expect("the test photo")
-    }
-
-    /// A photo through the wire format comes back as `prepare` made it, bit for bit; the
-    /// header survives JSON.
+    /// Headers survive JSON both ways, and f32 buffers bit for bit.
     #[test]
-    fn a_prepared_photo_survives_the_wire() {
-        let bytes = photo();
-        let (event, buffers) = handle(Request::Prepare { id: 7 }, vec![bytes.clone()]);
-        let json = serde_json::to_string(&event).unwrap();
-        let Event::Prepared { id, hash } = serde_json::from_str(&json).unwrap() else {
-            panic!("{json}");
+    fn messages_survive_the_wire() {
+        let request = Request::Embed {
+            id: 7,
+            class: ClassRef::Name("cats".into()),
+            name: "a.jpg".into(),
+            picture: Picture::Pixels {
+                width: 2,
+                height: 3,
+            },
+            keep: true,
         };
-        assert_eq!(id, 7);
-        let back = prepared(hash, buffers).expect("fits");
-        assert_eq!(back, prepare(&bytes).unwrap());
-    }
-
-    /// Bad files are refused with `decode`'s words; a request without its file too.
-    #[test]
-    fn bad_files_are_refused_in_words() {
-        let (event, buffers) = handle(Request::Prepare { id: 3 }, vec![b"notes".to_vec()]);
-        assert!(buffers.is_empty());
-        assert!(
-            matches!(&event, Event::Refused { id: 3, reason } if reason.contains("not an image")),
-            "{event:?}"
-        );
-        let (event, _) = handle(Request::Prepare { id: 4 }, Vec::new());
-        assert!(matches!(event, Event::Refused { id: 4, .. }));
-        assert!(prepared("h".into(), vec![vec![0; 3], vec![]]).is_none());
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), request);
+        let event = Event::Train {
+            progress: Progress::Fitting(2, 6),
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+        let values = [1.5f32, -0.0, f32::MIN_POSITIVE, 3e38];
+        assert_eq!(f32s(&f32_bytes(&values)).unwrap(), values);
+        assert!(f32s(&[0; 3]).is_none());
     }
 }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 const MAX_NOTICES: usize = 8;
 
 /// Photos waiting for, or going through, the backbone.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Queue {
     pub done: usize,
     pub total: usize,
@@ -107,6 +107,9 @@ pub enum TeachAction {
     PreviewFailed(String),
     Storage(Option<String>),
     NewProject,
+    /// The session's worker stopped (`why`) and a new one started: what it was doing (the
+    /// run, the pictures in flight) is lost, and the page says so.
+    SessionStopped(String),
 }
 
 impl Teach {
@@ -236,6 +239,23 @@ impl Teach {
             }
             TeachAction::Storage(e) => {
                 self.storage_error = e;
+                Ok(())
+            }
+            TeachAction::SessionStopped(why) => {
+                if matches!(
+                    self.training,
+                    Training::Preparing { .. }
+                        | Training::Fitting { .. }
+                        | Training::Running { .. }
+                ) {
+                    self.training = Training::Failed(format!(
+                        "Training stopped: {why}. The previous model is kept; train again."
+                    ));
+                }
+                self.notice(format!(
+                    "Something went wrong: {why}. Pictures being added when it stopped were not \
+                     added; everything saved is kept."
+                ));
                 Ok(())
             }
             TeachAction::NewProject => {

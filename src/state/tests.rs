@@ -2,7 +2,7 @@
 //! what the reducer drops frees its URL once no state shows it, and nothing else does.
 
 use super::teach::TeachAction;
-use super::training::{TrainAction, Training};
+use super::training::{Progress, TrainAction, Training};
 use super::{Action, State};
 use crate::project::{ClassRef, Sample};
 use crate::thumb::Thumb;
@@ -116,7 +116,10 @@ fn delete_undo_and_a_new_project() {
 #[test]
 fn training_progress_and_refused_settings() {
     let start = State::default();
-    let fitting = teach(&start, TeachAction::Train(TrainAction::Fitting(2, 6)));
+    let fitting = teach(
+        &start,
+        TeachAction::Train(TrainAction::Progress(Progress::Fitting(2, 6))),
+    );
     assert!(matches!(
         fitting.teach.training,
         Training::Fitting {
@@ -127,14 +130,16 @@ fn training_progress_and_refused_settings() {
     ));
     let noted = teach(
         &fitting,
-        TeachAction::Train(TrainAction::Notice("went on on the CPU".into())),
+        TeachAction::Train(TrainAction::Progress(Progress::Notice(
+            "went on on the CPU".into(),
+        ))),
     );
     assert!(
         matches!(&noted.teach.training, Training::Fitting { notice: Some(n), .. } if n == "went on on the CPU")
     );
     let failed = teach(
         &noted,
-        TeachAction::Train(TrainAction::Failed("stopped".into())),
+        TeachAction::Train(TrainAction::Progress(Progress::Failed("stopped".into()))),
     );
     assert_eq!(failed.teach.training, Training::Failed("stopped".into()));
     let refused = teach(
@@ -143,4 +148,28 @@ fn training_progress_and_refused_settings() {
     );
     assert_eq!(refused.teach.settings.config, start.teach.settings.config);
     assert_eq!(refused.teach.settings.refused.len(), 1);
+}
+
+/// A worker that stops ends the run in progress with a message, and says so; a finished
+/// run is left as it was.
+#[test]
+fn a_stopped_session_ends_the_run_in_progress() {
+    let start = State::default();
+    let running = teach(
+        &start,
+        TeachAction::Train(TrainAction::Progress(Progress::Started(30))),
+    );
+    let stopped = teach(
+        &running,
+        TeachAction::SessionStopped("out of memory".into()),
+    );
+    assert!(
+        matches!(&stopped.teach.training, Training::Failed(m) if m.contains("out of memory")),
+        "{:?}",
+        stopped.teach.training
+    );
+    assert_eq!(stopped.teach.notices.len(), 1);
+    let idle = teach(&start, TeachAction::SessionStopped("a crash".into()));
+    assert_eq!(idle.teach.training, Training::Idle);
+    assert!(idle.teach.notices[0].contains("a crash"));
 }

@@ -4,10 +4,11 @@
 use crate::classifier::Classifier;
 use crate::train::settings::Settings;
 use crate::train::{EpochStats, Evaluation, TrainConfig};
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 /// The held-out images' verdicts: `evaluation`'s i-th image is sample `samples[i]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub names: Vec<String>,
     pub evaluation: Evaluation,
@@ -18,7 +19,7 @@ pub struct Report {
 }
 
 /// How an L-BFGS fit went.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FitSummary {
     /// The final head's iterations, and fits in all (folds and the final head).
     pub iterations: usize,
@@ -31,7 +32,7 @@ pub struct FitSummary {
 }
 
 /// How a finished (or stopped) run went.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     pub history: Vec<EpochStats>,
     /// Epochs run, and the one whose weights were kept (lowest validation loss).
@@ -80,8 +81,12 @@ pub enum Training {
     Failed(String),
 }
 
-pub enum TrainAction {
+/// How a run goes, as the session reports it (`session::Event::Train`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Progress {
+    /// Images whose rows (cut activations, views) are made, of those that need them.
     Preparing(usize, usize),
+    /// Adam: the run starts, for this many epochs.
     Started(usize),
     /// L-BFGS fits done and planned.
     Fitting(usize, usize),
@@ -89,8 +94,12 @@ pub enum TrainAction {
     Epochs(Vec<EpochStats>),
     /// Something the person should know while the run goes on.
     Notice(String),
-    Trained(Rc<Classifier>, Outcome),
     Failed(String),
+}
+
+pub enum TrainAction {
+    Progress(Progress),
+    Trained(Rc<Classifier>, Outcome),
     /// A field's text as typed: taken if it is in range, otherwise refused at the field.
     Setting(String, String),
     ResetSettings,
@@ -113,16 +122,31 @@ impl TrainAction {
             classifier,
         } = to;
         match self {
-            TrainAction::Preparing(done, total) => *training = Training::Preparing { done, total },
-            TrainAction::Started(epochs) => {
+            TrainAction::Progress(p) => p.apply(training),
+            TrainAction::Trained(model, outcome) => {
+                *classifier = Some(model);
+                *training = Training::Done(outcome);
+            }
+            TrainAction::Setting(key, text) => settings.enter(&key, &text),
+            TrainAction::ResetSettings => *settings = Settings::default(),
+            TrainAction::SettingsRestored(config) => *settings = Settings::restored(&config),
+        }
+    }
+}
+
+impl Progress {
+    fn apply(self, training: &mut Training) {
+        match self {
+            Progress::Preparing(done, total) => *training = Training::Preparing { done, total },
+            Progress::Started(epochs) => {
                 *training = Training::Running {
                     epochs,
                     history: Vec::new(),
                     notice: None,
                 }
             }
-            TrainAction::Fitting(done, total) => {
-                let notice = match &mut *training {
+            Progress::Fitting(done, total) => {
+                let notice = match training {
                     Training::Fitting { notice, .. } => notice.take(),
                     _ => None,
                 };
@@ -132,25 +156,18 @@ impl TrainAction {
                     notice,
                 }
             }
-            TrainAction::Notice(text) => match &mut *training {
+            Progress::Notice(text) => match training {
                 Training::Running { notice, .. } | Training::Fitting { notice, .. } => {
                     *notice = Some(text)
                 }
                 _ => {}
             },
-            TrainAction::Epochs(stats) => {
+            Progress::Epochs(stats) => {
                 if let Training::Running { history, .. } = &mut *training {
                     history.extend(stats);
                 }
             }
-            TrainAction::Trained(model, outcome) => {
-                *classifier = Some(model);
-                *training = Training::Done(outcome);
-            }
-            TrainAction::Failed(m) => *training = Training::Failed(m),
-            TrainAction::Setting(key, text) => settings.enter(&key, &text),
-            TrainAction::ResetSettings => *settings = Settings::default(),
-            TrainAction::SettingsRestored(config) => *settings = Settings::restored(&config),
+            Progress::Failed(m) => *training = Training::Failed(m),
         }
     }
 }

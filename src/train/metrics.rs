@@ -3,7 +3,7 @@
 
 use crate::model::FEATURE_DIM;
 use crate::model::head::HeadWeights;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One class's row of the report. `None` where the ratio has nothing to count.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -18,7 +18,7 @@ pub struct ClassMetrics {
     pub precision: Option<f32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// `confusion[true][predicted]`: image counts.
     pub confusion: Vec<Vec<usize>>,

@@ -1,14 +1,15 @@
-//! The root component: owns the reducer and the engine, starts both on load.
+//! The root component: owns the reducer and the page's jobs, and starts the session (in
+//! its worker) on load.
 
 use super::components::{
     bench_panel::BenchPanel, device_panel::DevicePanel, model_panel::ModelPanel,
     sight_panel::SightPanel,
 };
-use super::engine::{self, EngineSlot};
 use super::jobs::Jobs;
-use super::teach_area::{Handles, TeachArea};
+use super::teach_area::{JobsHandle, TeachArea};
 use crate::backend::DeviceChoice;
-use crate::state::{Action, State};
+use crate::session::protocol::Bench;
+use crate::state::{Action, ModelStatus, State};
 use gloo::file::{File, ObjectUrl};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,75 +27,81 @@ fn positive_param(name: &str) -> Option<usize> {
         .filter(|&v| v > 0)
 }
 
+/// The benchmark `?bench` asks for, if any.
+fn bench_asked() -> Option<Bench> {
+    let which = crate::web::query_param("bench")?;
+    Some(match which.as_str() {
+        "train" => Bench::Train,
+        "finetune" => Bench::Finetune,
+        _ => Bench::Backbone {
+            batch: positive_param("batch").unwrap_or(BENCH_BATCH),
+            iters: positive_param("iters").unwrap_or(BENCH_ITERS),
+        },
+    })
+}
+
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
-    // The engine holds tensors: outside Yew state, shared with the jobs.
-    let engine: EngineSlot = use_mut_ref(|| None);
     // Keeps the shown thumbnail's object URL alive (revoked when replaced).
     let thumbnail: Rc<RefCell<Option<ObjectUrl>>> = use_mut_ref(|| None);
-    let bench = crate::web::query_param("bench").is_some();
-    let teacher: Rc<Jobs> = (*use_memo((), |_| Rc::new(Jobs::default()))).clone();
+    let bench = bench_asked();
+    let jobs: Rc<Jobs> = {
+        let dispatch = state.dispatcher();
+        (*use_memo((), move |_| Jobs::new(dispatch))).clone()
+    };
 
     {
-        let dispatch = state.dispatcher();
-        let engine = engine.clone();
-        let teacher = teacher.clone();
+        let (dispatch, jobs) = (state.dispatcher(), jobs.clone());
         use_effect_with((), move |_| {
-            yew::platform::spawn_local(async move {
-                let choice = match crate::web::query_param("device")
-                    .map(|v| v.parse::<DeviceChoice>())
-                    .transpose()
-                {
-                    Ok(choice) => choice.unwrap_or_default(),
-                    Err(message) => {
-                        let hint =
-                            "Fix the ?device= parameter in the address bar, or remove it.".into();
-                        dispatch.dispatch(Action::StartupFailed { message, hint });
-                        return;
-                    }
-                };
-                let Some(ready) = engine::start(dispatch.clone(), choice).await else {
-                    return;
-                };
-                *engine.borrow_mut() = Some(ready.clone());
-                if !bench {
-                    teacher.restore(&ready, dispatch.clone()).await;
+            match crate::web::query_param("device")
+                .map(|v| v.parse::<DeviceChoice>())
+                .transpose()
+            {
+                Ok(choice) => jobs.start(choice.unwrap_or_default()),
+                Err(message) => {
+                    let hint =
+                        "Fix the ?device= parameter in the address bar, or remove it.".into();
+                    dispatch.dispatch(Action::StartupFailed { message, hint });
                 }
-                let which = crate::web::query_param("bench");
-                if which.as_deref() == Some("train") {
-                    dispatch.dispatch(Action::BenchDone(engine::bench_train(ready).await));
-                } else if which.as_deref() == Some("finetune") {
-                    dispatch.dispatch(Action::BenchDone(engine::bench_finetune(ready).await));
-                } else if bench {
-                    let batch = positive_param("batch").unwrap_or(BENCH_BATCH);
-                    let iters = positive_param("iters").unwrap_or(BENCH_ITERS);
-                    dispatch.dispatch(Action::BenchDone(engine::bench(ready, batch, iters).await));
+            }
+        });
+    }
+
+    // Once the backbone is loaded: restore the saved project, or run the benchmark.
+    let model_ready = matches!(state.model, ModelStatus::Ready { .. });
+    {
+        let jobs = jobs.clone();
+        use_effect_with(model_ready, move |ready| {
+            if *ready && jobs.begin_restore() {
+                match bench {
+                    Some(bench) => jobs.bench(bench),
+                    None => yew::platform::spawn_local(async move {
+                        if let Some(id) = jobs.weights_id() {
+                            jobs.restore(&id).await;
+                        }
+                    }),
                 }
-            });
+            }
         });
     }
 
     let on_photos = {
-        let dispatch = state.dispatcher();
-        let engine = engine.clone();
+        let (dispatch, jobs) = (state.dispatcher(), jobs.clone());
         Callback::from(move |files: Vec<web_sys::File>| {
-            let Some(ready) = engine.borrow().clone() else {
-                return;
-            };
             // The panel shows one photo at a time: the first of a multi-file drop.
             let Some(file) = files.into_iter().next() else {
                 return;
             };
             let file = File::from(file);
             let url = ObjectUrl::from(file.clone());
-            let thumb = url.to_string();
+            let shown = url.to_string();
             *thumbnail.borrow_mut() = Some(url);
             dispatch.dispatch(Action::Looking);
-            let dispatch = dispatch.clone();
+            let (dispatch, jobs) = (dispatch.clone(), jobs.clone());
             yew::platform::spawn_local(async move {
                 match gloo::file::futures::read_as_bytes(&file).await {
-                    Ok(bytes) => engine::look(ready, file.name(), bytes, thumb, dispatch).await,
+                    Ok(bytes) => jobs.look(file.name(), bytes, shown),
                     Err(e) => dispatch.dispatch(Action::SightFailed(format!(
                         "{}: could not be read: {e}",
                         file.name()
@@ -104,11 +111,6 @@ pub fn App() -> Html {
         })
     };
 
-    let model_ready = matches!(state.model, crate::state::ModelStatus::Ready { .. });
-    let handles = Handles {
-        engine: engine.clone(),
-        teacher,
-    };
     let device = match &state.startup {
         crate::state::Startup::Ready { info, .. } => info.short_name(),
         _ => "the compute device",
@@ -124,10 +126,10 @@ pub fn App() -> Html {
             </header>
             <DevicePanel startup={state.startup.clone()} />
             <ModelPanel status={state.model.clone()} />
-            if bench {
+            if bench.is_some() {
                 <BenchPanel result={state.bench.clone()} />
             } else {
-                <TeachArea teach={state.teach.clone()} dispatch={state.dispatcher()} {handles} {device} />
+                <TeachArea teach={state.teach.clone()} jobs={JobsHandle(jobs)} {model_ready} {device} />
                 <SightPanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
                           error={state.sight_error.clone()} {on_photos} />
             }

@@ -1,18 +1,14 @@
-//! The Yew user interface: it draws `crate::state` (plain Rust, reduced natively in tests) and
-//! runs the page's jobs; one component per file.
+//! The Yew user interface: it draws `crate::state` (plain Rust, reduced natively in tests),
+//! sends the session (in its worker) what the person asks, and turns its events into
+//! actions; one component per file.
 
-mod adam_job;
 mod app;
 mod components;
-mod embed_queue;
-mod engine;
-mod fit_job;
+mod events;
 mod jobs;
 mod persist;
-mod preview_job;
+mod preview;
 mod teach_area;
-mod train_job;
-mod train_rows;
 
 pub use app::App;
 

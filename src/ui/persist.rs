@@ -22,28 +22,22 @@ where
 }
 
 #[hook]
-pub fn use_persistence(t: &Teach, teacher: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) {
+pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) {
     {
-        let (teacher, act) = (teacher.clone(), act.clone());
+        let (jobs, act) = (jobs.clone(), act.clone());
         use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {
             if *restored {
                 let meta = meta.clone();
-                spawn_save(
-                    act,
-                    "project",
-                    async move { teacher.save_meta(&meta).await },
-                );
+                spawn_save(act, "project", async move { jobs.save_meta(&meta).await });
             }
         });
     }
     {
-        let (teacher, act) = (teacher.clone(), act.clone());
+        let (jobs, act) = (jobs.clone(), act.clone());
         use_effect_with((t.restored, t.classifier.clone()), move |(restored, c)| {
             if *restored {
                 let c = c.clone();
-                spawn_save(act, "model", async move {
-                    teacher.save_model(c.as_deref()).await
-                });
+                spawn_save(act, "model", async move { jobs.save_model(c).await });
             }
         });
     }
@@ -52,9 +46,11 @@ pub fn use_persistence(t: &Teach, teacher: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)
         move |(restored, config)| {
             if *restored {
                 let config = config.clone();
-                spawn_save(act, "settings", async move {
-                    teacher.save_settings(&config).await
-                });
+                spawn_save(
+                    act,
+                    "settings",
+                    async move { jobs.save_settings(&config).await },
+                );
             }
         },
     );

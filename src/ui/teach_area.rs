@@ -1,67 +1,68 @@
-//! The teaching area: wires the class cards, training and preview to the jobs in `teach.rs`,
-//! and saves the project whenever it changes.
+//! The teaching area: wires the class cards, training and preview to the page's jobs (which
+//! ask the session), and saves the project whenever it changes.
 
 use super::components::{
     classes_panel::ClassesPanel, metrics_panel::MetricsPanel, preview_panel::PreviewPanel,
     project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
-use super::engine::EngineSlot;
 use super::jobs::{Jobs, Pending};
-use super::preview_job::{predict, predict_image};
 use crate::classifier::Classifier;
 use crate::project::ClassRef;
+use crate::session::protocol::Picture;
 use crate::state::teach::{Teach, TeachAction};
 use crate::state::training::{TrainAction, Training};
-use crate::state::{Action, State};
 use crate::web::{files, folders};
 use std::rc::Rc;
 use web_sys::DragEvent;
 use yew::prelude::*;
 
-/// Shared handles, compared by identity (they never change after the first render).
+/// The page's jobs, compared by identity (they never change after the first render).
 #[derive(Clone)]
-pub struct Handles {
-    pub engine: EngineSlot,
-    pub teacher: Rc<Jobs>,
-}
+pub struct JobsHandle(pub Rc<Jobs>);
 
-impl PartialEq for Handles {
+impl PartialEq for JobsHandle {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.engine, &other.engine) && Rc::ptr_eq(&self.teacher, &other.teacher)
+        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct TeachAreaProps {
     pub teach: Teach,
-    pub dispatch: UseReducerDispatcher<State>,
-    pub handles: Handles,
+    pub jobs: JobsHandle,
+    /// The session's backbone is loaded.
+    pub model_ready: bool,
     pub device: AttrValue,
+}
+
+type Act = Rc<dyn Fn(TeachAction)>;
+
+/// A callback that turns what a component reports into a teaching action.
+fn to<T: 'static>(act: &Act, make: fn(T) -> TeachAction) -> Callback<T> {
+    let act = act.clone();
+    Callback::from(move |input| act(make(input)))
 }
 
 #[component]
 pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let t = &props.teach;
-    let dispatch = props.dispatch.clone();
-    let engine = props.handles.engine.borrow().clone();
-    let teacher = props.handles.teacher.clone();
-    let act = {
-        let d = dispatch.clone();
-        move |a: TeachAction| d.dispatch(Action::Teach(a))
+    let jobs = props.jobs.0.clone();
+    let loaded = props.model_ready;
+    let act: Act = {
+        let jobs = jobs.clone();
+        Rc::new(move |a: TeachAction| jobs.act(a))
     };
 
-    super::persist::use_persistence(t, teacher.clone(), Rc::new(act.clone()));
-    super::preview_job::use_fresh_preview(t, props.handles.engine.clone(), dispatch.clone());
+    super::persist::use_persistence(t, jobs.clone(), act.clone());
+    super::preview::use_fresh_preview(t, jobs.clone());
 
     // Every way in (card, folder, webcam) ends in the one embedding queue.
     let enqueue = {
-        let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
-        let slot = props.handles.engine.clone();
+        let jobs = jobs.clone();
         let next = t.project.next_sample;
         Rc::new(move |items: Vec<Pending>| {
-            if engine.is_some() {
-                teacher.reserve_ids_from(next);
-                teacher.enqueue(items, slot.clone(), dispatch.clone());
+            if loaded {
+                jobs.enqueue(items, next);
             }
         })
     };
@@ -122,76 +123,57 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let on_frame = {
-        let (enqueue, teacher) = (enqueue.clone(), teacher.clone());
+        let (enqueue, jobs) = (enqueue.clone(), jobs.clone());
         Callback::from(move |(class, img): (u32, image::RgbImage)| {
-            let name = teacher.frame_name();
+            let name = jobs.frame_name();
             enqueue(vec![Pending::Frame(ClassRef::Id(class), name, img)])
         })
     };
     let on_live = {
-        let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
-        let (slot, classifier) = (props.handles.engine.clone(), t.classifier.clone());
+        let (jobs, classifier) = (jobs.clone(), t.classifier.clone());
         Callback::from(move |img: image::RgbImage| {
-            if engine.is_none() {
-                return;
-            }
             // Skip this frame while the previous one is still in the backbone.
-            if teacher.live_busy.replace(true) {
+            if !loaded || jobs.live_busy.replace(true) {
                 return;
             }
-            let (teacher, dispatch, c) = (teacher.clone(), dispatch.clone(), classifier.clone());
-            let slot = slot.clone();
-            yew::platform::spawn_local(async move {
-                let thumb = crate::data::stored::stored_copy(&img)
-                    .and_then(|jpeg| files::thumb(&jpeg, "image/jpeg"))
-                    .unwrap_or_default();
-                predict_image(slot, c, "webcam".into(), &img, thumb, dispatch).await;
-                teacher.live_busy.set(false);
-            });
+            jobs.use_model(classifier.clone());
+            let thumb = crate::data::stored::stored_copy(&img)
+                .and_then(|jpeg| files::thumb(&jpeg, "image/jpeg"))
+                .unwrap_or_default();
+            let (width, height) = img.dimensions();
+            let picture = Picture::Pixels { width, height };
+            jobs.preview("webcam".into(), picture, img.into_raw(), thumb);
         })
     };
     let on_train = {
-        let (engine, teacher, dispatch) = (engine.clone(), teacher.clone(), dispatch.clone());
-        let slot = props.handles.engine.clone();
+        let jobs = jobs.clone();
         let (project, config) = (t.project.clone(), t.settings.config.clone());
         Callback::from(move |_| {
-            if engine.is_some() {
-                let (teacher, project, dispatch, config, slot) = (
-                    teacher.clone(),
-                    project.clone(),
-                    dispatch.clone(),
-                    config.clone(),
-                    slot.clone(),
-                );
-                yew::platform::spawn_local(async move {
-                    teacher.train(slot, project, config, dispatch).await;
-                });
+            if loaded {
+                jobs.train(&project, &config);
             }
         })
     };
     let on_stop = {
-        let teacher = teacher.clone();
-        Callback::from(move |_| teacher.stop.set(true))
+        let jobs = jobs.clone();
+        Callback::from(move |_| jobs.stop())
     };
     let on_image = {
-        let (engine, dispatch, classifier) =
-            (engine.clone(), dispatch.clone(), t.classifier.clone());
-        let slot = props.handles.engine.clone();
+        let (jobs, classifier) = (jobs.clone(), t.classifier.clone());
         Callback::from(move |list: Vec<web_sys::File>| {
-            let (Some(_), Some(file)) = (engine.as_ref(), list.into_iter().next()) else {
+            let Some(file) = list.into_iter().next().filter(|_| loaded) else {
                 return;
             };
-            let (dispatch, classifier, slot) = (dispatch.clone(), classifier.clone(), slot.clone());
+            let (jobs, classifier) = (jobs.clone(), classifier.clone());
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let thumb = files::thumb(&bytes, &file.type_()).unwrap_or_default();
-                        predict(slot, classifier, name, bytes, thumb, dispatch).await;
+                        jobs.use_model(classifier);
+                        jobs.preview(name, Picture::File, bytes, thumb);
                     }
-                    Err(e) => dispatch.dispatch(Action::Teach(TeachAction::PreviewFailed(
-                        format!("{name}: {e}"),
-                    ))),
+                    Err(e) => jobs.act(TeachAction::PreviewFailed(format!("{name}: {e}"))),
                 }
             });
         })
@@ -213,18 +195,17 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let on_load = {
-        let (engine, act) = (engine.clone(), act.clone());
+        let (jobs, act) = (jobs.clone(), act.clone());
         Callback::from(move |file: web_sys::File| {
-            let (Some(engine), act) = (engine.clone(), act.clone()) else {
+            let (Some(weights), act) = (jobs.weights_id(), act.clone()) else {
                 return;
             };
             yew::platform::spawn_local(async move {
                 let name = file.name();
-                let loaded = files::read(&file).await.and_then(|b| {
-                    Classifier::from_bytes(&b, engine.backbone.weights_id())
-                        .map_err(|e| e.to_string())
-                });
-                act(match loaded {
+                let read = files::read(&file)
+                    .await
+                    .and_then(|b| Classifier::from_bytes(&b, &weights).map_err(|e| e.to_string()));
+                act(match read {
                     Ok(c) => TeachAction::ModelLoaded(Rc::new(c)),
                     Err(e) => {
                         TeachAction::PreviewFailed(format!("{name}: {e}. Nothing was changed."))
@@ -234,16 +215,16 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let on_new = {
-        let (teacher, act) = (teacher.clone(), act.clone());
+        let (jobs, act) = (jobs.clone(), act.clone());
         Callback::from(move |_| {
             if !files::confirm(
                 "Start a new, empty project? All classes, images and the model in this browser will be deleted.",
             ) {
                 return;
             }
-            let (teacher, act) = (teacher.clone(), act.clone());
+            let (jobs, act) = (jobs.clone(), act.clone());
             yew::platform::spawn_local(async move {
-                match teacher.clear().await {
+                match jobs.clear().await {
                     Ok(()) => act(TeachAction::NewProject),
                     Err(e) => act(TeachAction::Storage(Some(format!(
                         "Could not clear the project: {e}"
@@ -253,32 +234,31 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let simple = |make: fn() -> TeachAction| {
-        let a = act.clone();
-        Callback::from(move |_: ()| a(make()))
+        let act = act.clone();
+        Callback::from(move |_: ()| act(make()))
     };
-    let [a1, a2, a3, a4, a5, a6] = std::array::from_fn(|_| act.clone());
     let report = match &t.training {
         Training::Done(o) => o.report.clone(),
         _ => None,
     };
-    let ready = engine.is_some() && t.restored;
+    let ready = loaded && t.restored;
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} {on_new} />
             <ClassesPanel teach={t.clone()} {ready}
                 on_add={simple(|| TeachAction::AddClass)} on_undo={simple(|| TeachAction::Undo)}
                 on_dismiss={simple(|| TeachAction::DismissNotices)}
-                on_rename={Callback::from(move |(id, name)| a1(TeachAction::Rename(id, name)))}
-                on_delete={Callback::from(move |id| a2(TeachAction::DeleteClass(id)))}
+                on_rename={to(&act, |(id, name)| TeachAction::Rename(id, name))}
+                on_delete={to(&act, TeachAction::DeleteClass)}
                 {on_files} {on_folder}
-                on_remove={Callback::from(move |id| a3(TeachAction::RemoveSample(id)))}
-                on_move={Callback::from(move |(id, to)| a4(TeachAction::MoveSample(id, to)))}
-                on_hold_out={Callback::from(move |id| a6(TeachAction::ToggleHeldOut(id)))} />
+                on_remove={to(&act, TeachAction::RemoveSample)}
+                on_move={to(&act, |(id, class)| TeachAction::MoveSample(id, class))}
+                on_hold_out={to(&act, TeachAction::ToggleHeldOut)} />
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.classifier.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}
                 device={props.device.clone()} {on_train} {on_stop}
-                on_setting={Callback::from(move |(k, v)| a5(TeachAction::Train(TrainAction::Setting(k, v))))}
+                on_setting={to(&act, |(k, v)| TeachAction::Train(TrainAction::Setting(k, v)))}
                 on_reset={simple(|| TeachAction::Train(TrainAction::ResetSettings))} />
             if let Some(report) = report {
                 <MetricsPanel {report} project={t.project.clone()} />

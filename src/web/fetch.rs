@@ -17,7 +17,7 @@ pub async fn fetch_bytes(
 ) -> Result<Vec<u8>, String> {
     let init = RequestInit::new();
     init.set_cache(RequestCache::NoStore);
-    let promise = gloo::utils::window().fetch_with_str_and_init(url, &init);
+    let promise = super::scope::scope().fetch(url, &init);
     let response: Response = JsFuture::from(promise)
         .await
         .map_err(|e| format!("could not download {url}: {}", js_error(e)))?
@@ -62,7 +62,7 @@ pub async fn fetch_bytes(
 }
 
 async fn open_cache() -> Result<Cache, String> {
-    let storage = gloo::utils::window().caches().map_err(js_error)?;
+    let storage = super::scope::scope().caches().map_err(js_error)?;
     JsFuture::from(storage.open(CACHE_NAME))
         .await
         .map_err(js_error)?
@@ -97,10 +97,7 @@ pub async fn cache_delete(url: &str) {
     }
 }
 
-/// Milliseconds since page load, for timings shown to the user.
+/// Milliseconds since the page (or worker) started, for timings shown to the user.
 pub fn now_ms() -> f64 {
-    gloo::utils::window()
-        .performance()
-        .map(|p| p.now())
-        .unwrap_or(0.0)
+    super::scope::scope().now_ms()
 }

@@ -75,7 +75,7 @@ fn describe(e: JsValue) -> String {
 
 impl Db {
     pub async fn open() -> Result<Self, String> {
-        let factory = gloo::utils::window()
+        let factory = super::scope::scope()
             .indexed_db()
             .map_err(js_error)?
             .ok_or("this browser offers no IndexedDB (private mode?)")?;

@@ -6,10 +6,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub mod camera;
+pub mod decode;
 pub mod fetch;
 pub mod files;
 pub mod folders;
 pub mod idb;
+pub mod scope;
 pub mod store;
 pub mod worker;
 
@@ -73,7 +75,7 @@ pub fn reload_with_param(name: &str, value: Option<&str>) {
 
 /// Ask the browser for a WebGPU adapter and describe it. `Err` says why there is none.
 pub async fn probe_webgpu() -> Result<AdapterProbe, String> {
-    let navigator: JsValue = gloo::utils::window().navigator().into();
+    let navigator = scope::scope().navigator();
     let gpu = Reflect::get(&navigator, &"gpu".into()).map_err(js_error)?;
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no navigator.gpu (WebGPU is off or unsupported)".into());

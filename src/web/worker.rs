@@ -2,17 +2,15 @@
 //! entry), `SessionWorker` is the page's handle on it. A message is `{header, buffers}`: the
 //! header a `session::protocol` enum as JSON, the buffers `ArrayBuffer`s, transferred.
 
-use crate::session::protocol::prepared;
-use crate::session::{Event, Prepared, Request, handle};
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use crate::backend::DeviceChoice;
+use crate::session::{Event, Request, Session};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType,
 };
@@ -53,187 +51,196 @@ fn unpack<T: DeserializeOwned>(data: &JsValue) -> Result<(T, Vec<Vec<u8>>), Stri
     Ok((header, buffers))
 }
 
-/// The worker's side: answer every request in order, after saying `Ready`.
+/// The worker's side: a `Session` answering the page's requests, after saying `Ready`.
 pub fn serve() {
     console_error_panic_hook::set_once();
+    // `?trace` on the page (passed on to the worker's address): each job's timings too.
+    let trace = js_sys::global()
+        .unchecked_into::<web_sys::WorkerGlobalScope>()
+        .location()
+        .search()
+        .contains("trace");
+    let level = if trace {
+        log::Level::Debug
+    } else {
+        log::Level::Info
+    };
+    let _ = console_log::init_with_level(level);
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let post = |scope: &DedicatedWorkerGlobalScope, event: &Event, buffers| {
-        let sent = pack(event, buffers).and_then(|(message, transfer)| {
-            (scope.post_message_with_transfer(&message, &transfer)).map_err(|e| format!("{e:?}"))
+    let reply = scope.clone();
+    let post = move |event: Event, buffers: Vec<Vec<u8>>| {
+        let sent = pack(&event, buffers).and_then(|(message, transfer)| {
+            (reply.post_message_with_transfer(&message, &transfer)).map_err(|e| format!("{e:?}"))
         });
         if let Err(e) = sent {
             log::warn!("graft-worker could not answer: {e}");
         }
     };
-    let reply = scope.clone();
+    let post: crate::session::Outbox = Rc::new(post);
+    let session = Session::new(post.clone());
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         match unpack::<Request>(&e.data()) {
-            Ok((request, buffers)) => {
-                let (event, out) = handle(request, buffers);
-                post(&reply, &event, out);
-            }
-            // No id to answer to: a page of another build. It hears nothing back.
+            Ok((request, buffers)) => session.handle(request, buffers),
+            // A page of another build: it hears nothing back.
             Err(e) => log::warn!("graft-worker: {e}"),
         }
     });
     scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
-    post(&scope, &Event::Ready, Vec::new());
+    post(Event::Ready, Vec::new());
 }
 
-/// What a request's promise resolves to when the worker stopped instead of answering.
-const STOPPED: &str = "stopped";
+/// What the page hears from the session: an event, or that the worker stopped (and why).
+pub type Heard = Result<(Event, Vec<Vec<u8>>), String>;
 
-/// A started worker and the requests it owes an answer.
+/// The page's handle on the session's worker. If the worker stops (a crash, out of
+/// memory), the page hears why, and a new worker is started at once, told the device
+/// and the model again; what it was doing is lost, what is saved is not.
+#[derive(Clone)]
+pub struct SessionWorker(Rc<Inner>);
+
+struct Inner {
+    running: RefCell<Option<Running>>,
+    on_event: Box<dyn Fn(Heard)>,
+    /// Sent first to every worker started: the device asked for, and the preview's model.
+    start: RefCell<Option<Request>>,
+    model: RefCell<Option<Vec<u8>>>,
+}
+
+/// A message and the buffers it transfers.
+type Packed = (JsValue, Array);
+
+/// A started worker, and the requests waiting for it to say `Ready`.
 struct Running {
     worker: Worker,
-    /// Resolves when the worker says `Ready` (or stops first).
-    ready: Promise,
-    /// Each request's `resolve`, by id; `u64::MAX` is the `Ready` promise's.
-    waiting: Rc<RefCell<HashMap<u64, Function>>>,
-    /// Why it stopped, once it has.
-    stopped: Rc<RefCell<Option<String>>>,
+    waiting: Rc<RefCell<Option<Vec<Packed>>>>,
     /// Kept alive while the worker may call them.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
-/// The page's handle on the session's worker: started on first use, and started afresh
-/// after it stops (a crash, out of memory): the requests in flight then end with a
-/// message each, and the next request gets a new worker. The worker keeps nothing.
-#[derive(Clone, Default)]
-pub struct SessionWorker(Rc<Inner>);
-
-#[derive(Default)]
-struct Inner {
-    running: RefCell<Option<Rc<Running>>>,
-    next_id: Cell<u64>,
-}
-
-/// A request posted to the worker and not yet answered: the worker works on it while the
-/// page does something else (the embedding queue embeds the photo before).
-pub struct Ticket {
-    answer: Promise,
-    running: Rc<Running>,
-}
-
-impl Ticket {
-    /// The prepared photo (for a `Request::Prepare`), or why there is none.
-    pub async fn prepared(self) -> Result<Prepared, String> {
-        match self.answer().await? {
-            (Event::Prepared { hash, .. }, buffers) => prepared(hash, buffers)
-                .ok_or_else(|| "the photo came back from the worker malformed".to_string()),
-            (Event::Refused { reason, .. }, _) => Err(reason),
-            (Event::Ready, _) => Err("the worker answered out of turn".into()),
-        }
-    }
-
-    async fn answer(self) -> Result<(Event, Vec<Vec<u8>>), String> {
-        let answer = JsFuture::from(self.answer)
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-        if answer.as_string().as_deref() == Some(STOPPED) {
-            let why = self.running.stopped.borrow().clone();
-            return Err(why.unwrap_or_else(|| "the worker stopped".into()));
-        }
-        unpack(&answer)
-    }
-}
-
 impl SessionWorker {
-    /// Send one photo's file bytes to be prepared; the answer comes with the ticket.
-    pub async fn prepare(&self, bytes: Vec<u8>) -> Result<Ticket, String> {
-        let id = self.0.next_id.get();
-        self.0.next_id.set(id + 1);
-        self.post(&Request::Prepare { id }, vec![bytes]).await
+    /// A handle that hands every event to `on_event`; the worker starts with `start`.
+    pub fn new(on_event: impl Fn(Heard) + 'static) -> Self {
+        Self(Rc::new(Inner {
+            running: RefCell::new(None),
+            on_event: Box::new(on_event),
+            start: RefCell::new(None),
+            model: RefCell::new(None),
+        }))
     }
 
-    /// Post a request once the worker is ready.
-    async fn post(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<Ticket, String> {
-        let running = self.running()?;
-        let ready = JsFuture::from(running.ready.clone()).await;
-        if let Some(why) = running.stopped.borrow().clone() {
-            return Err(why);
+    /// Open the device and load the backbone (`Request::Start`).
+    pub fn start(&self, device: DeviceChoice) -> Result<(), String> {
+        let request = Request::Start { device };
+        *self.0.start.borrow_mut() = Some(request.clone());
+        match self.launched()? {
+            true => Ok(()), // a new worker is told first
+            false => self.post(&request, Vec::new()),
         }
-        ready.map_err(|e| format!("{e:?}"))?;
-        let id = request.id();
-        let waiting = running.waiting.clone();
-        let answer = Promise::new(&mut |resolve, _| {
-            waiting.borrow_mut().insert(id, resolve);
-        });
-        let (message, transfer) = pack(request, buffers)?;
-        if let Err(e) = running
+    }
+
+    /// The preview's model from now on (`Request::UseModel`).
+    pub fn use_model(&self, file: Option<Vec<u8>>) -> Result<(), String> {
+        *self.0.model.borrow_mut() = file.clone();
+        match self.launched()? {
+            true => Ok(()),
+            false => self.post(&Request::UseModel, file.into_iter().collect()),
+        }
+    }
+
+    /// Start the worker if there is none; whether it was started now.
+    fn launched(&self) -> Result<bool, String> {
+        if self.0.running.borrow().is_some() {
+            return Ok(false);
+        }
+        let running = self.launch()?;
+        *self.0.running.borrow_mut() = Some(running);
+        Ok(true)
+    }
+
+    /// Send a request with its buffers (transferred, not copied).
+    pub fn post(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<(), String> {
+        let message = pack(request, buffers)?;
+        self.launched()?;
+        let running = self.0.running.borrow();
+        let running = running.as_ref().ok_or("the worker is not running")?;
+        if let Some(waiting) = running.waiting.borrow_mut().as_mut() {
+            waiting.push(message);
+            return Ok(());
+        }
+        let (message, transfer) = message;
+        (running
             .worker
-            .post_message_with_transfer(&message, &transfer)
-        {
-            running.waiting.borrow_mut().remove(&id);
-            return Err(format!("could not reach the worker: {e:?}"));
-        }
-        Ok(Ticket { answer, running })
+            .post_message_with_transfer(&message, &transfer))
+        .map_err(|e| format!("could not reach the worker: {e:?}"))
     }
 
-    /// The worker, started if there is none.
-    fn running(&self) -> Result<Rc<Running>, String> {
-        if let Some(r) = self.0.running.borrow().as_ref() {
-            return Ok(r.clone());
-        }
+    /// A new worker, told the device and model first once it is ready.
+    fn launch(&self) -> Result<Running, String> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(SCRIPT, &options)
+        let script = match super::query_param("trace") {
+            Some(_) => format!("{SCRIPT}?trace"),
+            None => SCRIPT.to_string(),
+        };
+        let worker = Worker::new_with_options(&script, &options)
             .map_err(|e| format!("could not start the worker: {e:?}"))?;
-        let waiting: Rc<RefCell<HashMap<u64, Function>>> = Rc::default();
-        let stopped: Rc<RefCell<Option<String>>> = Rc::default();
-        let for_ready = waiting.clone();
-        let ready = Promise::new(&mut |resolve, _| {
-            for_ready.borrow_mut().insert(u64::MAX, resolve);
-        });
+        let mut first = Vec::new();
+        if let Some(start) = self.0.start.borrow().as_ref() {
+            first.push(pack(start, Vec::new())?);
+        }
+        if let Some(model) = self.0.model.borrow().clone() {
+            first.push(pack(&Request::UseModel, vec![model])?);
+        }
+        let waiting = Rc::new(RefCell::new(Some(first)));
+        let inner: Weak<Inner> = Rc::downgrade(&self.0);
         let on_message = {
-            let waiting = waiting.clone();
+            let (inner, waiting, worker) = (inner.clone(), waiting.clone(), worker.clone());
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                let data = e.data();
-                let id = match unpack::<Event>(&data) {
-                    Ok((Event::Ready, _)) => u64::MAX,
-                    Ok((Event::Prepared { id, .. } | Event::Refused { id, .. }, _)) => id,
-                    Err(e) => return log::warn!("from the worker: {e}"),
-                };
-                if let Some(resolve) = waiting.borrow_mut().remove(&id) {
-                    let _ = resolve.call1(&JsValue::NULL, &data);
+                let Some(inner) = inner.upgrade() else { return };
+                match unpack::<Event>(&e.data()) {
+                    Ok((Event::Ready, _)) => {
+                        for (message, transfer) in waiting.take().unwrap_or_default() {
+                            if let Err(e) = worker.post_message_with_transfer(&message, &transfer) {
+                                log::warn!("could not reach the worker: {e:?}");
+                            }
+                        }
+                    }
+                    Ok(heard) => (inner.on_event)(Ok(heard)),
+                    Err(e) => log::warn!("from the worker: {e}"),
                 }
             })
         };
-        let on_error = {
-            let (waiting, stopped) = (waiting.clone(), stopped.clone());
-            let inner: Weak<Inner> = Rc::downgrade(&self.0);
-            Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
-                e.prevent_default();
-                let why = format!(
-                    "the photo worker stopped ({}); it starts afresh for the next photo",
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            e.prevent_default();
+            let Some(inner) = inner.upgrade() else { return };
+            // Forget the stopped worker (dropped, handlers and all, once this handler has
+            // returned) and start the next at once.
+            if let Some(old) = inner.running.borrow_mut().take() {
+                old.worker.terminate();
+                wasm_bindgen_futures::spawn_local(async move { drop(old) });
+            }
+            let again = SessionWorker(inner.clone()).launch();
+            let restarted = again.is_ok();
+            *inner.running.borrow_mut() = again.ok();
+            let why = match restarted {
+                true => format!(
+                    "the session's worker stopped ({}) and was started again",
                     e.message()
-                );
-                log::warn!("{why}");
-                *stopped.borrow_mut() = Some(why);
-                for (_, resolve) in waiting.borrow_mut().drain() {
-                    let _ = resolve.call1(&JsValue::NULL, &STOPPED.into());
-                }
-                // Forget the stopped worker; it is dropped (handlers and all) once this
-                // handler has returned.
-                if let Some(old) = inner.upgrade().and_then(|i| i.running.borrow_mut().take()) {
-                    old.worker.terminate();
-                    wasm_bindgen_futures::spawn_local(async move { drop(old) });
-                }
-            })
-        };
+                ),
+                false => format!("the session's worker stopped ({})", e.message()),
+            };
+            log::warn!("{why}");
+            (inner.on_event)(Err(why));
+        });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let running = Rc::new(Running {
+        Ok(Running {
             worker,
-            ready,
             waiting,
-            stopped,
             _on_message: on_message,
             _on_error: on_error,
-        });
-        *self.0.running.borrow_mut() = Some(running.clone());
-        Ok(running)
+        })
     }
 }

@@ -87,6 +87,10 @@ export async function openPage(browser, origin) {
     if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+  // The session's worker: its console errors are the page's problems too.
+  page.on('worker', (worker) => worker.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error in a worker: ${msg.text()}`);
+  }));
   return {
     page,
     context,

@@ -118,12 +118,15 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
     // not stop writes to an already-existing database here, so the browser's own error is
     // injected: every IndexedDB put throws QuotaExceededError, as a full disk makes it do.
     // The image is refused with a message naming it; after a reload (no injection), all
-    // that was saved before is there.
-    await s.page.evaluate(() => {
+    // that was saved before is there. The page saves the project, the session's worker
+    // the images: both are full.
+    const full = () => {
       IDBObjectStore.prototype.put = function () {
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       };
-    });
+    };
+    await s.page.evaluate(full);
+    await s.page.workers()[0].evaluate(full);
     const [big] = await crops(s.page, 'brick', 'bottom', 1, 13);
     await card(s.page, 'brick').getByRole('button', { name: 'Add images to brick' }).setInputFiles({ ...big, name: 'too-much.png' });
     const notice = s.page.locator('#notices li', { hasText: 'too-much.png' });

@@ -1,5 +1,6 @@
-// Large photos: phone-sized JPEGs are decoded, reduced and copied in the session's worker,
-// so adding them does not hold the page's thread; a photo the page refuses says why.
+// Large photos: phone-sized JPEGs are decoded, embedded, reduced and copied in the
+// session's worker, while it trains, so adding them does not hold the page's thread; a
+// worker that stops is started afresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -7,16 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
-import { card, ready, count, crops } from './teach-helpers.mjs';
+import { card, ready, count, crops, enter } from './teach-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../fixtures/images');
-// Photos added, and the longest main-thread task allowed meanwhile. With each photo
-// decoded, reduced and copied on the page's thread, every photo was one task of 180-450 ms
-// here (2 runs, idle machine); prepared in the worker, the page's tasks are the embeddings,
-// 51-88 ms, the first 173-188 (its code not yet optimised) (docs/benchmarks.md).
-const PHOTOS = 8;
-const LONGEST_TASK_MS = 350;
+// Photos added, half while a head trains and half while the last block is fine-tuned. With
+// each photo decoded, reduced and copied on the page's thread, every photo was one task of
+// 180-450 ms here; with only the embedding there, 51-88 ms; with all of it in the session's
+// worker, the page has no task over 50 ms, the Long Tasks API's threshold (docs/benchmarks.md).
+const PHOTOS = 40;
+const SLOW = 300_000;
 
 let server;
 before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
@@ -53,7 +54,18 @@ async function largePhotos(browser, n, dir) {
   return paths;
 }
 
-test('12-megapixel photos are prepared in the worker: the page stays responsive and keeps each', async () => {
+/** Every main-thread task over 50 ms from now on (Long Tasks API), and each key's delay. */
+async function watchTheThread(page) {
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: 'longtask' });
+    window.keyDelays = [];
+    document.addEventListener('keydown', (e) => window.keyDelays.push(performance.now() - e.timeStamp), true);
+  });
+}
+
+test('40 photos of 12 MP added while the page trains a head, then fine-tunes a block: no main-thread task over 50 ms, typing shows at once', async () => {
   const browser = await launch();
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-large-'));
   try {
@@ -61,23 +73,61 @@ test('12-megapixel photos are prepared in the worker: the page stays responsive 
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu`);
     await ready(s.page);
-    await s.page.evaluate(() => {
-      window.longTasks = [];
-      new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => [e.startTime, e.duration])))
-        .observe({ type: 'longtask' });
-    });
+    await s.page.getByRole('button', { name: 'Add a class' }).click();
+    // 10 a class: one run, not cross-validation's folds (which draw no curves).
+    for (const [i, [c, photo]] of [['Class 1', 'brick'], ['Class 2', 'grass'], ['Class 3', 'gravel']].entries()) {
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` })
+        .setInputFiles(await crops(s.page, photo, 'top', 10, 30 + i));
+      await count(s.page, c, 10);
+    }
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
+    // Runs long enough to add the photos during them, no validation (nothing stops them early).
+    await enter(s.page, 'Steps', '100000');
+    await enter(s.page, 'Validation %', '0');
+    const train = s.page.getByRole('button', { name: 'Train', exact: true });
+    const stop = s.page.getByRole('button', { name: 'Stop' });
+    // The run's epochs have begun (after the rows a fine-tuning run makes first).
+    const epochs = s.page.locator('section.train p', { hasText: /^(Training up to|Epoch) \d/ });
+    const add = (files) => card(s.page, 'Class 3').getByRole('button', { name: 'Add images to Class 3' }).setInputFiles(files);
+    await watchTheThread(s.page);
     const started = Date.now();
-    await card(s.page, 'Class 1').getByRole('button', { name: 'Add images to Class 1' }).setInputFiles(photos);
-    await count(s.page, 'Class 1', PHOTOS);
+
+    // A head, with photos added meanwhile, and a class name typed.
+    await train.click();
+    await epochs.waitFor({ timeout: SLOW });
+    await add(photos.slice(0, PHOTOS / 2));
+    const name = card(s.page, 'Class 3').getByRole('textbox', { name: 'Class name' });
+    await name.click();
+    await name.press('End');
+    await name.pressSequentially(' typed');
+    assert.equal(await name.inputValue(), 'Class 3 typed');
+    await name.fill('Class 3');
+    await count(s.page, 'Class 3', 10 + PHOTOS / 2);
+    await stop.click();
+    await s.page.locator('#train-result', { hasText: /^Stopped after \d+ epochs/ }).waitFor({ timeout: SLOW });
+
+    // The last block fine-tuned, with the other photos added meanwhile.
+    await enter(s.page, 'Blocks to fine-tune', '1');
+    await train.click();
+    await epochs.waitFor({ timeout: SLOW });
+    await add(photos.slice(PHOTOS / 2));
+    await count(s.page, 'Class 3', 10 + PHOTOS);
+    await stop.click();
+    await s.page.locator('#train-result', { hasText: /^Stopped after \d+ epochs/ }).waitFor({ timeout: SLOW });
+
     const seconds = (Date.now() - started) / 1000;
     const tasks = await s.page.evaluate(() => window.longTasks);
-    const longest = Math.max(0, ...tasks.map(([, d]) => d));
-    console.log(`${PHOTOS} photos of 12 MP added in ${seconds.toFixed(1)} s; longest main-thread task ${longest.toFixed(0)} ms; tasks over 50 ms: ${tasks.length}`);
-    assert.ok(longest < LONGEST_TASK_MS, `longest task ${longest} ms`);
+    const keys = await s.page.evaluate(() => window.keyDelays);
+    const longest = Math.max(0, ...tasks);
+    console.log(`${PHOTOS} photos of 12 MP added during training in ${seconds.toFixed(1)} s; main-thread tasks over 50 ms: ${tasks.length} (longest ${longest.toFixed(0)} ms); key delays up to ${Math.max(...keys).toFixed(1)} ms`);
+    assert.deepEqual(tasks, [], 'no main-thread task over 50 ms');
+    assert.ok(keys.length >= 6 && Math.max(...keys) < 50, JSON.stringify(keys));
     // Each kept copy is the reduced one (shorter side 256), shown as its thumbnail.
-    const sizes = await card(s.page, 'Class 1').locator('img').evaluateAll((imgs) =>
+    const sizes = await card(s.page, 'Class 3').locator('img').evaluateAll((imgs) =>
       Promise.all(imgs.map(async (i) => { await i.decode(); return [i.naturalWidth, i.naturalHeight]; })));
-    assert.deepEqual(sizes, Array(PHOTOS).fill([341, 256]));
+    // A card shows its first 48: the 10 crops, then the large photos'.
+    assert.deepEqual(sizes.slice(10), Array(48 - 10).fill([341, 256]));
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
@@ -91,6 +141,8 @@ test('a worker that stops is started afresh: the photos after it are added', asy
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu`);
     await ready(s.page);
+    // The run's epochs have begun (after the rows a fine-tuning run makes first).
+    const epochs = s.page.locator('section.train p', { hasText: /^(Training up to|Epoch) \d/ });
     const add = (files) => card(s.page, 'Class 1').getByRole('button', { name: 'Add images to Class 1' }).setInputFiles(files);
     const [first, second] = await crops(s.page, 'brick', 'top', 2, 5);
     await add([first]);

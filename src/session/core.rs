@@ -1,0 +1,203 @@
+//! The session itself, in the worker: what it holds (the engine, the store, the embedding
+//! queue, the row cache, the preview's model) and how each request is answered. The jobs
+//! live in their own files as functions of `&Session`.
+
+use super::engine::{Engine, gpu_lost};
+use super::protocol::{Event, Request, f32s};
+use super::{embed, engine, preview, train};
+use crate::backend::open_cpu;
+use crate::classifier::Classifier;
+use crate::model::tail::Tail;
+use crate::train::TrainError;
+use crate::web::store::Store;
+use gloo::timers::future::TimeoutFuture;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+/// Where events go: the worker posts them to the page.
+pub type Outbox = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
+
+/// Rows made for training, by `(sample id, rows::rows_key)`: a sample's activations at a
+/// cut, or its augmented views.
+pub type RowCache = HashMap<(u64, u64), Rc<Vec<f32>>>;
+
+pub struct Session {
+    out: Outbox,
+    /// The device and backbone; replaced by a CPU one if the GPU is lost.
+    engine: RefCell<Option<Rc<Engine>>>,
+    /// Opening the device and loading the backbone (`Request::Start`) is under way.
+    starting: Cell<bool>,
+    /// Opened on first use; `Err` says why samples cannot be kept.
+    store: RefCell<Option<Result<Rc<Store>, String>>>,
+    pub(super) queue: RefCell<VecDeque<embed::Item>>,
+    pub(super) embedding: Cell<bool>,
+    /// Set by `Request::Stop`, cleared when a run starts.
+    pub(super) stop: Cell<bool>,
+    pub(super) training: Cell<bool>,
+    /// Made once, reused by every run with the same settings.
+    pub(super) rows: RefCell<RowCache>,
+    /// The model the preview uses, and its tuned blocks built on the device (and whether on
+    /// the GPU), built on first use.
+    pub(super) model: RefCell<Option<Rc<Classifier>>>,
+    pub(super) tail: RefCell<Option<(bool, Rc<Tail>)>>,
+    /// The newest preview asked for (its id): only its answer is sent.
+    pub(super) newest: Cell<u64>,
+}
+
+impl Session {
+    pub fn new(out: Outbox) -> Rc<Self> {
+        Rc::new(Self {
+            out,
+            engine: RefCell::new(None),
+            starting: Cell::new(false),
+            store: RefCell::new(None),
+            queue: RefCell::default(),
+            embedding: Cell::new(false),
+            stop: Cell::new(false),
+            training: Cell::new(false),
+            rows: RefCell::default(),
+            model: RefCell::new(None),
+            tail: RefCell::new(None),
+            newest: Cell::new(0),
+        })
+    }
+
+    /// Answer one request (most answers come later, from a job it starts).
+    pub fn handle(self: &Rc<Self>, request: Request, mut buffers: Vec<Vec<u8>>) {
+        let me = self.clone();
+        let first = (!buffers.is_empty()).then(|| buffers.swap_remove(0));
+        match request {
+            Request::Start { device } => {
+                self.starting.set(true);
+                spawn(async move {
+                    let engine = engine::start(&me, device).await;
+                    *me.engine.borrow_mut() = engine;
+                    me.starting.set(false);
+                });
+            }
+            Request::Embed {
+                id,
+                class,
+                name,
+                picture,
+                keep,
+            } => embed::enqueue(
+                self,
+                embed::Item::new(id, class, name, picture, first, keep),
+            ),
+            Request::Train { set, config } => {
+                let features = first.as_deref().and_then(f32s).unwrap_or_default();
+                if self.training.replace(true) {
+                    return self.send(
+                        Event::Notice {
+                            message: "A training run is already going on.".into(),
+                        },
+                        Vec::new(),
+                    );
+                }
+                spawn(async move {
+                    train::train(&me, set, features, config).await;
+                    me.training.set(false);
+                });
+            }
+            Request::Stop => self.stop.set(true),
+            Request::UseModel => preview::use_model(self, first),
+            Request::Preview { id, picture } => {
+                spawn(async move { preview::preview(&me, id, picture, first).await })
+            }
+            Request::Look { name } => spawn(async move {
+                engine::look(&me, name, first.unwrap_or_default()).await;
+            }),
+            Request::Bench { bench } => spawn(async move {
+                let result = engine::bench(&me, bench).await;
+                me.send(Event::BenchDone { result }, Vec::new());
+            }),
+        }
+    }
+
+    pub(super) fn send(&self, event: Event, buffers: Vec<Vec<u8>>) {
+        (self.out)(event, buffers);
+    }
+
+    pub(super) fn notice(&self, message: String) {
+        self.send(Event::Notice { message }, Vec::new());
+    }
+
+    /// The engine now (the CPU one once the GPU was lost).
+    pub(super) fn engine(&self) -> Result<Rc<Engine>, TrainError> {
+        (self.engine.borrow().clone())
+            .ok_or_else(|| TrainError::Read("the model is not loaded".into()))
+    }
+
+    /// The engine, once start-up has loaded it: requests that come while it starts (a
+    /// restarted worker's) wait for it.
+    pub(super) async fn ready_engine(&self) -> Result<Rc<Engine>, TrainError> {
+        while self.engine.borrow().is_none() && self.starting.get() {
+            TimeoutFuture::new(20).await;
+        }
+        self.engine()
+    }
+
+    /// The store of the project's samples, opened on first use.
+    pub(super) async fn store(&self) -> Result<Rc<Store>, String> {
+        if let Some(opened) = self.store.borrow().clone() {
+            return opened;
+        }
+        let opened = Store::open().await.map(Rc::new);
+        *self.store.borrow_mut() = Some(opened.clone());
+        opened
+    }
+
+    /// Do `work` on the engine; if it fails because the GPU is gone, move to the CPU path
+    /// (saying so, with `while_doing`) and do it again there: the one place the session
+    /// falls back. Adam's runs resume from a checkpoint instead (`adam.rs`), through
+    /// `move_to_cpu` too.
+    pub(super) async fn on_engine<T>(
+        &self,
+        while_doing: &str,
+        work: impl AsyncFn(&Engine) -> Result<T, TrainError>,
+    ) -> Result<T, TrainError> {
+        let engine = self.ready_engine().await?;
+        match work(&engine).await {
+            Err(e) if gpu_lost(&engine, &e).await => {
+                log::warn!("the GPU was lost while {while_doing}: {e}");
+                let cpu = self.move_to_cpu(&engine).await?;
+                self.notice(format!(
+                    "The GPU stopped responding while {while_doing}; the page went on on the CPU."
+                ));
+                work(&cpu).await
+            }
+            done => done,
+        }
+    }
+
+    /// The engine again on the CPU path, after its GPU was lost: the weights come from the
+    /// cache, the device panel is told, and every later job uses it.
+    pub(super) async fn move_to_cpu(&self, lost: &Engine) -> Result<Rc<Engine>, TrainError> {
+        let failed = |e: String| TrainError::Read(format!("the GPU stopped responding, and {e}"));
+        let current = self.engine()?;
+        if !current.info.is_gpu() {
+            return Ok(current); // another job moved first
+        }
+        let reason = "the GPU stopped responding, so the page went on on the CPU".to_string();
+        let (compute, report) = open_cpu(reason).await.map_err(|e| failed(e.to_string()))?;
+        let (weights, _) =
+            (crate::assets::load_weights(|_, _| {}).await).map_err(|e| failed(e.to_string()))?;
+        let engine = Rc::new(Engine::new(&weights, compute, lost.labels.clone()).map_err(failed)?);
+        *self.engine.borrow_mut() = Some(engine.clone());
+        *self.tail.borrow_mut() = None;
+        self.send(
+            Event::DeviceReady {
+                info: engine.info.clone(),
+                report,
+            },
+            Vec::new(),
+        );
+        Ok(engine)
+    }
+}
+
+fn spawn(job: impl Future<Output = ()> + 'static) {
+    wasm_bindgen_futures::spawn_local(job);
+}

@@ -1,0 +1,93 @@
+//! The session's L-BFGS head: the folds and the final fit, a few iterations at a time so
+//! requests (Stop, a preview) are answered meanwhile, then the (cross-validated or
+//! held-out) report and the model.
+
+use super::core::Session;
+use super::train::{Job, report};
+use crate::classifier::Classifier;
+use crate::state::training::{FitSummary, Outcome, Progress, Report};
+use crate::train::linear::LinearRun;
+use crate::web::fetch::now_ms;
+use gloo::timers::future::TimeoutFuture;
+use std::rc::Rc;
+
+/// Give other work a turn at least this often (ms) during long loops.
+pub(super) const SLICE_MS: f64 = 50.0;
+
+/// Fit until done or Stop (which keeps the previous model).
+pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
+    let fail = |m: String| report(session, Progress::Failed(m));
+    let Job {
+        inputs,
+        plan,
+        names,
+        ids,
+        config,
+        views,
+        ..
+    } = fit;
+    let mut run = match LinearRun::new(inputs, plan, &names, config, views) {
+        Ok(run) => run,
+        Err(e) => return fail(e.to_string()),
+    };
+    let (_, total) = run.progress();
+    report(session, Progress::Fitting(0, total));
+    if let Some(n) = &fit.notice {
+        report(session, Progress::Notice(n.clone()));
+    }
+    TimeoutFuture::new(0).await;
+    let mut slice = now_ms();
+    while !run.step() {
+        if session.stop.get() {
+            return fail("Stopped before the head was fitted: the previous model is kept.".into());
+        }
+        if now_ms() - slice > SLICE_MS {
+            let (done, total) = run.progress();
+            report(session, Progress::Fitting(done, total));
+            TimeoutFuture::new(0).await;
+            slice = now_ms();
+        }
+    }
+    let Some(out) = run.outcome() else {
+        return fail("the fit ended without a head".into());
+    };
+    let ms = now_ms() - fit.started;
+    let trained = out.trained_images(inputs.labels.len());
+    let report = out.evaluation.map(|evaluation| {
+        Rc::new(Report {
+            names: names.clone(),
+            evaluation,
+            samples: out.evaluated.iter().map(|&i| ids[i]).collect(),
+            folds: out.folds,
+        })
+    });
+    let summary = FitSummary {
+        iterations: out.iterations.last().copied().unwrap_or(0),
+        fits: out.iterations.len(),
+        folds: out.folds,
+        refitted: out.refitted,
+        converged: out.converged,
+        objective: out.objective,
+    };
+    let info = serde_json::json!({ "by": "graft page", "solver": "lbfgs",
+            "samples": trained, "rows": out.rows,
+            "validation_samples": out.evaluated.len(), "cross_validated_folds": out.folds,
+            "config": config, "iterations": out.iterations, "converged": out.converged,
+            "accuracy": report.as_ref().and_then(|r| r.evaluation.accuracy()),
+            "seconds": (ms / 10.0).round() / 100.0 });
+    let outcome = Outcome {
+        epochs: 0,
+        best_epoch: 0,
+        ms,
+        rows: out.rows,
+        held_out: out.evaluated.len(),
+        stopped: false,
+        early: false,
+        report,
+        history: Vec::new(),
+        notice: fit.notice,
+        fit: Some(summary),
+    };
+    let classifier = Classifier::new(names, out.head, &fit.backbone_id, info);
+    super::train::trained(session, classifier, outcome);
+}
