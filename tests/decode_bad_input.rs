@@ -196,15 +196,24 @@ fn the_header_check_refuses_as_decode_does_and_passes_on_only_plain_whole_files(
     let png = chelsea();
     let rgb = decode(&png).unwrap();
     let jpeg = encode(&DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Jpeg);
-    let rgba = encode(&DynamicImage::ImageRgb8(rgb).to_rgba8().into(), ImageFormat::Png);
+    let rgba = encode(
+        &DynamicImage::ImageRgb8(rgb).to_rgba8().into(),
+        ImageFormat::Png,
+    );
     for (bytes, plain) in [(&png, true), (&jpeg, false), (&rgba, false)] {
         let header = read_header(bytes).unwrap();
-        assert_eq!((header.width, header.height, header.plain), (451, 300, plain));
+        assert_eq!(
+            (header.width, header.height, header.plain),
+            (451, 300, plain)
+        );
     }
     assert!(!read_header(&png[..png.len() - 20]).unwrap().plain);
     for bad in [&[][..], b"notes", &png[..16]] {
         assert_eq!(read_header(bad).err(), decode(bad).err(), "{bad:?}");
     }
     let thin = encode(&DynamicImage::new_rgb8(2100, 100), ImageFormat::Png);
-    assert!(matches!(read_header(&thin), Err(DecodeError::TooThin { .. })));
+    assert!(matches!(
+        read_header(&thin),
+        Err(DecodeError::TooThin { .. })
+    ));
 }

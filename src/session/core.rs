@@ -8,6 +8,7 @@ use super::{embed, engine, preview, train};
 use crate::backend::open_cpu;
 use crate::classifier::Classifier;
 use crate::model::tail::Tail;
+use crate::state::Loading;
 use crate::train::TrainError;
 use crate::web::store::Store;
 use gloo::timers::future::TimeoutFuture;
@@ -82,10 +83,18 @@ impl Session {
                 name,
                 picture,
                 keep,
-            } => embed::enqueue(
-                self,
-                embed::Item::new(id, class, name, picture, first, keep),
-            ),
+            } => {
+                let bytes = first;
+                let item = embed::Item {
+                    id,
+                    class,
+                    name,
+                    picture,
+                    bytes,
+                    keep,
+                };
+                embed::enqueue(self, item);
+            }
             Request::Train { set, config } => {
                 let features = first.as_deref().and_then(f32s).unwrap_or_default();
                 if self.training.replace(true) {
@@ -187,13 +196,11 @@ impl Session {
         let engine = Rc::new(Engine::new(&weights, compute, lost.labels.clone()).map_err(failed)?);
         *self.engine.borrow_mut() = Some(engine.clone());
         *self.tail.borrow_mut() = None;
-        self.send(
-            Event::DeviceReady {
-                info: engine.info.clone(),
-                report,
-            },
-            Vec::new(),
-        );
+        let loading = Loading::DeviceReady {
+            info: engine.info.clone(),
+            report,
+        };
+        self.send(Event::Loading { loading }, Vec::new());
         Ok(engine)
     }
 }

@@ -15,34 +15,16 @@ use std::rc::Rc;
 
 /// A picture waiting for the backbone, to become sample `id` of `class`.
 pub struct Item {
-    id: u64,
-    class: ClassRef,
-    name: String,
-    picture: Picture,
-    bytes: Option<Vec<u8>>,
+    pub id: u64,
+    pub class: ClassRef,
+    pub name: String,
+    pub picture: Picture,
+    pub bytes: Option<Vec<u8>>,
     /// Saved in the store; not when the page has no saved project to add to.
-    keep: bool,
+    pub keep: bool,
 }
 
 impl Item {
-    pub fn new(
-        id: u64,
-        class: ClassRef,
-        name: String,
-        picture: Picture,
-        bytes: Option<Vec<u8>>,
-        keep: bool,
-    ) -> Self {
-        Self {
-            id,
-            class,
-            name,
-            picture,
-            bytes,
-            keep,
-        }
-    }
-
     /// Decode and prepare (hash, backbone input, kept copy); why not, in words.
     async fn prepare(&self) -> Result<Prepared, String> {
         let bytes = self.bytes.as_deref().unwrap_or_default();

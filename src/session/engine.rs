@@ -10,6 +10,7 @@ use crate::backend::{ComputeDevice, DeviceChoice, DeviceInfo, open_browser};
 use crate::data::backbone_input;
 use crate::inference::{Backbone, top_k};
 use crate::model::INPUT_SIZE;
+use crate::state::Loading;
 use crate::train::TrainError;
 use crate::web::fetch::now_ms;
 use std::rc::Rc;
@@ -42,12 +43,12 @@ impl Engine {
 /// Open the device, then download (or take from the cache) the weights and labels, telling
 /// the page each step.
 pub async fn start(session: &Session, choice: DeviceChoice) -> Option<Rc<Engine>> {
-    let send = |event| session.send(event, Vec::new());
+    let send = |loading| session.send(Event::Loading { loading }, Vec::new());
     let (compute, report) = match open_browser(choice).await {
         Ok(ready) => ready,
         Err(e) => {
             log::warn!("no compute device: {e}");
-            send(Event::StartupFailed {
+            send(Loading::StartupFailed {
                 message: e.to_string(),
                 hint: "Open the page without ?device=webgpu to use the CPU, or try a browser \
                        with WebGPU enabled (recent Chrome or Edge)."
@@ -57,15 +58,15 @@ pub async fn start(session: &Session, choice: DeviceChoice) -> Option<Rc<Engine>
         }
     };
     log::info!("compute device: {} (self-test {:?})", compute.info, report);
-    send(Event::DeviceReady {
+    send(Loading::DeviceReady {
         info: compute.info.clone(),
         report,
     });
     let started = now_ms();
     let weights =
-        assets::load_weights(|loaded, total| send(Event::ModelProgress { loaded, total })).await;
+        assets::load_weights(|loaded, total| send(Loading::ModelProgress { loaded, total })).await;
     let failed = |message: String| {
-        send(Event::ModelFailed { message });
+        send(Loading::ModelFailed { message });
         None
     };
     let (weights, source) = match weights {
@@ -80,7 +81,7 @@ pub async fn start(session: &Session, choice: DeviceChoice) -> Option<Rc<Engine>
         Ok(engine) => Rc::new(engine),
         Err(e) => return failed(e),
     };
-    send(Event::ModelReady {
+    send(Loading::ModelReady {
         from_cache: source == Source::Cache,
         load_ms: now_ms() - started,
         weights_id: engine.backbone.weights_id().to_string(),

@@ -3,9 +3,9 @@
 //! worker's `postMessage` transfers instead of copying (`web::worker` does the wire). Every
 //! variant says which buffers come with it.
 
-use crate::backend::selftest::SelfTestReport;
-use crate::backend::{DeviceChoice, DeviceInfo};
+use crate::backend::DeviceChoice;
 use crate::project::{ClassRef, Project};
+use crate::state::Loading;
 use crate::state::training::{Outcome, Progress};
 use crate::train::{TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
@@ -26,8 +26,8 @@ pub enum Picture {
 #[serde(tag = "type")]
 pub enum Request {
     /// Open the device (`device`: the page's `?device=`) and load the backbone: first, once.
-    /// Answered by `DeviceReady` and `ModelReady` (with `ModelProgress` between), or a
-    /// `StartupFailed` / `ModelFailed`.
+    /// Answered by `Loading` events: `DeviceReady`, `ModelProgress`, then `ModelReady`, or
+    /// a `StartupFailed` / `ModelFailed`.
     Start { device: DeviceChoice },
     /// Add a picture to the project as sample `id` of `class`: queued, then `Embedded` or
     /// `NotEmbedded`, in the order asked. `keep`: save it in the store (not
@@ -108,29 +108,9 @@ impl TrainSet {
 pub enum Event {
     /// The session listens: sent once, when the worker has started.
     Ready,
-    /// No device could be opened; `hint` says what to try.
-    StartupFailed {
-        message: String,
-        hint: String,
-    },
-    /// A device is open and passed its self-test (again after a move to the CPU).
-    DeviceReady {
-        info: DeviceInfo,
-        report: SelfTestReport,
-    },
-    /// Bytes of the weights downloaded so far.
-    ModelProgress {
-        loaded: u64,
-        total: Option<u64>,
-    },
-    /// The backbone is loaded; `weights_id` is what model files must have been trained on.
-    ModelReady {
-        from_cache: bool,
-        load_ms: f64,
-        weights_id: String,
-    },
-    ModelFailed {
-        message: String,
+    /// How opening the device and loading the backbone goes.
+    Loading {
+        loading: Loading,
     },
     /// Sample `id` is embedded and saved: buffer 0 its embedding (f32), buffer 1 its kept
     /// copy (JPEG, the thumbnail).

@@ -8,7 +8,37 @@ pub mod training;
 use crate::backend::DeviceInfo;
 use crate::backend::selftest::SelfTestReport;
 use crate::inference::Guess;
+use serde::{Deserialize, Serialize};
 use teach::{Teach, TeachAction};
+
+/// How start-up goes, as the session reports it (`session::Event::Loading`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Loading {
+    /// A device is open and passed its self-test (again after a move to the CPU).
+    DeviceReady {
+        info: DeviceInfo,
+        report: SelfTestReport,
+    },
+    /// No device could be opened; `hint` says what to try.
+    StartupFailed {
+        message: String,
+        hint: String,
+    },
+    /// Bytes of the weights downloaded so far.
+    ModelProgress {
+        loaded: u64,
+        total: Option<u64>,
+    },
+    /// The backbone is loaded; `weights_id` is what model files must have been trained on.
+    ModelReady {
+        from_cache: bool,
+        load_ms: f64,
+        weights_id: String,
+    },
+    ModelFailed {
+        message: String,
+    },
+}
 
 /// Where the compute device is in its start-up.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,23 +103,7 @@ impl Default for State {
 }
 
 pub enum Action {
-    DeviceReady {
-        info: DeviceInfo,
-        report: SelfTestReport,
-    },
-    StartupFailed {
-        message: String,
-        hint: String,
-    },
-    ModelProgress {
-        loaded: u64,
-        total: Option<u64>,
-    },
-    ModelReady {
-        from_cache: bool,
-        load_ms: f64,
-    },
-    ModelFailed(String),
+    Loading(Loading),
     Looking,
     Seen(Sight),
     SightFailed(String),
@@ -112,23 +126,28 @@ impl State {
     pub fn reduced(&self, action: Action) -> State {
         let mut next = self.clone();
         match action {
-            Action::DeviceReady { info, report } => next.startup = Startup::Ready { info, report },
-            Action::StartupFailed { message, hint } => {
+            Action::Loading(Loading::DeviceReady { info, report }) => {
+                next.startup = Startup::Ready { info, report }
+            }
+            Action::Loading(Loading::StartupFailed { message, hint }) => {
                 next.startup = Startup::Failed { message, hint }
             }
-            Action::ModelProgress { loaded, total } => {
+            Action::Loading(Loading::ModelProgress { loaded, total }) => {
                 next.model = ModelStatus::Downloading { loaded, total }
             }
-            Action::ModelReady {
+            Action::Loading(Loading::ModelReady {
                 from_cache,
                 load_ms,
-            } => {
+                ..
+            }) => {
                 next.model = ModelStatus::Ready {
                     from_cache,
                     load_ms,
                 }
             }
-            Action::ModelFailed(message) => next.model = ModelStatus::Failed(message),
+            Action::Loading(Loading::ModelFailed { message }) => {
+                next.model = ModelStatus::Failed(message)
+            }
             Action::Looking => {
                 next.looking = true;
                 next.sight_error = None;

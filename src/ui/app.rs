@@ -9,7 +9,7 @@ use super::jobs::Jobs;
 use super::teach_area::{JobsHandle, TeachArea};
 use crate::backend::DeviceChoice;
 use crate::session::protocol::Bench;
-use crate::state::{Action, ModelStatus, State};
+use crate::state::{Action, Loading, ModelStatus, State};
 use gloo::file::{File, ObjectUrl};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,7 +62,7 @@ pub fn App() -> Html {
                 Err(message) => {
                     let hint =
                         "Fix the ?device= parameter in the address bar, or remove it.".into();
-                    dispatch.dispatch(Action::StartupFailed { message, hint });
+                    dispatch.dispatch(Action::Loading(Loading::StartupFailed { message, hint }));
                 }
             }
         });

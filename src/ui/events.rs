@@ -8,7 +8,7 @@ use crate::session::Event;
 use crate::session::protocol::f32s;
 use crate::state::teach::{Prediction, TeachAction};
 use crate::state::training::{Progress, TrainAction};
-use crate::state::{Action, Sight};
+use crate::state::{Action, Loading, Sight};
 use crate::web::worker::Heard;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -25,25 +25,12 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
     };
     match event {
         Event::Ready => {}
-        Event::StartupFailed { message, hint } => {
-            jobs.dispatch(Action::StartupFailed { message, hint })
+        Event::Loading { loading } => {
+            if let Loading::ModelReady { weights_id, .. } = &loading {
+                jobs.loaded(weights_id.clone());
+            }
+            jobs.dispatch(Action::Loading(loading));
         }
-        Event::DeviceReady { info, report } => jobs.dispatch(Action::DeviceReady { info, report }),
-        Event::ModelProgress { loaded, total } => {
-            jobs.dispatch(Action::ModelProgress { loaded, total })
-        }
-        Event::ModelReady {
-            from_cache,
-            load_ms,
-            weights_id,
-        } => {
-            jobs.loaded(weights_id);
-            jobs.dispatch(Action::ModelReady {
-                from_cache,
-                load_ms,
-            });
-        }
-        Event::ModelFailed { message } => jobs.dispatch(Action::ModelFailed(message)),
         Event::Embedded {
             id,
             class,

@@ -9,7 +9,7 @@ use crate::session::Request;
 use crate::session::protocol::{Picture, TrainSet, f32_bytes};
 use crate::state::teach::{Queue, TeachAction};
 use crate::state::training::{Progress, TrainAction};
-use crate::state::{Action, State};
+use crate::state::{Action, Loading, State};
 use crate::thumb::Thumb;
 use crate::train::TrainConfig;
 use crate::web::fetch::now_ms;
@@ -115,7 +115,7 @@ impl Jobs {
             let hint = "This browser could not start graft's worker; try a recent Chrome, Edge \
                         or Firefox."
                 .into();
-            self.dispatch(Action::StartupFailed { message: e, hint });
+            self.dispatch(Action::Loading(Loading::StartupFailed { message: e, hint }));
         }
     }
 

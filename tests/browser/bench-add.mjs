@@ -7,13 +7,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
+import { serve, launch, openPage, DIST, FIXTURES, closeBrowsers } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const n = Number(process.argv[2] ?? 100);
 const device = process.argv[3] ?? 'cpu';
-const server = await serve(DIST, { '/fixtures/': path.resolve(here, '../fixtures/images') });
+const server = await serve(DIST, { '/fixtures/': FIXTURES });
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-bench-add-'));
 const browser = await launch({ webgpu: device === 'webgpu' });
 try {

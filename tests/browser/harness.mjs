@@ -9,6 +9,11 @@ import { serve as serveDir } from '../../scripts/static-server.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DIST = process.env.GRAFT_DIST ?? path.resolve(here, '../../dist');
 const CHROMIUM = process.env.GRAFT_CHROMIUM ?? '/usr/bin/chromium';
+// The CLI built by `cargo test` (scripts/test.sh runs it first), for page-against-CLI tests.
+export const GRAFT = process.env.GRAFT_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.resolve(here, '../../target'), 'debug/graft');
+// The tests' fixture photos, served under /fixtures/.
+export const FIXTURES = path.resolve(here, '../fixtures/images');
 
 /**
  * Serve `root` (default: the built page) on 127.0.0.1 at a free port; resolves to

@@ -6,12 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
+import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
 import { crops, card, ready, count } from './teach-helpers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.resolve(here, '../fixtures/images');
 const SLOW = 300_000;
 
 let server;

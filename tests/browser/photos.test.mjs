@@ -6,12 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
+import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
 import { card, ready, count, crops, enter } from './teach-helpers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.resolve(here, '../fixtures/images');
 // Photos added, half while a head trains and half while the last block is fine-tuned. With
 // each photo decoded, reduced and copied on the page's thread, every photo was one task of
 // 180-450 ms here; with only the embedding there, 51-88 ms; with all of it in the session's
@@ -135,7 +132,7 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
   }
 });
 
-test('a worker that stops is started afresh: the photos after it are added', async () => {
+test('a worker that stops is started afresh, and the page says so: the photos after it are added', async () => {
   const browser = await launch();
   try {
     const s = await openPage(browser, server.origin);
@@ -153,6 +150,9 @@ test('a worker that stops is started afresh: the photos after it are added', asy
     const closed = new Promise((resolve) => worker.once('close', resolve));
     await worker.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }); });
     await closed;
+    // The page says so, and what it had is kept.
+    await s.page.locator('#notices li', { hasText: "the session's worker stopped (" }).waitFor();
+    await count(s.page, 'Class 1', 1);
     await add([second]);
     await count(s.page, 'Class 1', 2);
     assert.equal(s.page.workers().length, 1, 'a new worker');

@@ -7,16 +7,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
+import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES } from './harness.mjs';
 import { crops, card, ready, rename, count, drop, preview, enter } from './teach-helpers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.resolve(here, '../fixtures/images');
 const SLOW = 300_000;
-// The CLI built by `cargo test` (scripts/test.sh runs it first).
-const GRAFT = process.env.GRAFT_BIN ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.resolve(here, '../../target'), 'debug/graft');
 // Page and command line both run the fused CPU path and the same head arithmetic.
 const PROB_TOL = 1e-3;
 const CLASSES = ['brick', 'grass', 'gravel'];
