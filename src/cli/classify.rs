@@ -5,6 +5,7 @@ use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
 use crate::backend::readback::ReadError;
 use crate::classifier::Classifier;
+use crate::data::stored::copy_pixels;
 use crate::data::{backbone_input, decode};
 use crate::inference::Backbone;
 use crate::model::FEATURE_DIM;
@@ -42,6 +43,10 @@ type RunBatch<'a> = Box<dyn Fn(&[&[f32]]) -> Result<Vec<f32>, ReadError> + 'a>;
 pub(super) struct Rows<'a> {
     pub row: usize,
     pub run: RunBatch<'a>,
+    /// Made from the copy of each image the page keeps (`data::stored`), not the file: the
+    /// page makes its cut activations from that copy (it keeps no original), and so the
+    /// same photos give the same fine-tuning rows both ways.
+    pub from_copy: bool,
 }
 
 impl<'a> Rows<'a> {
@@ -50,6 +55,7 @@ impl<'a> Rows<'a> {
         Self {
             row: FEATURE_DIM,
             run: Box::new(move |x| pollster::block_on(backbone.features(x))),
+            from_copy: false,
         }
     }
 
@@ -60,6 +66,7 @@ impl<'a> Rows<'a> {
             run: Box::new(move |x| {
                 pollster::block_on(backbone.activations(x, config.first_block()))
             }),
+            from_copy: true,
         }
     }
 
@@ -74,6 +81,7 @@ impl<'a> Rows<'a> {
             run: Box::new(move |x| {
                 pollster::block_on(backbone.features_through(x, tail.map(|(c, t)| (c, t)), device))
             }),
+            from_copy: false,
         }
     }
 }
@@ -91,6 +99,10 @@ pub(super) fn embed(
             let decoded = std::fs::read(path)
                 .map_err(|e| e.to_string())
                 .and_then(|b| decode(&b).map_err(|e| e.to_string()));
+            let decoded = match rows.from_copy {
+                true => decoded.and_then(|img| copy_pixels(&img)),
+                false => decoded,
+            };
             match decoded {
                 Ok(img) => inputs.push((chunk_no * BATCH + i, backbone_input(&img))),
                 Err(e) => on_error(path, e),

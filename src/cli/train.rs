@@ -8,7 +8,7 @@ use crate::classifier::{Classifier, check_class_names};
 use crate::data::augment::{augmented_input, views_rng};
 use crate::data::decode;
 use crate::data::folder::ImageFolder;
-use crate::data::stored::stored_copy;
+use crate::data::stored::copy_pixels;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
@@ -97,8 +97,7 @@ fn augmented_views(
         // the same photo gives the same rows both ways.
         let img = decode(&bytes)
             .map_err(|e| e.to_string())
-            .and_then(|img| stored_copy(&img))
-            .and_then(|copy| decode(&copy).map_err(|e| e.to_string()))
+            .and_then(|img| copy_pixels(&img))
             .map_err(named)?;
         // Seeded by the image's content: the page makes the same photo's views alike.
         let mut rng = views_rng(config.seed, &sample_hash(&bytes));

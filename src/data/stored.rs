@@ -12,6 +12,13 @@ pub const STORED_SHORT_SIDE: u32 = 256;
 /// downscale), at ~32 KB a photo instead of ~18 (tests/stored_copy.rs).
 const JPEG_QUALITY: u8 = 95;
 
+/// The pixels the page works from once it has kept a photo: its kept copy, decoded. The
+/// command line makes its augmented views and cut activations from these too.
+pub fn copy_pixels(img: &RgbImage) -> Result<RgbImage, String> {
+    let copy = stored_copy(img)?;
+    super::decode(&copy).map_err(|e| e.to_string())
+}
+
 /// Downscale (never up) so the shorter side is at most 256 px, and encode as JPEG.
 pub fn stored_copy(img: &RgbImage) -> Result<Vec<u8>, String> {
     let (w, h) = img.dimensions();
