@@ -34,6 +34,40 @@ async function predictOnCli(model, photos, dir) {
     .trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/**
+ * The same `n` top-half crops of each of `classes` (already named cards) added in the page
+ * and written to `dir/<class>/`, in the same order (the command line reads classes and
+ * files sorted by name).
+ */
+async function samePhotosBothWays(page, classes, n, seed, dir) {
+  for (const [i, c] of classes.entries()) {
+    const files = await crops(page, c, 'top', n, seed + i);
+    await fs.mkdir(path.join(dir, c), { recursive: true });
+    for (const f of files) await fs.writeFile(path.join(dir, c, f.name), f.buffer);
+    await card(page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(files);
+    await count(page, c, n);
+  }
+}
+
+/**
+ * A held-out bottom-half crop of each class, asked of the page's model (its preview) and of
+ * `graft predict model`: each probability within 1e-3; the largest gap.
+ */
+async function largestGap(page, model, classes, seed, dir) {
+  const held = [];
+  for (const [i, c] of classes.entries()) held.push(...await crops(page, c, 'bottom', 1, seed + i));
+  const lines = await predictOnCli(model, held, dir);
+  let worst = 0;
+  for (const [i, line] of lines.entries()) {
+    const answer = await preview(page, held[i]);
+    for (const c of classes) {
+      worst = Math.max(worst, Math.abs(line.probs[c] - answer[c]));
+      assert.ok(Math.abs(line.probs[c] - answer[c]) < 1e-3, `${held[i].name} ${c}: cli ${line.probs[c]}, page ${answer[c]}`);
+    }
+  }
+  return worst;
+}
+
 /** Classes brick, grass and gravel, each with `perClass` crops of its photo's top half. */
 async function threeClasses(page, perClass, seed) {
   await rename(page, 'Class 1', 'brick');
@@ -175,16 +209,8 @@ test('trained with augmented views in the page and on the command line, the same
     await rename(s.page, 'Class 2', 'grass');
     await s.page.getByRole('button', { name: 'Add a class' }).click();
     await rename(s.page, 'Class 3', 'gravel');
-    // The same crops in the page and in a folder of class folders, in the same order (the
-    // command line reads classes and files sorted by name).
     const train = path.join(tmp, 'train');
-    for (const [i, c] of CLASSES.entries()) {
-      const files = await crops(s.page, c, 'top', 4, 170 + i);
-      await fs.mkdir(path.join(train, c), { recursive: true });
-      for (const f of files) await fs.writeFile(path.join(train, c, f.name), f.buffer);
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(files);
-      await count(s.page, c, 4);
-    }
+    await samePhotosBothWays(s.page, CLASSES, 4, 170, train);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await enter(s.page, 'Augmented views', '2');
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -194,17 +220,7 @@ test('trained with augmented views in the page and on the command line, the same
     // both sides; so the heads agree, and so do their answers on photos neither saw.
     const model = path.join(tmp, 'cli.graft');
     execFileSync(GRAFT, ['train', train, '--out', model, '--augment-views', '2'], { stdio: 'pipe' });
-    const held = [];
-    for (const [i, c] of CLASSES.entries()) held.push(...await crops(s.page, c, 'bottom', 1, 180 + i));
-    const lines = await predictOnCli(model, held, tmp);
-    let worst = 0;
-    for (const [i, line] of lines.entries()) {
-      const page = await preview(s.page, held[i]);
-      for (const c of CLASSES) {
-        worst = Math.max(worst, Math.abs(line.probs[c] - page[c]));
-        assert.ok(Math.abs(line.probs[c] - page[c]) < 1e-3, `${held[i].name} ${c}: cli ${line.probs[c]}, page ${page[c]}`);
-      }
-    }
+    const worst = await largestGap(s.page, model, CLASSES, 180, tmp);
     console.log(`trained with views, page vs command line: largest probability gap ${worst.toExponential(2)}`);
     assert.deepEqual(s.problems(), []);
   } finally {
@@ -222,15 +238,8 @@ test('fine-tuned in the page and on the command line, the same photos give the s
     await ready(s.page);
     await rename(s.page, 'Class 1', 'brick');
     await rename(s.page, 'Class 2', 'grass');
-    // The same crops in the page and in a folder of class folders.
     const train = path.join(tmp, 'train');
-    for (const [i, c] of ['brick', 'grass'].entries()) {
-      const files = await crops(s.page, c, 'top', 3, 190 + i);
-      await fs.mkdir(path.join(train, c), { recursive: true });
-      for (const f of files) await fs.writeFile(path.join(train, c, f.name), f.buffer);
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(files);
-      await count(s.page, c, 3);
-    }
+    await samePhotosBothWays(s.page, ['brick', 'grass'], 3, 190, train);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Blocks to fine-tune', '1');
@@ -244,17 +253,7 @@ test('fine-tuned in the page and on the command line, the same photos give the s
     const model = path.join(tmp, 'cli.graft');
     execFileSync(GRAFT, ['train', train, '--out', model, '--solver', 'adam', '--tuned-blocks', '1',
       '--steps', '4', '--validation-percent', '0', '--device', 'cpu'], { stdio: 'pipe' });
-    const held = [];
-    for (const [i, c] of ['brick', 'grass'].entries()) held.push(...await crops(s.page, c, 'bottom', 1, 195 + i));
-    const lines = await predictOnCli(model, held, tmp);
-    let worst = 0;
-    for (const [i, line] of lines.entries()) {
-      const page = await preview(s.page, held[i]);
-      for (const c of ['brick', 'grass']) {
-        worst = Math.max(worst, Math.abs(line.probs[c] - page[c]));
-        assert.ok(Math.abs(line.probs[c] - page[c]) < 1e-3, `${held[i].name} ${c}: cli ${line.probs[c]}, page ${page[c]}`);
-      }
-    }
+    const worst = await largestGap(s.page, model, ['brick', 'grass'], 195, tmp);
     console.log(`fine-tuned (K=1), page vs command line: largest probability gap ${worst.toExponential(2)}`);
     assert.deepEqual(s.problems(), []);
   } finally {
