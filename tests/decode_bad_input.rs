@@ -187,9 +187,9 @@ fn long_thin_images_are_refused_and_strips_up_to_twenty_to_one_decode() {
 }
 
 /// The header check refuses what `decode` refuses, in the same words, before decoding; it
-/// lets another decoder take only whole 8-bit PNGs without alpha (a JPEG, whose pixels
-/// differ between decoders, a cut PNG a browser might show in part, or an RGBA PNG whose
-/// colours a canvas would premultiply, go to `decode`).
+/// lets another decoder take only whole 8-bit PNGs (a JPEG, whose pixels differ between
+/// decoders, a 16-bit PNG, or a cut PNG a browser might show in part, go to `decode`; the
+/// browser's decoder itself turns down any with a pixel not opaque).
 #[test]
 fn the_header_check_refuses_as_decode_does_and_passes_on_only_plain_whole_files() {
     use graft::data::image::read_header;
@@ -197,10 +197,14 @@ fn the_header_check_refuses_as_decode_does_and_passes_on_only_plain_whole_files(
     let rgb = decode(&png).unwrap();
     let jpeg = encode(&DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Jpeg);
     let rgba = encode(
-        &DynamicImage::ImageRgb8(rgb).to_rgba8().into(),
+        &DynamicImage::ImageRgb8(rgb.clone()).to_rgba8().into(),
         ImageFormat::Png,
     );
-    for (bytes, plain) in [(&png, true), (&jpeg, false), (&rgba, false)] {
+    let deep = encode(
+        &DynamicImage::ImageRgb8(rgb).to_rgb16().into(),
+        ImageFormat::Png,
+    );
+    for (bytes, plain) in [(&png, true), (&jpeg, false), (&rgba, true), (&deep, false)] {
         let header = read_header(bytes).unwrap();
         assert_eq!(
             (header.width, header.height, header.plain),

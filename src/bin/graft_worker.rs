@@ -1,16 +1,8 @@
-//! The session's Web Worker (static/worker.js loads it): answers the page's requests off its
-//! thread (src/web/worker.rs, src/session/).
-
-#[cfg(target_arch = "wasm32")]
-unsafe extern "C" {
-    /// Run once here, as in graft_web.rs: otherwise every export runs them again per call.
-    fn __wasm_call_ctors();
-}
+//! The session's Web Worker (static/worker.js loads it): `web::worker::serve` answers the
+//! page's requests off its thread (src/session/).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    // SAFETY: called once, first, before any code that reads what the constructors register.
-    unsafe { __wasm_call_ctors() };
     graft::web::worker::serve();
 }
 

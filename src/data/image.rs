@@ -36,8 +36,8 @@ pub struct Header {
     pub height: u32,
     pub format: ImageFormat,
     /// Any correct decoder gives exactly `decode`'s pixels, so another (the browser's) may
-    /// decode it: a whole PNG of 8-bit samples without alpha (lossless; a canvas would
-    /// premultiply alpha). Not a JPEG: decoders differ in their IDCT and chroma upsampling,
+    /// decode it: a whole PNG of 8-bit samples (lossless; with alpha, the other decoder must
+    /// check that every pixel is opaque, as a canvas premultiplies the others). Not a JPEG: decoders differ in their IDCT and chroma upsampling,
     /// and a head trained on the browser's pixels answered up to 0.017 away from the
     /// command line's (tests/browser/decode.test.mjs, docs/benchmarks.md).
     pub plain: bool,
@@ -48,8 +48,10 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, DecodeError> {
     let (format, decoder) = open(bytes)?;
     check(&decoder)?;
     let (width, height) = decoder.dimensions();
-    let plain = matches!(decoder.color_type(), ColorType::L8 | ColorType::Rgb8)
-        && looks_whole(format, bytes);
+    let plain = matches!(
+        decoder.color_type(),
+        ColorType::L8 | ColorType::La8 | ColorType::Rgb8 | ColorType::Rgba8
+    ) && looks_whole(format, bytes);
     Ok(Header {
         width,
         height,

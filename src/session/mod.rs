@@ -29,5 +29,5 @@ mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub use core::{Outbox, Session};
-pub use prepare::{Prepared, prepare};
+pub use prepare::Prepared;
 pub use protocol::{Event, Request};

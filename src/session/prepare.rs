@@ -1,8 +1,8 @@
 //! A picture made ready for a project: decoded once, hashed, cut to the backbone's input and
 //! shrunk to the copy a project keeps. Pure Rust, the same in the worker and natively.
 
+use crate::data::backbone_input;
 use crate::data::stored::stored_copy;
-use crate::data::{backbone_input, decode};
 use crate::project::sample_hash;
 use image::RgbImage;
 
@@ -15,13 +15,6 @@ pub struct Prepared {
     pub input: Vec<f32>,
     /// The kept copy (JPEG, shorter side at most 256).
     pub copy: Vec<u8>,
-}
-
-/// Decode `bytes` (untrusted) and make the input and the copy; why not, in words a person
-/// reads (`DecodeError`'s messages).
-pub fn prepare(bytes: &[u8]) -> Result<Prepared, String> {
-    let img = decode(bytes).map_err(|e| e.to_string())?;
-    prepare_image(sample_hash(bytes), &img)
 }
 
 /// The same for RGB pixels (a webcam frame), hashed by its pixels: only an identical frame
@@ -45,6 +38,7 @@ pub fn prepare_image(hash: String, img: &RgbImage) -> Result<Prepared, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::decode;
 
     /// A frame's pixels prepare as the same image decoded would; pixels that do not fill
     /// the stated size are refused.
@@ -57,12 +51,11 @@ mod tests {
         let bytes = std::fs::read(path).expect("the test photo");
         let img = decode(&bytes).unwrap();
         let frame = prepare_pixels(img.width(), img.height(), img.as_raw()).unwrap();
-        let file = prepare(&bytes).unwrap();
+        let file = prepare_image(sample_hash(&bytes), &img).unwrap();
         assert_eq!(frame.input, file.input);
         assert_eq!(frame.copy, file.copy);
         assert_ne!(frame.hash, file.hash);
         assert!(prepare_pixels(4, 4, &[0; 47]).is_err());
         assert!(prepare_pixels(0, 4, &[]).is_err());
-        assert!(prepare("notes".as_bytes()).is_err());
     }
 }

@@ -9,6 +9,8 @@ use crate::session::protocol::f32s;
 use crate::state::teach::{Prediction, TeachAction};
 use crate::state::training::{Progress, TrainAction};
 use crate::state::{Action, Loading, Sight};
+use crate::thumb::Thumb;
+use crate::web::files::thumb;
 use crate::web::worker::Heard;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -37,7 +39,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
             name,
             hash,
         } => {
-            let Some((embedding, thumb)) = Jobs::sample_parts(buffers) else {
+            let Some((embedding, thumb)) = sample_parts(buffers) else {
                 return jobs.answered(Some(format!(
                     "{name}: it came back from the worker malformed"
                 )));
@@ -110,6 +112,12 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
         Event::SightFailed { message } => jobs.dispatch(Action::SightFailed(message)),
         Event::BenchDone { result } => jobs.dispatch(Action::BenchDone(result)),
     }
+}
+
+/// A sample's embedding and thumbnail as they came with `Event::Embedded`.
+fn sample_parts(buffers: Vec<Vec<u8>>) -> Option<(Vec<f32>, Thumb)> {
+    let [embedding, copy]: [Vec<u8>; 2] = buffers.try_into().ok()?;
+    Some((f32s(&embedding)?, thumb(&copy, "image/jpeg").ok()?))
 }
 
 fn failed(jobs: &Jobs, message: String) {

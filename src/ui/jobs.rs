@@ -2,9 +2,10 @@
 //! train, previews), the queue of pictures not yet sent, and the saved project it restores
 //! and saves (IndexedDB). No tensors here: the session holds them.
 
+use super::saved::SavedProject;
 use crate::backend::DeviceChoice;
 use crate::classifier::Classifier;
-use crate::project::{ClassRef, Project, ProjectMeta};
+use crate::project::{ClassRef, Project};
 use crate::session::Request;
 use crate::session::protocol::{Picture, TrainSet, f32_bytes};
 use crate::state::teach::{Queue, TeachAction};
@@ -13,8 +14,6 @@ use crate::state::{Action, Loading, State};
 use crate::thumb::Thumb;
 use crate::train::TrainConfig;
 use crate::web::fetch::now_ms;
-use crate::web::files::thumb;
-use crate::web::store::{Saved, Store};
 use crate::web::worker::SessionWorker;
 use gloo::timers::future::TimeoutFuture;
 use image::RgbImage;
@@ -58,12 +57,10 @@ pub struct Jobs {
     next_preview: Cell<u64>,
     /// The model the session's preview uses (sent when the page's changes).
     model: RefCell<Option<Rc<Classifier>>>,
-    /// The last trained model and its file, as the session wrote it.
-    model_file: RefCell<Option<(Rc<Classifier>, Vec<u8>)>>,
     /// What model files must have been trained on; known once the backbone is loaded.
     weights_id: RefCell<Option<String>>,
-    /// The project's database; `None` where the project is not saved.
-    db: RefCell<Option<Rc<Store>>>,
+    /// The project as this browser keeps it.
+    pub saved: SavedProject,
     restoring: Cell<bool>,
     /// The photo the ImageNet panel looks at: its object URL.
     sight: RefCell<String>,
@@ -92,9 +89,8 @@ impl Jobs {
                 previewing: RefCell::new(None),
                 next_preview: Cell::new(0),
                 model: RefCell::new(None),
-                model_file: RefCell::new(None),
                 weights_id: RefCell::new(None),
-                db: RefCell::new(None),
+                saved: SavedProject::default(),
                 restoring: Cell::new(false),
                 sight: RefCell::new(String::new()),
             }
@@ -169,7 +165,7 @@ impl Jobs {
 
     /// Read and send one picture as sample `id`; its name and why not.
     async fn send_picture(&self, id: u64, item: Pending) -> Result<(), (String, String)> {
-        let keep = self.db.borrow().is_some();
+        let keep = self.saved.saving();
         let (class, name, picture, bytes) = match item {
             Pending::File(class, file) => {
                 let name = file.name();
@@ -278,7 +274,7 @@ impl Jobs {
     /// needs no second serialisation.
     pub fn trained(&self, model: Rc<Classifier>, file: Vec<u8>) {
         *self.model.borrow_mut() = Some(model.clone());
-        *self.model_file.borrow_mut() = Some((model, file));
+        self.saved.trained(model, file);
     }
 
     /// Preview a picture (shown with `thumb`) with the current model.
@@ -323,121 +319,17 @@ impl Jobs {
         }
     }
 
-    fn db(&self) -> Option<Rc<Store>> {
-        self.db.borrow().clone()
-    }
-
-    /// Open the database and restore the saved project (or start a fresh one).
+    /// Open the database and restore the saved project (or start a fresh one): the
+    /// settings first, then the project, which turns saving on.
     pub async fn restore(&self, weights_id: &str) {
-        let db = match Store::open().await {
-            Ok(db) => Rc::new(db),
-            Err(e) => {
-                let error = Some(format!("Your project cannot be saved in this browser: {e}"));
-                return self.act(TeachAction::Restored {
-                    project: Project::starter(),
-                    classifier: None,
-                    error,
-                });
-            }
-        };
-        let (project, classifier, error) = match load(&db, weights_id).await {
-            Ok(loaded) => {
-                *self.db.borrow_mut() = Some(db);
-                loaded
-            }
-            // Saving stays off: a fresh project must not overwrite one that could not be read.
-            Err(e) => (
-                Project::starter(),
-                None,
-                Some(format!(
-                    "The saved project could not be read, so this tab does not save: {e}"
-                )),
-            ),
-        };
-        self.next_id
-            .set(self.next_id.get().max(project.next_sample));
-        // Before `Restored`, which turns saving on: the defaults never overwrite them.
-        if let Some(db) = self.db()
-            && let Ok(Some(json)) = db.text(Saved::Settings).await
-            && let Ok(config) = serde_json::from_str::<TrainConfig>(&json)
-        {
+        let restored = self.saved.restore(weights_id).await;
+        if let TeachAction::Restored { project, .. } = &restored.project {
+            self.next_id
+                .set(self.next_id.get().max(project.next_sample));
+        }
+        if let Some(config) = restored.settings {
             self.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
         }
-        self.act(TeachAction::Restored {
-            project,
-            classifier,
-            error,
-        });
+        self.act(restored.project);
     }
-
-    pub async fn save_meta(&self, meta: &ProjectMeta) -> Result<(), String> {
-        let Some(db) = self.db() else { return Ok(()) };
-        let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
-        db.put_text(Saved::Project, &json).await
-    }
-
-    pub async fn save_model(&self, classifier: Option<Rc<Classifier>>) -> Result<(), String> {
-        let Some(db) = self.db() else { return Ok(()) };
-        let Some(c) = classifier else {
-            return db.forget(Saved::Model).await;
-        };
-        // A task of its own, after the one that drew the new model.
-        TimeoutFuture::new(0).await;
-        let written = self
-            .model_file
-            .borrow()
-            .as_ref()
-            .and_then(|(m, file)| Rc::ptr_eq(m, &c).then(|| file.clone()));
-        let bytes = match written {
-            Some(file) => file,
-            None => c.to_bytes().map_err(|e| e.to_string())?,
-        };
-        db.put_bytes(Saved::Model, &bytes).await
-    }
-
-    pub async fn save_settings(&self, config: &TrainConfig) -> Result<(), String> {
-        let Some(db) = self.db() else { return Ok(()) };
-        let json = serde_json::to_string(config).map_err(|e| e.to_string())?;
-        db.put_text(Saved::Settings, &json).await
-    }
-
-    /// Forget every saved sample (a new project); the meta is rewritten by the save effect.
-    pub async fn clear(&self) -> Result<(), String> {
-        let Some(db) = self.db() else { return Ok(()) };
-        db.clear_samples().await
-    }
-
-    /// A sample's embedding and thumbnail as they came with `Event::Embedded`.
-    pub fn sample_parts(buffers: Vec<Vec<u8>>) -> Option<(Vec<f32>, Thumb)> {
-        let [embedding, copy]: [Vec<u8>; 2] = buffers.try_into().ok()?;
-        let embedding = crate::session::protocol::f32s(&embedding)?;
-        Some((embedding, thumb(&copy, "image/jpeg").ok()?))
-    }
-}
-
-/// The saved project, its model, and a message when part of it (the model) was unusable.
-type Loaded = (Project, Option<Rc<Classifier>>, Option<String>);
-
-async fn load(db: &Store, weights_id: &str) -> Result<Loaded, String> {
-    let Some(json) = db.text(Saved::Project).await? else {
-        return Ok((Project::starter(), None, None));
-    };
-    let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-    let mut records = Vec::new();
-    for (mut sample, jpeg) in db.samples().await? {
-        sample.thumb = thumb(&jpeg, "image/jpeg").unwrap_or_default();
-        records.push(sample);
-    }
-    let (project, orphans) = Project::restore(meta, records);
-    let _ = db.delete_samples(&orphans).await;
-    let Some(bytes) = db.bytes(Saved::Model).await? else {
-        return Ok((project, None, None));
-    };
-    Ok(match Classifier::from_bytes(&bytes, weights_id) {
-        Ok(c) => (project, Some(Rc::new(c)), None),
-        Err(e) => {
-            let message = format!("The saved model could not be used ({e}); train again.");
-            (project, None, Some(message))
-        }
-    })
 }

@@ -8,6 +8,7 @@ mod events;
 mod jobs;
 mod persist;
 mod preview;
+mod saved;
 mod teach_area;
 
 pub use app::App;

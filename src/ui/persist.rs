@@ -28,7 +28,11 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
         use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {
             if *restored {
                 let meta = meta.clone();
-                spawn_save(act, "project", async move { jobs.save_meta(&meta).await });
+                spawn_save(
+                    act,
+                    "project",
+                    async move { jobs.saved.save_meta(&meta).await },
+                );
             }
         });
     }
@@ -37,7 +41,7 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
         use_effect_with((t.restored, t.classifier.clone()), move |(restored, c)| {
             if *restored {
                 let c = c.clone();
-                spawn_save(act, "model", async move { jobs.save_model(c).await });
+                spawn_save(act, "model", async move { jobs.saved.save_model(c).await });
             }
         });
     }
@@ -46,11 +50,9 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
         move |(restored, config)| {
             if *restored {
                 let config = config.clone();
-                spawn_save(
-                    act,
-                    "settings",
-                    async move { jobs.save_settings(&config).await },
-                );
+                spawn_save(act, "settings", async move {
+                    jobs.saved.save_settings(&config).await
+                });
             }
         },
     );

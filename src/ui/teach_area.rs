@@ -224,7 +224,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             }
             let (jobs, act) = (jobs.clone(), act.clone());
             yew::platform::spawn_local(async move {
-                match jobs.clear().await {
+                match jobs.saved.clear().await {
                     Ok(()) => act(TeachAction::NewProject),
                     Err(e) => act(TeachAction::Storage(Some(format!(
                         "Could not clear the project: {e}"

@@ -13,7 +13,8 @@ use web_sys::{
 
 /// `bytes` decoded by the browser into 8-bit RGB, as the camera meant it (EXIF
 /// orientation), with no colour management (as `data::decode`); `Err` says why not (the
-/// caller then decodes it in Rust, whose message the person sees).
+/// caller then decodes it in Rust, whose message the person sees), also for a picture with
+/// any pixel not opaque: the canvas premultiplies those, which loses their colour.
 pub async fn browser_decode(bytes: &[u8]) -> Result<RgbImage, String> {
     let Scope::Worker(worker) = scope() else {
         return Err("the browser's decoder is used in the session's worker only".into());
@@ -43,6 +44,9 @@ pub async fn browser_decode(bytes: &[u8]) -> Result<RgbImage, String> {
         .get_image_data(0.0, 0.0, width as f64, height as f64)
         .map_err(js)?
         .data();
+    if rgba.chunks_exact(4).any(|p| p[3] != 255) {
+        return Err("it has transparent pixels".into());
+    }
     let rgb = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])

@@ -15,8 +15,27 @@ pub mod scope;
 pub mod store;
 pub mod worker;
 
-/// Install the panic hook and the console logger, then mount the app.
+unsafe extern "C" {
+    /// The static constructors wasm-ld collects (the `inventory` registrations of burn's
+    /// dependencies). Referencing it tells wasm-ld that we run them ourselves; otherwise, in
+    /// a binary ("command") it wraps every export to run them again on each call into wasm,
+    /// which cost 200-600 ms per event handler here (a profile showed `__wasm_call_ctors`
+    /// and `inventory::ErasedNode::submit` on top).
+    fn __wasm_call_ctors();
+}
+
+/// Run the static constructors, once, before anything reads what they register: the first
+/// thing each wasm binary's entry (`start`, `worker::serve`) does.
+pub(crate) fn run_constructors() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: run once (the `Once`), before any code that reads what they register.
+    DONE.call_once(|| unsafe { __wasm_call_ctors() });
+}
+
+/// Install the panic hook and the console logger, then mount the app. The page's entry
+/// (graft-web's main).
 pub fn start() {
+    run_constructors();
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_fatal(&info.to_string());

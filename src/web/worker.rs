@@ -52,7 +52,9 @@ fn unpack<T: DeserializeOwned>(data: &JsValue) -> Result<(T, Vec<Vec<u8>>), Stri
 }
 
 /// The worker's side: a `Session` answering the page's requests, after saying `Ready`.
+/// The worker's entry (graft-worker's main).
 pub fn serve() {
+    super::run_constructors();
     console_error_panic_hook::set_once();
     // `?trace` on the page (passed on to the worker's address): each job's timings too.
     let trace = js_sys::global()

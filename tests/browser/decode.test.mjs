@@ -57,7 +57,13 @@ test('photos decoded in the worker train and predict as on the command line: JPE
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-decode-'));
   try {
     const s = await openPage(browser, server.origin);
-    await s.page.goto(`${server.origin}/?device=cpu`);
+    // Under `?trace` the worker logs each picture the browser decoded.
+    const byBrowser = [];
+    s.page.on('worker', (w) => w.on('console', (msg) => {
+      const m = msg.text().match(/graft-decoder browser (\d+x\d+)/);
+      if (m) byBrowser.push(m[1]);
+    }));
+    await s.page.goto(`${server.origin}/?device=cpu&trace`);
     await ready(s.page);
     const classes = [['cat', 'chelsea.png'], ['coffee', 'coffee.png']];
     const train = path.join(tmp, 'train');
@@ -97,6 +103,8 @@ test('photos decoded in the worker train and predict as on the command line: JPE
       assert.ok(gap <= GAP, `${held[i].name}: cli ${JSON.stringify(line.probs)}, page ${JSON.stringify(page)}`);
     }
     console.log(`decoded in the worker vs command line, largest probability gap per photo: ${gaps.join(', ')}`);
+    // The held-out PNGs (two a class) went through the browser's decoder; the JPEGs did not.
+    assert.deepEqual(byBrowser.sort(), ['1200x1200', '1200x1200', '256x256', '256x256']);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
