@@ -151,7 +151,7 @@ fn adam(
     )
     .map_err(|e| e.to_string())?;
     while !trainer.finished() {
-        pollster::block_on(trainer.epoch()).map_err(|e| e.to_string())?;
+        pollster::block_on(trainer.finish_epoch()).map_err(|e| e.to_string())?;
     }
     let head = trainer.weights().map_err(|e| e.to_string())?.head;
     Ok((head, trainer.epochs_done()))

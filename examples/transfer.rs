@@ -162,7 +162,7 @@ fn main() {
             )
             .expect("trainer");
             while !trainer.finished() {
-                pollster::block_on(trainer.epoch()).expect("epoch");
+                pollster::block_on(trainer.finish_epoch()).expect("epoch");
             }
             let trained = trainer.weights().expect("weights");
             seconds += started.elapsed().as_secs_f64();

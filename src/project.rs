@@ -14,7 +14,7 @@ pub fn sample_hash(bytes: &[u8]) -> String {
 }
 
 /// One image of a class: its embedding, and where the page keeps its downscaled copy.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Sample {
     pub id: u64,
     pub name: String,
@@ -23,6 +23,19 @@ pub struct Sample {
     pub embedding: Rc<Vec<f32>>,
     /// The stored copy, shown as the thumbnail (page only; none natively).
     pub thumb: crate::thumb::Thumb,
+}
+
+/// Samples are equal when they are the same sample: the embedding is compared by identity
+/// (one `Rc` per sample), not its 1 280 values, so comparing a class card's props costs the
+/// same whatever the embeddings hold.
+impl PartialEq for Sample {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.name == other.name
+            && self.hash == other.hash
+            && Rc::ptr_eq(&self.embedding, &other.embedding)
+            && self.thumb == other.thumb
+    }
 }
 
 /// Which class a new sample goes to: a card (by id), or a folder's name (the class of that
@@ -37,7 +50,9 @@ pub enum ClassRef {
 pub struct Class {
     pub id: u32,
     pub name: String,
-    pub samples: Vec<Sample>,
+    /// Shared between states: a new state (each action makes one) copies a pointer per
+    /// class, and only the class an action changes copies its list.
+    pub samples: Rc<Vec<Sample>>,
 }
 
 /// Classes (id, name, sample ids in order), saved as JSON; each sample is its own record, so
@@ -133,7 +148,7 @@ impl Project {
         self.classes.push(Class {
             id,
             name,
-            samples: Vec::new(),
+            samples: Rc::default(),
         });
         Ok(id)
     }
@@ -188,7 +203,7 @@ impl Project {
             return Err(ProjectError::Duplicate(sample.name, class.into()));
         }
         let next = self.next_sample.max(sample.id + 1);
-        self.class_mut(class_id)?.samples.push(sample);
+        Rc::make_mut(&mut self.class_mut(class_id)?.samples).push(sample);
         self.next_sample = next;
         Ok(())
     }
@@ -212,7 +227,7 @@ impl Project {
         self.held_out.remove(&id);
         for class in &mut self.classes {
             if let Some(at) = class.samples.iter().position(|s| s.id == id) {
-                return Some(class.samples.remove(at));
+                return Some(Rc::make_mut(&mut class.samples).remove(at));
             }
         }
         None
@@ -223,7 +238,7 @@ impl Project {
         let sample = self
             .classes
             .iter()
-            .flat_map(|c| &c.samples)
+            .flat_map(|c| c.samples.iter())
             .find(|s| s.id == id)
             .ok_or(ProjectError::NoSuchClass)?;
         // Checked before anything moves: a refused move loses nothing.
@@ -231,7 +246,8 @@ impl Project {
             return Err(ProjectError::Duplicate(sample.name.clone(), class.into()));
         }
         let sample = self.remove_sample(id).ok_or(ProjectError::NoSuchClass)?;
-        self.class_mut(to).map(|c| c.samples.push(sample))
+        self.class_mut(to)
+            .map(|c| Rc::make_mut(&mut c.samples).push(sample))
     }
 
     pub fn sample_count(&self) -> usize {
@@ -253,7 +269,7 @@ impl Project {
         let mut features = Vec::new();
         let mut labels = Vec::new();
         for (i, class) in self.classes.iter().enumerate() {
-            for s in &class.samples {
+            for s in class.samples.iter() {
                 features.extend_from_slice(&s.embedding);
                 labels.push(i);
             }
@@ -293,7 +309,7 @@ impl Project {
             .map(|(id, name, ids)| Class {
                 id,
                 name,
-                samples: ids.iter().filter_map(|i| by_id.remove(i)).collect(),
+                samples: Rc::new(ids.iter().filter_map(|i| by_id.remove(i)).collect()),
             })
             .collect();
         let mut orphans: Vec<u64> = by_id.into_keys().collect();

@@ -133,7 +133,11 @@ fn images_set_aside_for_validation_survive_a_restore_and_leave_with_their_sample
     p.add_sample(class, b).unwrap();
     p.toggle_held_out(idb);
     assert_eq!(p.held_out_mask(), vec![false, true]);
-    let records: Vec<Sample> = p.classes.iter().flat_map(|c| c.samples.clone()).collect();
+    let records: Vec<Sample> = p
+        .classes
+        .iter()
+        .flat_map(|c| c.samples.iter().cloned())
+        .collect();
     let (back, _) = Project::restore(p.meta(), records);
     assert_eq!(back.held_out_mask(), vec![false, true]);
     p.toggle_held_out(idb);

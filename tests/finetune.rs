@@ -102,7 +102,7 @@ fn fine_tuning_moves_the_tuned_block_and_the_file_keeps_it() {
     .unwrap();
     let mut losses = Vec::new();
     while !t.finished() {
-        losses.push(pollster::block_on(t.epoch()).unwrap().loss);
+        losses.push(pollster::block_on(t.finish_epoch()).unwrap().loss);
     }
     assert!(losses[3] < losses[0], "loss did not fall: {losses:?}");
     let trained = t.weights().unwrap();

@@ -6,6 +6,7 @@ mod train;
 mod train_adam;
 mod train_args;
 mod train_linear;
+mod trained;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
 use crate::model::tail::TailConfig;

@@ -4,42 +4,19 @@
 use super::classify::{Rows, embed, load};
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
-use crate::classifier::{Classifier, check_class_names};
-use crate::data::augment::{augmented_input, views_rng};
+use crate::classifier::check_class_names;
 use crate::data::decode;
 use crate::data::folder::ImageFolder;
 use crate::data::stored::copy_pixels;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
+use crate::train::recipe::{Wanted, image_rows};
 use crate::train::split::{Plan, plan_for};
-use crate::train::{Evaluation, Inputs, Solver, Split, TrainConfig, Views};
+use crate::train::{Inputs, Solver, Split, TrainConfig, Views};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Write the trained `model` to `out` and say so: the end of every `graft train`.
-pub(super) fn save_trained(out: &Path, model: &Classifier, seconds: f64) -> CliResult {
-    write_model(out, model)?;
-    eprintln!(
-        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
-        out.display(),
-        model.meta.classes.len()
-    );
-    Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// Writes `model` to `out`, making its folder.
-pub(super) fn write_model(
-    out: &Path,
-    model: &Classifier,
-) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(out, model.to_bytes()?)?;
-    Ok(())
-}
 
 /// A folder's readable images: rows `[N * row]`, class indices and paths.
 type Embedded = (Vec<f32>, Vec<usize>, Vec<PathBuf>);
@@ -99,13 +76,14 @@ fn augmented_views(
             .map_err(|e| e.to_string())
             .and_then(|img| copy_pixels(&img))
             .map_err(named)?;
-        // Seeded by the image's content: the page makes the same photo's views alike.
-        let mut rng = views_rng(config.seed, &sample_hash(&bytes));
-        let inputs: Vec<Vec<f32>> = (0..config.augment_views)
-            .map(|_| augmented_input(&img, config.augment_strength as f32, &mut rng))
-            .collect();
-        let refs: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
-        views.features.extend((rows.run)(&refs)?);
+        // The page's recipe, seeded by the image's content.
+        let wanted = Wanted {
+            cut: false,
+            views: true,
+        };
+        let run = async |x: &[f32]| (rows.run)(&[x]);
+        let made = pollster::block_on(image_rows(&img, &sample_hash(&bytes), config, wanted, run));
+        views.features.extend(made?.views.unwrap_or_default());
         views
             .of
             .extend(std::iter::repeat_n(i, config.augment_views));
@@ -200,70 +178,4 @@ pub fn train(
         tail: tail.as_ref(),
     };
     super::train_adam::train(job, out, json)
-}
-
-/// The report's title: how its figures were made (`best`: the epoch the Adam head kept by
-/// the held-out images' validation loss).
-pub(super) fn validation_title(folds: usize, refitted: bool, best: Option<usize>) -> String {
-    match (folds, best) {
-        (0, _) if refitted => {
-            "validation (held-out images, measured before the final head trained on them too)"
-                .into()
-        }
-        (0, Some(epoch)) => format!("validation (weights of epoch {epoch})"),
-        (0, None) => "validation (held-out images)".into(),
-        (k, _) => format!(
-            "cross-validated ({k} folds, each image predicted by a head that did not train on it)"
-        ),
-    }
-}
-
-/// The validation report: per-class accuracy (recall) and precision, and the confusion
-/// matrix; a JSON line with `--json` (`extra`'s fields added), a table on stderr otherwise.
-pub(super) fn report(
-    e: &Evaluation,
-    names: &[String],
-    title: &str,
-    extra: serde_json::Value,
-    json: bool,
-) -> Result<(), serde_json::Error> {
-    let classes: Vec<serde_json::Value> = names
-        .iter()
-        .enumerate()
-        .map(|(c, name)| {
-            let m = e.class(c);
-            serde_json::json!({ "class": name, "images": m.images, "correct": m.correct,
-                                "recall": m.recall, "precision": m.precision })
-        })
-        .collect();
-    if json {
-        let mut validation = serde_json::json!({ "accuracy": e.accuracy(), "classes": classes,
-            "confusion": e.confusion });
-        if let (Some(v), Some(extra)) = (validation.as_object_mut(), extra.as_object()) {
-            v.extend(extra.clone());
-        }
-        let line = serde_json::json!({ "validation": validation });
-        println!("{}", serde_json::to_string(&line)?);
-        return Ok(());
-    }
-    let pct = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
-    eprintln!("{title}: accuracy {}", pct(e.accuracy()));
-    eprintln!(
-        "  {:<20} {:>6} {:>9} {:>10}",
-        "class", "images", "accuracy", "precision"
-    );
-    for (c, name) in names.iter().enumerate() {
-        let m = e.class(c);
-        eprintln!(
-            "  {name:<20} {:>6} {:>9} {:>10}",
-            m.images,
-            pct(m.recall),
-            pct(m.precision)
-        );
-    }
-    eprintln!(
-        "  confusion (rows: true class, columns: predicted): {:?}",
-        e.confusion
-    );
-    Ok(())
 }

@@ -3,9 +3,10 @@
 //! held-out images), the epochs as they end, the report and the model file.
 
 use super::CliResult;
-use super::train::{report, save_trained, validation_title};
+use super::trained::{report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::model::tail::TailWeights;
+use crate::train::provenance::{Provenance, Solved};
 use crate::train::runs::Runs;
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Trainer, Views};
@@ -35,7 +36,7 @@ pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
     } = job;
     let mut runs = Runs::new(job.plan, inputs.labels.len());
     let started = Instant::now();
-    let mut last = None;
+    let mut history = Vec::new();
     let mut fin = None;
     for i in 0..runs.splits().len() {
         let split = runs.splits()[i].clone();
@@ -56,7 +57,7 @@ pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
             );
         }
         while !trainer.finished() {
-            let stats = pollster::block_on(trainer.epoch())?;
+            let stats = pollster::block_on(trainer.finish_epoch())?;
             if measuring {
                 continue;
             }
@@ -77,7 +78,7 @@ pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
                     stats.accuracy * 100.0
                 );
             }
-            last = Some(stats);
+            history.push(stats);
         }
         if let Some(evaluation) = trainer.evaluate()? {
             runs.record(i, &evaluation.predicted);
@@ -103,18 +104,25 @@ pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
             "cross_validated_folds": runs.folds() });
         report(&evaluation, names, &title, extra, json)?;
     }
-    let training = serde_json::json!({
-        "by": "graft train",
-        "solver": "adam",
-        "samples": runs.trained_images(inputs.labels.len()),
-        "rows": trainer.rows(),
-        "validation_samples": runs.evaluated().len(),
-        "cross_validated_folds": runs.folds(),
-        "config": config,
-        "final": last,
-        "best_epoch": trainer.best_epoch(),
-        "seconds": (seconds * 100.0).round() / 100.0,
-    });
+    let evaluation = runs.evaluation(names.len(), inputs.labels);
+    let training = Provenance {
+        by: "graft train",
+        solved: Solved::Adam {
+            best_epoch: trainer.best_epoch(),
+            kept: history
+                .iter()
+                .find(|s| s.epoch == trainer.best_epoch())
+                .copied(),
+        },
+        samples: runs.trained_images(inputs.labels.len()),
+        rows: trainer.rows(),
+        validation_samples: runs.evaluated().len(),
+        cross_validated_folds: runs.folds(),
+        accuracy: evaluation.as_ref().and_then(|e| e.accuracy()),
+        config,
+        seconds,
+    }
+    .json();
     let model = Classifier::new(names.to_vec(), weights.head, job.backbone_id, training)
         .with_tail(weights.tail);
     save_trained(out, &model, seconds)

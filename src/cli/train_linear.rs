@@ -2,9 +2,10 @@
 //! validation report (cross-validated or on the held-out images) and the model file.
 
 use super::CliResult;
-use super::train::{report, save_trained, validation_title};
+use super::trained::{report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::train::linear::LinearRun;
+use crate::train::provenance::{Provenance, Solved};
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
 use std::path::Path;
@@ -65,19 +66,22 @@ pub fn train(
             "graft: no validation figures: every class has one image (add a second to any class to cross-validate)"
         );
     }
-    let training = serde_json::json!({
-        "by": "graft train",
-        "solver": "lbfgs",
-        "samples": outcome.trained_images(inputs.labels.len()),
-        "rows": outcome.rows,
-        "validation_samples": outcome.evaluated.len(),
-        "cross_validated_folds": outcome.folds,
-        "config": config,
-        "iterations": outcome.iterations,
-        "converged": outcome.converged,
-        "objective": outcome.objective,
-        "seconds": (seconds * 100.0).round() / 100.0,
-    });
+    let training = Provenance {
+        by: "graft train",
+        solved: Solved::Lbfgs {
+            iterations: outcome.iterations.clone(),
+            converged: outcome.converged,
+            objective: outcome.objective,
+        },
+        samples: outcome.trained_images(inputs.labels.len()),
+        rows: outcome.rows,
+        validation_samples: outcome.evaluated.len(),
+        cross_validated_folds: outcome.folds,
+        accuracy: (outcome.evaluation.as_ref()).and_then(|e| e.accuracy()),
+        config,
+        seconds,
+    }
+    .json();
     let model = Classifier::new(names.to_vec(), outcome.head, backbone_id, training);
     save_trained(out, &model, seconds)
 }

@@ -6,13 +6,14 @@
 use super::core::Session;
 use super::engine::{Engine, gpu_lost};
 use super::fit::SLICE_MS;
-use super::train::{Job, report, trained};
+use super::run::{Job, report, trained};
 use crate::classifier::Classifier;
 use crate::model::tail::TailConfig;
 use crate::state::training::{Outcome, Progress, Report};
+use crate::train::VAL_CHUNK;
+use crate::train::provenance::{Provenance, Solved};
 use crate::train::runs::Runs;
 use crate::train::split::Split;
-use crate::train::trainer::VAL_CHUNK;
 use crate::train::{EpochStats, Inputs, TrainConfig, TrainError, Trainer, Views};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
@@ -143,14 +144,27 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
         notice,
         fit: None,
     };
-    let info = serde_json::json!({ "by": "graft page", "solver": "adam",
-            "samples": runs.trained_images(inputs.labels.len()), "rows": outcome.rows,
-            "validation_samples": outcome.held_out, "cross_validated_folds": runs.folds(),
-            "config": config, "final": outcome.kept(), "best_epoch": outcome.best_epoch,
-            "seconds": (ms / 10.0).round() / 100.0 });
+    let info = Provenance {
+        by: "graft page",
+        solved: Solved::Adam {
+            best_epoch: outcome.best_epoch,
+            kept: outcome.kept().copied(),
+        },
+        samples: runs.trained_images(inputs.labels.len()),
+        rows: outcome.rows,
+        validation_samples: outcome.held_out,
+        cross_validated_folds: runs.folds(),
+        accuracy: outcome
+            .report
+            .as_ref()
+            .and_then(|r| r.evaluation.accuracy()),
+        config,
+        seconds: ms / 1e3,
+    }
+    .json();
     let classifier =
         Classifier::new(names, weights.head, &job.backbone_id, info).with_tail(weights.tail);
-    trained(session, classifier, outcome);
+    trained(session, classifier, outcome).await;
 }
 
 /// One trainer until its epochs are done, patience runs out, or Stop. A measuring run

@@ -1,37 +1,60 @@
 //! The session itself, in the worker: what it holds (the engine, the store, the embedding
-//! queue, the row cache, the preview's model) and how each request is answered. The jobs
-//! live in their own files as functions of `&Session`.
+//! queue, the row cache, the preview's model) and the one CPU fallback. How each request is
+//! answered is `requests.rs`; the jobs live in their own files as functions of `&Session`.
 
 use super::engine::{Engine, gpu_lost};
-use super::protocol::{Event, Request, f32s};
-use super::{embed, engine, preview, train};
+use super::protocol::{Event, Picture};
 use crate::backend::open_cpu;
 use crate::classifier::Classifier;
 use crate::model::tail::Tail;
+use crate::project::ClassRef;
 use crate::state::Loading;
 use crate::train::TrainError;
+use crate::train::row_cache::{ROW_CACHE_BYTES, RowCache};
 use crate::web::store::Store;
 use gloo::timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Where events go: the worker posts them to the page.
 pub type Outbox = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
 
-/// Rows made for training, by `(sample id, rows::rows_key)`: a sample's activations at a
-/// cut, or its augmented views.
-pub type RowCache = HashMap<(u64, u64), Rc<Vec<f32>>>;
+/// A picture waiting for the backbone, to become sample `id` of `class`.
+pub struct Item {
+    pub id: u64,
+    pub class: ClassRef,
+    pub name: String,
+    pub picture: Picture,
+    pub bytes: Option<Vec<u8>>,
+    /// Saved in the store; not when the page has no saved project to add to.
+    pub keep: bool,
+}
+
+/// The model the preview uses, and its key (its file's sha256).
+pub struct InUse {
+    pub model: Classifier,
+    pub key: String,
+}
+
+/// The newest previewed picture: its backbone input, and its features once computed,
+/// through the tuned blocks of the model keyed `through` (`None`: the backbone's own).
+#[derive(Clone)]
+pub struct Looked {
+    pub id: u64,
+    pub input: Rc<Vec<f32>>,
+    pub features: Option<(Option<String>, Vec<f32>)>,
+}
 
 pub struct Session {
     out: Outbox,
     /// The device and backbone; replaced by a CPU one if the GPU is lost.
-    engine: RefCell<Option<Rc<Engine>>>,
+    pub(super) engine: RefCell<Option<Rc<Engine>>>,
     /// Opening the device and loading the backbone (`Request::Start`) is under way.
-    starting: Cell<bool>,
+    pub(super) starting: Cell<bool>,
     /// Opened on first use; `Err` says why samples cannot be kept.
     store: RefCell<Option<Result<Rc<Store>, String>>>,
-    pub(super) queue: RefCell<VecDeque<embed::Item>>,
+    pub(super) queue: RefCell<VecDeque<Item>>,
     pub(super) embedding: Cell<bool>,
     /// Set by `Request::Stop`, cleared when a run starts.
     pub(super) stop: Cell<bool>,
@@ -40,10 +63,12 @@ pub struct Session {
     pub(super) rows: RefCell<RowCache>,
     /// The model the preview uses, and its tuned blocks built on the device (and whether on
     /// the GPU), built on first use.
-    pub(super) model: RefCell<Option<Rc<Classifier>>>,
+    pub(super) model: RefCell<Option<Rc<InUse>>>,
     pub(super) tail: RefCell<Option<(bool, Rc<Tail>)>>,
     /// The newest preview asked for (its id): only its answer is sent.
     pub(super) newest: Cell<u64>,
+    /// The newest previewed picture, classified again when the model changes.
+    pub(super) looked: RefCell<Option<Looked>>,
 }
 
 impl Session {
@@ -57,72 +82,12 @@ impl Session {
             embedding: Cell::new(false),
             stop: Cell::new(false),
             training: Cell::new(false),
-            rows: RefCell::default(),
+            rows: RefCell::new(RowCache::new(ROW_CACHE_BYTES)),
             model: RefCell::new(None),
             tail: RefCell::new(None),
             newest: Cell::new(0),
+            looked: RefCell::new(None),
         })
-    }
-
-    /// Answer one request (most answers come later, from a job it starts).
-    pub fn handle(self: &Rc<Self>, request: Request, mut buffers: Vec<Vec<u8>>) {
-        let me = self.clone();
-        let first = (!buffers.is_empty()).then(|| buffers.swap_remove(0));
-        match request {
-            Request::Start { device } => {
-                self.starting.set(true);
-                spawn(async move {
-                    let engine = engine::start(&me, device).await;
-                    *me.engine.borrow_mut() = engine;
-                    me.starting.set(false);
-                });
-            }
-            Request::Embed {
-                id,
-                class,
-                name,
-                picture,
-                keep,
-            } => {
-                let bytes = first;
-                let item = embed::Item {
-                    id,
-                    class,
-                    name,
-                    picture,
-                    bytes,
-                    keep,
-                };
-                embed::enqueue(self, item);
-            }
-            Request::Train { set, config } => {
-                let features = first.as_deref().and_then(f32s).unwrap_or_default();
-                if self.training.replace(true) {
-                    return self.send(
-                        Event::Notice {
-                            message: "A training run is already going on.".into(),
-                        },
-                        Vec::new(),
-                    );
-                }
-                spawn(async move {
-                    train::train(&me, set, features, config).await;
-                    me.training.set(false);
-                });
-            }
-            Request::Stop => self.stop.set(true),
-            Request::UseModel => preview::use_model(self, first),
-            Request::Preview { id, picture } => {
-                spawn(async move { preview::preview(&me, id, picture, first).await })
-            }
-            Request::Look { name } => spawn(async move {
-                engine::look(&me, name, first.unwrap_or_default()).await;
-            }),
-            Request::Bench { bench } => spawn(async move {
-                let result = engine::bench(&me, bench).await;
-                me.send(Event::BenchDone { result }, Vec::new());
-            }),
-        }
     }
 
     pub(super) fn send(&self, event: Event, buffers: Vec<Vec<u8>>) {
@@ -203,8 +168,4 @@ impl Session {
         self.send(Event::Loading { loading }, Vec::new());
         Ok(engine)
     }
-}
-
-fn spawn(job: impl Future<Output = ()> + 'static) {
-    wasm_bindgen_futures::spawn_local(job);
 }

@@ -3,40 +3,26 @@
 //! the session moves to the CPU path and the picture in hand is embedded there: nothing
 //! added is dropped.
 
-use super::core::Session;
+use super::core::{Item, Session};
 use super::pixels::decode_file;
 use super::prepare::{Prepared, prepare_image, prepare_pixels};
 use super::protocol::{Event, Picture, f32_bytes};
 use crate::data::DecodeError;
-use crate::project::{ClassRef, Sample, sample_hash};
+use crate::project::{Sample, sample_hash};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
 
-/// A picture waiting for the backbone, to become sample `id` of `class`.
-pub struct Item {
-    pub id: u64,
-    pub class: ClassRef,
-    pub name: String,
-    pub picture: Picture,
-    pub bytes: Option<Vec<u8>>,
-    /// Saved in the store; not when the page has no saved project to add to.
-    pub keep: bool,
-}
-
-impl Item {
-    /// Decode and prepare (hash, backbone input, kept copy); why not, in words.
-    async fn prepare(&self) -> Result<Prepared, String> {
-        let bytes = self.bytes.as_deref().unwrap_or_default();
-        match self.picture {
-            _ if bytes.is_empty() => Err(DecodeError::Empty.to_string()),
-            Picture::File => {
-                let img = decode_file(bytes).await.map_err(|e| e.to_string())?;
-                prepare_image(sample_hash(bytes), &img)
-            }
-            Picture::Pixels { width, height } => prepare_pixels(width, height, bytes),
-            Picture::Input => Err("a backbone input cannot be added as a photo".into()),
+/// Decode and prepare `item` (hash, backbone input, kept copy); why not, in words.
+async fn prepare(item: &Item) -> Result<Prepared, String> {
+    let bytes = item.bytes.as_deref().unwrap_or_default();
+    match item.picture {
+        _ if bytes.is_empty() => Err(DecodeError::Empty.to_string()),
+        Picture::File => {
+            let img = decode_file(bytes).await.map_err(|e| e.to_string())?;
+            prepare_image(sample_hash(bytes), &img)
         }
+        Picture::Pixels { width, height } => prepare_pixels(width, height, bytes),
     }
 }
 
@@ -66,7 +52,7 @@ pub fn enqueue(session: &Rc<Session>, item: Item) {
 /// Prepare, embed and save one picture: the `Embedded` event and its buffers.
 async fn embed(session: &Session, item: Item) -> Result<(Event, Vec<Vec<u8>>), String> {
     let started = now_ms();
-    let Prepared { hash, input, copy } = item.prepare().await?;
+    let Prepared { hash, input, copy } = prepare(&item).await?;
     let prepared = now_ms();
     let features = session
         .on_engine("embedding", async |engine| {

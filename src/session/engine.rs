@@ -1,14 +1,11 @@
 //! The session's engine: device, backbone and ImageNet labels, opened at start-up; and the
-//! jobs that only need it (looking at a photo, the benchmarks).
+//! benchmarks, which only need it.
 
-use super::core::Session;
-use super::pixels::decode_file;
-use super::protocol::{Bench, Event};
+use super::protocol::Bench;
 use crate::assets::{self, Source};
 use crate::backend::readback::answers;
 use crate::backend::{ComputeDevice, DeviceChoice, DeviceInfo, open_browser};
-use crate::data::backbone_input;
-use crate::inference::{Backbone, top_k};
+use crate::inference::Backbone;
 use crate::model::INPUT_SIZE;
 use crate::state::Loading;
 use crate::train::TrainError;
@@ -42,8 +39,7 @@ impl Engine {
 
 /// Open the device, then download (or take from the cache) the weights and labels, telling
 /// the page each step.
-pub async fn start(session: &Session, choice: DeviceChoice) -> Option<Rc<Engine>> {
-    let send = |loading| session.send(Event::Loading { loading }, Vec::new());
+pub async fn start(send: impl Fn(Loading), choice: DeviceChoice) -> Option<Rc<Engine>> {
     let (compute, report) = match open_browser(choice).await {
         Ok(ready) => ready,
         Err(e) => {
@@ -99,43 +95,12 @@ pub async fn gpu_lost(engine: &Engine, error: &TrainError) -> bool {
     }
 }
 
-/// Run one photo through the backbone and report its ImageNet top-5.
-pub async fn look(session: &Session, name: String, bytes: Vec<u8>) {
-    let started = now_ms();
-    let img = match decode_file(&bytes).await {
-        Ok(img) => img,
-        Err(e) => {
-            let message = format!("{name}: {e}");
-            return session.send(Event::SightFailed { message }, Vec::new());
-        }
-    };
-    let input = backbone_input(&img);
-    let out = session
-        .on_engine("looking at a photo", async |engine| {
-            let out = engine.backbone.run(&[&input]).await?;
-            Ok(top_k(&out.probs, &engine.labels, 5))
-        })
-        .await;
-    let event = match out {
-        Ok(top) => Event::Seen {
-            name,
-            top,
-            ms: now_ms() - started,
-        },
-        Err(e) => Event::SightFailed {
-            message: format!("{name}: {e}"),
-        },
-    };
-    session.send(event, Vec::new());
-}
-
 /// One of the `?bench` measurements, as JSON for `#bench-result`.
-pub async fn bench(session: &Session, bench: Bench) -> Result<String, String> {
-    let engine = session.engine().map_err(|e| e.to_string())?;
+pub async fn bench(engine: &Engine, bench: Bench) -> Result<String, String> {
     match bench {
-        Bench::Backbone { batch, iters } => backbone_speed(&engine, batch, iters).await,
-        Bench::Train => train_speed(&engine).await,
-        Bench::Finetune => finetune_speed(&engine).await,
+        Bench::Backbone { batch, iters } => backbone_speed(engine, batch, iters).await,
+        Bench::Train => train_speed(engine).await,
+        Bench::Finetune => finetune_speed(engine).await,
     }
 }
 

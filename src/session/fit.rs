@@ -3,10 +3,11 @@
 //! held-out) report and the model.
 
 use super::core::Session;
-use super::train::{Job, report};
+use super::run::{Job, report};
 use crate::classifier::Classifier;
 use crate::state::training::{FitSummary, Outcome, Progress, Report};
 use crate::train::linear::LinearRun;
+use crate::train::provenance::{Provenance, Solved};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -69,12 +70,22 @@ pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
         converged: out.converged,
         objective: out.objective,
     };
-    let info = serde_json::json!({ "by": "graft page", "solver": "lbfgs",
-            "samples": trained, "rows": out.rows,
-            "validation_samples": out.evaluated.len(), "cross_validated_folds": out.folds,
-            "config": config, "iterations": out.iterations, "converged": out.converged,
-            "accuracy": report.as_ref().and_then(|r| r.evaluation.accuracy()),
-            "seconds": (ms / 10.0).round() / 100.0 });
+    let info = Provenance {
+        by: "graft page",
+        solved: Solved::Lbfgs {
+            iterations: out.iterations.clone(),
+            converged: out.converged,
+            objective: out.objective,
+        },
+        samples: trained,
+        rows: out.rows,
+        validation_samples: out.evaluated.len(),
+        cross_validated_folds: out.folds,
+        accuracy: report.as_ref().and_then(|r| r.evaluation.accuracy()),
+        config,
+        seconds: ms / 1e3,
+    }
+    .json();
     let outcome = Outcome {
         epochs: 0,
         best_epoch: 0,
@@ -89,5 +100,5 @@ pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
         fit: Some(summary),
     };
     let classifier = Classifier::new(names, out.head, &fit.backbone_id, info);
-    super::train::trained(session, classifier, outcome);
+    super::run::trained(session, classifier, outcome).await;
 }

@@ -1,6 +1,7 @@
 //! Everything the page does that is not drawing, behind one typed protocol (`protocol`):
 //! the device and backbone (`engine`), the embedding queue and the sample store (`embed`),
-//! training (`train`, `rows`, `fit`, `adam`), the preview (`preview`) and the benchmarks.
+//! training (`train`, `rows`, `fit`, `adam`, `run`), the preview (`preview`), the ImageNet
+//! panel (`look`) and the benchmarks; `requests` answers each request.
 //! It runs in a dedicated Web Worker (`web::worker` carries the messages); the page holds
 //! the Yew app and a reducer over plain data. `prepare` and `protocol` are plain Rust, the
 //! same natively.
@@ -19,11 +20,17 @@ mod engine;
 #[cfg(target_arch = "wasm32")]
 mod fit;
 #[cfg(target_arch = "wasm32")]
+mod look;
+#[cfg(target_arch = "wasm32")]
 mod pixels;
 #[cfg(target_arch = "wasm32")]
 mod preview;
 #[cfg(target_arch = "wasm32")]
+mod requests;
+#[cfg(target_arch = "wasm32")]
 mod rows;
+#[cfg(target_arch = "wasm32")]
+mod run;
 #[cfg(target_arch = "wasm32")]
 mod train;
 
@@ -31,3 +38,5 @@ mod train;
 pub use core::{Outbox, Session};
 pub use prepare::Prepared;
 pub use protocol::{Event, Request};
+#[cfg(target_arch = "wasm32")]
+pub use requests::handle;

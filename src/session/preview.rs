@@ -1,36 +1,81 @@
-//! The preview's jobs: the model it uses, and the features of a picked, pasted or webcam
-//! picture, through that model's tuned blocks when it fine-tuned some. The page applies
-//! the head (its reducer), so a new head re-classifies without another pass.
+//! The preview's jobs: the model in use (checked from its file here, so the page holds no
+//! model), and a picked, pasted or webcam picture classified with it. The newest picture is
+//! kept and classified again whenever the model changes, so the page's bars always come
+//! from the model in use.
 
-use super::core::Session;
+use super::core::{InUse, Looked, Session};
 use super::engine::Engine;
 use super::pixels::decode_file;
-use super::protocol::{Event, Picture, f32_bytes, f32s};
+use super::protocol::{Event, ModelFrom, Picture};
 use crate::classifier::Classifier;
 use crate::data::backbone_input;
 use crate::model::tail::Tail;
+use crate::project::sample_hash;
+use crate::state::training::ModelSummary;
 use crate::train::TrainError;
 use image::RgbImage;
 use std::rc::Rc;
 
-/// Use the model file in `bytes` from now on (`None`: no model).
-pub fn use_model(session: &Session, bytes: Option<Vec<u8>>) {
-    let weights = session
-        .engine()
-        .map(|e| e.backbone.weights_id().to_string());
-    let model =
-        bytes.and_then(
-            |b| match Classifier::from_bytes(&b, &weights.unwrap_or_default()) {
-                Ok(c) => Some(Rc::new(c)),
-                // The page checked it before using it: this is a page of another build.
-                Err(e) => {
-                    log::warn!("the preview's model could not be read: {e}");
-                    None
-                }
-            },
-        );
-    *session.model.borrow_mut() = model;
+/// What the page shows of `model`, whose file is `file`.
+pub fn summary(model: &Classifier, file: &[u8]) -> ModelSummary {
+    ModelSummary {
+        key: sample_hash(file),
+        classes: model.meta.classes.clone(),
+        tuned_blocks: model.meta.tuned_blocks,
+    }
+}
+
+/// The preview uses `model` from now on; the newest picture is classified again.
+pub async fn set_model(session: &Session, model: Option<InUse>) {
+    *session.model.borrow_mut() = model.map(Rc::new);
     *session.tail.borrow_mut() = None;
+    let looked = session.looked.borrow().clone();
+    if let Some(looked) = looked {
+        answer(session, looked).await;
+    }
+}
+
+/// Check the model file in `bytes` (`None`: no model) and use it; the page is told either
+/// way, and gets the file back.
+pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>>) {
+    let Some(bytes) = bytes else {
+        session.send(
+            Event::Model {
+                from,
+                result: Ok(None),
+            },
+            Vec::new(),
+        );
+        return set_model(session, None).await;
+    };
+    // A restarted worker is told its model while the backbone loads.
+    let checked = match session.ready_engine().await {
+        Ok(engine) => {
+            Classifier::from_bytes(&bytes, engine.backbone.weights_id()).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    match checked {
+        Ok(model) => {
+            let shown = summary(&model, &bytes);
+            let key = shown.key.clone();
+            session.send(
+                Event::Model {
+                    from,
+                    result: Ok(Some(shown)),
+                },
+                vec![bytes],
+            );
+            set_model(session, Some(InUse { model, key })).await;
+        }
+        Err(e) => session.send(
+            Event::Model {
+                from,
+                result: Err(e),
+            },
+            Vec::new(),
+        ),
+    }
 }
 
 /// The model's tuned blocks as a module on `engine`'s device, built once per model and
@@ -60,55 +105,95 @@ async fn input_of(picture: Picture, bytes: &[u8]) -> Result<Vec<f32>, String> {
                 .ok_or("a frame that does not fit its pixels")?;
             Ok(backbone_input(&img))
         }
-        Picture::Input => f32s(bytes)
-            .filter(|v| v.len() == 3 * crate::model::INPUT_SIZE * crate::model::INPUT_SIZE)
-            .ok_or_else(|| "a malformed backbone input".into()),
     }
 }
 
-/// The features of one picture for the preview: the backbone's, or through the current
-/// model's tuned blocks. Only the newest preview's answer is sent (a webcam frame still in
-/// the backbone when a photo is picked is dropped).
+/// Classify one picture with the model in use. Only the newest preview's answer is sent (a
+/// webcam frame still in the backbone when a photo is picked is dropped).
 pub async fn preview(session: &Session, id: u64, picture: Picture, bytes: Option<Vec<u8>>) {
     session.newest.set(id);
-    let input = match input_of(picture, bytes.as_deref().unwrap_or_default()).await {
-        Ok(input) => input,
-        Err(e) => {
-            let message = e.to_string();
-            return session.send(Event::PreviewFailed { id, message }, Vec::new());
+    match input_of(picture, bytes.as_deref().unwrap_or_default()).await {
+        Ok(input) => {
+            let looked = Looked {
+                id,
+                input: Rc::new(input),
+                features: None,
+            };
+            answer(session, looked).await
         }
-    };
-    let model = session.model.borrow().clone().filter(|m| m.tail.is_some());
-    let found = session
+        Err(message) => session.send(Event::PreviewFailed { id, message }, Vec::new()),
+    }
+}
+
+/// The features `model` classifies `input` by: the backbone's, or through its tuned blocks.
+async fn features(
+    session: &Session,
+    input: &[f32],
+    model: Option<&InUse>,
+) -> Result<Vec<f32>, TrainError> {
+    let model = model.map(|m| &m.model).filter(|m| m.tail.is_some());
+    session
         .on_engine("previewing", async |engine| {
-            let tail = model
-                .as_ref()
-                .and_then(|m| Some((m.tail.as_ref()?.config, tail_of(session, m, engine)?)));
+            let tail =
+                model.and_then(|m| Some((m.tail.as_ref()?.config, tail_of(session, m, engine)?)));
             let through = tail.as_ref().map(|(c, t)| (c, t.as_ref()));
-            let inputs = [input.as_slice()];
+            let inputs = [input];
             let features = engine
                 .backbone
                 .features_through(&inputs, through, &engine.device);
             features.await.map_err(TrainError::from)
         })
-        .await;
-    if session.newest.get() != id {
+        .await
+}
+
+/// Classify `looked` with the model in use (passing it through the backbone again only when
+/// that model needs other features than it has) and send the probabilities, unless a newer
+/// picture was asked for meanwhile. A model that came during the pass is used instead.
+async fn answer(session: &Session, mut looked: Looked) {
+    loop {
+        let model = session.model.borrow().clone();
+        let Some(in_use) = model else {
+            break send(session, looked, Vec::new());
+        };
+        let through = (in_use.model.tail.is_some()).then(|| in_use.key.clone());
+        let current = looked.features.as_ref().filter(|(t, _)| *t == through);
+        let Some((_, values)) = current else {
+            match features(session, &looked.input, Some(&in_use)).await {
+                Ok(values) => looked.features = Some((through, values)),
+                Err(e) => {
+                    if session.newest.get() == looked.id {
+                        let message = e.to_string();
+                        session.send(
+                            Event::PreviewFailed {
+                                id: looked.id,
+                                message,
+                            },
+                            Vec::new(),
+                        );
+                    }
+                    return;
+                }
+            }
+            continue;
+        };
+        let m = &in_use.model;
+        let probs = m
+            .meta
+            .classes
+            .iter()
+            .cloned()
+            .zip(m.probs(values))
+            .collect();
+        break send(session, looked, probs);
+    }
+}
+
+/// Send the newest preview's answer, and keep its picture for the next model.
+fn send(session: &Session, looked: Looked, probs: Vec<(String, f32)>) {
+    if session.newest.get() != looked.id {
         return;
     }
-    match found {
-        Ok(features) => session.send(
-            Event::Features {
-                id,
-                tuned: model.is_some(),
-            },
-            vec![f32_bytes(&features), f32_bytes(&input)],
-        ),
-        Err(e) => session.send(
-            Event::PreviewFailed {
-                id,
-                message: e.to_string(),
-            },
-            Vec::new(),
-        ),
-    }
+    let id = looked.id;
+    *session.looked.borrow_mut() = Some(looked);
+    session.send(Event::Predicted { id, probs }, Vec::new());
 }

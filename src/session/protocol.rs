@@ -6,6 +6,7 @@
 use crate::backend::DeviceChoice;
 use crate::project::{ClassRef, Project};
 use crate::state::Loading;
+use crate::state::training::ModelSummary;
 use crate::state::training::{Outcome, Progress};
 use crate::train::{TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,18 @@ pub enum Picture {
     File,
     /// RGB pixels, 3 bytes each, row by row (a webcam frame).
     Pixels { width: u32, height: u32 },
-    /// The backbone's `[3, 224, 224]` input, f32 little-endian (a preview looked at again).
-    Input,
+}
+
+/// Where a model file sent with `Request::UseModel` came from, which says what the page
+/// does with the answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ModelFrom {
+    /// The project saved in this browser, being restored.
+    Saved,
+    /// A file the person loaded (its name).
+    File(String),
+    /// The page's own: its model told again to a restarted worker, or none (a new project).
+    Page,
 }
 
 /// What the page asks of the session.
@@ -44,10 +55,12 @@ pub enum Request {
     Train { set: TrainSet, config: TrainConfig },
     /// Stop the run in progress (the previous model stays, or the best epoch so far).
     Stop,
-    /// The model the preview uses from now on: buffer 0 its model file; no buffer, none.
-    UseModel,
-    /// The preview's features of a picture: `Features` or `PreviewFailed`, with its `id`;
-    /// only the newest preview asked for is answered.
+    /// The model the preview uses from now on: buffer 0 its model file (untrusted: checked
+    /// here); no buffer, none. Answered by `Model`.
+    UseModel { from: ModelFrom },
+    /// Classify a picture with the current model: `Predicted` or `PreviewFailed`, with its
+    /// `id`; only the newest preview asked for is answered, and it is answered again
+    /// whenever the model changes.
     Preview { id: u64, picture: Picture },
     /// ImageNet's five likeliest labels for a file (buffer 0): `Seen` or `SightFailed`.
     Look { name: String },
@@ -84,7 +97,7 @@ impl TrainSet {
     /// The project's set and its embeddings; why it cannot train (too few images).
     pub fn of(project: &Project) -> Result<(TrainSet, Vec<f32>), TrainError> {
         let (classes, features, labels) = project.training_set()?;
-        let samples = || project.classes.iter().flat_map(|c| &c.samples);
+        let samples = || project.classes.iter().flat_map(|c| c.samples.iter());
         let set = TrainSet {
             classes,
             labels,
@@ -134,15 +147,22 @@ pub enum Event {
     Train {
         progress: Progress,
     },
-    /// The run's model: buffer 0 the model file.
+    /// The run's model, which the preview uses from now on: buffer 0 its file.
     Trained {
         outcome: Outcome,
+        model: ModelSummary,
     },
-    /// A previewed picture's features (buffer 0, f32) and its backbone input (buffer 1);
-    /// `tuned`: through the current model's fine-tuned blocks.
-    Features {
+    /// The answer to `UseModel`: the model now used (`None`: none), with its file back in
+    /// buffer 0; or why the file cannot be used (the model in use stays).
+    Model {
+        from: ModelFrom,
+        result: Result<Option<ModelSummary>, String>,
+    },
+    /// The preview `id`'s probabilities, `(class, p)` in the model's class order (empty:
+    /// no model).
+    Predicted {
         id: u64,
-        tuned: bool,
+        probs: Vec<(String, f32)>,
     },
     PreviewFailed {
         id: u64,

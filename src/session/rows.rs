@@ -1,29 +1,20 @@
 //! The rows a training run needs beyond the kept embeddings: activations at the cut when
-//! fine-tuning, and augmented views, made from each sample's stored copy and cached.
+//! fine-tuning, and augmented views, made from each sample's stored copy by the recipe the
+//! command line uses too (`train::recipe`), and cached.
 
 use super::core::Session;
 use super::protocol::TrainSet;
-use super::train::report;
-use crate::data::augment::{augmented_input, views_rng};
-use crate::data::{backbone_input, decode};
+use super::run::report;
+use crate::data::decode;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
+use crate::train::recipe::{Wanted, image_rows};
+use crate::train::row_cache::{RowCache, RowKind};
 use crate::train::split::Split;
 use crate::train::{TrainConfig, TrainError, Views};
 use gloo::timers::future::TimeoutFuture;
+use std::collections::HashSet;
 use std::rc::Rc;
-
-/// What a cached row depends on: the cut (0: pooled features), and for views their number,
-/// strength and seed. Rows made under one key are reused by every run with the same key.
-fn rows_key(c: &TrainConfig, views: bool) -> u64 {
-    let mut key = c.tuned_blocks as u64;
-    if views {
-        key ^= (c.augment_views as u64) << 8
-            ^ c.augment_strength.to_bits().rotate_left(16)
-            ^ c.seed.rotate_left(40);
-    }
-    key
-}
 
 /// The rows a run needs beyond the kept embeddings: with `cut`, every image's activations
 /// there (`Some`, in sample order; `None` means the embeddings serve), and the augmented
@@ -37,17 +28,15 @@ pub(super) async fn rows(
     cut: Option<TailConfig>,
 ) -> Result<(Option<Vec<f32>>, Views), TrainError> {
     let n = config.augment_views;
-    let (plain_key, views_key) = (rows_key(config, false), rows_key(config, true));
     let cache = &session.rows;
-    cache
-        .borrow_mut()
-        .retain(|(_, key), _| *key == plain_key || *key == views_key);
+    let images: HashSet<&str> = set.hashes.iter().map(String::as_str).collect();
+    cache.borrow_mut().keep_images(&images);
     let mut values = cut.map(|c| Vec::with_capacity(set.ids.len() * c.cut_len()));
     let mut views = Views::default();
     let mut training = vec![false; set.ids.len()];
     split.train.iter().for_each(|&i| training[i] = true);
     let run = async |input: &[f32]| {
-        session
+        let row = session
             .on_engine("preparing", async |engine| {
                 Ok(match cut {
                     Some(c) => {
@@ -59,49 +48,53 @@ pub(super) async fn rows(
                     None => engine.backbone.features(&[input]).await?,
                 })
             })
-            .await
+            .await;
+        // Requests that came meanwhile (a picture added, a preview) go between passes.
+        TimeoutFuture::new(0).await;
+        row
     };
     let total = set.ids.len();
     for (i, &id) in set.ids.iter().enumerate() {
         if session.stop.get() {
             return Err(TrainError::Read("stopped before the first epoch".into()));
         }
-        let need_cut = values.is_some() && !cache.borrow().contains_key(&(id, plain_key));
-        let need_views = n > 0 && training[i] && !cache.borrow().contains_key(&(id, views_key));
+        let hash = set.hashes.get(i).map_or("", String::as_str);
+        let cut_key = RowCache::key(config, RowKind::Cut, hash);
+        let views_key = RowCache::key(config, RowKind::Views, hash);
+        let mut cut_row = (values.is_some())
+            .then(|| cache.borrow_mut().get(&cut_key))
+            .flatten();
+        let mut view_rows = (n > 0 && training[i])
+            .then(|| cache.borrow_mut().get(&views_key))
+            .flatten();
+        let need_cut = values.is_some() && cut_row.is_none();
+        let need_views = n > 0 && training[i] && view_rows.is_none();
         if need_cut || need_views {
             let name = set.name(i);
             let bytes = stored_copy(session, name, id)
                 .await
                 .map_err(TrainError::Read)?;
             let img = decode(&bytes).map_err(|e| TrainError::Read(format!("{name}: {e}")))?;
-            if need_cut {
-                let row = run(&backbone_input(&img)).await?;
-                cache.borrow_mut().insert((id, plain_key), Rc::new(row));
-                TimeoutFuture::new(0).await;
+            let wanted = Wanted {
+                cut: need_cut,
+                views: need_views,
+            };
+            let made = image_rows(&img, hash, config, wanted, &run).await?;
+            if let Some(row) = made.cut.map(Rc::new) {
+                cache.borrow_mut().insert(cut_key, hash, row.clone());
+                cut_row = Some(row);
             }
-            if need_views {
-                // By the photo's content, as `graft train` seeds the same photo's.
-                let hash = set.hashes.get(i).map_or("", String::as_str);
-                let mut rng = views_rng(config.seed, hash);
-                let mut made = Vec::new();
-                for _ in 0..n {
-                    let strength = config.augment_strength as f32;
-                    made.extend(run(&augmented_input(&img, strength, &mut rng)).await?);
-                    TimeoutFuture::new(0).await;
-                }
-                cache.borrow_mut().insert((id, views_key), Rc::new(made));
+            if let Some(rows) = made.views.map(Rc::new) {
+                cache.borrow_mut().insert(views_key, hash, rows.clone());
+                view_rows = Some(rows);
             }
             report(session, Progress::Preparing(i + 1, total));
         }
-        let cached = cache.borrow();
-        if let (Some(values), Some(row)) = (values.as_mut(), cached.get(&(id, plain_key))) {
-            values.extend_from_slice(row);
+        if let (Some(values), Some(row)) = (values.as_mut(), cut_row) {
+            values.extend_from_slice(&row);
         }
-        if n > 0
-            && training[i]
-            && let Some(made) = cached.get(&(id, views_key))
-        {
-            views.features.extend_from_slice(made);
+        if let Some(made) = view_rows {
+            views.features.extend_from_slice(&made);
             views.of.extend(std::iter::repeat_n(i, n));
         }
     }

@@ -3,36 +3,15 @@
 //! with Adam (`adam.rs`), and report on the held-out images.
 
 use super::core::Session;
-use super::protocol::{Event, TrainSet};
+use super::protocol::TrainSet;
+use super::run::{Job, report};
 use super::{adam, fit, rows};
-use crate::classifier::Classifier;
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
-use crate::state::training::{Outcome, Progress};
+use crate::state::training::Progress;
 use crate::train::split::{Plan, Split, plan_for};
-use crate::train::{Inputs, Solver, TrainConfig, Views};
+use crate::train::{Inputs, Solver, TrainConfig};
 use crate::web::fetch::now_ms;
-use std::rc::Rc;
-
-/// What a training run hands its solver's job: the rows, the plan and how to report.
-pub(super) struct Job<'a> {
-    pub inputs: Inputs<'a>,
-    pub plan: Plan,
-    pub names: Vec<String>,
-    pub ids: &'a [u64],
-    pub config: &'a TrainConfig,
-    pub views: &'a Views,
-    /// The fine-tuned blocks' cut (Adam only).
-    pub cut: Option<TailConfig>,
-    pub backbone_id: String,
-    pub started: f64,
-    pub notice: Option<String>,
-}
-
-/// Tell the page how the run goes.
-pub(super) fn report(session: &Session, progress: Progress) {
-    session.send(Event::Train { progress }, Vec::new());
-}
 
 /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
 pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config: TrainConfig) {
@@ -86,20 +65,5 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
     match config.solver {
         Solver::Lbfgs => fit::fit_linear(session, job).await,
         Solver::Adam => adam::train_adam(session, job).await,
-    }
-}
-
-/// Send the run's model and outcome; the preview uses the model from now on.
-pub(super) fn trained(session: &Session, classifier: Classifier, outcome: Outcome) {
-    match classifier.to_bytes() {
-        Ok(bytes) => {
-            *session.model.borrow_mut() = Some(Rc::new(classifier));
-            *session.tail.borrow_mut() = None;
-            session.send(Event::Trained { outcome }, vec![bytes]);
-        }
-        Err(e) => report(
-            session,
-            Progress::Failed(format!("the model could not be written: {e}")),
-        ),
     }
 }

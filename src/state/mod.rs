@@ -4,6 +4,7 @@
 
 pub mod teach;
 pub mod training;
+pub mod uploads;
 
 use crate::backend::DeviceInfo;
 use crate::backend::selftest::SelfTestReport;

@@ -1,12 +1,10 @@
 //! The teaching part of the app's state (classes, embedding queue, training, preview) and how
 //! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
 
-use super::training::{TrainAction, Training, TrainingState};
-use crate::classifier::Classifier;
+use super::training::{ModelSummary, TrainAction, Training, TrainingState};
 use crate::project::{Class, ClassRef, Project, Sample};
 use crate::thumb::Thumb;
 use crate::train::settings::Settings;
-use std::rc::Rc;
 
 /// How many per-file messages stay on screen (newest last).
 const MAX_NOTICES: usize = 8;
@@ -30,18 +28,12 @@ impl Queue {
     }
 }
 
+/// The previewed picture and the model in use's answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
     pub name: String,
     pub thumb: Thumb,
-    /// The image's backbone features: a new model re-classifies it without another pass.
-    pub features: Rc<Vec<f32>>,
-    /// The fine-tuned model whose blocks the features went through (`None`: the backbone's
-    /// own). Only a model that uses the same features can re-classify them.
-    pub through: Option<Rc<Classifier>>,
-    /// The image as the backbone's input, so a model with other tuned blocks can look again.
-    pub input: Rc<Vec<f32>>,
-    /// `(class, probability)` in the current model's class order.
+    /// `(class, probability)` in the model's class order; empty while a new model looks.
     pub probs: Vec<(String, f32)>,
 }
 
@@ -54,7 +46,7 @@ pub struct Teach {
     pub notices: Vec<String>,
     pub training: Training,
     pub settings: Settings,
-    pub classifier: Option<Rc<Classifier>>,
+    pub model: Option<ModelSummary>,
     pub prediction: Option<Prediction>,
     pub preview_error: Option<String>,
     pub storage_error: Option<String>,
@@ -71,7 +63,7 @@ impl Default for Teach {
             notices: Vec::new(),
             training: Training::Idle,
             settings: Settings::default(),
-            classifier: None,
+            model: None,
             prediction: None,
             preview_error: None,
             storage_error: None,
@@ -83,7 +75,7 @@ impl Default for Teach {
 pub enum TeachAction {
     Restored {
         project: Project,
-        classifier: Option<Rc<Classifier>>,
+        model: Option<ModelSummary>,
         error: Option<String>,
     },
     AddClass,
@@ -102,7 +94,7 @@ pub enum TeachAction {
     DismissNotices,
     Train(TrainAction),
     /// A model file was loaded: its classes that the project lacks are added, empty.
-    ModelLoaded(Rc<Classifier>),
+    ModelLoaded(ModelSummary),
     Predicted(Prediction),
     PreviewFailed(String),
     Storage(Option<String>),
@@ -119,31 +111,15 @@ impl Teach {
         self.notices.drain(..extra);
     }
 
-    /// Apply the current model to the previewed image (none: no bars). A model that
-    /// fine-tuned blocks needs the image passed through them: until then, no bars.
-    fn reclassify(&mut self) {
-        if let Some(pred) = &mut self.prediction {
-            let usable = |c: &Rc<Classifier>| match (&c.tail, &pred.through) {
-                (None, None) => true,
-                (Some(_), Some(through)) => Rc::ptr_eq(c, through),
-                _ => false,
-            };
-            pred.probs = match &self.classifier {
-                Some(c) if usable(c) => c
-                    .meta
-                    .classes
-                    .iter()
-                    .cloned()
-                    .zip(c.probs(&pred.features))
-                    .collect(),
-                _ => Vec::new(),
-            };
-        }
-    }
-
     pub fn apply(&mut self, action: TeachAction) {
+        let model = self.model.as_ref().map(|m| m.key.clone());
         self.apply_inner(action);
-        self.reclassify();
+        // The previewed picture's bars were the old model's: the session sends the new's.
+        if self.model.as_ref().map(|m| &m.key) != model.as_ref()
+            && let Some(p) = &mut self.prediction
+        {
+            p.probs.clear();
+        }
     }
 
     fn apply_inner(&mut self, action: TeachAction) {
@@ -151,11 +127,11 @@ impl Teach {
         let result = match action {
             TeachAction::Restored {
                 project,
-                classifier,
+                model,
                 error,
             } => {
                 self.project = project;
-                self.classifier = classifier;
+                self.model = model;
                 self.storage_error = error;
                 self.restored = true;
                 Ok(())
@@ -214,17 +190,17 @@ impl Teach {
                 a.apply(TrainingState {
                     training: &mut self.training,
                     settings: &mut self.settings,
-                    classifier: &mut self.classifier,
+                    model: &mut self.model,
                 });
                 Ok(())
             }
-            TeachAction::ModelLoaded(classifier) => {
-                for name in &classifier.meta.classes {
+            TeachAction::ModelLoaded(model) => {
+                for name in &model.classes {
                     if p.classes.iter().all(|c| &c.name != name) {
                         let _ = p.add_class(name);
                     }
                 }
-                self.classifier = Some(classifier);
+                self.model = Some(model);
                 self.training = Training::Idle;
                 Ok(())
             }

@@ -1,8 +1,8 @@
 //! The page's reducer, natively: actions in, state out. Thumbnails are owned by the state, so
 //! what the reducer drops frees its URL once no state shows it, and nothing else does.
 
-use super::teach::TeachAction;
-use super::training::{Progress, TrainAction, Training};
+use super::teach::{Prediction, TeachAction};
+use super::training::{ModelSummary, Outcome, Progress, TrainAction, Training};
 use super::{Action, State};
 use crate::project::{ClassRef, Sample};
 use crate::thumb::Thumb;
@@ -172,4 +172,78 @@ fn a_stopped_session_ends_the_run_in_progress() {
     let idle = teach(&start, TeachAction::SessionStopped("a crash".into()));
     assert_eq!(idle.teach.training, Training::Idle);
     assert!(idle.teach.notices[0].contains("a crash"));
+}
+
+fn model(key: &str, classes: &[&str]) -> ModelSummary {
+    ModelSummary {
+        key: key.into(),
+        classes: classes.iter().map(|c| c.to_string()).collect(),
+        tuned_blocks: 0,
+    }
+}
+
+/// A loaded model adds the classes the project lacks; a new model clears the previewed
+/// picture's bars (the session sends the new model's), and the same model keeps them.
+#[test]
+fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
+    let start = State::default();
+    let loaded = teach(
+        &start,
+        TeachAction::ModelLoaded(model("k1", &["Class 1", "cats"])),
+    );
+    let names: Vec<_> = (loaded.teach.project.classes.iter())
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["Class 1", "Class 2", "cats"]);
+    let prediction = Prediction {
+        name: "a.png".into(),
+        thumb: Thumb::default(),
+        probs: vec![("Class 1".into(), 0.25), ("cats".into(), 0.75)],
+    };
+    let shown = teach(&loaded, TeachAction::Predicted(prediction));
+    let renamed = teach(&shown, TeachAction::Rename(0, "dogs".into()));
+    assert_eq!(renamed.teach.prediction.as_ref().unwrap().probs.len(), 2);
+    let outcome: Outcome = serde_json::from_str(OUTCOME).unwrap();
+    let trained = teach(
+        &renamed,
+        TeachAction::Train(TrainAction::Trained(model("k2", &["dogs"]), outcome)),
+    );
+    assert_eq!(trained.teach.model.as_ref().unwrap().key, "k2");
+    assert!(trained.teach.prediction.as_ref().unwrap().probs.is_empty());
+    assert!(matches!(trained.teach.training, Training::Done(_)));
+}
+
+const OUTCOME: &str = r#"{"history":[],"epochs":0,"best_epoch":0,"ms":1.0,"rows":2,
+    "held_out":0,"stopped":false,"early":false,"report":null,"notice":null,"fit":null}"#;
+
+/// Work proportional to the change: an action copies no class's sample list but the one
+/// it changes (the lists are shared between states), so it costs the same at 10 and at
+/// 10 000 samples (`examples/state_scale.rs` measures it).
+#[test]
+fn an_action_copies_only_the_class_it_changes() {
+    let start = State::default();
+    let ids: Vec<u32> = start.teach.project.classes.iter().map(|c| c.id).collect();
+    let mut state = start;
+    for i in 0..6 {
+        let class = ClassRef::Id(ids[i % 2]);
+        let s = sample(i as u64, &format!("{i}.png"), &format!("h{i}"));
+        state = teach(&state, TeachAction::SampleReady(class, s));
+    }
+    let shared = |a: &State, b: &State, class: usize| {
+        Rc::ptr_eq(
+            &a.teach.project.classes[class].samples,
+            &b.teach.project.classes[class].samples,
+        )
+    };
+    let renamed = teach(&state, TeachAction::Rename(ids[0], "dogs".into()));
+    let aside = teach(&renamed, TeachAction::ToggleHeldOut(0));
+    let progress = Progress::Fitting(1, 3);
+    let fitting = teach(&aside, TeachAction::Train(TrainAction::Progress(progress)));
+    for next in [&renamed, &aside, &fitting] {
+        assert!(shared(&state, next, 0) && shared(&state, next, 1));
+    }
+    let s = sample(9, "9.png", "h9");
+    let added = teach(&fitting, TeachAction::SampleReady(ClassRef::Id(ids[1]), s));
+    assert!(shared(&fitting, &added, 0) && !shared(&fitting, &added, 1));
+    assert_eq!(counts(&added), vec![3, 4]);
 }

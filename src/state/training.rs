@@ -1,7 +1,6 @@
 //! The training part of the teaching state: the settings (and values refused at their
 //! field), the run's per-epoch history, and its outcome with the validation report.
 
-use crate::classifier::Classifier;
 use crate::train::settings::Settings;
 use crate::train::{EpochStats, Evaluation, TrainConfig};
 use serde::{Deserialize, Serialize};
@@ -29,6 +28,16 @@ pub struct FitSummary {
     pub refitted: bool,
     pub converged: bool,
     pub objective: f64,
+}
+
+/// What the page knows of the model in use; the session holds the model itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    /// The sha256 of its file: one model, one key.
+    pub key: String,
+    pub classes: Vec<String>,
+    /// The backbone's last blocks it fine-tuned (0: none).
+    pub tuned_blocks: usize,
 }
 
 /// How a finished (or stopped) run went.
@@ -99,7 +108,7 @@ pub enum Progress {
 
 pub enum TrainAction {
     Progress(Progress),
-    Trained(Rc<Classifier>, Outcome),
+    Trained(ModelSummary, Outcome),
     /// A field's text as typed: taken if it is in range, otherwise refused at the field.
     Setting(String, String),
     ResetSettings,
@@ -110,7 +119,7 @@ pub enum TrainAction {
 pub struct TrainingState<'a> {
     pub training: &'a mut Training,
     pub settings: &'a mut Settings,
-    pub classifier: &'a mut Option<Rc<Classifier>>,
+    pub model: &'a mut Option<ModelSummary>,
 }
 
 impl TrainAction {
@@ -119,12 +128,12 @@ impl TrainAction {
         let TrainingState {
             training,
             settings,
-            classifier,
+            model: in_use,
         } = to;
         match self {
             TrainAction::Progress(p) => p.apply(training),
             TrainAction::Trained(model, outcome) => {
-                *classifier = Some(model);
+                *in_use = Some(model);
                 *training = Training::Done(outcome);
             }
             TrainAction::Setting(key, text) => settings.enter(&key, &text),

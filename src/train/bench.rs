@@ -61,7 +61,7 @@ pub async fn train_speed(
     let started = now_ms();
     let mut last = None;
     while !trainer.finished() {
-        last = Some(trainer.epoch().await?);
+        last = Some(trainer.finish_epoch().await?);
     }
     let train_ms = now_ms() - started;
     let started = now_ms();
@@ -146,10 +146,10 @@ pub async fn finetune_speed(
         &Views::default(),
         Some(tail),
     )?;
-    trainer.epoch().await?;
+    trainer.finish_epoch().await?;
     let started = now_ms();
     for _ in 0..steps {
-        trainer.epoch().await?;
+        trainer.finish_epoch().await?;
     }
     let ms = now_ms() - started;
     Ok(FinetuneBench {

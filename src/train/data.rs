@@ -5,7 +5,6 @@ use super::split::Split;
 use crate::backend::readback::ReadError;
 use crate::model::head::HeadWeights;
 use crate::model::tail::TailWeights;
-use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -117,28 +116,6 @@ impl Inputs<'_> {
         }
         (rows, labels)
     }
-}
-
-/// Rows as `[n, C, H, W]`, targets one-hot spread by label `smoothing`, and class ids.
-pub(super) fn upload(
-    rows: Vec<f32>,
-    labels: &[usize],
-    [c, h, w]: [usize; 3],
-    classes: usize,
-    smoothing: f32,
-    device: &Device,
-) -> (Tensor<4>, Tensor<2>, Tensor<1, Int>) {
-    let n = labels.len();
-    let mut targets = vec![smoothing / classes as f32; n * classes];
-    for (r, &class) in labels.iter().enumerate() {
-        targets[r * classes + class] += 1.0 - smoothing;
-    }
-    let ids: Vec<i64> = labels.iter().map(|&class| class as i64).collect();
-    (
-        Tensor::from_data(TensorData::new(rows, [n, c, h, w]), device),
-        Tensor::from_data(TensorData::new(targets, [n, classes]), device),
-        Tensor::from_data(TensorData::new(ids, [n]), device),
-    )
 }
 
 /// A finished run's weights: the head, and the tuned tail when blocks were fine-tuned.

@@ -4,21 +4,25 @@
 pub mod bench;
 pub mod config;
 pub mod data;
+mod epoch;
 pub mod linear;
 pub mod logistic;
 pub mod metrics;
+pub mod provenance;
+pub mod recipe;
 mod results;
+pub mod row_cache;
 pub mod runs;
 pub mod settings;
 mod solver;
 pub mod split;
-mod steps;
 #[cfg(test)]
 mod test_rows;
 pub mod trainer;
 
 pub use config::{FIELDS, Field, Solver, TrainConfig};
 pub use data::{EpochStats, Inputs, TrainError, Trained, Views};
+pub use epoch::VAL_CHUNK;
 pub use metrics::Evaluation;
 pub use results::Checkpoint;
 pub use split::Split;

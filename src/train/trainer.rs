@@ -3,83 +3,45 @@
 //! backbone, cross-entropy with label smoothing, validation on held-out images with early
 //! stopping that keeps the best epoch.
 //!
-//! Burn's `Learner` does not compile to wasm, so this is the loop itself (`steps.rs`).
+//! Burn's `Learner` does not compile to wasm, so this is the loop itself (`epoch.rs`).
 //! Every tensor stays on the device (WebGPU, wgpu or Flex); each epoch ends with one
 //! awaited read of its figures and weights, which the trainer keeps on the CPU so that a
 //! run can go on on another device (`results.rs`).
 
-use super::TrainConfig;
-use super::data::{Inputs, TrainError, Views, check_trainable, upload};
-use super::results::Kept;
+use super::data::{Inputs, TrainError, Views, check_trainable};
+use super::epoch::{EpochRun, Net, Rows, Validation};
+use super::metrics::Evaluation;
+use super::results::{Checkpoint, Kept, Record, unflatten};
 use super::split::{Split, stratified};
-use super::steps::EpochRun;
+use super::{EpochStats, TrainConfig, Trained};
 use crate::model::FEATURE_DIM;
-use crate::model::head::{Head, HeadConfig};
-use crate::model::tail::{Tail, TailWeights};
+use crate::model::head::HeadConfig;
+use crate::model::tail::{TailConfig, TailWeights};
 use crate::rng::SplitMix64;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor};
-
-/// What trains: the backbone's tuned tail, if any, and the head.
-#[derive(Module, Debug)]
-pub(super) struct Net {
-    pub(super) tail: Option<Tail>,
-    pub(super) head: Head,
-}
-
-impl Net {
-    /// # Shapes
-    /// - x: `[B, C, H, W]` (`[B, 1280, 1, 1]` without a tail) -> `[B, classes]`
-    pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let features = match &self.tail {
-            Some(tail) => tail.forward(x),
-            None => x.flatten::<2>(1, 3),
-        };
-        self.head.forward(features)
-    }
-}
-
-/// Validation rows per forward pass at most: bounds memory when fine-tuning (block 11
-/// expands 14x14x112 activations sixfold).
-pub const VAL_CHUNK: usize = 64;
-
-/// The held-out images, on the plain (non-autodiff) device.
-pub(super) struct Validation {
-    pub(super) inputs: Tensor<4>,
-    /// One-hot, unsmoothed: the validation loss is comparable across smoothing settings.
-    pub(super) targets: Tensor<2>,
-    pub(super) labels: Tensor<1, Int>,
-    pub(super) samples: usize,
-    /// The same labels on the CPU, for the report.
-    pub(super) classes_of: Vec<usize>,
-}
+use burn::tensor::Device;
 
 pub struct Trainer {
-    pub(super) config: TrainConfig,
-    pub(super) head_config: HeadConfig,
-    pub(super) tail_config: Option<crate::model::tail::TailConfig>,
-    pub(super) device: Device,
-    pub(super) model: Option<Net>,
-    pub(super) optim: ModuleOptimizer,
-    /// `[N, C, H, W]` rows, `[N, classes]` smoothed one-hot, `[N]` class ids: uploaded once.
-    pub(super) inputs: Tensor<4>,
-    pub(super) targets: Tensor<2>,
-    pub(super) labels: Tensor<1, Int>,
-    pub(super) samples: usize,
-    pub(super) validation: Option<Validation>,
-    pub(super) split: Split,
-    /// The last finished epoch, on the CPU: where a run resumes (`checkpoint`).
-    pub(super) last: Option<Kept>,
-    /// The finished epoch with the lowest validation loss so far, on the CPU.
-    pub(super) best: Option<Kept>,
+    config: TrainConfig,
+    head_config: HeadConfig,
+    tail_config: Option<TailConfig>,
+    device: Device,
+    model: Option<Net>,
+    optim: ModuleOptimizer,
+    /// The training rows and their views (autodiff device), and the held-out images.
+    rows: Rows,
+    validation: Option<Validation>,
+    split: Split,
+    /// The last finished epoch and the best, on the CPU: where a run resumes.
+    record: Record,
     /// The validation images choose the kept epoch and stop the run early; false when they
     /// only measure it (`measuring`).
-    pub(super) selects: bool,
-    pub(super) rng: SplitMix64,
-    pub(super) epoch: usize,
+    selects: bool,
+    rng: SplitMix64,
+    epoch: usize,
     /// The epoch being queued, between `advance` calls.
-    pub(super) run: Option<EpochRun>,
+    run: Option<EpochRun>,
 }
 
 impl Trainer {
@@ -144,33 +106,15 @@ impl Trainer {
         let plain = device.clone();
         let device = device.clone().autodiff();
         let head_config = HeadConfig::new(classes).with_hidden(config.hidden);
-        let head = head_config
-            .init_weights(config.seed)
-            .to_module(&device)
-            .ok_or_else(|| TrainError::Settings("a head has one or two layers".into()))?;
-        let tail_module = match tail {
-            Some(t) => Some(t.to_module(&device).ok_or_else(|| {
-                TrainError::Settings("the backbone blocks to fine-tune are incomplete".into())
-            })?),
-            None => None,
-        };
+        let net = Net::new(&head_config, config.seed, tail, &device)?;
         // Training rows: the training images, then the augmented views of those images.
-        let (rows, row_labels) = inputs.gather(&split.train, Some(views));
-        let samples = row_labels.len();
         let smoothing = config.label_smoothing;
-        let (inputs_t, targets, labels_t) =
-            upload(rows, &row_labels, inputs.shape, classes, smoothing, &device);
+        let train = (split.train.as_slice(), Some(views));
+        let (rows, _) = Rows::upload(&inputs, train, classes, smoothing, &device);
         let validation = (!split.validation.is_empty()).then(|| {
-            let (rows, classes_of) = inputs.gather(&split.validation, None);
-            let (inputs, targets, labels) =
-                upload(rows, &classes_of, inputs.shape, classes, 0.0, &plain);
-            Validation {
-                inputs,
-                targets,
-                labels,
-                samples: split.validation.len(),
-                classes_of,
-            }
+            let held_out = (split.validation.as_slice(), None);
+            let (rows, classes_of) = Rows::upload(&inputs, held_out, classes, 0.0, &plain);
+            Validation { rows, classes_of }
         });
         let optim = AdamWConfig::new()
             .with_weight_decay(config.weight_decay as f32)
@@ -179,20 +123,13 @@ impl Trainer {
             config: config.clone(),
             head_config,
             tail_config: tail.map(|t| t.config),
-            inputs: inputs_t,
-            targets,
-            labels: labels_t,
-            model: Some(Net {
-                tail: tail_module,
-                head,
-            }),
+            rows,
+            model: Some(net),
             optim,
             device,
-            samples,
             validation,
             split,
-            last: None,
-            best: None,
+            record: Record::default(),
             selects: true,
             rng: SplitMix64(config.seed ^ 0x5eed),
             epoch: 0,
@@ -210,7 +147,7 @@ impl Trainer {
 
     /// Rows each epoch trains on: the training images and their augmented views.
     pub fn rows(&self) -> usize {
-        self.samples
+        self.rows.samples
     }
 
     /// Which samples train and which validate.
@@ -221,12 +158,15 @@ impl Trainer {
     /// The epoch whose weights `weights` returns: the lowest validation loss so far, or
     /// the last one without validation images.
     pub fn best_epoch(&self) -> usize {
-        self.best.as_ref().map_or(self.epoch, |b| b.epoch)
+        self.record.best.as_ref().map_or(self.epoch, |b| b.epoch)
     }
 
     /// Optimiser steps an epoch takes: one per batch.
     pub fn steps_per_epoch(&self) -> usize {
-        self.samples.div_ceil(self.config.batch_size.max(1)).max(1)
+        self.rows
+            .samples
+            .div_ceil(self.config.batch_size.max(1))
+            .max(1)
     }
 
     /// Epochs the run takes at most: `config.steps`, rounded up to whole epochs. The step
@@ -236,17 +176,10 @@ impl Trainer {
         self.config.steps.div_ceil(self.steps_per_epoch()).max(1)
     }
 
-    /// The learning rates' share at the `done`-th step of the run: a cosine from 1 to 0 over
-    /// every step of `epochs()` (Loshchilov & Hutter, SGDR, without restarts).
-    pub(super) fn schedule(&self, done: usize) -> f64 {
-        let total = (self.epochs() * self.steps_per_epoch()) as f64;
-        0.5 * (1.0 + (std::f64::consts::PI * done as f64 / total).cos())
-    }
-
     /// True once patience ran out: that many steps without a lower validation loss.
     pub fn stopped_early(&self) -> bool {
         self.config.patience > 0
-            && self.best.is_some()
+            && self.record.best.is_some()
             && (self.epoch - self.best_epoch()) * self.steps_per_epoch() >= self.config.patience
             && self.epoch < self.epochs()
     }
@@ -258,6 +191,126 @@ impl Trainer {
     pub fn finished(&self) -> bool {
         self.epoch >= self.epochs() || self.stopped_early()
     }
+
+    /// Queue up to `rows` more rows of the current epoch (starting one if none is under
+    /// way), stepping at each complete batch. True once the whole epoch is queued: call
+    /// `finish_epoch`.
+    pub fn advance(&mut self, rows: usize) -> Result<bool, TrainError> {
+        let net = self.model.take().ok_or(TrainError::Interrupted)?;
+        let mut run = match self.run.take() {
+            Some(run) => run,
+            None => self.begin(),
+        };
+        let (at, total) = (
+            self.epoch * self.steps_per_epoch(),
+            self.epochs() * self.steps_per_epoch(),
+        );
+        let (config, optim) = (&self.config, &mut self.optim);
+        // The head and the tuned blocks step at their own learning rates, both scheduled.
+        let mut step = |mut net: Net, batch: usize, head, tail| {
+            let share = cosine(at + batch, total);
+            if net.tail.is_some() {
+                net = optim.step(config.backbone_learning_rate * share, net, tail);
+            }
+            optim.step(config.learning_rate * share, net, head)
+        };
+        let data = (&self.rows, self.validation.as_ref());
+        let (net, queued) = run.advance(net, data, rows, config.batch_size, &mut step);
+        self.model = Some(net);
+        self.run = Some(run);
+        Ok(queued)
+    }
+
+    /// A new epoch, its rows in an order drawn from the trainer's own generator
+    /// (Fisher-Yates): the same order on every device.
+    fn begin(&mut self) -> EpochRun {
+        let n = self.rows.samples;
+        let mut order: Vec<i64> = (0..n as i64).collect();
+        for i in (1..n).rev() {
+            order.swap(i, self.rng.below(i + 1));
+        }
+        EpochRun::begin(order, &self.device)
+    }
+
+    /// Queue the rest of the epoch and read it back (one await): its figures, predictions
+    /// and weights, which become the last finished epoch and, if its validation loss is the
+    /// lowest, the best.
+    pub async fn finish_epoch(&mut self) -> Result<EpochStats, TrainError> {
+        while !self.advance(usize::MAX)? {}
+        let run = self.run.take().ok_or(TrainError::Interrupted)?;
+        let net = self.model.as_ref().ok_or(TrainError::Interrupted)?.valid();
+        let val = self.validation.as_ref().map_or(0, |v| v.rows.samples);
+        let (stats, predicted, flat) = run
+            .read(&net, self.rows.samples, val, self.epoch + 1)
+            .await?;
+        let weights = unflatten(&self.head_config, self.tail_config, &flat)
+            .ok_or_else(|| TrainError::Read("the epoch's weights had the wrong size".into()))?;
+        self.epoch += 1;
+        let kept = Kept {
+            weights,
+            epoch: self.epoch,
+            loss: stats.val_loss,
+            predicted,
+        };
+        self.record.add(kept, self.selects);
+        Ok(stats)
+    }
+
+    fn kept(&self) -> Result<&Kept, TrainError> {
+        self.record.kept().ok_or(TrainError::Interrupted)
+    }
+
+    /// How the kept model labels the validation images (`None` without any), in
+    /// `split().validation` order.
+    pub fn evaluate(&self) -> Result<Option<Evaluation>, TrainError> {
+        let Some(v) = &self.validation else {
+            return Ok(None);
+        };
+        let (classes, predicted) = (self.head_config.classes, self.kept()?.predicted.clone());
+        Ok(Some(Evaluation::new(
+            classes,
+            v.classes_of.clone(),
+            predicted,
+        )))
+    }
+
+    /// The best epoch's weights (`best_epoch`): head and tuned blocks.
+    pub fn weights(&self) -> Result<Trained, TrainError> {
+        Ok(self.kept()?.weights.clone())
+    }
+
+    /// Where the run stands, `None` before its first epoch has finished.
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        self.record.checkpoint(&self.rng)
+    }
+
+    /// Go on from `from`, taken from a trainer with the same rows, split and settings
+    /// (on any device): the next epoch is `from.epoch() + 1`, the best so far is kept.
+    pub fn resume(mut self, from: Checkpoint) -> Result<Self, TrainError> {
+        let wrong = || TrainError::Settings("the checkpoint is for another model".into());
+        let Trained { head, tail } = from.weights();
+        if tail.as_ref().map(|t| t.config) != self.tail_config
+            || head.layers.len() != self.head_config.layers().len()
+        {
+            return Err(wrong());
+        }
+        let head = head.to_module(&self.device).ok_or_else(wrong)?;
+        let tail = match tail {
+            Some(t) => Some(t.to_module(&self.device).ok_or_else(wrong)?),
+            None => None,
+        };
+        self.model = Some(Net { tail, head });
+        self.epoch = from.epoch();
+        (self.record, self.rng) = from.into_parts();
+        self.run = None;
+        Ok(self)
+    }
+}
+
+/// The learning rates' share at step `done` of the run's `total` (every step of
+/// `epochs()`): a cosine from 1 to 0 (Loshchilov & Hutter, SGDR, without restarts).
+fn cosine(done: usize, total: usize) -> f64 {
+    0.5 * (1.0 + (std::f64::consts::PI * done as f64 / total as f64).cos())
 }
 
 #[cfg(test)]

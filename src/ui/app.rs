@@ -48,7 +48,7 @@ pub fn App() -> Html {
     let bench = bench_asked();
     let jobs: Rc<Jobs> = {
         let dispatch = state.dispatcher();
-        (*use_memo((), move |_| Jobs::new(dispatch))).clone()
+        (*use_memo((), move |_| Jobs::new(dispatch, super::events::heard))).clone()
     };
 
     {
@@ -73,14 +73,10 @@ pub fn App() -> Html {
     {
         let jobs = jobs.clone();
         use_effect_with(model_ready, move |ready| {
-            if *ready && jobs.begin_restore() {
+            if *ready && jobs.saved.begin_restore() {
                 match bench {
                     Some(bench) => jobs.bench(bench),
-                    None => yew::platform::spawn_local(async move {
-                        if let Some(id) = jobs.weights_id() {
-                            jobs.restore(&id).await;
-                        }
-                    }),
+                    None => yew::platform::spawn_local(async move { jobs.restore().await }),
                 }
             }
         });

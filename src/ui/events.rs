@@ -1,18 +1,16 @@
 //! What the page does with each event from the session: most become a reducer action;
-//! pictures' bytes become thumbnails and models here, on the page's side.
+//! pictures' bytes become thumbnails here, on the page's side.
 
 use super::jobs::Jobs;
-use crate::classifier::Classifier;
 use crate::project::Sample;
 use crate::session::Event;
-use crate::session::protocol::f32s;
+use crate::session::protocol::{ModelFrom, f32s};
 use crate::state::teach::{Prediction, TeachAction};
 use crate::state::training::{Progress, TrainAction};
-use crate::state::{Action, Loading, Sight};
+use crate::state::{Action, Sight};
 use crate::thumb::Thumb;
 use crate::web::files::thumb;
 use crate::web::worker::Heard;
-use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
 
 /// Act on one event (or on the worker having stopped).
@@ -28,9 +26,6 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
     match event {
         Event::Ready => {}
         Event::Loading { loading } => {
-            if let Loading::ModelReady { weights_id, .. } = &loading {
-                jobs.loaded(weights_id.clone());
-            }
             jobs.dispatch(Action::Loading(loading));
         }
         Event::Embedded {
@@ -57,49 +52,37 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
         Event::NotEmbedded { name, reason, .. } => jobs.answered(Some(format!("{name}: {reason}"))),
         Event::Notice { message } => jobs.act(TeachAction::Notice(message)),
         Event::Train { progress } => jobs.act(TeachAction::Train(TrainAction::Progress(progress))),
-        Event::Trained { outcome } => {
-            let jobs = jobs.clone();
-            // In a task of its own: a fine-tuned model's file is megabytes to read.
-            yew::platform::spawn_local(async move {
-                TimeoutFuture::new(0).await;
-                let weights = jobs.weights_id().unwrap_or_default();
-                let Some(file) = buffers.into_iter().next() else {
-                    return failed(&jobs, "the trained model did not come with its file".into());
-                };
-                match Classifier::from_bytes(&file, &weights) {
-                    Ok(model) => {
-                        let model = Rc::new(model);
-                        jobs.trained(model.clone(), file);
-                        jobs.act(TeachAction::Train(TrainAction::Trained(model, outcome)));
-                    }
-                    Err(e) => failed(&jobs, format!("the trained model could not be read: {e}")),
-                }
-            });
+        Event::Trained { outcome, model } => {
+            let Some(file) = buffers.into_iter().next() else {
+                return failed(jobs, "the trained model did not come with its file".into());
+            };
+            jobs.model_in_use(Some((model.key.clone(), Rc::new(file))));
+            jobs.act(TeachAction::Train(TrainAction::Trained(model, outcome)));
         }
-        Event::Features { id, tuned } => {
+        Event::Model { from, result } => {
+            let file = buffers.into_iter().next().unwrap_or_default();
+            match (from, result) {
+                (ModelFrom::Saved, checked) => jobs.restored_model(checked, file),
+                (ModelFrom::File(_), Ok(Some(model))) => {
+                    jobs.model_in_use(Some((model.key.clone(), Rc::new(file))));
+                    jobs.act(TeachAction::ModelLoaded(model));
+                }
+                (ModelFrom::File(name), Err(e)) => jobs.act(TeachAction::PreviewFailed(format!(
+                    "{name}: {e}. Nothing was changed."
+                ))),
+                // The page's own model, told again; or none.
+                (ModelFrom::File(_) | ModelFrom::Page, _) => {}
+            }
+        }
+        Event::Predicted { id, probs } => {
             jobs.live_busy.set(false);
-            let Some((name, thumb, model)) = jobs.previewed(id) else {
-                return; // a newer preview was asked for
-            };
-            let [features, input]: [Vec<u8>; 2] = match buffers.try_into() {
-                Ok(parts) => parts,
-                Err(_) => return,
-            };
-            let (Some(features), Some(input)) = (f32s(&features), f32s(&input)) else {
-                return;
-            };
-            jobs.act(TeachAction::Predicted(Prediction {
-                name,
-                thumb,
-                features: Rc::new(features),
-                through: model.filter(|_| tuned),
-                input: Rc::new(input),
-                probs: Vec::new(),
-            }));
+            if let Some((name, thumb)) = jobs.previewed(id) {
+                jobs.act(TeachAction::Predicted(Prediction { name, thumb, probs }));
+            }
         }
         Event::PreviewFailed { id, message } => {
             jobs.live_busy.set(false);
-            if let Some((name, ..)) = jobs.previewed(id) {
+            if let Some((name, _)) = jobs.previewed(id) {
                 jobs.act(TeachAction::PreviewFailed(format!("{name}: {message}")));
             }
         }

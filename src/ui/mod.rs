@@ -7,7 +7,6 @@ mod components;
 mod events;
 mod jobs;
 mod persist;
-mod preview;
 mod saved;
 mod teach_area;
 

@@ -38,10 +38,15 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
     }
     {
         let (jobs, act) = (jobs.clone(), act.clone());
-        use_effect_with((t.restored, t.classifier.clone()), move |(restored, c)| {
+        let key = t.model.as_ref().map(|m| m.key.clone());
+        use_effect_with((t.restored, key), move |(restored, key)| {
             if *restored {
-                let c = c.clone();
-                spawn_save(act, "model", async move { jobs.saved.save_model(c).await });
+                let key = key.clone();
+                spawn_save(
+                    act,
+                    "model",
+                    async move { jobs.saved.save_model(key).await },
+                );
             }
         });
     }

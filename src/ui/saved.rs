@@ -1,30 +1,37 @@
 //! The project as this browser keeps it (IndexedDB): restored once the backbone is
 //! loaded, and saved as it changes (persist.rs). The session's worker writes the samples;
-//! the page reads them back, and writes the classes, the settings and the model.
+//! the page reads them back, and writes the classes, the settings and the model's file.
 
-use crate::classifier::Classifier;
 use crate::project::{Project, ProjectMeta};
-use crate::state::teach::TeachAction;
 use crate::train::TrainConfig;
 use crate::web::files::thumb;
 use crate::web::store::{Saved, Store};
-use gloo::timers::future::TimeoutFuture;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// The saved project's database (`None` where the project is not saved), and the last
-/// trained model's file as the session wrote it, so saving it needs no second
-/// serialisation.
+/// The model file in use (the session holds the model), by its key: saved, downloaded, and
+/// told to a restarted worker.
+pub type ModelFile = (String, Rc<Vec<u8>>);
+
+/// The saved project's database (`None` where the project is not saved), the key of the
+/// model file it holds (an unchanged model is not written again), and the file in use.
 #[derive(Default)]
 pub struct SavedProject {
     db: RefCell<Option<Rc<Store>>>,
-    model_file: RefCell<Option<(Rc<Classifier>, Vec<u8>)>>,
+    model_key: RefCell<Option<String>>,
+    model_file: RefCell<Option<ModelFile>>,
+    restoring: Cell<bool>,
+    /// A restored project (and its message) waiting for its saved model to be checked.
+    held: RefCell<Option<(Project, Option<String>)>>,
 }
 
-/// What a restore found: the saved settings, and `TeachAction::Restored`.
+/// What a restore found: the saved settings, the project, its model's file (unchecked),
+/// and a message when the project cannot be read or saved.
 pub struct Restored {
     pub settings: Option<TrainConfig>,
-    pub project: TeachAction,
+    pub project: Project,
+    pub model: Option<Vec<u8>>,
+    pub error: Option<String>,
 }
 
 impl SavedProject {
@@ -37,48 +44,68 @@ impl SavedProject {
         self.db.borrow().is_some()
     }
 
-    /// The model the session trained, and its file.
-    pub fn trained(&self, model: Rc<Classifier>, file: Vec<u8>) {
-        *self.model_file.borrow_mut() = Some((model, file));
+    /// Whether the saved project is being (or has been) restored; true the first time.
+    pub fn begin_restore(&self) -> bool {
+        !self.restoring.replace(true)
+    }
+
+    /// Keep a restored project until the session has checked its model.
+    pub fn hold(&self, project: Project, error: Option<String>) {
+        *self.held.borrow_mut() = Some((project, error));
+    }
+
+    pub fn held(&self) -> Option<(Project, Option<String>)> {
+        self.held.borrow_mut().take()
+    }
+
+    /// The model file in use now.
+    pub fn in_use(&self, file: Option<ModelFile>) {
+        *self.model_file.borrow_mut() = file;
+    }
+
+    /// The model file in use, if its key is `key`.
+    pub fn model_file(&self, key: &str) -> Option<Rc<Vec<u8>>> {
+        let file = self.model_file.borrow();
+        (file.as_ref())
+            .filter(|(k, _)| k == key)
+            .map(|(_, f)| f.clone())
+    }
+
+    /// The saved model file is the one keyed `key`.
+    pub fn stored_model(&self, key: &str) {
+        *self.model_key.borrow_mut() = Some(key.to_string());
     }
 
     /// Open the database and read the saved project (or a fresh one, saying why).
-    pub async fn restore(&self, weights_id: &str) -> Restored {
-        let fresh = |error: String| TeachAction::Restored {
+    pub async fn restore(&self) -> Restored {
+        let fresh = |error: String| Restored {
+            settings: None,
             project: Project::starter(),
-            classifier: None,
+            model: None,
             error: Some(error),
         };
         let db = match Store::open().await {
             Ok(db) => Rc::new(db),
-            Err(e) => {
-                let project = fresh(format!("Your project cannot be saved in this browser: {e}"));
-                return Restored {
-                    settings: None,
-                    project,
-                };
-            }
+            Err(e) => return fresh(format!("Your project cannot be saved in this browser: {e}")),
         };
-        let project = match load(&db, weights_id).await {
-            Ok((project, classifier, error)) => {
-                *self.db.borrow_mut() = Some(db.clone());
-                TeachAction::Restored {
-                    project,
-                    classifier,
-                    error,
-                }
-            }
+        let (project, model) = match load(&db).await {
+            Ok(loaded) => loaded,
             // Saving stays off: a fresh project must not overwrite one that could not be read.
-            Err(e) => fresh(format!(
-                "The saved project could not be read, so this tab does not save: {e}"
-            )),
+            Err(e) => {
+                return fresh(format!(
+                    "The saved project could not be read, so this tab does not save: {e}"
+                ));
+            }
         };
-        let settings = match self.saving() {
-            true => (db.text(Saved::Settings).await.ok().flatten())
-                .and_then(|json| serde_json::from_str::<TrainConfig>(&json).ok()),
-            false => None,
-        };
-        Restored { settings, project }
+        *self.db.borrow_mut() = Some(db.clone());
+        let settings = (db.text(Saved::Settings).await.ok().flatten())
+            .and_then(|json| serde_json::from_str::<TrainConfig>(&json).ok());
+        Restored {
+            settings,
+            project,
+            model,
+            error: None,
+        }
     }
 
     pub async fn save_meta(&self, meta: &ProjectMeta) -> Result<(), String> {
@@ -87,23 +114,22 @@ impl SavedProject {
         db.put_text(Saved::Project, &json).await
     }
 
-    pub async fn save_model(&self, classifier: Option<Rc<Classifier>>) -> Result<(), String> {
+    /// Save the model in use (keyed `key`), or forget the saved one.
+    pub async fn save_model(&self, key: Option<String>) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
-        let Some(c) = classifier else {
+        if *self.model_key.borrow() == key {
+            return Ok(());
+        }
+        let Some(key) = key else {
+            *self.model_key.borrow_mut() = None;
             return db.forget(Saved::Model).await;
         };
-        // A task of its own, after the one that drew the new model.
-        TimeoutFuture::new(0).await;
-        let written = self
-            .model_file
-            .borrow()
-            .as_ref()
-            .and_then(|(m, file)| Rc::ptr_eq(m, &c).then(|| file.clone()));
-        let bytes = match written {
-            Some(file) => file,
-            None => c.to_bytes().map_err(|e| e.to_string())?,
+        let Some(bytes) = self.model_file(&key) else {
+            return Err("its file is not at hand".into());
         };
-        db.put_bytes(Saved::Model, &bytes).await
+        db.put_bytes(Saved::Model, &bytes).await?;
+        *self.model_key.borrow_mut() = Some(key);
+        Ok(())
     }
 
     pub async fn save_settings(&self, config: &TrainConfig) -> Result<(), String> {
@@ -119,12 +145,10 @@ impl SavedProject {
     }
 }
 
-/// The saved project, its model, and a message when part of it (the model) was unusable.
-type Loaded = (Project, Option<Rc<Classifier>>, Option<String>);
-
-async fn load(db: &Store, weights_id: &str) -> Result<Loaded, String> {
+/// The saved project, and its model's file.
+async fn load(db: &Store) -> Result<(Project, Option<Vec<u8>>), String> {
     let Some(json) = db.text(Saved::Project).await? else {
-        return Ok((Project::starter(), None, None));
+        return Ok((Project::starter(), None));
     };
     let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     let mut records = Vec::new();
@@ -134,14 +158,5 @@ async fn load(db: &Store, weights_id: &str) -> Result<Loaded, String> {
     }
     let (project, orphans) = Project::restore(meta, records);
     let _ = db.delete_samples(&orphans).await;
-    let Some(bytes) = db.bytes(Saved::Model).await? else {
-        return Ok((project, None, None));
-    };
-    Ok(match Classifier::from_bytes(&bytes, weights_id) {
-        Ok(c) => (project, Some(Rc::new(c)), None),
-        Err(e) => {
-            let message = format!("The saved model could not be used ({e}); train again.");
-            (project, None, Some(message))
-        }
-    })
+    Ok((project, db.bytes(Saved::Model).await?))
 }

@@ -6,9 +6,8 @@ use super::components::{
     project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
 };
 use super::jobs::{Jobs, Pending};
-use crate::classifier::Classifier;
 use crate::project::ClassRef;
-use crate::session::protocol::Picture;
+use crate::session::protocol::{ModelFrom, Picture};
 use crate::state::teach::{Teach, TeachAction};
 use crate::state::training::{TrainAction, Training};
 use crate::web::{files, folders};
@@ -54,7 +53,6 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
 
     super::persist::use_persistence(t, jobs.clone(), act.clone());
-    super::preview::use_fresh_preview(t, jobs.clone());
 
     // Every way in (card, folder, webcam) ends in the one embedding queue.
     let enqueue = {
@@ -130,13 +128,12 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let on_live = {
-        let (jobs, classifier) = (jobs.clone(), t.classifier.clone());
+        let jobs = jobs.clone();
         Callback::from(move |img: image::RgbImage| {
             // Skip this frame while the previous one is still in the backbone.
             if !loaded || jobs.live_busy.replace(true) {
                 return;
             }
-            jobs.use_model(classifier.clone());
             let thumb = crate::data::stored::stored_copy(&img)
                 .and_then(|jpeg| files::thumb(&jpeg, "image/jpeg"))
                 .unwrap_or_default();
@@ -159,18 +156,17 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         Callback::from(move |_| jobs.stop())
     };
     let on_image = {
-        let (jobs, classifier) = (jobs.clone(), t.classifier.clone());
+        let jobs = jobs.clone();
         Callback::from(move |list: Vec<web_sys::File>| {
             let Some(file) = list.into_iter().next().filter(|_| loaded) else {
                 return;
             };
-            let (jobs, classifier) = (jobs.clone(), classifier.clone());
+            let jobs = jobs.clone();
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let thumb = files::thumb(&bytes, &file.type_()).unwrap_or_default();
-                        jobs.use_model(classifier);
                         jobs.preview(name, Picture::File, bytes, thumb);
                     }
                     Err(e) => jobs.act(TeachAction::PreviewFailed(format!("{name}: {e}"))),
@@ -179,12 +175,15 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let on_download = {
-        let (classifier, act) = (t.classifier.clone(), act.clone());
+        let (jobs, key, act) = (
+            jobs.clone(),
+            t.model.as_ref().map(|m| m.key.clone()),
+            act.clone(),
+        );
         Callback::from(move |_| {
-            if let Some(c) = &classifier {
-                let result = c
-                    .to_bytes()
-                    .map_err(|e| e.to_string())
+            if let Some(key) = &key {
+                let result = (jobs.saved.model_file(key))
+                    .ok_or_else(|| "its file is not at hand".to_string())
                     .and_then(|b| files::download(&b, "graft-model.graft"));
                 if let Err(e) = result {
                     act(TeachAction::PreviewFailed(format!(
@@ -195,22 +194,18 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let on_load = {
-        let (jobs, act) = (jobs.clone(), act.clone());
+        let jobs = jobs.clone();
         Callback::from(move |file: web_sys::File| {
-            let (Some(weights), act) = (jobs.weights_id(), act.clone()) else {
-                return;
-            };
+            let jobs = jobs.clone();
             yew::platform::spawn_local(async move {
                 let name = file.name();
-                let read = files::read(&file)
-                    .await
-                    .and_then(|b| Classifier::from_bytes(&b, &weights).map_err(|e| e.to_string()));
-                act(match read {
-                    Ok(c) => TeachAction::ModelLoaded(Rc::new(c)),
-                    Err(e) => {
-                        TeachAction::PreviewFailed(format!("{name}: {e}. Nothing was changed."))
-                    }
-                });
+                match files::read(&file).await {
+                    // The session checks it, and says so (`Event::Model`).
+                    Ok(bytes) => jobs.use_model(ModelFrom::File(name), Some(bytes)),
+                    Err(e) => jobs.act(TeachAction::PreviewFailed(format!(
+                        "{name}: {e}. Nothing was changed."
+                    ))),
+                }
             });
         })
     };
@@ -225,7 +220,10 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             let (jobs, act) = (jobs.clone(), act.clone());
             yew::platform::spawn_local(async move {
                 match jobs.saved.clear().await {
-                    Ok(()) => act(TeachAction::NewProject),
+                    Ok(()) => {
+                        jobs.use_model(ModelFrom::Page, None);
+                        act(TeachAction::NewProject)
+                    }
                     Err(e) => act(TeachAction::Storage(Some(format!(
                         "Could not clear the project: {e}"
                     )))),
@@ -255,7 +253,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 on_move={to(&act, |(id, class)| TeachAction::MoveSample(id, class))}
                 on_hold_out={to(&act, TeachAction::ToggleHeldOut)} />
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
-                {ready} has_model={t.classifier.is_some()} {on_frame} {on_live} />
+                {ready} has_model={t.model.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}
                 device={props.device.clone()} {on_train} {on_stop}
                 on_setting={to(&act, |(k, v)| TeachAction::Train(TrainAction::Setting(k, v)))}
@@ -263,7 +261,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             if let Some(report) = report {
                 <MetricsPanel {report} project={t.project.clone()} />
             }
-            <PreviewPanel classifier={t.classifier.clone()} prediction={t.prediction.clone()}
+            <PreviewPanel model={t.model.clone()} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
         </div>
     }

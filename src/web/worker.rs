@@ -3,6 +3,7 @@
 //! header a `session::protocol` enum as JSON, the buffers `ArrayBuffer`s, transferred.
 
 use crate::backend::DeviceChoice;
+use crate::session::protocol::ModelFrom;
 use crate::session::{Event, Request, Session};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
@@ -82,7 +83,7 @@ pub fn serve() {
     let session = Session::new(post.clone());
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         match unpack::<Request>(&e.data()) {
-            Ok((request, buffers)) => session.handle(request, buffers),
+            Ok((request, buffers)) => crate::session::handle(&session, request, buffers),
             // A page of another build: it hears nothing back.
             Err(e) => log::warn!("graft-worker: {e}"),
         }
@@ -106,7 +107,7 @@ struct Inner {
     on_event: Box<dyn Fn(Heard)>,
     /// Sent first to every worker started: the device asked for, and the preview's model.
     start: RefCell<Option<Request>>,
-    model: RefCell<Option<Vec<u8>>>,
+    model: RefCell<Option<Rc<Vec<u8>>>>,
 }
 
 /// A message and the buffers it transfers.
@@ -142,13 +143,10 @@ impl SessionWorker {
         }
     }
 
-    /// The preview's model from now on (`Request::UseModel`).
-    pub fn use_model(&self, file: Option<Vec<u8>>) -> Result<(), String> {
-        *self.0.model.borrow_mut() = file.clone();
-        match self.launched()? {
-            true => Ok(()),
-            false => self.post(&Request::UseModel, file.into_iter().collect()),
-        }
+    /// The model file the page uses now (the session has it already): a restarted worker is
+    /// told it first.
+    pub fn remember_model(&self, file: Option<Rc<Vec<u8>>>) {
+        *self.0.model.borrow_mut() = file;
     }
 
     /// Start the worker if there is none; whether it was started now.
@@ -192,8 +190,11 @@ impl SessionWorker {
         if let Some(start) = self.0.start.borrow().as_ref() {
             first.push(pack(start, Vec::new())?);
         }
-        if let Some(model) = self.0.model.borrow().clone() {
-            first.push(pack(&Request::UseModel, vec![model])?);
+        if let Some(model) = self.0.model.borrow().as_ref() {
+            let request = Request::UseModel {
+                from: ModelFrom::Page,
+            };
+            first.push(pack(&request, vec![model.to_vec()])?);
         }
         let waiting = Rc::new(RefCell::new(Some(first)));
         let inner: Weak<Inner> = Rc::downgrade(&self.0);

@@ -53,7 +53,7 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
     });
     let images = open.and_then(|(t, p)| {
         let ids: Vec<u64> = e.cell(t, p).into_iter().map(|i| r.samples[i]).collect();
-        let samples = props.project.classes.iter().flat_map(|c| &c.samples).filter(|s| ids.contains(&s.id));
+        let samples = props.project.classes.iter().flat_map(|c| c.samples.iter()).filter(|s| ids.contains(&s.id));
         let title = format!("{} images labelled {}", r.names.get(t)?, r.names.get(p)?);
         Some(html! {
             <div class="cell-images" id="cell-images" role="region" aria-label={title.clone()}>

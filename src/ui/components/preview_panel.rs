@@ -3,15 +3,14 @@
 
 use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
-use crate::classifier::Classifier;
 use crate::state::teach::Prediction;
-use std::rc::Rc;
+use crate::state::training::ModelSummary;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct PreviewPanelProps {
-    pub classifier: Option<Rc<Classifier>>,
+    pub model: Option<ModelSummary>,
     pub prediction: Option<Prediction>,
     pub error: Option<AttrValue>,
     pub ready: bool,
@@ -24,7 +23,7 @@ pub struct PreviewPanelProps {
 pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
     let on_paste = {
         let cb = props.on_image.clone();
-        let usable = props.ready && props.classifier.is_some();
+        let usable = props.ready && props.model.is_some();
         Callback::from(move |e: Event| {
             let files = crate::web::files::pasted(&e);
             if usable && !files.is_empty() {
@@ -44,7 +43,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
             }
         })
     };
-    let has_model = props.classifier.is_some();
+    let has_model = props.model.is_some();
     let bars = props.prediction.as_ref().map(|p| {
         let best = p.probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
         html! {
@@ -53,7 +52,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                 <div>
                     <p id="preview-file">{ &p.name }</p>
                     if p.probs.is_empty() && has_model {
-                        <p id="preview-stale" class="muted">{ "The model changed its backbone blocks: looking at the image again…" }</p>
+                        <p id="preview-stale" class="muted">{ "The model changed: looking at the image again…" }</p>
                     }
                     <ol id="preview-probs" aria-label="Confidence per class">
                         { for p.probs.iter().map(|(class, v)| html! {
@@ -69,8 +68,8 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
     html! {
         <section class="card preview" aria-labelledby="preview-title" tabindex="0" onpaste={on_paste}>
             <h2 id="preview-title">{ "Preview" }</h2>
-            if let Some(c) = &props.classifier {
-                <p class="muted" id="model-classes">{ format!("Model classes: {}", c.meta.classes.join(", ")) }</p>
+            if let Some(m) = &props.model {
+                <p class="muted" id="model-classes">{ format!("Model classes: {}", m.classes.join(", ")) }</p>
                 <p class="muted">{ "Pick or drop an image, paste one (click here, then Ctrl+V), or turn on the webcam." }</p>
             } else {
                 <p class="muted">{ "Train a model (or load one) to classify new images." }</p>

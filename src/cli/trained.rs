@@ -1,0 +1,96 @@
+//! The end of every `graft train`, whichever solver: the validation report and the model
+//! file written.
+
+use super::CliResult;
+use crate::classifier::Classifier;
+use crate::train::Evaluation;
+use std::path::Path;
+
+/// Write the trained `model` to `out` and say so: the end of every `graft train`.
+pub(super) fn save_trained(out: &Path, model: &Classifier, seconds: f64) -> CliResult {
+    write_model(out, model)?;
+    eprintln!(
+        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
+        out.display(),
+        model.meta.classes.len()
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Writes `model` to `out`, making its folder.
+pub(super) fn write_model(
+    out: &Path,
+    model: &Classifier,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(out, model.to_bytes()?)?;
+    Ok(())
+}
+
+/// The report's title: how its figures were made (`best`: the epoch the Adam head kept by
+/// the held-out images' validation loss).
+pub(super) fn validation_title(folds: usize, refitted: bool, best: Option<usize>) -> String {
+    match (folds, best) {
+        (0, _) if refitted => {
+            "validation (held-out images, measured before the final head trained on them too)"
+                .into()
+        }
+        (0, Some(epoch)) => format!("validation (weights of epoch {epoch})"),
+        (0, None) => "validation (held-out images)".into(),
+        (k, _) => format!(
+            "cross-validated ({k} folds, each image predicted by a head that did not train on it)"
+        ),
+    }
+}
+
+/// The validation report: per-class accuracy (recall) and precision, and the confusion
+/// matrix; a JSON line with `--json` (`extra`'s fields added), a table on stderr otherwise.
+pub(super) fn report(
+    e: &Evaluation,
+    names: &[String],
+    title: &str,
+    extra: serde_json::Value,
+    json: bool,
+) -> Result<(), serde_json::Error> {
+    let classes: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let m = e.class(c);
+            serde_json::json!({ "class": name, "images": m.images, "correct": m.correct,
+                                "recall": m.recall, "precision": m.precision })
+        })
+        .collect();
+    if json {
+        let mut validation = serde_json::json!({ "accuracy": e.accuracy(), "classes": classes,
+            "confusion": e.confusion });
+        if let (Some(v), Some(extra)) = (validation.as_object_mut(), extra.as_object()) {
+            v.extend(extra.clone());
+        }
+        let line = serde_json::json!({ "validation": validation });
+        println!("{}", serde_json::to_string(&line)?);
+        return Ok(());
+    }
+    let pct = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    eprintln!("{title}: accuracy {}", pct(e.accuracy()));
+    eprintln!(
+        "  {:<20} {:>6} {:>9} {:>10}",
+        "class", "images", "accuracy", "precision"
+    );
+    for (c, name) in names.iter().enumerate() {
+        let m = e.class(c);
+        eprintln!(
+            "  {name:<20} {:>6} {:>9} {:>10}",
+            m.images,
+            pct(m.recall),
+            pct(m.precision)
+        );
+    }
+    eprintln!(
+        "  confusion (rows: true class, columns: predicted): {:?}",
+        e.confusion
+    );
+    Ok(())
+}

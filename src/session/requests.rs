@@ -1,0 +1,79 @@
+//! How the session answers each request: most answers come later, from the job it starts
+//! (one file each: `embed`, `train`, `preview`, `look`, the engine's benchmarks).
+
+use super::core::{Item, Session};
+use super::engine;
+use super::protocol::{Event, Request, f32s};
+use super::{embed, look, preview, train};
+use std::rc::Rc;
+
+/// Answer one request (most answers come later, from a job it starts).
+pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>) {
+    let me = session.clone();
+    let first = (!buffers.is_empty()).then(|| buffers.swap_remove(0));
+    match request {
+        Request::Start { device } => {
+            session.starting.set(true);
+            spawn(async move {
+                let send = |loading| me.send(Event::Loading { loading }, Vec::new());
+                let engine = engine::start(send, device).await;
+                *me.engine.borrow_mut() = engine;
+                me.starting.set(false);
+            });
+        }
+        Request::Embed {
+            id,
+            class,
+            name,
+            picture,
+            keep,
+        } => {
+            let bytes = first;
+            let item = Item {
+                id,
+                class,
+                name,
+                picture,
+                bytes,
+                keep,
+            };
+            embed::enqueue(session, item);
+        }
+        Request::Train { set, config } => {
+            let features = first.as_deref().and_then(f32s).unwrap_or_default();
+            if session.training.replace(true) {
+                return session.send(
+                    Event::Notice {
+                        message: "A training run is already going on.".into(),
+                    },
+                    Vec::new(),
+                );
+            }
+            spawn(async move {
+                train::train(&me, set, features, config).await;
+                me.training.set(false);
+            });
+        }
+        Request::Stop => session.stop.set(true),
+        Request::UseModel { from } => {
+            spawn(async move { preview::use_model(&me, from, first).await })
+        }
+        Request::Preview { id, picture } => {
+            spawn(async move { preview::preview(&me, id, picture, first).await })
+        }
+        Request::Look { name } => spawn(async move {
+            look::look(&me, name, first.unwrap_or_default()).await;
+        }),
+        Request::Bench { bench } => spawn(async move {
+            let result = match me.engine() {
+                Ok(engine) => engine::bench(&engine, bench).await,
+                Err(e) => Err(e.to_string()),
+            };
+            me.send(Event::BenchDone { result }, Vec::new());
+        }),
+    }
+}
+
+fn spawn(job: impl Future<Output = ()> + 'static) {
+    wasm_bindgen_futures::spawn_local(job);
+}

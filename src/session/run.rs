@@ -1,0 +1,53 @@
+//! What every training run shares, whichever solver: the job it is handed, how it tells the
+//! page how it goes, and how it hands over its model.
+
+use super::core::{InUse, Session};
+use super::preview;
+use super::protocol::Event;
+use crate::classifier::Classifier;
+use crate::model::tail::TailConfig;
+use crate::state::training::{Outcome, Progress};
+use crate::train::split::Plan;
+use crate::train::{Inputs, TrainConfig, Views};
+
+/// What a training run hands its solver's job: the rows, the plan and how to report.
+pub(super) struct Job<'a> {
+    pub inputs: Inputs<'a>,
+    pub plan: Plan,
+    pub names: Vec<String>,
+    pub ids: &'a [u64],
+    pub config: &'a TrainConfig,
+    pub views: &'a Views,
+    /// The fine-tuned blocks' cut (Adam only).
+    pub cut: Option<TailConfig>,
+    pub backbone_id: String,
+    pub started: f64,
+    pub notice: Option<String>,
+}
+
+/// Tell the page how the run goes.
+pub(super) fn report(session: &Session, progress: Progress) {
+    session.send(Event::Train { progress }, Vec::new());
+}
+
+/// Send the run's model and outcome; the preview uses the model from now on.
+pub(super) async fn trained(session: &Session, model: Classifier, outcome: Outcome) {
+    match model.to_bytes() {
+        Ok(file) => {
+            let shown = preview::summary(&model, &file);
+            let key = shown.key.clone();
+            session.send(
+                Event::Trained {
+                    outcome,
+                    model: shown,
+                },
+                vec![file],
+            );
+            preview::set_model(session, Some(InUse { model, key })).await;
+        }
+        Err(e) => report(
+            session,
+            Progress::Failed(format!("the model could not be written: {e}")),
+        ),
+    }
+}

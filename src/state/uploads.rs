@@ -1,0 +1,120 @@
+//! The pictures the page has yet to hand the session: sent in order, a few at a time, and
+//! counted for the progress bar (done and asked for since the queue was last empty).
+
+use super::teach::Queue;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+/// Pictures sent to the worker and not yet answered, at most: enough to keep it busy, few
+/// enough that a folder of 12-MP photos is not all in memory at once.
+const IN_FLIGHT: usize = 2;
+
+/// The queue of pictures `T` and its counts; sample ids are handed out in sending order.
+pub struct Uploads<T> {
+    waiting: RefCell<VecDeque<T>>,
+    in_flight: Cell<usize>,
+    /// Done and asked for since the queue was last empty, and when it started (ms).
+    progress: Cell<(usize, usize, f64)>,
+    next_id: Cell<u64>,
+    /// A task is sending (`Jobs::enqueue` starts one when there is none).
+    pub sending: Cell<bool>,
+}
+
+impl<T> Default for Uploads<T> {
+    fn default() -> Self {
+        Self {
+            waiting: RefCell::default(),
+            in_flight: Cell::new(0),
+            progress: Cell::new((0, 0, 0.0)),
+            next_id: Cell::new(0),
+            sending: Cell::new(false),
+        }
+    }
+}
+
+impl<T> Uploads<T> {
+    /// Sample ids from `first` on are free (a restored project used those below).
+    pub fn ids_from(&self, first: u64) {
+        self.next_id.set(self.next_id.get().max(first));
+    }
+
+    /// Queue `items` (at `now_ms`); the queue as the progress bar shows it.
+    pub fn add(&self, items: Vec<T>, next_sample: u64, now_ms: f64) -> Option<Queue> {
+        self.ids_from(next_sample);
+        let (done, total, started) = self.progress.get();
+        let started = if total == done { now_ms } else { started };
+        self.progress.set((done, total + items.len(), started));
+        self.waiting.borrow_mut().extend(items);
+        self.queue(now_ms)
+    }
+
+    /// Whether as many pictures as may be are in flight.
+    pub fn full(&self) -> bool {
+        self.in_flight.get() >= IN_FLIGHT
+    }
+
+    /// The next picture to send and its sample id (`None`: the queue is empty).
+    pub fn next(&self) -> Option<(u64, T)> {
+        let item = self.waiting.borrow_mut().pop_front()?;
+        self.in_flight.set(self.in_flight.get() + 1);
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        Some((id, item))
+    }
+
+    /// A picture sent was answered (or could not be sent).
+    pub fn answered(&self, now_ms: f64) -> Option<Queue> {
+        self.in_flight.set(self.in_flight.get().saturating_sub(1));
+        self.count_done(1, now_ms)
+    }
+
+    /// The worker stopped: the pictures it had are lost (counted as done).
+    pub fn lost(&self, now_ms: f64) -> Option<Queue> {
+        let lost = self.in_flight.replace(0);
+        self.count_done(lost, now_ms)
+    }
+
+    fn count_done(&self, n: usize, now_ms: f64) -> Option<Queue> {
+        let (done, total, started) = self.progress.get();
+        self.progress.set(((done + n).min(total), total, started));
+        self.queue(now_ms)
+    }
+
+    /// The queue for the progress bar (`None`: nothing waiting).
+    fn queue(&self, now_ms: f64) -> Option<Queue> {
+        let (done, total, started_ms) = self.progress.get();
+        (done < total).then_some(Queue {
+            done,
+            total,
+            started_ms,
+            now_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two in flight at most, ids in order from the project's next, progress counted from
+    /// when the queue was last empty, and a stopped worker's pictures counted as done.
+    #[test]
+    fn pictures_go_two_at_a_time_and_are_counted() {
+        let up = Uploads::default();
+        let q = up.add(vec!["a", "b", "c"], 5, 100.0).unwrap();
+        assert_eq!((q.done, q.total, q.started_ms), (0, 3, 100.0));
+        assert_eq!(up.next(), Some((5, "a")));
+        assert!(!up.full());
+        assert_eq!(up.next(), Some((6, "b")));
+        assert!(up.full());
+        let q = up.answered(200.0).unwrap();
+        assert_eq!((q.done, q.total, q.seconds_left()), (1, 3, Some(0.2)));
+        assert_eq!(up.next(), Some((7, "c")));
+        let q = up.add(vec!["d"], 0, 300.0).unwrap();
+        assert_eq!((q.done, q.total, q.started_ms), (1, 4, 100.0));
+        assert_eq!(up.lost(400.0).map(|q| q.done), Some(3));
+        assert_eq!(up.next(), Some((8, "d")));
+        assert!(up.answered(500.0).is_none(), "all done: no bar");
+        assert_eq!(up.add(vec!["e"], 0, 600.0).unwrap().started_ms, 600.0);
+    }
+}
