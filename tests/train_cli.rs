@@ -54,6 +54,8 @@ fn train_learns_and_predict_reads_the_file() {
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
+    // A folder of more than a few batches says how embedding goes.
+    assert!(err.contains("graft: embedding: 8 of 24 images ("), "{err}");
     // The default head: one L-BFGS fit to convergence on the training folder, no epochs;
     // the validation folder is the held-out set, not cross-validated.
     assert_eq!(lines.len(), 2, "{lines:?}");

@@ -87,27 +87,25 @@ impl<'a> Rows<'a> {
 }
 
 /// The row of each readable image, in order; unreadable ones are reported by name and skipped.
+/// Files are decoded on every core (a 12-MP JPEG takes longer to decode than to embed); only
+/// rows are kept, so memory stays flat whatever the folder's size. A long run says how it
+/// goes on stderr.
 pub(super) fn embed(
     rows: &Rows,
     paths: &[PathBuf],
     mut on_error: impl FnMut(&Path, String),
 ) -> Result<Vec<Embedded>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
+    let mut progress = Progress::new(paths.len());
     for (chunk_no, chunk) in paths.chunks(BATCH).enumerate() {
         let mut inputs = Vec::new();
-        for (i, path) in chunk.iter().enumerate() {
-            let decoded = std::fs::read(path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| decode(&b).map_err(|e| e.to_string()));
-            let decoded = match rows.from_copy {
-                true => decoded.and_then(|img| copy_pixels(&img)),
-                false => decoded,
-            };
+        for (i, decoded) in inputs_of(chunk, rows.from_copy).into_iter().enumerate() {
             match decoded {
-                Ok(img) => inputs.push((chunk_no * BATCH + i, backbone_input(&img))),
-                Err(e) => on_error(path, e),
+                Ok(input) => inputs.push((chunk_no * BATCH + i, input)),
+                Err(e) => on_error(&chunk[i], e),
             }
         }
+        progress.done(chunk.len());
         if inputs.is_empty() {
             continue;
         }
@@ -118,6 +116,71 @@ pub(super) fn embed(
         }
     }
     Ok(out)
+}
+
+/// The backbone inputs of `paths` (from the kept copy's pixels with `from_copy`), decoded
+/// on as many threads as there are cores, in order.
+fn inputs_of(paths: &[PathBuf], from_copy: bool) -> Vec<Result<Vec<f32>, String>> {
+    let one = |path: &PathBuf| {
+        let img = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| decode(&b).map_err(|e| e.to_string()))?;
+        let img = if from_copy { copy_pixels(&img)? } else { img };
+        Ok(backbone_input(&img))
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = paths.len().div_ceil(cores.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (paths.chunks(per_thread))
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        (parts.into_iter())
+            .flat_map(|p| {
+                p.join()
+                    .unwrap_or_else(|_| vec![Err("the decoder stopped".into())])
+            })
+            .collect()
+    })
+}
+
+/// How a long embedding run goes, on stderr: after the first batch, then every few seconds.
+struct Progress {
+    total: usize,
+    done: usize,
+    started: Instant,
+    said: Option<Instant>,
+}
+
+impl Progress {
+    /// Runs shorter than this many images say nothing as they go.
+    const QUIET_BELOW: usize = 2 * BATCH;
+    const EVERY_SECONDS: f64 = 5.0;
+
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            done: 0,
+            started: Instant::now(),
+            said: None,
+        }
+    }
+
+    fn done(&mut self, n: usize) {
+        self.done += n;
+        let due = self
+            .said
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= Self::EVERY_SECONDS);
+        if self.total < Self::QUIET_BELOW || self.done >= self.total || !due {
+            return;
+        }
+        let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        let left = (self.total - self.done) as f64 / rate;
+        eprintln!(
+            "graft: embedding: {} of {} images ({rate:.1}/s, about {left:.0} s left)",
+            self.done, self.total
+        );
+        self.said = Some(Instant::now());
+    }
 }
 
 pub fn predict(

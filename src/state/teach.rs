@@ -1,6 +1,7 @@
 //! The teaching part of the app's state (classes, embedding queue, training, preview) and how
 //! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
 
+use super::storage::{PERSIST_ABOVE, StorageUse};
 use super::training::{ModelSummary, TrainAction, Training, TrainingState};
 use crate::project::{Class, ClassRef, Project, Sample};
 use crate::thumb::Thumb;
@@ -50,6 +51,9 @@ pub struct Teach {
     pub prediction: Option<Prediction>,
     pub preview_error: Option<String>,
     pub storage_error: Option<String>,
+    pub storage: Option<StorageUse>,
+    /// Persistent storage was asked for (once a tab).
+    pub persist_asked: bool,
     /// The last deleted class and where it was, for Undo.
     pub undo: Option<(usize, Class)>,
 }
@@ -67,6 +71,8 @@ impl Default for Teach {
             prediction: None,
             preview_error: None,
             storage_error: None,
+            storage: None,
+            persist_asked: false,
             undo: None,
         }
     }
@@ -98,6 +104,9 @@ pub enum TeachAction {
     Predicted(Prediction),
     PreviewFailed(String),
     Storage(Option<String>),
+    StorageUse(StorageUse),
+    /// The browser answered the request for persistent storage (`None`: it has no answer).
+    PersistAsked(Option<bool>),
     NewProject,
     /// The session's worker stopped (`why`) and a new one started: what it was doing (the
     /// run, the pictures in flight) is lost, and the page says so.
@@ -105,6 +114,18 @@ pub enum TeachAction {
 }
 
 impl Teach {
+    /// Whether to ask the browser for persistent storage now: a saved project of more than
+    /// `PERSIST_ABOVE` photos that it does not keep yet, not asked before in this tab.
+    pub fn wants_persist(&self) -> bool {
+        self.restored
+            && !self.persist_asked
+            && self.project.sample_count() > PERSIST_ABOVE
+            && self
+                .storage
+                .as_ref()
+                .is_some_and(|s| s.persisted == Some(false))
+    }
+
     fn notice(&mut self, message: String) {
         self.notices.push(message);
         let extra = self.notices.len().saturating_sub(MAX_NOTICES);
@@ -215,6 +236,29 @@ impl Teach {
             }
             TeachAction::Storage(e) => {
                 self.storage_error = e;
+                Ok(())
+            }
+            TeachAction::StorageUse(s) => {
+                self.storage = Some(s);
+                Ok(())
+            }
+            TeachAction::PersistAsked(granted) => {
+                self.persist_asked = true;
+                let why = format!(
+                    "This project has more than {PERSIST_ABOVE} photos, so graft asked the \
+                     browser to keep them even when the disk runs low"
+                );
+                match granted {
+                    Some(true) => self.notice(format!("{why}: it will.")),
+                    Some(false) => self.notice(format!(
+                        "{why}: it declined, so it may clear them then. Bookmarking the page \
+                         or installing it as an app makes browsers more willing."
+                    )),
+                    None => {}
+                }
+                if let (Some(s), Some(true)) = (&mut self.storage, granted) {
+                    s.persisted = Some(true);
+                }
                 Ok(())
             }
             TeachAction::SessionStopped(why) => {

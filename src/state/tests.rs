@@ -247,3 +247,44 @@ fn an_action_copies_only_the_class_it_changes() {
     assert!(shared(&fitting, &added, 0) && !shared(&fitting, &added, 1));
     assert_eq!(counts(&added), vec![3, 4]);
 }
+
+/// A saved project asks the browser to keep its photos once it has more than
+/// `PERSIST_ABOVE` of them, once, and says what the browser answered.
+#[test]
+fn a_large_project_asks_for_persistent_storage_once() {
+    use super::storage::{PERSIST_ABOVE, StorageUse};
+    let restored = TeachAction::Restored {
+        project: crate::project::Project::starter(),
+        model: None,
+        error: None,
+    };
+    let mut state = teach(&State::default(), restored);
+    let kept = StorageUse {
+        used: 3e8,
+        quota: 2e9,
+        persisted: Some(false),
+    };
+    state = teach(&state, TeachAction::StorageUse(kept));
+    let class = ClassRef::Id(state.teach.project.classes[0].id);
+    for i in 0..PERSIST_ABOVE as u64 {
+        let s = sample(i, &format!("{i}.jpg"), &format!("h{i}"));
+        state = teach(&state, TeachAction::SampleReady(class.clone(), s));
+    }
+    assert!(!state.teach.wants_persist());
+    let s = sample(1_000, "last.jpg", "last");
+    state = teach(&state, TeachAction::SampleReady(class, s));
+    assert!(state.teach.wants_persist());
+    let asked = teach(&state, TeachAction::PersistAsked(Some(false)));
+    assert!(!asked.teach.wants_persist());
+    assert!(
+        asked
+            .teach
+            .notices
+            .iter()
+            .any(|n| n.contains("it declined")),
+        "{:?}",
+        asked.teach.notices
+    );
+    let granted = teach(&state, TeachAction::PersistAsked(Some(true)));
+    assert_eq!(granted.teach.storage.unwrap().persisted, Some(true));
+}

@@ -1,8 +1,10 @@
 //! Saving as the project changes: the classes, the model and the training settings each
-//! have an effect that writes them to IndexedDB once the saved project has been read.
+//! have an effect that writes them to IndexedDB once the saved project has been read; and
+//! what the browser says of that storage (figures, and persistence for a large project).
 
 use super::jobs::Jobs;
 use crate::state::teach::{Teach, TeachAction};
+use crate::web::storage;
 use std::future::Future;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -47,6 +49,33 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
                     "model",
                     async move { jobs.saved.save_model(key).await },
                 );
+            }
+        });
+    }
+    {
+        // The storage figures, whenever the photos settle (a batch added, one removed).
+        let act = act.clone();
+        let settled = t.queue.is_none().then(|| t.project.sample_count());
+        use_effect_with(settled, move |settled| {
+            if settled.is_some() {
+                yew::platform::spawn_local(async move {
+                    if let Some(figures) = storage::estimate().await {
+                        act(TeachAction::StorageUse(figures));
+                    }
+                });
+            }
+        });
+    }
+    {
+        let act = act.clone();
+        use_effect_with(t.wants_persist(), move |wants| {
+            if *wants {
+                yew::platform::spawn_local(async move {
+                    act(TeachAction::PersistAsked(storage::persist().await));
+                    if let Some(figures) = storage::estimate().await {
+                        act(TeachAction::StorageUse(figures));
+                    }
+                });
             }
         });
     }

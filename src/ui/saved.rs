@@ -6,6 +6,7 @@ use crate::project::{Project, ProjectMeta};
 use crate::train::TrainConfig;
 use crate::web::files::thumb;
 use crate::web::store::{Saved, Store};
+use gloo::timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -124,6 +125,9 @@ impl SavedProject {
             *self.model_key.borrow_mut() = None;
             return db.forget(Saved::Model).await;
         };
+        // A task of its own, after the one that drew the new model: the store copies the
+        // file (megabytes when blocks were fine-tuned).
+        TimeoutFuture::new(0).await;
         let Some(bytes) = self.model_file(&key) else {
             return Err("its file is not at hand".into());
         };

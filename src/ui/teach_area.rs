@@ -242,7 +242,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let ready = loaded && t.restored;
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
-            <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} {on_new} />
+            <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} storage={t.storage.clone()} {on_new} />
             <ClassesPanel teach={t.clone()} {ready}
                 on_add={simple(|| TeachAction::AddClass)} on_undo={simple(|| TeachAction::Undo)}
                 on_dismiss={simple(|| TeachAction::DismissNotices)}

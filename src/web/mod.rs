@@ -12,6 +12,7 @@ pub mod files;
 pub mod folders;
 pub mod idb;
 pub mod scope;
+pub mod storage;
 pub mod store;
 pub mod worker;
 

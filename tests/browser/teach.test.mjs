@@ -59,6 +59,8 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
       await drop(s.page, 'grass', train.grass);
       await card(s.page, 'gravel').getByRole('button', { name: 'Add images to gravel' }).setInputFiles(train.gravel);
       for (const c of CLASSES) await count(s.page, c, perClass);
+      // What the browser says the saved photos take, once they are all in (issue 14).
+      await s.page.locator('#storage-use', { hasText: /^\d+(\.\d)? (bytes|kB|MB|GB) of \d+(\.\d)? (kB|MB|GB|TB) used/ }).waitFor();
 
       const trainButton = s.page.getByRole('button', { name: 'Train', exact: true });
       if (webgpu) {
