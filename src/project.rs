@@ -38,6 +38,10 @@ impl PartialEq for Sample {
     }
 }
 
+/// A total equality (no floats are compared): it also lets `Rc<Vec<Sample>>` compare by
+/// pointer first, so an unchanged class's props compare in one step.
+impl Eq for Sample {}
+
 /// Which class a new sample goes to: a card (by id), or a folder's name (the class of that
 /// name, made if the project lacks it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -25,10 +25,14 @@ pub fn summary(model: &Classifier, file: &[u8]) -> ModelSummary {
     }
 }
 
-/// The preview uses `model` from now on; the newest picture is classified again.
+/// The preview uses `model` from now on; the newest picture is classified again (with no
+/// model, it is forgotten: the page starts a new project).
 pub async fn set_model(session: &Session, model: Option<InUse>) {
-    *session.model.borrow_mut() = model.map(Rc::new);
     *session.tail.borrow_mut() = None;
+    if model.is_none() {
+        *session.looked.borrow_mut() = None;
+    }
+    *session.model.borrow_mut() = model.map(Rc::new);
     let looked = session.looked.borrow().clone();
     if let Some(looked) = looked {
         answer(session, looked).await;

@@ -225,6 +225,8 @@ impl Teach {
                 self.training = Training::Idle;
                 Ok(())
             }
+            // With no model there is nothing to show (an answer that crossed a new project).
+            TeachAction::Predicted(pred) if self.model.is_none() && pred.probs.is_empty() => Ok(()),
             TeachAction::Predicted(pred) => {
                 self.prediction = Some(pred);
                 self.preview_error = None;

@@ -209,6 +209,19 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
         TeachAction::Train(TrainAction::Trained(model("k2", &["dogs"]), outcome)),
     );
     assert_eq!(trained.teach.model.as_ref().unwrap().key, "k2");
+    // A new project forgets the model; an answer without one shows nothing.
+    let fresh = teach(&shown, TeachAction::NewProject);
+    let late = Prediction {
+        name: "a.png".into(),
+        thumb: Thumb::default(),
+        probs: Vec::new(),
+    };
+    assert!(
+        teach(&fresh, TeachAction::Predicted(late))
+            .teach
+            .prediction
+            .is_none()
+    );
     assert!(trained.teach.prediction.as_ref().unwrap().probs.is_empty());
     assert!(matches!(trained.teach.training, Training::Done(_)));
 }

@@ -227,6 +227,9 @@ test('a model trained by the command line loads in the page and agrees; bad inpu
     // New project, after the confirmation: empty, and still empty after a reload.
     await s.page.getByRole('button', { name: 'New project' }).click();
     await card(s.page, 'Class 1').locator('.count[data-count="0"]').waitFor();
+    // The session forgot the model and the previewed photo with it: nothing comes back.
+    await s.page.waitForTimeout(500);
+    assert.deepEqual(await s.page.locator('#preview-file, #model-classes').allTextContents(), []);
     await s.page.reload();
     await ready(s.page);
     await card(s.page, 'Class 1').locator('.count[data-count="0"]').waitFor();
