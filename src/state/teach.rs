@@ -20,6 +20,12 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Photos done a second so far (None until the first is done).
+    pub fn per_second(&self) -> Option<f64> {
+        let seconds = (self.now_ms - self.started_ms) / 1e3;
+        (self.done > 0 && seconds > 0.0).then(|| self.done as f64 / seconds)
+    }
+
     /// Seconds left at the rate so far (None until the first photo is done).
     pub fn seconds_left(&self) -> Option<f64> {
         (self.done > 0).then(|| {

@@ -41,8 +41,11 @@ impl<T> Uploads<T> {
     /// Queue `items` (at `now_ms`); the queue as the progress bar shows it.
     pub fn add(&self, items: Vec<T>, next_sample: u64, now_ms: f64) -> Option<Queue> {
         self.ids_from(next_sample);
-        let (done, total, started) = self.progress.get();
-        let started = if total == done { now_ms } else { started };
+        // A queue that had emptied starts counting afresh (its rate and time left too).
+        let (done, total, started) = match self.progress.get() {
+            (done, total, _) if done == total => (0, 0, now_ms),
+            counted => counted,
+        };
         self.progress.set((done, total + items.len(), started));
         self.waiting.borrow_mut().extend(items);
         self.queue(now_ms)
@@ -109,12 +112,14 @@ mod tests {
         assert!(up.full());
         let q = up.answered(200.0).unwrap();
         assert_eq!((q.done, q.total, q.seconds_left()), (1, 3, Some(0.2)));
+        assert_eq!(q.per_second(), Some(10.0));
         assert_eq!(up.next(), Some((7, "c")));
         let q = up.add(vec!["d"], 0, 300.0).unwrap();
         assert_eq!((q.done, q.total, q.started_ms), (1, 4, 100.0));
         assert_eq!(up.lost(400.0).map(|q| q.done), Some(3));
         assert_eq!(up.next(), Some((8, "d")));
         assert!(up.answered(500.0).is_none(), "all done: no bar");
-        assert_eq!(up.add(vec!["e"], 0, 600.0).unwrap().started_ms, 600.0);
+        let q = up.add(vec!["e"], 0, 600.0).unwrap();
+        assert_eq!((q.done, q.total, q.started_ms), (0, 1, 600.0));
     }
 }

@@ -94,6 +94,8 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
     await train.click();
     await epochs.waitFor({ timeout: SLOW });
     await add(photos.slice(0, PHOTOS / 2));
+    // The bar says how fast photos go in, and how long the rest will take.
+    await s.page.locator('#embed-progress', { hasText: /of 20 \(\d+\.\d a second, about \d+ s left\)/ }).waitFor({ timeout: SLOW });
     const name = card(s.page, 'Class 3').getByRole('textbox', { name: 'Class name' });
     await name.click();
     await name.press('End');

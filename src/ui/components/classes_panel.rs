@@ -22,10 +22,10 @@ pub struct ClassesPanelProps {
 }
 
 fn progress(q: &Queue) -> Html {
-    let left = q
-        .seconds_left()
-        .map(|s| format!(", about {} s left", s.ceil()))
-        .unwrap_or_default();
+    let left = match (q.per_second(), q.seconds_left()) {
+        (Some(rate), Some(s)) => format!(" ({rate:.1} a second, about {} s left)", s.ceil()),
+        _ => String::new(),
+    };
     html! {
         <div id="embed-progress" aria-live="polite">
             <progress max={q.total.to_string()} value={q.done.to_string()} aria-label="Embedding photos" />
