@@ -99,7 +99,8 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
     const name = card(s.page, 'Class 3').getByRole('textbox', { name: 'Class name' });
     await name.click();
     await name.press('End');
-    await name.pressSequentially(' typed');
+    // Slowly, so photos land in this card (and redraw it) between the keys.
+    await name.pressSequentially(' typed', { delay: 150 });
     assert.equal(await name.inputValue(), 'Class 3 typed');
     await name.fill('Class 3');
     await count(s.page, 'Class 3', 10 + PHOTOS / 2);

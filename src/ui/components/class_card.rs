@@ -29,14 +29,28 @@ pub struct ClassCardProps {
 pub fn ClassCard(props: &ClassCardProps) -> Html {
     let c = &props.class;
     let id = c.id;
+    // The name being typed, until it is committed on change: Yew puts the drawn value back
+    // into an input on every render, and the card redraws whenever a photo lands in it.
+    let draft = use_state_eq(|| None::<String>);
+    let on_type = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                draft.set(Some(input.value()));
+            }
+        })
+    };
     let on_rename = {
         let cb = props.on_rename.clone();
+        let draft = draft.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
                 cb.emit((id, input.value()));
             }
+            draft.set(None);
         })
     };
+    let name = (*draft).clone().unwrap_or_else(|| c.name.clone());
     let on_delete = {
         let cb = props.on_delete.clone();
         Callback::from(move |_| cb.emit(id))
@@ -94,8 +108,8 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
     html! {
         <section class="card class-card" aria-label={format!("Class {}", c.name)} tabindex="0" onpaste={on_paste}>
             <div class="class-head">
-                <input type="text" class="class-name" value={c.name.clone()} aria-label="Class name"
-                       maxlength="60" onchange={on_rename} />
+                <input type="text" class="class-name" value={name} aria-label="Class name"
+                       maxlength="60" oninput={on_type} onchange={on_rename} />
                 <span class="count" data-count={count.to_string()}>
                     { format!("{count} image{}", if count == 1 { "" } else { "s" }) }
                 </span>
