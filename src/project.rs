@@ -97,6 +97,18 @@ pub enum ProjectError {
     NoSuchClass,
 }
 
+impl ProjectError {
+    /// The file it is about and why, apart (to group files by reason); `None` for the rest.
+    pub fn file(&self) -> Option<(String, String)> {
+        match self {
+            Self::Duplicate(name, class) => {
+                Some((name.clone(), format!("this image is already in '{class}'")))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Project {
     /// A new project starts with two empty classes, the least that can train.
     pub fn starter() -> Self {

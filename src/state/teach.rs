@@ -1,14 +1,12 @@
 //! The teaching part of the app's state (classes, embedding queue, training, preview) and how
 //! each action changes it; `state.rs`'s reducer hands `Action::Teach` here.
 
+use super::notices::Notices;
 use super::storage::{PERSIST_ABOVE, StorageUse};
 use super::training::{ModelSummary, TrainAction, Training, TrainingState};
 use crate::project::{Class, ClassRef, Project, Sample};
 use crate::thumb::Thumb;
 use crate::train::settings::Settings;
-
-/// How many per-file messages stay on screen (newest last).
-const MAX_NOTICES: usize = 8;
 
 /// Photos waiting for, or going through, the backbone.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -17,6 +15,8 @@ pub struct Queue {
     pub total: usize,
     pub started_ms: f64,
     pub now_ms: f64,
+    /// Workers embedding them.
+    pub workers: usize,
 }
 
 impl Queue {
@@ -50,7 +50,7 @@ pub struct Teach {
     /// False until the saved project has been read: nothing is saved before that.
     pub restored: bool,
     pub queue: Option<Queue>,
-    pub notices: Vec<String>,
+    pub notices: Notices,
     pub training: Training,
     pub settings: Settings,
     pub model: Option<ModelSummary>,
@@ -70,7 +70,7 @@ impl Default for Teach {
             project: Project::starter(),
             restored: false,
             queue: None,
-            notices: Vec::new(),
+            notices: Notices::default(),
             training: Training::Idle,
             settings: Settings::default(),
             model: None,
@@ -103,6 +103,11 @@ pub enum TeachAction {
     ToggleHeldOut(u64),
     Queue(Option<Queue>),
     Notice(String),
+    /// A file was not added (`name`, `reason`): grouped with others for the same reason.
+    NotAdded {
+        name: String,
+        reason: String,
+    },
     DismissNotices,
     Train(TrainAction),
     /// A model file was loaded: its classes that the project lacks are added, empty.
@@ -133,9 +138,7 @@ impl Teach {
     }
 
     fn notice(&mut self, message: String) {
-        self.notices.push(message);
-        let extra = self.notices.len().saturating_sub(MAX_NOTICES);
-        self.notices.drain(..extra);
+        self.notices.message(message);
     }
 
     pub fn apply(&mut self, action: TeachAction) {
@@ -207,6 +210,10 @@ impl Teach {
             }
             TeachAction::Notice(m) => {
                 self.notice(m);
+                Ok(())
+            }
+            TeachAction::NotAdded { name, reason } => {
+                self.notices.file(name, reason);
                 Ok(())
             }
             TeachAction::DismissNotices => {
@@ -296,7 +303,10 @@ impl Teach {
             }
         };
         if let Err(e) = result {
-            self.notice(e.to_string());
+            match e.file() {
+                Some((name, reason)) => self.notices.file(name, reason),
+                None => self.notice(e.to_string()),
+            }
         }
     }
 }

@@ -55,11 +55,9 @@ fn samples_are_added_and_a_duplicate_is_refused_with_a_notice() {
         TeachAction::SampleReady(ClassRef::Id(first), sample(2, "b.png", "h1")),
     );
     assert_eq!(counts(&again), vec![1, 0]);
-    assert_eq!(again.teach.notices.len(), 1, "{:?}", again.teach.notices);
-    assert!(
-        again.teach.notices[0].contains("b.png"),
-        "{:?}",
-        again.teach.notices
+    assert_eq!(
+        again.teach.notices.lines(),
+        ["b.png: this image is already in 'Class 1'"]
     );
     assert_eq!(freed(), vec!["blob:b.png".to_string()]);
     // Folders name classes: an image for a new folder makes its class.
@@ -168,10 +166,10 @@ fn a_stopped_session_ends_the_run_in_progress() {
         "{:?}",
         stopped.teach.training
     );
-    assert_eq!(stopped.teach.notices.len(), 1);
+    assert_eq!(stopped.teach.notices.lines().len(), 1);
     let idle = teach(&start, TeachAction::SessionStopped("a crash".into()));
     assert_eq!(idle.teach.training, Training::Idle);
-    assert!(idle.teach.notices[0].contains("a crash"));
+    assert!(idle.teach.notices.lines()[0].contains("a crash"));
 }
 
 fn model(key: &str, classes: &[&str]) -> ModelSummary {
@@ -293,6 +291,7 @@ fn a_large_project_asks_for_persistent_storage_once() {
         asked
             .teach
             .notices
+            .lines()
             .iter()
             .any(|n| n.contains("it declined")),
         "{:?}",

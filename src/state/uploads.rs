@@ -5,7 +5,7 @@ use super::teach::Queue;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
-/// Pictures sent to the worker and not yet answered, at most: enough to keep it busy, few
+/// Pictures sent to each worker and not yet answered, at most: enough to keep it busy, few
 /// enough that a folder of 12-MP photos is not all in memory at once.
 const IN_FLIGHT: usize = 2;
 
@@ -13,6 +13,8 @@ const IN_FLIGHT: usize = 2;
 pub struct Uploads<T> {
     waiting: RefCell<VecDeque<T>>,
     in_flight: Cell<usize>,
+    /// Workers embedding (the pool's, as it grows).
+    workers: Cell<usize>,
     /// Done and asked for since the queue was last empty, and when it started (ms).
     progress: Cell<(usize, usize, f64)>,
     next_id: Cell<u64>,
@@ -25,6 +27,7 @@ impl<T> Default for Uploads<T> {
         Self {
             waiting: RefCell::default(),
             in_flight: Cell::new(0),
+            workers: Cell::new(1),
             progress: Cell::new((0, 0, 0.0)),
             next_id: Cell::new(0),
             sending: Cell::new(false),
@@ -53,7 +56,18 @@ impl<T> Uploads<T> {
 
     /// Whether as many pictures as may be are in flight.
     pub fn full(&self) -> bool {
-        self.in_flight.get() >= IN_FLIGHT
+        self.in_flight.get() >= IN_FLIGHT * self.workers.get()
+    }
+
+    /// Pictures waiting to be sent.
+    pub fn waiting(&self) -> usize {
+        self.waiting.borrow().len()
+    }
+
+    /// `n` workers embed now (at `now_ms`): more pictures may be in flight, and the bar says so.
+    pub fn set_workers(&self, n: usize, now_ms: f64) -> Option<Queue> {
+        self.workers.set(n.max(1));
+        self.queue(now_ms)
     }
 
     /// The next picture to send and its sample id (`None`: the queue is empty).
@@ -71,12 +85,6 @@ impl<T> Uploads<T> {
         self.count_done(1, now_ms)
     }
 
-    /// The worker stopped: the pictures it had are lost (counted as done).
-    pub fn lost(&self, now_ms: f64) -> Option<Queue> {
-        let lost = self.in_flight.replace(0);
-        self.count_done(lost, now_ms)
-    }
-
     fn count_done(&self, n: usize, now_ms: f64) -> Option<Queue> {
         let (done, total, started) = self.progress.get();
         self.progress.set(((done + n).min(total), total, started));
@@ -91,6 +99,7 @@ impl<T> Uploads<T> {
             total,
             started_ms,
             now_ms,
+            workers: self.workers.get(),
         })
     }
 }
@@ -99,8 +108,8 @@ impl<T> Uploads<T> {
 mod tests {
     use super::*;
 
-    /// Two in flight at most, ids in order from the project's next, progress counted from
-    /// when the queue was last empty, and a stopped worker's pictures counted as done.
+    /// Two in flight a worker at most, ids in order from the project's next, progress
+    /// counted from when the queue was last empty.
     #[test]
     fn pictures_go_two_at_a_time_and_are_counted() {
         let up = Uploads::default();
@@ -116,8 +125,12 @@ mod tests {
         assert_eq!(up.next(), Some((7, "c")));
         let q = up.add(vec!["d"], 0, 300.0).unwrap();
         assert_eq!((q.done, q.total, q.started_ms), (1, 4, 100.0));
-        assert_eq!(up.lost(400.0).map(|q| q.done), Some(3));
+        let q = up.set_workers(2, 400.0).unwrap();
+        assert_eq!((q.workers, up.waiting()), (2, 1));
         assert_eq!(up.next(), Some((8, "d")));
+        assert!(!up.full(), "two workers: four in flight");
+        up.answered(450.0);
+        up.answered(460.0);
         assert!(up.answered(500.0).is_none(), "all done: no bar");
         let q = up.add(vec!["e"], 0, 600.0).unwrap();
         assert_eq!((q.done, q.total, q.started_ms), (0, 1, 600.0));

@@ -17,8 +17,8 @@ use std::rc::Rc;
 pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
     let (event, buffers) = match heard {
         Ok(heard) => heard,
+        // Its pictures were each answered as not added (`SessionPool`).
         Err(why) => {
-            jobs.stopped();
             jobs.live_busy.set(false);
             return jobs.act(TeachAction::SessionStopped(why));
         }
@@ -35,9 +35,8 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
             hash,
         } => {
             let Some((embedding, thumb)) = sample_parts(buffers) else {
-                return jobs.answered(Some(format!(
-                    "{name}: it came back from the worker malformed"
-                )));
+                let reason = "it came back from the worker malformed".to_string();
+                return jobs.answered(Some((name, reason)));
             };
             let sample = Sample {
                 id,
@@ -49,7 +48,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
             jobs.act(TeachAction::SampleReady(class, sample));
             jobs.answered(None);
         }
-        Event::NotEmbedded { name, reason, .. } => jobs.answered(Some(format!("{name}: {reason}"))),
+        Event::NotEmbedded { name, reason, .. } => jobs.answered(Some((name, reason))),
         Event::Notice { message } => jobs.act(TeachAction::Notice(message)),
         Event::Train { progress } => jobs.act(TeachAction::Train(TrainAction::Progress(progress))),
         Event::Trained { outcome, model } => {

@@ -15,7 +15,8 @@ use crate::state::{Action, Loading, State};
 use crate::thumb::Thumb;
 use crate::train::TrainConfig;
 use crate::web::fetch::now_ms;
-use crate::web::worker::{Heard, SessionWorker};
+use crate::web::pool::{SessionPool, workers_wanted};
+use crate::web::worker::Heard;
 use gloo::timers::future::TimeoutFuture;
 use image::RgbImage;
 use std::cell::{Cell, RefCell};
@@ -37,7 +38,7 @@ struct Previewing {
 }
 
 pub struct Jobs {
-    session: SessionWorker,
+    session: SessionPool,
     dispatch: UseReducerDispatcher<State>,
     uploads: Uploads<Pending>,
     frames: Cell<u64>,
@@ -56,12 +57,18 @@ impl Jobs {
     /// turns it into actions for `dispatch`).
     pub fn new(dispatch: UseReducerDispatcher<State>, heard: fn(&Rc<Jobs>, Heard)) -> Rc<Self> {
         Rc::new_cyclic(|me: &std::rc::Weak<Jobs>| {
-            let me = me.clone();
-            let session = SessionWorker::new(move |event| {
+            let (me, also) = (me.clone(), me.clone());
+            let on_event = move |event| {
                 if let Some(jobs) = me.upgrade() {
                     heard(&jobs, event);
                 }
-            });
+            };
+            let on_workers = move |n| {
+                if let Some(jobs) = also.upgrade() {
+                    jobs.act(TeachAction::Queue(jobs.uploads.set_workers(n, now_ms())));
+                }
+            };
+            let session = SessionPool::new(workers_wanted(), on_event, on_workers);
             Jobs {
                 session,
                 dispatch,
@@ -98,7 +105,8 @@ impl Jobs {
         self.session.post(request, buffers)
     }
 
-    /// Queue pictures for the session; they are sent a few at a time, in order.
+    /// Queue pictures for the session; they are sent a few at a time a worker, in order (a
+    /// folder's worth starts the pool's helpers).
     pub fn enqueue(self: &Rc<Self>, items: Vec<Pending>, next_sample: u64) {
         self.act(TeachAction::Queue(self.uploads.add(
             items,
@@ -111,14 +119,15 @@ impl Jobs {
         let me = self.clone();
         yew::platform::spawn_local(async move {
             loop {
+                me.session.grow(me.uploads.waiting());
                 while me.uploads.full() {
                     TimeoutFuture::new(10).await;
                 }
                 let Some((id, item)) = me.uploads.next() else {
                     break;
                 };
-                if let Err((name, e)) = me.send_picture(id, item).await {
-                    me.answered(Some(format!("{name}: {e}")));
+                if let Err(not_sent) = me.send_picture(id, item).await {
+                    me.answered(Some(not_sent));
                 }
             }
             me.uploads.sending.set(false);
@@ -153,20 +162,15 @@ impl Jobs {
             picture,
             keep,
         };
-        self.post(&request, vec![bytes]).map_err(|e| (name, e))
+        (self.session.embed(&request, vec![bytes])).map_err(|e| (name, e))
     }
 
-    /// A picture sent was answered (with `notice` if it was not added).
-    pub fn answered(&self, notice: Option<String>) {
-        if let Some(n) = notice {
-            self.act(TeachAction::Notice(n));
+    /// A picture sent was answered (with its name and why, if it was not added).
+    pub fn answered(&self, not_added: Option<(String, String)>) {
+        if let Some((name, reason)) = not_added {
+            self.act(TeachAction::NotAdded { name, reason });
         }
         self.act(TeachAction::Queue(self.uploads.answered(now_ms())));
-    }
-
-    /// The worker stopped: the pictures it had are lost.
-    pub fn stopped(&self) {
-        self.act(TeachAction::Queue(self.uploads.lost(now_ms())));
     }
 
     /// A name for the next recorded webcam frame.

@@ -79,9 +79,8 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         let (enqueue, act) = (enqueue.clone(), act.clone());
         Rc::new(move |g: folders::Grouped| {
             for path in g.stray {
-                act(TeachAction::Notice(format!(
-                    "{path}: not inside a class folder, skipped"
-                )));
+                let reason = "not inside a class folder, skipped".to_string();
+                act(TeachAction::NotAdded { name: path, reason });
             }
             act(TeachAction::EnsureClasses(
                 g.classes.iter().map(|(c, _)| c.clone()).collect(),

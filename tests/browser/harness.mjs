@@ -88,12 +88,16 @@ export async function openPage(browser, origin) {
   page.on('response', (res) => {
     if (res.status() >= 400) errors.push(`HTTP ${res.status()} for ${res.url()}`);
   });
+  // GRAFT_CONSOLE=1: every console line of the page and its workers, for debugging.
+  const echo = (where) => (msg) => process.env.GRAFT_CONSOLE && console.error(`[${where}] ${msg.text()}`);
   page.on('console', (msg) => {
+    echo('page')(msg);
     if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
   // The session's worker: its console errors are the page's problems too.
   page.on('worker', (worker) => worker.on('console', (msg) => {
+    echo('worker')(msg);
     if (msg.type() === 'error') errors.push(`console.error in a worker: ${msg.text()}`);
   }));
   return {

@@ -88,10 +88,25 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
       for (const f of await crops(s.page, c, 'top', 2, 40 + i)) await fs.writeFile(path.join(root, c, f.name), f.buffer);
     }
     await fs.writeFile(path.join(root, 'loose.png'), (await crops(s.page, 'gravel', 'top', 1, 9))[0].buffer);
+    // Bad files among them: 30 that are not images, 3 empty, a copy of a photo under another
+    // name. Each is named once, grouped by reason, and the good ones go in.
+    for (let i = 0; i < 30; i++) await fs.writeFile(path.join(root, 'brick', `notes-${i}.txt`), `not a photo ${i}\n`);
+    for (let i = 0; i < 3; i++) await fs.writeFile(path.join(root, 'grass', `empty-${i}.jpg`), '');
+    const [firstBrick] = (await fs.readdir(path.join(root, 'brick'))).filter((f) => f.endsWith('.png'));
+    await fs.copyFile(path.join(root, 'brick', firstBrick), path.join(root, 'brick', 'zz-copy.png'));
     await s.page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(root);
     await count(s.page, 'brick', 2);
     await count(s.page, 'grass', 2);
     await s.page.locator('#notices li', { hasText: 'loose.png: not inside a class folder' }).waitFor();
+    await s.page.locator('#notices li', { hasText: "zz-copy.png: this image is already in 'brick'" }).waitFor({ timeout: SLOW });
+    const notText = s.page.locator('#notices li.group', { hasText: /^30 files: / });
+    await notText.waitFor({ timeout: SLOW });
+    await s.page.locator('#notices li.group', { hasText: /^3 files: / }).waitFor();
+    assert.equal(await notText.locator('ul.names li').count(), 0, 'names are drawn when opened');
+    await notText.locator('summary').click();
+    const named = await notText.locator('ul.names li').allTextContents();
+    assert.deepEqual(named.sort(), Array.from({ length: 30 }, (_, i) => `notes-${i}.txt`).sort());
+    await notText.locator('summary').click();
 
     // Paste into a card (click it, then Ctrl+V): a clipboard event carrying the file.
     const [pasted] = await crops(s.page, 'gravel', 'top', 1, 12);
@@ -123,7 +138,8 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
       };
     };
     await s.page.evaluate(full);
-    await s.page.workers()[0].evaluate(full);
+    // Every worker of the pool (the folder above started its helper).
+    for (const w of s.page.workers()) await w.evaluate(full);
     const [big] = await crops(s.page, 'brick', 'bottom', 1, 13);
     await card(s.page, 'brick').getByRole('button', { name: 'Add images to brick' }).setInputFiles({ ...big, name: 'too-much.png' });
     const notice = s.page.locator('#notices li', { hasText: 'too-much.png' });

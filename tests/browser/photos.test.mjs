@@ -86,6 +86,8 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
     const stop = s.page.getByRole('button', { name: 'Stop' });
     // The run's epochs have begun (after the rows a fine-tuning run makes first).
     const epochs = s.page.locator('section.train p', { hasText: /^(Training up to|Epoch) \d/ });
+    // An epoch has finished, so that Stop keeps it (the pool may add the photos sooner).
+    const finished = s.page.locator('section.train p', { hasText: /^Epoch \d+ of/ });
     const add = (files) => card(s.page, 'Class 3').getByRole('button', { name: 'Add images to Class 3' }).setInputFiles(files);
     await watchTheThread(s.page);
     const started = Date.now();
@@ -95,7 +97,7 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
     await epochs.waitFor({ timeout: SLOW });
     await add(photos.slice(0, PHOTOS / 2));
     // The bar says how fast photos go in, and how long the rest will take.
-    await s.page.locator('#embed-progress', { hasText: /of 20 \(\d+\.\d a second, about \d+ s left\)/ }).waitFor({ timeout: SLOW });
+    await s.page.locator('#embed-progress', { hasText: /of 20 \(\d+\.\d a second on [2-4] workers, about \d+ s left\)/ }).waitFor({ timeout: SLOW });
     const name = card(s.page, 'Class 3').getByRole('textbox', { name: 'Class name' });
     await name.click();
     await name.press('End');
@@ -104,6 +106,7 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
     assert.equal(await name.inputValue(), 'Class 3 typed');
     await name.fill('Class 3');
     await count(s.page, 'Class 3', 10 + PHOTOS / 2);
+    await finished.waitFor({ timeout: SLOW });
     await stop.click();
     await s.page.locator('#train-result', { hasText: /^Stopped after \d+ epochs/ }).waitFor({ timeout: SLOW });
 
@@ -113,6 +116,7 @@ test('40 photos of 12 MP added while the page trains a head, then fine-tunes a b
     await epochs.waitFor({ timeout: SLOW });
     await add(photos.slice(PHOTOS / 2));
     await count(s.page, 'Class 3', 10 + PHOTOS);
+    await finished.waitFor({ timeout: SLOW });
     await stop.click();
     await s.page.locator('#train-result', { hasText: /^Stopped after \d+ epochs/ }).waitFor({ timeout: SLOW });
 
@@ -162,5 +166,39 @@ test('a worker that stops is started afresh, and the page says so: the photos af
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
+  }
+});
+
+test('a folder goes to a pool of workers; a helper that stops names each photo it had, the rest are added, and it embeds again', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-pool-'));
+  try {
+    const photos = await largePhotos(browser, 12, tmp);
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu&workers=2`);
+    await ready(s.page);
+    const add = (files) => card(s.page, 'Class 1').getByRole('button', { name: 'Add images to Class 1' }).setInputFiles(files);
+    const started = s.page.waitForEvent('worker');
+    await add(photos.slice(0, 10));
+    const helper = await started;
+    // The helper has its backbone and is given photos.
+    await s.page.locator('#embed-progress', { hasText: 'on 2 workers' }).waitFor({ timeout: SLOW });
+    const closed = new Promise((resolve) => helper.once('close', resolve));
+    await helper.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }); });
+    await closed;
+    await s.page.locator('#embed-progress').waitFor({ state: 'detached', timeout: SLOW });
+    const added = Number(await card(s.page, 'Class 1').locator('.count').getAttribute('data-count'));
+    const notices = await s.page.locator('#notices').allTextContents();
+    const lost = photos.slice(0, 10).map((p) => path.basename(p)).filter((n) => notices.join('\n').includes(n));
+    console.log(`helper stopped: ${added} photos added, ${lost.length} named as not added (${lost.join(', ')})`);
+    assert.equal(added + lost.length, 10, notices.join('\n'));
+    // The pool is whole again: the last two go in, on both workers again.
+    await add(photos.slice(10));
+    await count(s.page, 'Class 1', added + 2);
+    assert.equal(s.page.workers().length, 2);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
   }
 });

@@ -81,10 +81,10 @@ async function threeClasses(page, perClass, seed) {
   for (const c of CLASSES) await count(page, c, perClass);
 }
 
-/** A page on WebGPU. */
+/** A page on WebGPU, with one worker: the GPU these tests lose is the session's own. */
 async function gpuPage(browser) {
   const s = await openPage(browser, server.origin);
-  await s.page.goto(`${server.origin}/?device=webgpu`);
+  await s.page.goto(`${server.origin}/?device=webgpu&workers=1`);
   await ready(s.page);
   return s;
 }

@@ -1,6 +1,7 @@
 //! The dataset: class cards, the embedding progress, per-file messages and Undo.
 
 use super::class_card::ClassCard;
+use super::notice_group::NoticeGroupItem;
 use crate::state::teach::{Queue, Teach};
 use yew::prelude::*;
 
@@ -22,8 +23,12 @@ pub struct ClassesPanelProps {
 }
 
 fn progress(q: &Queue) -> Html {
+    let on = match q.workers {
+        1 => String::new(),
+        n => format!(" on {n} workers"),
+    };
     let left = match (q.per_second(), q.seconds_left()) {
-        (Some(rate), Some(s)) => format!(" ({rate:.1} a second, about {} s left)", s.ceil()),
+        (Some(rate), Some(s)) => format!(" ({rate:.1} a second{on}, about {} s left)", s.ceil()),
         _ => String::new(),
     };
     html! {
@@ -95,7 +100,9 @@ pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
             if let Some(q) = &t.queue { { progress(q) } }
             if !t.notices.is_empty() {
                 <div id="notices" class="error" role="alert">
-                    <ul>{ for t.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                    <ul>{ for t.notices.groups.iter().map(|g| html! {
+                        <NoticeGroupItem key={format!("{}{}", g.names.is_empty() as u8, g.reason)} group={g.clone()} />
+                    }) }</ul>
                     <button onclick={dismiss}>{ "Dismiss messages" }</button>
                 </div>
             }

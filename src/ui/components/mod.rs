@@ -8,6 +8,7 @@ pub mod curves;
 pub mod device_panel;
 pub mod metrics_panel;
 pub mod model_panel;
+pub mod notice_group;
 pub mod photo_drop;
 pub mod preview_panel;
 pub mod project_bar;
