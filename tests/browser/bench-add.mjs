@@ -2,7 +2,8 @@
 // keep), made at run time from the fixture photos (each a different crop, upscaled to
 // 4000 x 3000), and where that time goes: decoding and preparing (resize, kept copy), the
 // backbone, and storage, as the session's worker reports them under `?trace`. Prints JSON.
-//   node tests/browser/bench-add.mjs [N=100] [cpu|webgpu]
+//   node tests/browser/bench-add.mjs [N=100] [cpu|webgpu] [workers: the pool's size, 1 to 4;
+//   by default one a core]
 // With GRAFT_DIST pointing at another build's dist/, it times that build (no split then).
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { serve, launch, openPage, DIST, FIXTURES, closeBrowsers } from './harnes
 
 const n = Number(process.argv[2] ?? 100);
 const device = process.argv[3] ?? 'cpu';
+const workers = process.argv[4];
 const server = await serve(DIST, { '/fixtures/': FIXTURES });
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-bench-add-'));
 const browser = await launch({ webgpu: device === 'webgpu' });
@@ -48,7 +50,7 @@ try {
     const m = msg.text().match(/graft-timing (\{.*\})/);
     if (m) split.push(JSON.parse(m[1]));
   }));
-  await s.page.goto(`${server.origin}/?device=${device}&trace`);
+  await s.page.goto(`${server.origin}/?device=${device}&trace${workers ? `&workers=${workers}` : ''}`);
   await s.page.locator('#model-status[data-state="ready"]').waitFor({ timeout: 900_000 });
   await s.page.evaluate(() => {
     window.longTasks = [];
@@ -62,7 +64,7 @@ try {
   const tasks = await s.page.evaluate(() => window.longTasks);
   const mean = (k) => split.length ? Math.round(split.reduce((a, t) => a + t[k], 0) / split.length) : null;
   console.log(JSON.stringify({
-    photos: n, device, megapixels: 12, seconds: Math.round(seconds * 10) / 10,
+    photos: n, device, workers: workers ? Number(workers) : 'one a core', megapixels: 12, seconds: Math.round(seconds * 10) / 10,
     photos_per_s: Math.round((n / seconds) * 100) / 100,
     ms_per_photo: { decode_and_prepare: mean('decode_ms'), backbone: mean('backbone_ms'), store: mean('store_ms') },
     main_thread_tasks_over_50ms: tasks.length, longest_task_ms: Math.round(Math.max(0, ...tasks)),

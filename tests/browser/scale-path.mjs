@@ -1,0 +1,51 @@
+// The path a person with a photo library takes, timed: add a folder of classes, train,
+// reload, preview. Shared by the scale test (1 000 images) and bench-scale.mjs (10 000).
+import { card, count, preview } from './teach-helpers.mjs';
+
+/**
+ * In `page` (open, backbone ready, a fresh project), add the folder `dir` whose sub-folders
+ * are `names`, `counts[i]` images each; train; reload; preview `held`. Returns the figures.
+ */
+export async function scalePath(page, dir, { names, counts }, held, timeout) {
+  const figures = {};
+  const watch = () => page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+  });
+  const longest = async () => Math.round(Math.max(0, ...(await page.evaluate(() => window.longTasks))));
+  // The starter project's two empty classes go: the folder brings its own.
+  for (const starter of ['Class 1', 'Class 2']) {
+    await page.getByRole('button', { name: `Delete class ${starter}` }).click();
+  }
+  await watch();
+  let started = Date.now();
+  await page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(dir);
+  for (const [i, name] of names.entries()) await count(page, name, counts[i]);
+  const total = counts.reduce((a, b) => a + b, 0);
+  figures.photos = total;
+  figures.embed_s = (Date.now() - started) / 1000;
+  figures.photos_per_s = Math.round((total / figures.embed_s) * 10) / 10;
+
+  started = Date.now();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.locator('#train-result').waitFor({ timeout });
+  figures.train_s = (Date.now() - started) / 1000;
+  figures.train_result = await page.locator('#train-result').textContent();
+  figures.longest_task_ms = await longest();
+  figures.page_heap_mb = await page.evaluate(() => Math.round(performance.memory.usedJSHeapSize / 1e6));
+  figures.storage_mb = await page.evaluate(async () => Math.round((await navigator.storage.estimate()).usage / 1e6));
+
+  // Reload: usable when every class card shows its count and Train is enabled.
+  started = Date.now();
+  await page.reload();
+  await watch();
+  for (const [i, name] of names.entries()) await count(page, name, counts[i]);
+  await page.locator('button:text-is("Train"):enabled').waitFor({ timeout });
+  figures.usable_after_reload_s = (Date.now() - started) / 1000;
+  const probs = await preview(page, held);
+  figures.preview_top = Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0];
+  figures.longest_task_after_reload_ms = await longest();
+  return figures;
+}
+
+export { card };
