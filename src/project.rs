@@ -2,6 +2,7 @@
 //! so every rule (names, limits, duplicates, what can train) is tested natively.
 
 use crate::classifier::MAX_CLASSES;
+use crate::thumb::Thumb;
 use crate::train::TrainError;
 use crate::train::data::check_trainable;
 use serde::{Deserialize, Serialize};
@@ -292,6 +293,23 @@ impl Project {
         }
         check_trainable(&names, &labels)?;
         Ok((names, features, labels))
+    }
+
+    /// Give samples their thumbnails (`made`, by sample id), where they have none; only the
+    /// classes holding one of them are copied.
+    pub fn set_thumbs(&mut self, made: Vec<(u64, Thumb)>) {
+        let made: std::collections::HashMap<u64, Thumb> = made.into_iter().collect();
+        for class in &mut self.classes {
+            let wants = |s: &Sample| s.thumb.href().is_empty() && made.contains_key(&s.id);
+            if !class.samples.iter().any(wants) {
+                continue;
+            }
+            for s in Rc::make_mut(&mut class.samples).iter_mut() {
+                if let Some(t) = made.get(&s.id).filter(|_| s.thumb.href().is_empty()) {
+                    s.thumb = t.clone();
+                }
+            }
+        }
     }
 
     pub fn meta(&self) -> ProjectMeta {

@@ -8,6 +8,9 @@ use crate::project::{Class, ClassRef, Project, Sample};
 use crate::thumb::Thumb;
 use crate::train::settings::Settings;
 
+/// Thumbnails a class card shows (the first ones); the count always shows the full number.
+pub const THUMBS_SHOWN: usize = 48;
+
 /// Photos waiting for, or going through, the backbone.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Queue {
@@ -95,6 +98,8 @@ pub enum TeachAction {
     DeleteClass(u32),
     Undo,
     SampleReady(ClassRef, Sample),
+    /// Thumbnails of samples restored without one (`Teach::thumbs_wanted`).
+    Thumbs(Vec<(u64, Thumb)>),
     /// Classes named after dropped or picked folders, made before their images arrive.
     EnsureClasses(Vec<String>),
     RemoveSample(u64),
@@ -125,6 +130,16 @@ pub enum TeachAction {
 }
 
 impl Teach {
+    /// Samples shown on their cards without a thumbnail yet (restored ones): the page reads
+    /// their kept copies and answers with `TeachAction::Thumbs`.
+    pub fn thumbs_wanted(&self) -> Vec<u64> {
+        (self.project.classes.iter())
+            .flat_map(|c| c.samples.iter().take(THUMBS_SHOWN))
+            .filter(|s| s.thumb.href().is_empty())
+            .map(|s| s.id)
+            .collect()
+    }
+
     /// Whether to ask the browser for persistent storage now: a saved project of more than
     /// `PERSIST_ABOVE` photos that it does not keep yet, not asked before in this tab.
     pub fn wants_persist(&self) -> bool {
@@ -191,6 +206,10 @@ impl Teach {
             // A sample refused (a duplicate) is dropped, and its thumbnail with it.
             TeachAction::SampleReady(class, sample) => {
                 p.resolve(&class).and_then(|id| p.add_sample(id, sample))
+            }
+            TeachAction::Thumbs(made) => {
+                p.set_thumbs(made);
+                Ok(())
             }
             TeachAction::EnsureClasses(names) => names
                 .iter()

@@ -300,3 +300,28 @@ fn a_large_project_asks_for_persistent_storage_once() {
     let granted = teach(&state, TeachAction::PersistAsked(Some(true)));
     assert_eq!(granted.teach.storage.unwrap().persisted, Some(true));
 }
+
+/// A restored project has no thumbnails: the first ones of each card are wanted, given, and
+/// wanted no more; one removed brings the next into view, wanted in turn.
+#[test]
+fn restored_samples_get_the_thumbnails_their_cards_show() {
+    use super::teach::THUMBS_SHOWN;
+    let mut state = State::default();
+    let class = ClassRef::Id(state.teach.project.classes[0].id);
+    for id in 0..(THUMBS_SHOWN as u64 + 2) {
+        let mut s = sample(id, &format!("p{id}.png"), &format!("h{id}"));
+        s.thumb = Thumb::default();
+        state = teach(&state, TeachAction::SampleReady(class.clone(), s));
+    }
+    let wanted = state.teach.thumbs_wanted();
+    assert_eq!(wanted, (0..THUMBS_SHOWN as u64).collect::<Vec<_>>());
+    let made = (wanted.iter())
+        .map(|&id| (id, Thumb::borrowed(format!("blob:{id}"))))
+        .collect();
+    state = teach(&state, TeachAction::Thumbs(made));
+    assert!(state.teach.thumbs_wanted().is_empty());
+    let first = &state.teach.project.classes[0].samples[0];
+    assert_eq!(first.thumb.href(), "blob:0");
+    state = teach(&state, TeachAction::RemoveSample(0));
+    assert_eq!(state.teach.thumbs_wanted(), vec![THUMBS_SHOWN as u64]);
+}

@@ -23,6 +23,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
+/// Thumbnails read from the store and drawn at once: each few is one short task.
+const THUMBS_AT_ONCE: usize = 16;
+
 /// A picture waiting to be sent to the session, for a class.
 pub enum Pending {
     File(ClassRef, web_sys::File),
@@ -50,6 +53,8 @@ pub struct Jobs {
     pub saved: SavedProject,
     /// The photo the ImageNet panel looks at: its object URL.
     sight: RefCell<String>,
+    /// Samples whose thumbnails are being read from the store.
+    thumbs_asked: RefCell<std::collections::HashSet<u64>>,
 }
 
 impl Jobs {
@@ -79,6 +84,7 @@ impl Jobs {
                 next_preview: Cell::new(0),
                 saved: SavedProject::default(),
                 sight: RefCell::new(String::new()),
+                thumbs_asked: RefCell::default(),
             }
         })
     }
@@ -171,6 +177,29 @@ impl Jobs {
             self.act(TeachAction::NotAdded { name, reason });
         }
         self.act(TeachAction::Queue(self.uploads.answered(now_ms())));
+    }
+
+    /// Read the thumbnails of restored samples `wanted` (those shown without one), a few at
+    /// a time, each few drawn as it comes.
+    pub fn fill_thumbs(self: &Rc<Self>, wanted: Vec<u64>) {
+        let fresh: Vec<u64> = {
+            let mut asked = self.thumbs_asked.borrow_mut();
+            wanted.into_iter().filter(|id| asked.insert(*id)).collect()
+        };
+        if fresh.is_empty() {
+            return;
+        }
+        let me = self.clone();
+        yew::platform::spawn_local(async move {
+            for ids in fresh.chunks(THUMBS_AT_ONCE) {
+                let made = me.saved.thumbs(ids).await;
+                me.act(TeachAction::Thumbs(made));
+                let mut asked = me.thumbs_asked.borrow_mut();
+                ids.iter().for_each(|id| {
+                    asked.remove(id);
+                });
+            }
+        });
     }
 
     /// A name for the next recorded webcam frame.

@@ -26,6 +26,13 @@ where
 #[hook]
 pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) {
     {
+        // Restored samples shown on their cards get their thumbnails from the store.
+        let jobs = jobs.clone();
+        use_effect_with(t.thumbs_wanted(), move |wanted| {
+            jobs.fill_thumbs(wanted.clone())
+        });
+    }
+    {
         let (jobs, act) = (jobs.clone(), act.clone());
         use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {
             if *restored {

@@ -3,6 +3,7 @@
 //! the page reads them back, and writes the classes, the settings and the model's file.
 
 use crate::project::{Project, ProjectMeta};
+use crate::thumb::Thumb;
 use crate::train::TrainConfig;
 use crate::web::files::thumb;
 use crate::web::store::{Saved, Store};
@@ -142,6 +143,22 @@ impl SavedProject {
         db.put_text(Saved::Settings, &json).await
     }
 
+    /// Thumbnails of saved samples `ids`, from their kept copies (a missing one is left out).
+    pub async fn thumbs(&self, ids: &[u64]) -> Vec<(u64, Thumb)> {
+        let Some(db) = self.db() else {
+            return Vec::new();
+        };
+        let mut made = Vec::new();
+        for &id in ids {
+            if let Ok(Some(jpeg)) = db.sample_copy(id).await
+                && let Ok(t) = thumb(&jpeg, "image/jpeg")
+            {
+                made.push((id, t));
+            }
+        }
+        made
+    }
+
     /// Forget every saved sample (a new project); the meta is rewritten by the save effect.
     pub async fn clear(&self) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
@@ -155,12 +172,9 @@ async fn load(db: &Store) -> Result<(Project, Option<Vec<u8>>), String> {
         return Ok((Project::starter(), None));
     };
     let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-    let mut records = Vec::new();
-    for (mut sample, jpeg) in db.samples().await? {
-        sample.thumb = thumb(&jpeg, "image/jpeg").unwrap_or_default();
-        records.push(sample);
-    }
-    let (project, orphans) = Project::restore(meta, records);
+    // Thumbnails come after, for the photos shown (`thumbs`): reopening is not held up by
+    // thousands of them.
+    let (project, orphans) = Project::restore(meta, db.samples().await?);
     let _ = db.delete_samples(&orphans).await;
     Ok((project, db.bytes(Saved::Model).await?))
 }

@@ -36,6 +36,21 @@ pub struct TeachAreaProps {
 
 type Act = Rc<dyn Fn(TeachAction)>;
 
+/// The class cards' callbacks, kept from render to render.
+#[derive(Clone)]
+struct CardCallbacks {
+    on_add: Callback<()>,
+    on_undo: Callback<()>,
+    on_dismiss: Callback<()>,
+    on_rename: Callback<(u32, String)>,
+    on_delete: Callback<u32>,
+    on_files: Callback<(u32, Vec<web_sys::File>)>,
+    on_folder: Callback<Vec<web_sys::File>>,
+    on_remove: Callback<u64>,
+    on_move: Callback<(u64, u32)>,
+    on_hold_out: Callback<u64>,
+}
+
 /// A callback that turns what a component reports into a teaching action.
 fn to<T: 'static>(act: &Act, make: fn(T) -> TeachAction) -> Callback<T> {
     let act = act.clone();
@@ -54,13 +69,15 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
 
     super::persist::use_persistence(t, jobs.clone(), act.clone());
 
-    // Every way in (card, folder, webcam) ends in the one embedding queue.
+    // Every way in (card, folder, webcam) ends in the one embedding queue. The project's next
+    // sample id is read when called, so the callbacks below stay the same across renders.
+    let next_sample = use_mut_ref(|| 0);
+    *next_sample.borrow_mut() = t.project.next_sample;
     let enqueue = {
         let jobs = jobs.clone();
-        let next = t.project.next_sample;
         Rc::new(move |items: Vec<Pending>| {
             if loaded {
-                jobs.enqueue(items, next);
+                jobs.enqueue(items, *next_sample.borrow());
             }
         })
     };
@@ -92,10 +109,6 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             });
             enqueue(items.collect());
         })
-    };
-    let on_folder = {
-        let import = import.clone();
-        Callback::from(move |list: Vec<web_sys::File>| import(folders::group_picked(list)))
     };
     let on_drop = {
         let (import, act) = (import.clone(), act.clone());
@@ -234,6 +247,26 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         let act = act.clone();
         Callback::from(move |_: ()| act(make()))
     };
+    // Made once (again when the backbone becomes ready): a card whose class did not change
+    // is not drawn again, whatever else did (an epoch's report, a photo in another class).
+    let cards = {
+        let (act, simple, import) = (act.clone(), simple, import.clone());
+        use_memo(loaded, move |_| CardCallbacks {
+            on_add: simple(|| TeachAction::AddClass),
+            on_undo: simple(|| TeachAction::Undo),
+            on_dismiss: simple(|| TeachAction::DismissNotices),
+            on_rename: to(&act, |(id, name)| TeachAction::Rename(id, name)),
+            on_delete: to(&act, TeachAction::DeleteClass),
+            on_files,
+            on_folder: Callback::from(move |list: Vec<web_sys::File>| {
+                import(folders::group_picked(list))
+            }),
+            on_remove: to(&act, TeachAction::RemoveSample),
+            on_move: to(&act, |(id, class)| TeachAction::MoveSample(id, class)),
+            on_hold_out: to(&act, TeachAction::ToggleHeldOut),
+        })
+    };
+    let c = (*cards).clone();
     let report = match &t.training {
         Training::Done(o) => o.report.clone(),
         _ => None,
@@ -243,14 +276,10 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} storage={t.storage.clone()} {on_new} />
             <ClassesPanel teach={t.clone()} {ready}
-                on_add={simple(|| TeachAction::AddClass)} on_undo={simple(|| TeachAction::Undo)}
-                on_dismiss={simple(|| TeachAction::DismissNotices)}
-                on_rename={to(&act, |(id, name)| TeachAction::Rename(id, name))}
-                on_delete={to(&act, TeachAction::DeleteClass)}
-                {on_files} {on_folder}
-                on_remove={to(&act, TeachAction::RemoveSample)}
-                on_move={to(&act, |(id, class)| TeachAction::MoveSample(id, class))}
-                on_hold_out={to(&act, TeachAction::ToggleHeldOut)} />
+                on_add={c.on_add} on_undo={c.on_undo} on_dismiss={c.on_dismiss}
+                on_rename={c.on_rename} on_delete={c.on_delete} on_files={c.on_files}
+                on_folder={c.on_folder} on_remove={c.on_remove} on_move={c.on_move}
+                on_hold_out={c.on_hold_out} />
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.model.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}

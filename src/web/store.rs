@@ -74,13 +74,16 @@ impl Store {
 
     /// Sample `id`'s kept copy; `None` if it is missing or unreadable.
     pub async fn sample_copy(&self, id: u64) -> Result<Option<Vec<u8>>, String> {
-        let key = sample_key(id);
-        let record = self.0.get(SAMPLES, &key).await?;
-        Ok(sample_from_record(&key, &record).map(|(_, jpeg)| jpeg))
+        let record = self.0.get(SAMPLES, &sample_key(id)).await?;
+        let jpeg = Reflect::get(&record, &"jpeg".into()).ok();
+        Ok(jpeg
+            .and_then(|j| j.dyn_into::<Uint8Array>().ok())
+            .map(|j| j.to_vec()))
     }
 
-    /// Every saved sample this version can read, with its copy; the others are deleted.
-    pub async fn samples(&self) -> Result<Vec<(Sample, Vec<u8>)>, String> {
+    /// Every saved sample this version can read (without its copy, which is read when its
+    /// thumbnail is shown); the others are deleted.
+    pub async fn samples(&self) -> Result<Vec<Sample>, String> {
         let (mut read, mut unreadable) = (Vec::new(), Vec::new());
         for (key, value) in self.0.entries(SAMPLES).await? {
             match sample_from_record(&key, &value) {
@@ -124,24 +127,21 @@ fn sample_record(sample: &Sample, jpeg: &[u8]) -> JsValue {
     o.into()
 }
 
-/// A stored record back into a sample (without its thumbnail URL) and its JPEG bytes; `None`
-/// for a record this version cannot read, which the caller drops.
-fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<(Sample, Vec<u8>)> {
+/// A stored record back into a sample (without its thumbnail); `None` for a record this
+/// version cannot read, which the caller drops.
+fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<Sample> {
     let get = |k: &str| Reflect::get(record, &k.into()).ok();
     let id = key.as_f64().filter(|v| *v >= 0.0 && v.fract() == 0.0)? as u64;
     let embedding = get("embedding")?.dyn_into::<Float32Array>().ok()?.to_vec();
     if embedding.len() != crate::model::FEATURE_DIM {
         return None;
     }
-    let jpeg = get("jpeg")?.dyn_into::<Uint8Array>().ok()?.to_vec();
-    Some((
-        Sample {
-            id,
-            name: get("name")?.as_string()?,
-            hash: get("hash")?.as_string()?,
-            embedding: Rc::new(embedding),
-            thumb: crate::thumb::Thumb::default(),
-        },
-        jpeg,
-    ))
+    get("jpeg")?.dyn_into::<Uint8Array>().ok()?;
+    Some(Sample {
+        id,
+        name: get("name")?.as_string()?,
+        hash: get("hash")?.as_string()?,
+        embedding: Rc::new(embedding),
+        thumb: crate::thumb::Thumb::default(),
+    })
 }

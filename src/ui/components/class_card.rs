@@ -3,11 +3,9 @@
 
 use super::photo_drop::PhotoDrop;
 use crate::project::Class;
+use crate::state::teach::THUMBS_SHOWN;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-/// Thumbnails drawn per card; the count always shows the full number.
-const MAX_THUMBS: usize = 48;
 
 #[derive(Properties, PartialEq)]
 pub struct ClassCardProps {
@@ -70,7 +68,7 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
             }
         })
     };
-    let thumbs = c.samples.iter().take(MAX_THUMBS).map(|s| {
+    let thumbs = c.samples.iter().take(THUMBS_SHOWN).map(|s| {
         let remove = {
             let cb = props.on_remove.clone();
             let sid = s.id;
@@ -84,7 +82,12 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
         };
         html! {
             <li key={s.id.to_string()} class={classes!("thumb", held.then_some("held-out"))}>
-                <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
+                if s.thumb.href().is_empty() {
+                    // Restored: its thumbnail is being read from the store.
+                    <span class="pending" role="img" aria-label={s.name.clone()} title={s.name.clone()}></span>
+                } else {
+                    <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
+                }
                 <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
                 <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
                         title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>
@@ -119,8 +122,8 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
                 <span class="hint">{ "Paste works too: click this card, then Ctrl+V. " }</span>
             </PhotoDrop>
             <ul class="thumbs" aria-label={format!("Images of {}", c.name)}>{ for thumbs }</ul>
-            if count > MAX_THUMBS {
-                <p class="muted">{ format!("and {} more", count - MAX_THUMBS) }</p>
+            if count > THUMBS_SHOWN {
+                <p class="muted">{ format!("and {} more", count - THUMBS_SHOWN) }</p>
             }
         </section>
     }
