@@ -6,7 +6,7 @@ use js_sys::{Array, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbKeyRange, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const NAME: &str = "graft";
 const VERSION: u32 = 1;
@@ -139,12 +139,27 @@ impl Db {
         request(&req).await
     }
 
-    /// Every `(key, value)` of a store.
-    pub async fn entries(&self, store: &str) -> Result<Vec<(JsValue, JsValue)>, String> {
+    /// The `(key, value)`s of a store in key order, `limit` at most, after key `after` (from
+    /// the first when `None`): a store of thousands is read a page at a time, the thread
+    /// free between pages.
+    pub async fn page(
+        &self,
+        store: &str,
+        after: Option<&JsValue>,
+        limit: u32,
+    ) -> Result<Vec<(JsValue, JsValue)>, String> {
         let tx = self.tx(store, IdbTransactionMode::Readonly)?;
         let s = tx.object_store(store).map_err(describe)?;
-        let keys = request(&s.get_all_keys().map_err(describe)?).await?;
-        let values = request(&s.get_all().map_err(describe)?).await?;
+        let query: JsValue = match after {
+            Some(key) => IdbKeyRange::lower_bound_with_open(key, true)
+                .map_err(describe)?
+                .into(),
+            None => JsValue::UNDEFINED,
+        };
+        let keys = s.get_all_keys_with_key_and_limit(&query, limit);
+        let keys = request(&keys.map_err(describe)?).await?;
+        let values = s.get_all_with_key_and_limit(&query, limit);
+        let values = request(&values.map_err(describe)?).await?;
         let (keys, values): (Array, Array) = (keys.unchecked_into(), values.unchecked_into());
         Ok(keys.iter().zip(values.iter()).collect())
     }

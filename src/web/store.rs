@@ -3,6 +3,7 @@
 
 use super::idb::{Db, META, SAMPLES};
 use crate::project::Sample;
+use gloo::timers::future::TimeoutFuture;
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -32,6 +33,10 @@ impl Saved {
 fn sample_key(id: u64) -> JsValue {
     JsValue::from(id as f64)
 }
+
+/// Samples read at once when a project is opened: each record holds its kept copy too
+/// (tens of KB), so a page is a few MB.
+const SAMPLES_A_PAGE: u32 = 200;
 
 /// The page's saved project: samples (each with its kept copy) and the `Saved` parts.
 pub struct Store(Db);
@@ -85,11 +90,22 @@ impl Store {
     /// thumbnail is shown); the others are deleted.
     pub async fn samples(&self) -> Result<Vec<Sample>, String> {
         let (mut read, mut unreadable) = (Vec::new(), Vec::new());
-        for (key, value) in self.0.entries(SAMPLES).await? {
-            match sample_from_record(&key, &value) {
-                Some(sample) => read.push(sample),
-                None => unreadable.push(key),
+        let mut after = None;
+        loop {
+            let page = self.0.page(SAMPLES, after.as_ref(), SAMPLES_A_PAGE).await?;
+            let last = page.len() < SAMPLES_A_PAGE as usize;
+            for (key, value) in page {
+                match sample_from_record(&key, &value) {
+                    Some(sample) => read.push(sample),
+                    None => unreadable.push(key.clone()),
+                }
+                after = Some(key);
             }
+            if last {
+                break;
+            }
+            // Each page is a short task: the page stays responsive while a library opens.
+            TimeoutFuture::new(0).await;
         }
         if !unreadable.is_empty() {
             let _ = self.0.delete(SAMPLES, &unreadable).await;

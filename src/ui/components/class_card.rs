@@ -2,8 +2,10 @@
 //! and ways to add photos.
 
 use super::photo_drop::PhotoDrop;
+use super::thumb_item::ThumbItem;
 use crate::project::Class;
 use crate::state::teach::THUMBS_SHOWN;
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -68,43 +70,12 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
             }
         })
     };
+    let others = Rc::new(props.others.clone());
     let thumbs = c.samples.iter().take(THUMBS_SHOWN).map(|s| {
-        let remove = {
-            let cb = props.on_remove.clone();
-            let sid = s.id;
-            Callback::from(move |_| cb.emit(sid))
-        };
-        let held = props.held_out.contains(&s.id);
-        let hold = {
-            let cb = props.on_hold_out.clone();
-            let sid = s.id;
-            Callback::from(move |_| cb.emit(sid))
-        };
         html! {
-            <li key={s.id.to_string()} class={classes!("thumb", held.then_some("held-out"))}>
-                if s.thumb.href().is_empty() {
-                    // Restored: its thumbnail is being read from the store.
-                    <span class="pending" role="img" aria-label={s.name.clone()} title={s.name.clone()}></span>
-                } else {
-                    <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
-                }
-                <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
-                <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
-                        title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>
-                if !props.others.is_empty() {
-                    <details class="move">
-                        <summary aria-label={format!("Move {}", s.name)}>{ "↪" }</summary>
-                        { for props.others.iter().map(|(to, name)| {
-                            let cb = props.on_move.clone();
-                            let (sid, to) = (s.id, *to);
-                            html! {
-                                <button aria-label={format!("Move {} to {}", s.name, name)}
-                                        onclick={Callback::from(move |_| cb.emit((sid, to)))}>{ name }</button>
-                            }
-                        }) }
-                    </details>
-                }
-            </li>
+            <ThumbItem key={s.id} sample={s.clone()} held={props.held_out.contains(&s.id)}
+                       others={others.clone()} on_remove={props.on_remove.clone()}
+                       on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()} />
         }
     });
     let count = c.samples.len();

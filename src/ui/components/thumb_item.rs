@@ -1,0 +1,64 @@
+//! One photo on a class card: its thumbnail, Remove, set aside for validation, and a Move
+//! menu whose buttons (one a class) are drawn only while it is open: a card of 48 photos in
+//! a project of 50 classes would otherwise hold thousands of them.
+
+use crate::project::Sample;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ThumbItemProps {
+    pub sample: Sample,
+    /// Set aside for validation.
+    pub held: bool,
+    /// The classes it can move to, `(id, name)`.
+    pub others: Rc<Vec<(u32, String)>>,
+    pub on_remove: Callback<u64>,
+    pub on_move: Callback<(u64, u32)>,
+    pub on_hold_out: Callback<u64>,
+}
+
+#[component]
+pub fn ThumbItem(props: &ThumbItemProps) -> Html {
+    let s = &props.sample;
+    let sid = s.id;
+    let open = use_state_eq(|| false);
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() {
+                open.set(d.open());
+            }
+        })
+    };
+    let remove = props.on_remove.reform(move |_: MouseEvent| sid);
+    let hold = props.on_hold_out.reform(move |_: MouseEvent| sid);
+    let held = props.held;
+    html! {
+        <li class={classes!("thumb", held.then_some("held-out"))}>
+            if s.thumb.href().is_empty() {
+                // Restored: its thumbnail is being read from the store.
+                <span class="pending" role="img" aria-label={s.name.clone()} title={s.name.clone()}></span>
+            } else {
+                <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
+            }
+            <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
+            <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
+                    title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>
+            if !props.others.is_empty() {
+                <details class="move" {ontoggle}>
+                    <summary aria-label={format!("Move {}", s.name)}>{ "↪" }</summary>
+                    if *open {
+                        { for props.others.iter().map(|(to, name)| {
+                            let to = *to;
+                            let onclick = props.on_move.reform(move |_: MouseEvent| (sid, to));
+                            html! {
+                                <button aria-label={format!("Move {} to {}", s.name, name)} {onclick}>{ name }</button>
+                            }
+                        }) }
+                    }
+                </details>
+            }
+        </li>
+    }
+}
