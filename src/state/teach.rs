@@ -204,9 +204,15 @@ impl Teach {
                 Ok(())
             }
             // A sample refused (a duplicate) is dropped, and its thumbnail with it.
-            TeachAction::SampleReady(class, sample) => {
-                p.resolve(&class).and_then(|id| p.add_sample(id, sample))
-            }
+            // A sample past the card's shown ones keeps no thumbnail (its object URL is freed
+            // now): it is read from the store if it comes into view (`thumbs_wanted`), or
+            // stays a grey square where this browser cannot save the project.
+            TeachAction::SampleReady(class, mut sample) => p.resolve(&class).and_then(|id| {
+                if p.class(id).is_some_and(|c| c.samples.len() >= THUMBS_SHOWN) {
+                    sample.thumb = Thumb::default();
+                }
+                p.add_sample(id, sample)
+            }),
             TeachAction::Thumbs(made) => {
                 p.set_thumbs(made);
                 Ok(())

@@ -325,3 +325,31 @@ fn restored_samples_get_the_thumbnails_their_cards_show() {
     state = teach(&state, TeachAction::RemoveSample(0));
     assert_eq!(state.teach.thumbs_wanted(), vec![THUMBS_SHOWN as u64]);
 }
+
+/// A photo added past a card's shown ones keeps no object URL: a library of thousands holds
+/// a card's worth of thumbnails a class, not one a photo.
+#[test]
+fn a_photo_past_the_shown_ones_frees_its_thumbnail() {
+    use super::teach::THUMBS_SHOWN;
+    let mut state = State::default();
+    let class = ClassRef::Id(state.teach.project.classes[0].id);
+    let n = THUMBS_SHOWN as u64 + 3;
+    for id in 0..n {
+        let s = sample(id, &format!("past{id}.png"), &format!("hp{id}"));
+        state = teach(&state, TeachAction::SampleReady(class.clone(), s));
+    }
+    let samples = &state.teach.project.classes[0].samples;
+    let shown = samples
+        .iter()
+        .filter(|s| !s.thumb.href().is_empty())
+        .count();
+    assert_eq!((samples.len(), shown), (n as usize, THUMBS_SHOWN));
+    let freed = freed();
+    for id in THUMBS_SHOWN as u64..n {
+        assert!(
+            freed.contains(&format!("blob:past{id}.png")),
+            "{id} was freed"
+        );
+    }
+    assert!(!freed.contains(&"blob:past0.png".to_string()));
+}

@@ -24,7 +24,16 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   // here; the page's own change handler in it took 17 ms in a trace) is counted apart.
   figures.pick_task_ms = await longest();
   await page.evaluate(() => { window.longTasks = []; });
-  for (const [i, name] of names.entries()) await count(page, name, counts[i]);
+  // The embedding bar every 30 s on stderr, for long runs.
+  const tick = setInterval(async () => {
+    const bar = await page.locator('#embed-progress span').textContent().catch(() => null);
+    if (bar) console.error(`[${Math.round((Date.now() - started) / 1000)} s] ${bar}`);
+  }, 30_000);
+  try {
+    for (const [i, name] of names.entries()) await count(page, name, counts[i], timeout);
+  } finally {
+    clearInterval(tick);
+  }
   const total = counts.reduce((a, b) => a + b, 0);
   figures.photos = total;
   figures.embed_s = (Date.now() - started) / 1000;
@@ -43,7 +52,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   started = Date.now();
   await page.reload();
   await watch();
-  for (const [i, name] of names.entries()) await count(page, name, counts[i]);
+  for (const [i, name] of names.entries()) await count(page, name, counts[i], timeout);
   await page.locator('button:text-is("Train"):enabled').waitFor({ timeout });
   figures.usable_after_reload_s = (Date.now() - started) / 1000;
   const probs = await preview(page, held);

@@ -44,8 +44,8 @@ export async function rename(page, from, to) {
   await card(page, to).waitFor();
 }
 
-export async function count(page, name, n) {
-  await card(page, name).locator(`.count[data-count="${n}"]`).waitFor({ timeout: SLOW });
+export async function count(page, name, n, timeout = SLOW) {
+  await card(page, name).locator(`.count[data-count="${n}"]`).waitFor({ timeout });
 }
 
 /** Drop `files` on a class card's drop zone, as a person dragging them would. */
