@@ -40,7 +40,7 @@ pub async fn set_model(session: &Session, model: Option<InUse>) {
 }
 
 /// Check the model file in `bytes` (`None`: no model) and use it; the page is told either
-/// way, and gets the file back.
+/// way, and gets the file back unless it came from the page's own (`ModelFrom::Page`).
 pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>>) {
     let Some(bytes) = bytes else {
         session.send(
@@ -63,13 +63,13 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
         Ok(model) => {
             let shown = summary(&model, &bytes);
             let key = shown.key.clone();
-            session.send(
-                Event::Model {
-                    from,
-                    result: Ok(Some(shown)),
-                },
-                vec![bytes],
-            );
+            // The page keeps the file it sent; only one it has not kept comes back.
+            let back = match from {
+                ModelFrom::Page => Vec::new(),
+                ModelFrom::Saved | ModelFrom::File(_) => vec![bytes],
+            };
+            let result = Ok(Some(shown));
+            session.send(Event::Model { from, result }, back);
             set_model(session, Some(InUse { model, key })).await;
         }
         Err(e) => session.send(

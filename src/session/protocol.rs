@@ -153,7 +153,8 @@ pub enum Event {
         model: ModelSummary,
     },
     /// The answer to `UseModel`: the model now used (`None`: none), with its file back in
-    /// buffer 0; or why the file cannot be used (the model in use stays).
+    /// buffer 0 (not for `ModelFrom::Page`: the page kept it); or why the file cannot be
+    /// used (the model in use stays).
     Model {
         from: ModelFrom,
         result: Result<Option<ModelSummary>, String>,

@@ -15,6 +15,7 @@ pub mod pool;
 pub mod scope;
 pub mod storage;
 pub mod store;
+pub mod visible;
 pub mod worker;
 
 unsafe extern "C" {

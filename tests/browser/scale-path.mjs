@@ -39,6 +39,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.embed_s = (Date.now() - started) / 1000;
   figures.photos_per_s = Math.round((total / figures.embed_s) * 10) / 10;
 
+  figures.longest_task_adding_ms = await longest();
   started = Date.now();
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.locator('#train-result').waitFor({ timeout });

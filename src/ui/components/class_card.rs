@@ -6,6 +6,10 @@ use super::thumb_item::ThumbItem;
 use crate::project::Class;
 use crate::state::teach::THUMBS_SHOWN;
 use std::rc::Rc;
+
+/// How near the screen a card is when its thumbnails are drawn (CSS margin): a screen or so
+/// ahead of scrolling.
+const NEAR: &str = "1000px";
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -29,6 +33,21 @@ pub struct ClassCardProps {
 pub fn ClassCard(props: &ClassCardProps) -> Html {
     let c = &props.class;
     let id = c.id;
+    // Thumbnails are drawn once the card comes near the screen (and kept then).
+    let card = use_node_ref();
+    let near = use_state_eq(|| false);
+    {
+        let (card, near) = (card.clone(), near.clone());
+        use_effect_with((), move |_| {
+            let shown = near.clone();
+            let watch = (card.cast::<web_sys::Element>())
+                .and_then(|el| crate::web::visible::watch(&el, NEAR, move || shown.set(true)).ok());
+            if watch.is_none() {
+                near.set(true);
+            }
+            move || drop(watch)
+        });
+    }
     // The name being typed, until it is committed on change: Yew puts the drawn value back
     // into an input on every render, and the card redraws whenever a photo lands in it.
     let draft = use_state_eq(|| None::<String>);
@@ -71,7 +90,8 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
         })
     };
     let others = Rc::new(props.others.clone());
-    let thumbs = c.samples.iter().take(THUMBS_SHOWN).map(|s| {
+    let drawn = if *near { THUMBS_SHOWN } else { 0 };
+    let thumbs = c.samples.iter().take(drawn).map(|s| {
         html! {
             <ThumbItem key={s.id} sample={s.clone()} held={props.held_out.contains(&s.id)}
                        others={others.clone()} on_remove={props.on_remove.clone()}
@@ -80,7 +100,7 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
     });
     let count = c.samples.len();
     html! {
-        <section class="card class-card" aria-label={format!("Class {}", c.name)} tabindex="0" onpaste={on_paste}>
+        <section ref={card} class="card class-card" aria-label={format!("Class {}", c.name)} tabindex="0" onpaste={on_paste}>
             <div class="class-head">
                 <input type="text" class="class-name" value={name} aria-label="Class name"
                        maxlength="60" oninput={on_type} onchange={on_rename} />
