@@ -220,7 +220,11 @@ impl Project {
             return Err(ProjectError::Duplicate(sample.name, class.into()));
         }
         let next = self.next_sample.max(sample.id + 1);
-        Rc::make_mut(&mut self.class_mut(class_id)?.samples).push(sample);
+        // In the order the pictures were sent (ids are handed out so), whichever worker of
+        // the pool answers first: the training set is the same as the command line's.
+        let samples = Rc::make_mut(&mut self.class_mut(class_id)?.samples);
+        let at = (samples.iter().rposition(|s| s.id < sample.id)).map_or(0, |i| i + 1);
+        samples.insert(at, sample);
         self.next_sample = next;
         Ok(())
     }

@@ -353,3 +353,19 @@ fn a_photo_past_the_shown_ones_frees_its_thumbnail() {
     }
     assert!(!freed.contains(&"blob:past0.png".to_string()));
 }
+
+/// Answers from a pool of workers come in any order; a class keeps its photos in the order
+/// they were sent (by id), so the page trains on the command line's order.
+#[test]
+fn samples_keep_the_order_they_were_sent_in() {
+    let mut state = State::default();
+    let class = ClassRef::Id(state.teach.project.classes[0].id);
+    for id in [0, 2, 1, 4, 3] {
+        let s = sample(id, &format!("o{id}.png"), &format!("ho{id}"));
+        state = teach(&state, TeachAction::SampleReady(class.clone(), s));
+    }
+    let ids: Vec<u64> = (state.teach.project.classes[0].samples.iter())
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4]);
+}
