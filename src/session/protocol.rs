@@ -8,8 +8,10 @@ use crate::project::{ClassRef, Project};
 use crate::state::Loading;
 use crate::state::training::ModelSummary;
 use crate::state::training::{Outcome, Progress};
+use crate::train::data::check_trainable;
 use crate::train::{TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// How a picture comes with a request, in buffer 0.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +81,9 @@ pub enum Bench {
     Finetune,
 }
 
+/// Each image's embedding, shared with the project.
+pub type Embeddings = Vec<Rc<Vec<f32>>>;
+
 /// The project's images as a run needs them, in sample order (class by class).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainSet {
@@ -94,10 +99,15 @@ pub struct TrainSet {
 }
 
 impl TrainSet {
-    /// The project's set and its embeddings; why it cannot train (too few images).
-    pub fn of(project: &Project) -> Result<(TrainSet, Vec<f32>), TrainError> {
-        let (classes, features, labels) = project.training_set()?;
+    /// The project's set, and each image's embedding in the same order (shared, not
+    /// copied); why it cannot train (too few images).
+    pub fn of(project: &Project) -> Result<(TrainSet, Embeddings), TrainError> {
+        let classes: Vec<String> = project.classes.iter().map(|c| c.name.clone()).collect();
         let samples = || project.classes.iter().flat_map(|c| c.samples.iter());
+        let labels: Vec<usize> = (project.classes.iter().enumerate())
+            .flat_map(|(i, c)| std::iter::repeat_n(i, c.samples.len()))
+            .collect();
+        check_trainable(&classes, &labels)?;
         let set = TrainSet {
             classes,
             labels,
@@ -106,7 +116,7 @@ impl TrainSet {
             hashes: samples().map(|s| s.hash.clone()).collect(),
             held_out: project.held_out_mask(),
         };
-        Ok((set, features))
+        Ok((set, samples().map(|s| s.embedding.clone()).collect()))
     }
 
     /// The name of image `i`.
@@ -186,7 +196,17 @@ pub enum Event {
 
 /// Little-endian f32s as bytes, for a buffer.
 pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    let mut bytes = Vec::with_capacity(values.len() * 4);
+    push_f32_bytes(&mut bytes, values);
+    bytes
+}
+
+/// Append little-endian f32s to a buffer (sized by the caller: `flat_map(..).collect()`
+/// would grow it a byte at a time, without a size hint).
+pub fn push_f32_bytes(bytes: &mut Vec<u8>, values: &[f32]) {
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
 }
 
 /// A buffer of little-endian f32s; `None` if its length is not a whole number of them.

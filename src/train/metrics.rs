@@ -88,6 +88,18 @@ impl Evaluation {
             .filter(|&i| self.labels[i] == truth && self.predicted[i] == predicted)
             .collect()
     }
+
+    /// The `k` largest mistakes `(truth, predicted, images)`, most images first (then in
+    /// class order): what a matrix too large to read at a glance comes down to.
+    pub fn most_confused(&self, k: usize) -> Vec<(usize, usize, usize)> {
+        let mut wrong: Vec<(usize, usize, usize)> = (self.confusion.iter().enumerate())
+            .flat_map(|(t, row)| row.iter().enumerate().map(move |(p, &n)| (t, p, n)))
+            .filter(|&(t, p, n)| t != p && n > 0)
+            .collect();
+        wrong.sort_by_key(|&(t, p, n)| (std::cmp::Reverse(n), t, p));
+        wrong.truncate(k);
+        wrong
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +126,11 @@ mod tests {
         assert_eq!(e.cell(1, 0), vec![4]);
         assert_eq!(e.cell(0, 0), vec![0, 1]);
         assert!(e.cell(2, 2).is_empty());
+        // Three mistakes of one image each, in class order; right answers are not listed.
+        assert_eq!(e.most_confused(5), vec![(0, 1, 1), (1, 0, 1), (2, 0, 1)]);
+        assert_eq!(e.most_confused(1), vec![(0, 1, 1)]);
+        let twice = Evaluation::new(2, vec![0, 1, 1], vec![0, 0, 0]);
+        assert_eq!(twice.most_confused(5), vec![(1, 0, 2)]);
     }
 
     #[test]

@@ -53,7 +53,12 @@ pub fn App() -> Html {
 
     {
         let (dispatch, jobs) = (state.dispatcher(), jobs.clone());
+        let read_saved = bench.is_none();
         use_effect_with((), move |_| {
+            // The saved project is read while the backbone loads (a benchmark uses none).
+            if read_saved {
+                jobs.read_saved();
+            }
             match crate::web::query_param("device")
                 .map(|v| v.parse::<DeviceChoice>())
                 .transpose()
@@ -76,7 +81,7 @@ pub fn App() -> Html {
             if *ready && jobs.saved.begin_restore() {
                 match bench {
                     Some(bench) => jobs.bench(bench),
-                    None => yew::platform::spawn_local(async move { jobs.restore().await }),
+                    None => jobs.restore(),
                 }
             }
         });

@@ -40,7 +40,7 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
                 spawn_save(
                     act,
                     "project",
-                    async move { jobs.saved.save_meta(&meta).await },
+                    async move { jobs.saved.save_meta(meta).await },
                 );
             }
         });

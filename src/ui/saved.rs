@@ -25,6 +25,9 @@ pub struct SavedProject {
     restoring: Cell<bool>,
     /// A restored project (and its message) waiting for its saved model to be checked.
     held: RefCell<Option<(Project, Option<String>)>>,
+    /// The classes waiting to be written, and whether a write is in flight (`save_meta`).
+    meta_next: RefCell<Option<ProjectMeta>>,
+    meta_writing: Cell<bool>,
 }
 
 /// What a restore found: the saved settings, the project, its model's file (unchecked),
@@ -110,10 +113,28 @@ impl SavedProject {
         }
     }
 
-    pub async fn save_meta(&self, meta: &ProjectMeta) -> Result<(), String> {
+    /// Save the classes. While a write is in flight only the latest `meta` waits for the
+    /// next: a folder of 10 000 photos changes the list 10 000 times, and each write holds
+    /// every sample id, so writing each would cost in proportion to the project.
+    pub async fn save_meta(&self, meta: ProjectMeta) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
-        let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
-        db.put_text(Saved::Project, &json).await
+        *self.meta_next.borrow_mut() = Some(meta);
+        if self.meta_writing.replace(true) {
+            return Ok(());
+        }
+        let mut result = Ok(());
+        loop {
+            // Taken before the write: the borrow must not be held across the await.
+            let Some(meta) = self.meta_next.borrow_mut().take() else {
+                break;
+            };
+            let json = serde_json::to_string(&meta).map_err(|e| e.to_string());
+            if let Err(e) = async { db.put_text(Saved::Project, &json?).await }.await {
+                result = Err(e);
+            }
+        }
+        self.meta_writing.set(false);
+        result
     }
 
     /// Save the model in use (keyed `key`), or forget the saved one.

@@ -9,9 +9,14 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const NAME: &str = "graft";
-const VERSION: u32 = 1;
-/// One record per sample (`{name, hash, jpeg, embedding}`, keyed by sample id).
+/// 2 keeps the samples' copies in a store of their own.
+const VERSION: u32 = 2;
+/// One record per sample (`{name, hash, embedding}`, keyed by sample id; version 1 wrote
+/// the kept copy in it too, as `jpeg`, and such records are still read).
 pub const SAMPLES: &str = "samples";
+/// Each sample's kept copy (JPEG bytes), keyed by sample id: apart from the samples so that
+/// opening a project of 10 000 reads a few KB a sample, not its copy's tens.
+pub const COPIES: &str = "copies";
 /// The project's JSON (`"project"`) and the trained model file's bytes (`"model"`).
 pub const META: &str = "meta";
 
@@ -84,54 +89,79 @@ impl Db {
             let open = open.clone();
             move || {
                 if let Ok(db) = open.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
-                    // Version 1 is the only version: its upgrade starts from no stores.
-                    for store in [SAMPLES, META] {
-                        let _ = db.create_object_store(store);
+                    // From nothing, or from version 1 (which had no copies store); records
+                    // stay as they are.
+                    let names = db.object_store_names();
+                    for store in [SAMPLES, META, COPIES] {
+                        if !names.contains(store) {
+                            let _ = db.create_object_store(store);
+                        }
                     }
                 }
             }
         });
         open.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-        let db = request(&open).await?;
-        Ok(Self(
-            db.dyn_into()
-                .map_err(|_| "IndexedDB did not open a database")?,
-        ))
+        let db: IdbDatabase = request(&open)
+            .await?
+            .dyn_into()
+            .map_err(|_| "IndexedDB did not open a database")?;
+        // A later version opened in another tab waits for this one to let go; its writes
+        // then fail with a message instead of blocking that tab's upgrade.
+        let me = db.clone();
+        let close = Closure::<dyn Fn()>::new(move || me.close());
+        db.set_onversionchange(Some(close.as_ref().unchecked_ref()));
+        close.forget();
+        Ok(Self(db))
     }
 
-    fn tx(&self, store: &str, mode: IdbTransactionMode) -> Result<IdbTransaction, String> {
+    fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<IdbTransaction, String> {
+        let names: Array = stores.iter().map(|s| JsValue::from(*s)).collect();
         self.0
-            .transaction_with_str_and_mode(store, mode)
+            .transaction_with_str_sequence_and_mode(&names, mode)
             .map_err(describe)
     }
 
     pub async fn put(&self, store: &str, key: &JsValue, value: &JsValue) -> Result<(), String> {
-        let tx = self.tx(store, IdbTransactionMode::Readwrite)?;
-        tx.object_store(store)
-            .and_then(|s| s.put_with_key(value, key))
-            .map_err(describe)?;
-        committed(&tx).await
+        self.put_all(&[(store, key, value)]).await
     }
 
-    pub async fn delete(&self, store: &str, keys: &[JsValue]) -> Result<(), String> {
-        let tx = self.tx(store, IdbTransactionMode::Readwrite)?;
-        let s = tx.object_store(store).map_err(describe)?;
-        for key in keys {
-            s.delete(key).map_err(describe)?;
+    /// Put each `(store, key, value)` in one transaction: all are saved, or none.
+    pub async fn put_all(&self, puts: &[(&str, &JsValue, &JsValue)]) -> Result<(), String> {
+        let stores: Vec<&str> = puts.iter().map(|(s, _, _)| *s).collect();
+        let tx = self.tx(&stores, IdbTransactionMode::Readwrite)?;
+        for (store, key, value) in puts {
+            tx.object_store(store)
+                .and_then(|s| s.put_with_key(value, key))
+                .map_err(describe)?;
         }
         committed(&tx).await
     }
 
-    pub async fn clear(&self, store: &str) -> Result<(), String> {
-        let tx = self.tx(store, IdbTransactionMode::Readwrite)?;
-        tx.object_store(store)
-            .and_then(|s| s.clear())
-            .map_err(describe)?;
+    /// Delete `keys` from each of `stores`, in one transaction.
+    pub async fn delete(&self, stores: &[&str], keys: &[JsValue]) -> Result<(), String> {
+        let tx = self.tx(stores, IdbTransactionMode::Readwrite)?;
+        for store in stores {
+            let s = tx.object_store(store).map_err(describe)?;
+            for key in keys {
+                s.delete(key).map_err(describe)?;
+            }
+        }
+        committed(&tx).await
+    }
+
+    /// Empty each of `stores`, in one transaction.
+    pub async fn clear(&self, stores: &[&str]) -> Result<(), String> {
+        let tx = self.tx(stores, IdbTransactionMode::Readwrite)?;
+        for store in stores {
+            tx.object_store(store)
+                .and_then(|s| s.clear())
+                .map_err(describe)?;
+        }
         committed(&tx).await
     }
 
     pub async fn get(&self, store: &str, key: &JsValue) -> Result<JsValue, String> {
-        let tx = self.tx(store, IdbTransactionMode::Readonly)?;
+        let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
         let req = tx
             .object_store(store)
             .and_then(|s| s.get(key))
@@ -148,7 +178,7 @@ impl Db {
         after: Option<&JsValue>,
         limit: u32,
     ) -> Result<Vec<(JsValue, JsValue)>, String> {
-        let tx = self.tx(store, IdbTransactionMode::Readonly)?;
+        let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
         let s = tx.object_store(store).map_err(describe)?;
         let query: JsValue = match after {
             Some(key) => IdbKeyRange::lower_bound_with_open(key, true)

@@ -1,7 +1,7 @@
 //! The project's saved parts, typed: what the page saves and reads back, with the IndexedDB
 //! records (plain JS objects) and keys kept in here.
 
-use super::idb::{Db, META, SAMPLES};
+use super::idb::{COPIES, Db, META, SAMPLES};
 use crate::project::Sample;
 use gloo::timers::future::TimeoutFuture;
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
@@ -34,11 +34,11 @@ fn sample_key(id: u64) -> JsValue {
     JsValue::from(id as f64)
 }
 
-/// Samples read at once when a project is opened: each record holds its kept copy too
-/// (tens of KB), so a page is a few MB.
+/// Samples read at once when a project is opened: a record is about 5 KB (its embedding),
+/// so a page is about 1 MB (version 1's records, copy inside, are tens of KB).
 const SAMPLES_A_PAGE: u32 = 200;
 
-/// The page's saved project: samples (each with its kept copy) and the `Saved` parts.
+/// The page's saved project: samples, their kept copies, and the `Saved` parts.
 pub struct Store(Db);
 
 impl Store {
@@ -68,22 +68,29 @@ impl Store {
     }
 
     pub async fn forget(&self, what: Saved) -> Result<(), String> {
-        self.0.delete(META, &[what.key()]).await
+        self.0.delete(&[META], &[what.key()]).await
     }
 
-    /// Save a sample with its kept copy (resolves once committed: a full disk says so).
+    /// Save a sample and its kept copy, both or neither (resolves once committed: a full
+    /// disk says so).
     pub async fn put_sample(&self, sample: &Sample, jpeg: &[u8]) -> Result<(), String> {
-        let record = sample_record(sample, jpeg);
-        self.0.put(SAMPLES, &sample_key(sample.id), &record).await
+        let (key, record) = (sample_key(sample.id), sample_record(sample));
+        let copy = Uint8Array::from(jpeg).into();
+        (self.0)
+            .put_all(&[(SAMPLES, &key, &record), (COPIES, &key, &copy)])
+            .await
     }
 
     /// Sample `id`'s kept copy; `None` if it is missing or unreadable.
     pub async fn sample_copy(&self, id: u64) -> Result<Option<Vec<u8>>, String> {
-        let record = self.0.get(SAMPLES, &sample_key(id)).await?;
-        let jpeg = Reflect::get(&record, &"jpeg".into()).ok();
-        Ok(jpeg
-            .and_then(|j| j.dyn_into::<Uint8Array>().ok())
-            .map(|j| j.to_vec()))
+        let key = sample_key(id);
+        let mut copy = self.0.get(COPIES, &key).await?;
+        if copy.is_undefined() {
+            // Saved by version 1, inside the sample's record.
+            let record = self.0.get(SAMPLES, &key).await?;
+            copy = Reflect::get(&record, &"jpeg".into()).unwrap_or(JsValue::UNDEFINED);
+        }
+        Ok(copy.dyn_into::<Uint8Array>().ok().map(|j| j.to_vec()))
     }
 
     /// Every saved sample this version can read (without its copy, which is read when its
@@ -108,7 +115,7 @@ impl Store {
             TimeoutFuture::new(0).await;
         }
         if !unreadable.is_empty() {
-            let _ = self.0.delete(SAMPLES, &unreadable).await;
+            let _ = self.0.delete(&[SAMPLES, COPIES], &unreadable).await;
         }
         Ok(read)
     }
@@ -118,24 +125,23 @@ impl Store {
         let keys: Vec<JsValue> = ids.iter().map(|&id| sample_key(id)).collect();
         match keys.is_empty() {
             true => Ok(()),
-            false => self.0.delete(SAMPLES, &keys).await,
+            false => self.0.delete(&[SAMPLES, COPIES], &keys).await,
         }
     }
 
     pub async fn clear_samples(&self) -> Result<(), String> {
-        self.0.clear(SAMPLES).await
+        self.0.clear(&[SAMPLES, COPIES]).await
     }
 }
 
-/// `{name, hash, jpeg: Uint8Array, embedding: Float32Array}`; the key is the sample id.
-fn sample_record(sample: &Sample, jpeg: &[u8]) -> JsValue {
+/// `{name, hash, embedding: Float32Array}`; the key is the sample id.
+fn sample_record(sample: &Sample) -> JsValue {
     let o = Object::new();
     let set = |k: &str, v: &JsValue| {
         let _ = Reflect::set(&o, &k.into(), v);
     };
     set("name", &sample.name.as_str().into());
     set("hash", &sample.hash.as_str().into());
-    set("jpeg", &Uint8Array::from(jpeg).into());
     set(
         "embedding",
         &Float32Array::from(sample.embedding.as_slice()).into(),
@@ -152,7 +158,6 @@ fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<Sample> {
     if embedding.len() != crate::model::FEATURE_DIM {
         return None;
     }
-    get("jpeg")?.dyn_into::<Uint8Array>().ok()?;
     Some(Sample {
         id,
         name: get("name")?.as_string()?,

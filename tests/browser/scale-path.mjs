@@ -1,6 +1,20 @@
 // The path a person with a photo library takes, timed: add a folder of classes, train,
 // reload, preview. Shared by the scale test (1 000 images) and bench-scale.mjs (10 000).
-import { card, count, preview } from './teach-helpers.mjs';
+import { card, preview } from './teach-helpers.mjs';
+
+/**
+ * Wait until every class card `names[i]` shows `counts[i]`: checked in the page every
+ * 100 ms with one selector (Playwright's role queries, one a class, took seconds a round
+ * on thousands of thumbnails, on the page's thread).
+ */
+function allCounted(page, names, counts, timeout) {
+  return page.waitForFunction(({ names, counts }) => {
+    const want = new Map(names.map((n, i) => [`Class ${n}`, String(counts[i])]));
+    const right = [...document.querySelectorAll('section.class-card')]
+      .filter((c) => want.get(c.getAttribute('aria-label')) === c.querySelector('.count')?.dataset.count);
+    return right.length === names.length;
+  }, { names, counts }, { timeout, polling: 100 });
+}
 
 /**
  * In `page` (open, backbone ready, a fresh project), add the folder `dir` whose sub-folders
@@ -22,6 +36,8 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   await page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(dir);
   // The task that hands the picked files to the page (Chromium's, ~300 ms for 1 000 files
   // here; the page's own change handler in it took 17 ms in a trace) is counted apart.
+  // Long-task entries are delivered after their task: wait for them.
+  await page.waitForTimeout(200);
   figures.pick_task_ms = await longest();
   await page.evaluate(() => { window.longTasks = []; });
   // The embedding bar every 30 s on stderr, for long runs.
@@ -30,7 +46,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
     if (bar) console.error(`[${Math.round((Date.now() - started) / 1000)} s] ${bar}`);
   }, 30_000);
   try {
-    for (const [i, name] of names.entries()) await count(page, name, counts[i], timeout);
+    await allCounted(page, names, counts, timeout);
   } finally {
     clearInterval(tick);
   }
@@ -53,7 +69,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   started = Date.now();
   await page.reload();
   await watch();
-  for (const [i, name] of names.entries()) await count(page, name, counts[i], timeout);
+  await allCounted(page, names, counts, timeout);
   await page.locator('button:text-is("Train"):enabled').waitFor({ timeout });
   figures.usable_after_reload_s = (Date.now() - started) / 1000;
   const probs = await preview(page, held);

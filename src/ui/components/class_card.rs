@@ -10,21 +10,24 @@ use std::rc::Rc;
 /// How near the screen a card is when its thumbnails are drawn (CSS margin): a screen or so
 /// ahead of scrolling.
 const NEAR: &str = "1000px";
+/// Thumbnails a card adds a task once near: a jump down a project of 50 classes brings
+/// several cards near at once, and their 48 each in one task took ~175 ms (a profile).
+const THUMBS_A_STEP: usize = 12;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ClassCardProps {
     pub class: Class,
-    /// The other classes `(id, name)`, for "Move to".
-    pub others: Vec<(u32, String)>,
+    /// Every class `(id, name)`, for "Move to".
+    pub classes: Rc<Vec<(u32, String)>>,
     pub ready: bool,
     pub on_rename: Callback<(u32, String)>,
     pub on_delete: Callback<u32>,
     pub on_files: Callback<(u32, Vec<web_sys::File>)>,
     pub on_remove: Callback<u64>,
     pub on_move: Callback<(u64, u32)>,
-    /// This class's samples set aside for validation.
+    /// This class's samples set aside for validation (of those it draws).
     pub held_out: Vec<u64>,
     pub on_hold_out: Callback<u64>,
 }
@@ -33,19 +36,35 @@ pub struct ClassCardProps {
 pub fn ClassCard(props: &ClassCardProps) -> Html {
     let c = &props.class;
     let id = c.id;
-    // Thumbnails are drawn once the card comes near the screen (and kept then).
+    // Thumbnails are drawn once the card comes near the screen (and kept then), a few a
+    // task until all shown are.
     let card = use_node_ref();
-    let near = use_state_eq(|| false);
+    let drawn = use_state_eq(|| 0usize);
     {
-        let (card, near) = (card.clone(), near.clone());
+        let (card, drawn) = (card.clone(), drawn.clone());
         use_effect_with((), move |_| {
-            let shown = near.clone();
+            let (shown, once) = (drawn.clone(), std::cell::Cell::new(false));
+            let near = move || {
+                if !once.replace(true) {
+                    shown.set(THUMBS_A_STEP);
+                }
+            };
             let watch = (card.cast::<web_sys::Element>())
-                .and_then(|el| crate::web::visible::watch(&el, NEAR, move || shown.set(true)).ok());
+                .and_then(|el| crate::web::visible::watch(&el, NEAR, near).ok());
             if watch.is_none() {
-                near.set(true);
+                drawn.set(THUMBS_SHOWN);
             }
             move || drop(watch)
+        });
+    }
+    {
+        let wanted = c.samples.len().min(THUMBS_SHOWN);
+        let step = drawn.clone();
+        use_effect_with((*drawn, wanted), move |&(now, wanted)| {
+            let next = (now > 0 && now < wanted).then(|| {
+                gloo::timers::callback::Timeout::new(0, move || step.set(now + THUMBS_A_STEP))
+            });
+            move || drop(next)
         });
     }
     // The name being typed, until it is committed on change: Yew puts the drawn value back
@@ -89,12 +108,10 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
             }
         })
     };
-    let others = Rc::new(props.others.clone());
-    let drawn = if *near { THUMBS_SHOWN } else { 0 };
-    let thumbs = c.samples.iter().take(drawn).map(|s| {
+    let thumbs = c.samples.iter().take(*drawn).map(|s| {
         html! {
-            <ThumbItem key={s.id} sample={s.clone()} held={props.held_out.contains(&s.id)}
-                       others={others.clone()} on_remove={props.on_remove.clone()}
+            <ThumbItem key={s.id} sample={s.clone()} class={id} held={props.held_out.contains(&s.id)}
+                       classes={props.classes.clone()} on_remove={props.on_remove.clone()}
                        on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()} />
         }
     });

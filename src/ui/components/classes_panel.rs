@@ -2,7 +2,7 @@
 
 use super::class_card::ClassCard;
 use super::notice_group::NoticeGroupItem;
-use crate::state::teach::{Queue, Teach};
+use crate::state::teach::{Queue, THUMBS_SHOWN, Teach};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -43,18 +43,22 @@ fn progress(q: &Queue) -> Html {
 pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
     let t = &props.teach;
     let classes = &t.project.classes;
+    // One list for every card's Move menus, the same `Rc` until a class is added, renamed
+    // or deleted: a photo landing in one card leaves the others' props equal.
+    let names: Vec<(u32, String)> = classes.iter().map(|c| (c.id, c.name.clone())).collect();
+    let names = use_memo(names, |n| n.clone());
     let cards = classes.iter().map(|c| {
-        let others = classes
-            .iter()
-            .filter(|o| o.id != c.id)
-            .map(|o| (o.id, o.name.clone()))
+        // Only the photos a card draws can show as set aside.
+        let held_out = (c.samples.iter().take(THUMBS_SHOWN))
+            .map(|s| s.id)
+            .filter(|id| t.project.held_out.contains(id))
             .collect::<Vec<_>>();
         html! {
-            <ClassCard key={c.id} class={c.clone()} {others} ready={props.ready}
+            <ClassCard key={c.id} class={c.clone()} classes={names.clone()} ready={props.ready}
                        on_rename={props.on_rename.clone()} on_delete={props.on_delete.clone()}
                        on_files={props.on_files.clone()} on_remove={props.on_remove.clone()}
                        on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()}
-                       held_out={c.samples.iter().map(|s| s.id).filter(|id| props.teach.project.held_out.contains(id)).collect::<Vec<_>>()} />
+                       {held_out} />
         }
     });
     let add = props.on_add.reform(|_| ());

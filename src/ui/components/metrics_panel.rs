@@ -2,10 +2,19 @@
 //! not train on each image label it): per-class accuracy (recall) and
 //! precision, and a confusion matrix whose cells open the images behind them.
 
+use super::use_open::use_open;
 use crate::project::Project;
 use crate::state::training::Report;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// Above this many classes the confusion matrix (classes² buttons) is drawn only when
+/// opened, under the largest mistakes: at 50 classes its 2 500 cells took a task of ~230 ms
+/// of layout and paint, and ~95 ms building them, on the page's thread (a trace, 3 000
+/// photos); nor can a person read it at a glance.
+const MATRIX_AT_A_GLANCE: usize = 12;
+/// The largest mistakes listed instead.
+const MOST_CONFUSED: usize = 10;
 
 #[derive(Properties, PartialEq)]
 pub struct MetricsPanelProps {
@@ -21,6 +30,7 @@ fn pct(v: Option<f32>) -> String {
 #[component]
 pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
     let open = use_state(|| None::<(usize, usize)>);
+    let (matrix_open, on_matrix) = use_open();
     let r = &props.report;
     let e = &r.evaluation;
     let rows = r.names.iter().enumerate().map(|(c, name)| {
@@ -34,23 +44,63 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             </tr>
         }
     });
-    let matrix = r.names.iter().enumerate().map(|(t, truth)| {
-        let cells = r.names.iter().enumerate().map(|(p, pred)| {
-            let n = e.confusion[t][p];
-            let label = format!("{n} {truth} image{} labelled {pred}", if n == 1 { "" } else { "s" });
-            let onclick = {
-                let open = open.clone();
-                Callback::from(move |_| open.set(if *open == Some((t, p)) { None } else { Some((t, p)) }))
-            };
-            let class = classes!((t == p).then_some("right"), (n > 0 && t != p).then_some("wrong"),
-                                 (*open == Some((t, p))).then_some("open"));
+    // A cell's button: it opens (or closes) the images behind it.
+    let toggle = |t: usize, p: usize| {
+        let open = open.clone();
+        Callback::from(move |_| {
+            open.set(if *open == Some((t, p)) {
+                None
+            } else {
+                Some((t, p))
+            })
+        })
+    };
+    let matrix = || {
+        let rows = r.names.iter().enumerate().map(|(t, truth)| {
+            let cells = r.names.iter().enumerate().map(|(p, pred)| {
+                let n = e.confusion[t][p];
+                let label = format!("{n} {truth} image{} labelled {pred}", if n == 1 { "" } else { "s" });
+                let class = classes!((t == p).then_some("right"), (n > 0 && t != p).then_some("wrong"),
+                                     (*open == Some((t, p))).then_some("open"));
+                html! {
+                    <td {class}><button aria-label={label} aria-pressed={(*open == Some((t, p))).to_string()}
+                        disabled={n == 0} onclick={toggle(t, p)}>{ n }</button></td>
+                }
+            });
+            html! { <tr><th scope="row">{ truth }</th>{ for cells }</tr> }
+        });
+        html! {
+            <table class="confusion" aria-label="Confusion matrix: rows are the true class, columns the predicted one">
+                <thead><tr><th scope="col">{ "true \\ predicted" }</th>
+                    { for r.names.iter().map(|n| html! { <th scope="col">{ n }</th> }) }</tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        }
+    };
+    // Many classes: the largest mistakes, and the whole matrix only when opened.
+    let confused = || {
+        let worst = e.most_confused(MOST_CONFUSED);
+        let items = worst.iter().map(|&(t, p, n)| {
+            let text = format!("{n} {} labelled {}", r.names[t], r.names[p]);
             html! {
-                <td {class}><button aria-label={label} aria-pressed={(*open == Some((t, p))).to_string()}
-                    disabled={n == 0} {onclick}>{ n }</button></td>
+                <li><button aria-pressed={(*open == Some((t, p))).to_string()} onclick={toggle(t, p)}>{ text }</button></li>
             }
         });
-        html! { <tr><th scope="row">{ truth }</th>{ for cells }</tr> }
-    });
+        html! {
+            <>
+                <h3>{ "Most confused" }</h3>
+                if worst.is_empty() {
+                    <p>{ "No image was labelled wrong." }</p>
+                } else {
+                    <ul class="confused" aria-label="Most confused">{ for items }</ul>
+                }
+                <details class="matrix" ontoggle={on_matrix.clone()}>
+                    <summary>{ format!("Confusion matrix ({0} × {0})", r.names.len()) }</summary>
+                    if matrix_open { { matrix() } }
+                </details>
+            </>
+        }
+    };
     let images = open.and_then(|(t, p)| {
         let ids: Vec<u64> = e.cell(t, p).into_iter().map(|i| r.samples[i]).collect();
         let samples = props.project.classes.iter().flat_map(|c| c.samples.iter()).filter(|s| ids.contains(&s.id));
@@ -79,11 +129,7 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
                     <th scope="col" title="Of the images labelled this class, the share that are">{ "Precision" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            <table class="confusion" aria-label="Confusion matrix: rows are the true class, columns the predicted one">
-                <thead><tr><th scope="col">{ "true \\ predicted" }</th>
-                    { for r.names.iter().map(|n| html! { <th scope="col">{ n }</th> }) }</tr></thead>
-                <tbody>{ for matrix }</tbody>
-            </table>
+            if r.names.len() > MATRIX_AT_A_GLANCE { { confused() } } else { { matrix() } }
             <p class="muted">{ "Click a number to see those images." }</p>
             { images.unwrap_or_default() }
         </section>

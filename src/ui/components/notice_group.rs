@@ -1,6 +1,7 @@
 //! One notice: a message, a file and why it was not added, or many files for one reason as a
 //! count that opens into their names (drawn only while open: a folder may name thousands).
 
+use super::use_open::use_open;
 use crate::state::notices::NoticeGroup;
 use yew::prelude::*;
 
@@ -12,15 +13,7 @@ pub struct NoticeGroupProps {
 #[component]
 pub fn NoticeGroupItem(props: &NoticeGroupProps) -> Html {
     let g = &props.group;
-    let open = use_state_eq(|| false);
-    let ontoggle = {
-        let open = open.clone();
-        Callback::from(move |e: Event| {
-            if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() {
-                open.set(d.open());
-            }
-        })
-    };
+    let (open, ontoggle) = use_open();
     match g.names.as_slice() {
         [] => html! { <li>{ &g.reason }</li> },
         [name] => html! { <li>{ format!("{name}: {}", g.reason) }</li> },
@@ -28,7 +21,7 @@ pub fn NoticeGroupItem(props: &NoticeGroupProps) -> Html {
             <li class="group">
                 <details {ontoggle}>
                     <summary>{ format!("{} files: {}", names.len(), g.reason) }</summary>
-                    if *open {
+                    if open {
                         <ul class="names">{ for names.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
                     }
                 </details>

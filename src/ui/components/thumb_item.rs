@@ -2,6 +2,7 @@
 //! menu whose buttons (one a class) are drawn only while it is open: a card of 48 photos in
 //! a project of 50 classes would otherwise hold thousands of them.
 
+use super::use_open::use_open;
 use crate::project::Sample;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -11,8 +12,10 @@ pub struct ThumbItemProps {
     pub sample: Sample,
     /// Set aside for validation.
     pub held: bool,
-    /// The classes it can move to, `(id, name)`.
-    pub others: Rc<Vec<(u32, String)>>,
+    /// Its class.
+    pub class: u32,
+    /// Every class `(id, name)`: it can move to the others.
+    pub classes: Rc<Vec<(u32, String)>>,
     pub on_remove: Callback<u64>,
     pub on_move: Callback<(u64, u32)>,
     pub on_hold_out: Callback<u64>,
@@ -22,15 +25,7 @@ pub struct ThumbItemProps {
 pub fn ThumbItem(props: &ThumbItemProps) -> Html {
     let s = &props.sample;
     let sid = s.id;
-    let open = use_state_eq(|| false);
-    let ontoggle = {
-        let open = open.clone();
-        Callback::from(move |e: Event| {
-            if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() {
-                open.set(d.open());
-            }
-        })
-    };
+    let (open, ontoggle) = use_open();
     let remove = props.on_remove.reform(move |_: MouseEvent| sid);
     let hold = props.on_hold_out.reform(move |_: MouseEvent| sid);
     let held = props.held;
@@ -45,11 +40,11 @@ pub fn ThumbItem(props: &ThumbItemProps) -> Html {
             <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
             <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
                     title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>
-            if !props.others.is_empty() {
+            if props.classes.len() > 1 {
                 <details class="move" {ontoggle}>
                     <summary aria-label={format!("Move {}", s.name)}>{ "↪" }</summary>
-                    if *open {
-                        { for props.others.iter().map(|(to, name)| {
+                    if open {
+                        { for props.classes.iter().filter(|(to, _)| *to != props.class).map(|(to, name)| {
                             let to = *to;
                             let onclick = props.on_move.reform(move |_: MouseEvent| (sid, to));
                             html! {
