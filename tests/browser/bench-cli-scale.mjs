@@ -20,11 +20,14 @@ function timed(args) {
     const child = spawn('/usr/bin/time', ['-f', 'graft-time %e %M', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = 0;
     let err = '';
+    let shown = 0;
     child.stdout.on('data', (d) => { out += d.length; });
     child.stderr.on('data', (d) => {
       err += d;
-      // Progress lines as they come, for long runs.
-      for (const line of String(d).split('\n')) if (line.startsWith('graft:')) console.error(line);
+      // Progress lines as they come (whole lines only), for long runs.
+      const end = err.lastIndexOf('\n') + 1;
+      for (const line of err.slice(shown, end).split('\n')) if (line.startsWith('graft:')) console.error(line);
+      shown = Math.max(shown, end);
     });
     child.on('error', reject);
     child.on('close', (code) => {

@@ -27,6 +27,18 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
     new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
   });
   const longest = async () => Math.round(Math.max(0, ...(await page.evaluate(() => window.longTasks))));
+  // Memory: the page's JS heap, sampled (its peak); each wasm memory's size, which only
+  // grows, so its last size is its peak (the page's, then each worker's).
+  let peakHeap = 0;
+  const heap = async () => {
+    const used = await page.evaluate(() => performance.memory.usedJSHeapSize).catch(() => 0);
+    peakHeap = Math.max(peakHeap, used);
+  };
+  const mb = (bytes) => Math.round(bytes / 1e6);
+  const wasm = async () => [
+    await page.evaluate(() => window.graftMemory?.buffer.byteLength ?? 0),
+    ...(await Promise.all(page.workers().map((w) => w.evaluate(() => self.graftMemory?.buffer.byteLength ?? 0).catch(() => 0)))),
+  ].map(mb);
   // The starter project's two empty classes go: the folder brings its own.
   for (const starter of ['Class 1', 'Class 2']) {
     await page.getByRole('button', { name: `Delete class ${starter}` }).click();
@@ -42,6 +54,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   await page.evaluate(() => { window.longTasks = []; });
   // The embedding bar every 30 s on stderr, for long runs.
   const tick = setInterval(async () => {
+    await heap();
     const bar = await page.locator('#embed-progress span').textContent().catch(() => null);
     if (bar) console.error(`[${Math.round((Date.now() - started) / 1000)} s] ${bar}`);
   }, 30_000);
@@ -62,7 +75,9 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.train_s = (Date.now() - started) / 1000;
   figures.train_result = await page.locator('#train-result').textContent();
   figures.longest_task_ms = await longest();
-  figures.page_heap_mb = await page.evaluate(() => Math.round(performance.memory.usedJSHeapSize / 1e6));
+  await heap();
+  figures.peak_page_heap_mb = mb(peakHeap);
+  figures.wasm_mb = await wasm();
   figures.storage_mb = await page.evaluate(async () => Math.round((await navigator.storage.estimate()).usage / 1e6));
 
   // Reload: usable when every class card shows its count and Train is enabled.
