@@ -49,6 +49,8 @@ struct CardCallbacks {
     on_remove: Callback<u64>,
     on_move: Callback<(u64, u32)>,
     on_hold_out: Callback<u64>,
+    /// Thumbnails to read from the store (the results' opened cell).
+    on_thumbs: Callback<Vec<u64>>,
 }
 
 /// A callback that turns what a component reports into a teaching action.
@@ -250,7 +252,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     // Made once (again when the backbone becomes ready): a card whose class did not change
     // is not drawn again, whatever else did (an epoch's report, a photo in another class).
     let cards = {
-        let (act, simple, import) = (act.clone(), simple, import.clone());
+        let (act, simple, import, jobs) = (act.clone(), simple, import.clone(), jobs.clone());
         use_memo(loaded, move |_| CardCallbacks {
             on_add: simple(|| TeachAction::AddClass),
             on_undo: simple(|| TeachAction::Undo),
@@ -264,6 +266,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             on_remove: to(&act, TeachAction::RemoveSample),
             on_move: to(&act, |(id, class)| TeachAction::MoveSample(id, class)),
             on_hold_out: to(&act, TeachAction::ToggleHeldOut),
+            on_thumbs: Callback::from(move |ids| jobs.fill_thumbs(ids)),
         })
     };
     let c = (*cards).clone();
@@ -287,7 +290,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 on_setting={to(&act, |(k, v)| TeachAction::Train(TrainAction::Setting(k, v)))}
                 on_reset={simple(|| TeachAction::Train(TrainAction::ResetSettings))} />
             if let Some(report) = report {
-                <MetricsPanel {report} project={t.project.clone()} />
+                <MetricsPanel {report} project={t.project.clone()} on_thumbs={c.on_thumbs.clone()} />
             }
             <PreviewPanel model={t.model.clone()} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />

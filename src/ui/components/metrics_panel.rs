@@ -21,6 +21,8 @@ pub struct MetricsPanelProps {
     pub report: Rc<Report>,
     /// For the held-out images' names and thumbnails.
     pub project: Project,
+    /// Read the thumbnails of these samples (an opened cell's, past the 48 a card shows).
+    pub on_thumbs: Callback<Vec<u64>>,
 }
 
 fn pct(v: Option<f32>) -> String {
@@ -101,15 +103,52 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             </>
         }
     };
+    let cell_ids = |(t, p): (usize, usize)| -> Vec<u64> {
+        e.cell(t, p).into_iter().map(|i| r.samples[i]).collect()
+    };
+    let cell_samples = |ids: Vec<u64>| {
+        let ids: std::collections::HashSet<u64> = ids.into_iter().collect();
+        props
+            .project
+            .classes
+            .iter()
+            .flat_map(|c| c.samples.iter())
+            .filter(move |s| ids.contains(&s.id))
+    };
+    {
+        // An opened cell's photos without a thumbnail (past a card's 48) are read.
+        let wanted: Vec<u64> = (*open)
+            .map(|cell| {
+                cell_samples(cell_ids(cell))
+                    .filter(|s| s.thumb.href().is_empty())
+                    .map(|s| s.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let on_thumbs = props.on_thumbs.clone();
+        use_effect_with(wanted, move |wanted| {
+            if !wanted.is_empty() {
+                on_thumbs.emit(wanted.clone());
+            }
+        });
+    }
     let images = open.and_then(|(t, p)| {
-        let ids: Vec<u64> = e.cell(t, p).into_iter().map(|i| r.samples[i]).collect();
-        let samples = props.project.classes.iter().flat_map(|c| c.samples.iter()).filter(|s| ids.contains(&s.id));
+        let samples = cell_samples(cell_ids((t, p)));
         let title = format!("{} images labelled {}", r.names.get(t)?, r.names.get(p)?);
         Some(html! {
             <div class="cell-images" id="cell-images" role="region" aria-label={title.clone()}>
                 <h4>{ title }</h4>
                 <ul class="thumbs">
-                    { for samples.map(|s| html! { <li><img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} /></li> }) }
+                    { for samples.map(|s| html! {
+                        <li class="thumb">
+                            if s.thumb.href().is_empty() {
+                                // Being read from the store.
+                                <span class="pending" role="img" aria-label={s.name.clone()} title={s.name.clone()}></span>
+                            } else {
+                                <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
+                            }
+                        </li>
+                    }) }
                 </ul>
             </div>
         })
