@@ -72,8 +72,8 @@ pub struct ProjectMeta {
     pub held_out: Vec<u64>,
 }
 
-/// Class names, features `[N * 1280]` row-major, and each sample's class index.
-pub type TrainingSet = (Vec<String>, Vec<f32>, Vec<usize>);
+/// Class names, and each sample's class index.
+pub type ClassLabels = (Vec<String>, Vec<usize>);
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
@@ -275,7 +275,7 @@ impl Project {
         self.classes.iter().map(|c| c.samples.len()).sum()
     }
 
-    /// Sample ids in `training_set`'s order (class by class).
+    /// Sample ids in class order (`labels`' order).
     pub fn sample_ids(&self) -> Vec<u64> {
         self.classes
             .iter()
@@ -283,20 +283,16 @@ impl Project {
             .collect()
     }
 
-    /// Class names, features `[N * 1280]` and labels, refused with what to add if it cannot
-    /// train (fewer than two classes, or a class without images).
-    pub fn training_set(&self) -> Result<TrainingSet, TrainError> {
+    /// Class names and each sample's class (an index into them), in `sample_ids`' order;
+    /// refused with what to add if it cannot train (fewer than two classes, or a class
+    /// without images).
+    pub fn labels(&self) -> Result<ClassLabels, TrainError> {
         let names: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
-        let mut features = Vec::new();
-        let mut labels = Vec::new();
-        for (i, class) in self.classes.iter().enumerate() {
-            for s in class.samples.iter() {
-                features.extend_from_slice(&s.embedding);
-                labels.push(i);
-            }
-        }
+        let labels: Vec<usize> = (self.classes.iter().enumerate())
+            .flat_map(|(i, c)| std::iter::repeat_n(i, c.samples.len()))
+            .collect();
         check_trainable(&names, &labels)?;
-        Ok((names, features, labels))
+        Ok((names, labels))
     }
 
     /// Give samples their thumbnails (`made`, by sample id), where they have none; only the

@@ -68,11 +68,11 @@ fn duplicates_moves_and_undo() {
     p.move_sample(y_id, b).unwrap();
     assert_eq!(p.class(b).unwrap().samples.len(), 2);
     let (at, class) = p.remove_class(b).unwrap();
-    assert!(p.training_set().is_err());
+    assert!(p.labels().is_err());
     p.restore_class(at, class);
-    let (names, features, labels) = p.training_set().unwrap();
+    let (names, labels) = p.labels().unwrap();
     assert_eq!(names, ["Class 1", "Class 2"]);
-    assert_eq!((features.len(), labels), (3 * FEATURE_DIM, vec![0, 1, 1]));
+    assert_eq!(labels, vec![0, 1, 1]);
 }
 
 #[test]
@@ -98,17 +98,17 @@ fn training_needs_two_classes_with_images() {
     let mut p = Project::starter();
     let a = p.classes[0].id;
     assert_eq!(
-        p.training_set().unwrap_err(),
+        p.labels().unwrap_err(),
         TrainError::EmptyClass("Class 1".into())
     );
     let s = sample(&mut p, "x");
     p.add_sample(a, s).unwrap();
     assert_eq!(
-        p.training_set().unwrap_err(),
+        p.labels().unwrap_err(),
         TrainError::EmptyClass("Class 2".into())
     );
     p.remove_class(p.classes[1].id);
-    assert_eq!(p.training_set().unwrap_err(), TrainError::TooFewClasses(1));
+    assert_eq!(p.labels().unwrap_err(), TrainError::TooFewClasses(1));
 }
 
 #[test]

@@ -8,7 +8,6 @@ use crate::project::{ClassRef, Project};
 use crate::state::Loading;
 use crate::state::training::ModelSummary;
 use crate::state::training::{Outcome, Progress};
-use crate::train::data::check_trainable;
 use crate::train::{TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -102,12 +101,8 @@ impl TrainSet {
     /// The project's set, and each image's embedding in the same order (shared, not
     /// copied); why it cannot train (too few images).
     pub fn of(project: &Project) -> Result<(TrainSet, Embeddings), TrainError> {
-        let classes: Vec<String> = project.classes.iter().map(|c| c.name.clone()).collect();
+        let (classes, labels) = project.labels()?;
         let samples = || project.classes.iter().flat_map(|c| c.samples.iter());
-        let labels: Vec<usize> = (project.classes.iter().enumerate())
-            .flat_map(|(i, c)| std::iter::repeat_n(i, c.samples.len()))
-            .collect();
-        check_trainable(&classes, &labels)?;
         let set = TrainSet {
             classes,
             labels,
