@@ -22,15 +22,17 @@ const MIME = {
 
 /**
  * Serve `root` on 127.0.0.1 at `port` (0: a free one); resolves to { origin, close }.
- * `mounts` maps a URL prefix ('/generated/') to another folder.
+ * `mounts` maps a URL prefix ('/generated/') to another folder. `hold(pathname)`, if given,
+ * may return a promise that a request waits for (a test holds back the backbone's start).
  */
-export async function serve(root, mounts = {}, port = 0) {
+export async function serve(root, mounts = {}, port = 0, hold = () => undefined) {
   await fs.access(path.join(root, 'index.html')).catch(() => {
     throw new Error(`${root}/index.html is missing: build the page first (scripts/build-web.sh)`);
   });
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const pathname = decodeURIComponent(url.pathname);
+    await hold(pathname);
     const mount = Object.keys(mounts).find((prefix) => pathname.startsWith(prefix));
     const base = path.resolve(mount ? mounts[mount] : root);
     let file = path.normalize(path.join(base, mount ? pathname.slice(mount.length) : pathname));

@@ -1,12 +1,14 @@
 //! graft: transfer learning in the browser. The library holds all logic; the web app
 //! (`src/bin/graft_web.rs`) and the native CLI (`src/bin/graft.rs`) are thin entry points.
 
+pub mod archive;
 pub mod backend;
 pub mod classifier;
 pub mod data;
 pub mod inference;
 pub mod model;
 pub mod project;
+pub mod project_file;
 pub mod rng;
 pub mod session;
 pub mod state;

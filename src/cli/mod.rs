@@ -2,6 +2,7 @@
 
 mod backbone;
 mod classify;
+mod project;
 mod train;
 mod train_adam;
 mod train_args;
@@ -115,9 +116,11 @@ pub enum Command {
         #[command(flatten)]
         files: ModelFiles,
     },
-    /// Train a classifier on a folder with one sub-folder of images per class.
+    /// Train a classifier on a folder with one sub-folder of images per class, or on a
+    /// project file (its images, the ones set aside for validation, its settings: flags
+    /// given override them).
     Train {
-        /// The folder (ImageFolder layout: DIR/<class>/<image>).
+        /// The folder (ImageFolder layout: DIR/<class>/<image>), or a project file.
         dir: PathBuf,
         /// Where to write the model file (the page's format).
         #[arg(long)]
@@ -135,6 +138,21 @@ pub enum Command {
         device: DeviceArgs,
         #[command(flatten)]
         files: ModelFiles,
+    },
+    /// Write a project file (the page's "Open project" reads it) from a folder with one
+    /// sub-folder of images per class, with the settings given and, if named, a model.
+    ExportProject {
+        dir: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The project's title.
+        #[arg(long, default_value = "")]
+        title: String,
+        /// A model file to include (`graft train`'s, or the page's download).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[command(flatten)]
+        train: TrainArgs,
     },
     /// Class probabilities for each image from a model file.
     Predict {
@@ -206,16 +224,15 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             device,
             files,
+        } => train_command(&dir, val_dir.as_deref(), &out, &train, json, device, &files),
+        Command::ExportProject {
+            dir,
+            out,
+            title,
+            model,
+            train,
         } => match train.config(Solver::default()) {
-            Ok(config) => train::train(
-                &dir,
-                val_dir.as_deref(),
-                &out,
-                &config,
-                json,
-                device.device,
-                &files,
-            ),
+            Ok(config) => project::export(&dir, &out, &title, model.as_deref(), &config),
             Err(e) => Err(e.into()),
         },
         Command::Predict {
@@ -230,6 +247,41 @@ pub fn run(cli: Cli) -> ExitCode {
         eprintln!("graft: {e}");
         ExitCode::FAILURE
     })
+}
+
+/// `graft train`: on a folder, or on a project file unpacked into one (its settings under
+/// the flags given).
+fn train_command(
+    dir: &std::path::Path,
+    val_dir: Option<&std::path::Path>,
+    out: &std::path::Path,
+    args: &TrainArgs,
+    json: bool,
+    device: DeviceArgs,
+    files: &ModelFiles,
+) -> CliResult {
+    let none = std::collections::HashSet::new();
+    let (unpacked, config) = if dir.is_file() {
+        let unpacked = project::unpack(dir)?;
+        let config = match &unpacked.settings {
+            Some(settings) => args.over(settings.clone()),
+            None => args.config(Solver::default()),
+        };
+        (Some(unpacked), config?)
+    } else {
+        (None, args.config(Solver::default())?)
+    };
+    let (folder, validation) = match &unpacked {
+        Some(u) => (u.folder.clone(), &u.validation),
+        None => (crate::data::folder::ImageFolder::scan(dir)?, &none),
+    };
+    let source = train::Source {
+        dir,
+        folder,
+        validation,
+        val_dir,
+    };
+    train::train(source, out, &config, json, device.device, files)
 }
 
 fn open(choice: DeviceChoice) -> Result<ComputeDevice, Box<dyn std::error::Error>> {

@@ -1,5 +1,6 @@
 //! `graft train DIR --out MODEL [--val-dir VAL]`: the page's training on a folder of class
-//! folders, with the same validation, early stopping, augmentation, fine-tuning and report.
+//! folders (or a project file), with the same validation, early stopping, augmentation,
+//! fine-tuning and report.
 
 use super::classify::{Rows, embed, load};
 use super::{CliResult, ModelFiles, open};
@@ -97,9 +98,18 @@ fn augmented_views(
     Ok(views)
 }
 
+/// What to train on: a folder of class folders (or a project file, unpacked into one), the
+/// images set aside for validation, and a separate validation folder.
+pub struct Source<'a> {
+    /// Named in messages: the folder or the project file.
+    pub dir: &'a Path,
+    pub folder: ImageFolder,
+    pub validation: &'a HashSet<PathBuf>,
+    pub val_dir: Option<&'a Path>,
+}
+
 pub fn train(
-    dir: &Path,
-    val_dir: Option<&Path>,
+    source: Source,
     out: &Path,
     config: &TrainConfig,
     json: bool,
@@ -108,7 +118,12 @@ pub fn train(
 ) -> CliResult {
     // Refused before any image is read, with the range the page's field gives.
     config.check()?;
-    let folder = ImageFolder::scan(dir)?;
+    let Source {
+        dir,
+        folder,
+        validation,
+        val_dir,
+    } = source;
     let names = folder.classes.clone();
     check_class_names(&names).map_err(|e| format!("{}: {e}", dir.display()))?;
     let backbone = load(files, choice)?;
@@ -154,7 +169,10 @@ pub fn train(
             })
         }
         None => check_trainable(&names, &labels)
-            .and_then(|()| plan_for(config, &labels, &[], &names))
+            .and_then(|()| {
+                let held: Vec<bool> = paths.iter().map(|p| validation.contains(p)).collect();
+                plan_for(config, &labels, &held, &names)
+            })
             .map_err(|e| named(e.to_string()))?,
     };
     let views = augmented_views(&rows, &paths, &plan.trained(trained), config)?;

@@ -61,7 +61,15 @@ impl TrainArgs {
     /// The settings, starting from `solver` unless `--solver` names one.
     pub(super) fn config(&self, solver: Solver) -> Result<TrainConfig, String> {
         let mut config = TrainConfig::default();
-        config.set_solver(self.solver.unwrap_or(solver))?;
+        config.set_solver(solver)?;
+        self.over(config)
+    }
+
+    /// `config` (the defaults, or a project file's settings) with the flags given set over it.
+    pub(super) fn over(&self, mut config: TrainConfig) -> Result<TrainConfig, String> {
+        if let Some(solver) = self.solver {
+            config.set_solver(solver)?;
+        }
         let given = [
             ("penalty_c", self.penalty_c),
             ("steps", self.steps.map(|v| v as f64)),

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 /// Classes (sorted by folder name) and every file under each, sorted, hidden files skipped.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ImageFolder {
     pub classes: Vec<String>,
     /// `(path, class index)`

@@ -68,9 +68,14 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
                 ModelFrom::Page => Vec::new(),
                 ModelFrom::Saved | ModelFrom::File(_) => vec![bytes],
             };
+            // The saved model is checked while the backbone loads; a model trained or loaded
+            // meanwhile is newer, and stays.
+            let stale = from == ModelFrom::Saved && session.model.borrow().is_some();
             let result = Ok(Some(shown));
             session.send(Event::Model { from, result }, back);
-            set_model(session, Some(InUse { model, key })).await;
+            if !stale {
+                set_model(session, Some(InUse { model, key })).await;
+            }
         }
         Err(e) => session.send(
             Event::Model {

@@ -52,6 +52,9 @@ pub struct Teach {
     pub project: Project,
     /// False until the saved project has been read: nothing is saved before that.
     pub restored: bool,
+    /// The saved model is being checked by the session (until `SavedModel`): the model is
+    /// not "none" yet, so nothing forgets the saved one.
+    pub checking_model: bool,
     pub queue: Option<Queue>,
     pub notices: Notices,
     pub training: Training,
@@ -72,6 +75,7 @@ impl Default for Teach {
         Self {
             project: Project::starter(),
             restored: false,
+            checking_model: false,
             queue: None,
             notices: Notices::default(),
             training: Training::Idle,
@@ -88,8 +92,15 @@ impl Default for Teach {
 }
 
 pub enum TeachAction {
+    /// The saved project (or a fresh one, saying why), shown while the backbone loads; its
+    /// model, if it has one, comes with `SavedModel` once checked.
     Restored {
         project: Project,
+        error: Option<String>,
+        checking_model: bool,
+    },
+    /// The saved model, checked by the session (or why it cannot be used).
+    SavedModel {
         model: Option<ModelSummary>,
         error: Option<String>,
     },
@@ -106,6 +117,12 @@ pub enum TeachAction {
     MoveSample(u64, u32),
     /// Set a sample aside for validation, or back.
     ToggleHeldOut(u64),
+    /// Set a sample aside for validation (one an opened project file marks so), if it was
+    /// added.
+    SetAside(u64),
+    /// A project file was opened: a new project of these classes, empty (its images follow
+    /// through the embedding queue).
+    Opened(Vec<String>),
     Queue(Option<Queue>),
     Notice(String),
     /// A file was not added (`name`, `reason`): grouped with others for the same reason.
@@ -159,6 +176,10 @@ impl Teach {
     pub fn apply(&mut self, action: TeachAction) {
         let model = self.model.as_ref().map(|m| m.key.clone());
         self.apply_inner(action);
+        // Another model (trained, or loaded from a file) came before the saved one's check.
+        if self.model.as_ref().map(|m| &m.key) != model.as_ref() {
+            self.checking_model = false;
+        }
         // The previewed picture's bars were the old model's: the session sends the new's.
         if self.model.as_ref().map(|m| &m.key) != model.as_ref()
             && let Some(p) = &mut self.prediction
@@ -172,13 +193,22 @@ impl Teach {
         let result = match action {
             TeachAction::Restored {
                 project,
-                model,
                 error,
+                checking_model,
             } => {
                 self.project = project;
-                self.model = model;
                 self.storage_error = error;
                 self.restored = true;
+                self.checking_model = checking_model;
+                Ok(())
+            }
+            TeachAction::SavedModel { model, error } => {
+                if std::mem::take(&mut self.checking_model) {
+                    self.model = model;
+                    if error.is_some() {
+                        self.storage_error = error;
+                    }
+                }
                 Ok(())
             }
             TeachAction::AddClass => {
@@ -228,6 +258,20 @@ impl Teach {
             TeachAction::ToggleHeldOut(id) => {
                 p.toggle_held_out(id);
                 Ok(())
+            }
+            TeachAction::SetAside(id) => {
+                if p.sample_ids().contains(&id) && !p.held_out.contains(&id) {
+                    p.toggle_held_out(id);
+                }
+                Ok(())
+            }
+            TeachAction::Opened(names) => {
+                let mut opened = Project::default();
+                let added = names
+                    .iter()
+                    .try_for_each(|n| opened.add_class(n).map(|_| ()));
+                *p = opened;
+                added
             }
             TeachAction::Queue(q) => {
                 self.queue = q;

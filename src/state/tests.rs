@@ -224,6 +224,39 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
     assert!(matches!(trained.teach.training, Training::Done(_)));
 }
 
+/// A reopened project is shown before its saved model is checked (the backbone loads);
+/// the check's answer shows the model, unless a model trained meanwhile came first.
+#[test]
+fn the_saved_model_is_shown_once_checked_unless_another_came_first() {
+    let restored = teach(
+        &State::default(),
+        TeachAction::Restored {
+            project: crate::project::Project::starter(),
+            error: None,
+            checking_model: true,
+        },
+    );
+    assert!(restored.teach.restored && restored.teach.checking_model);
+    let checked = |model| TeachAction::SavedModel { model, error: None };
+    let shown = teach(&restored, checked(Some(model("saved", &["Class 1"]))));
+    assert_eq!(shown.teach.model.as_ref().unwrap().key, "saved");
+    assert!(!shown.teach.checking_model);
+    let outcome: Outcome = serde_json::from_str(OUTCOME).unwrap();
+    let trained = teach(
+        &restored,
+        TeachAction::Train(TrainAction::Trained(model("new", &["Class 1"]), outcome)),
+    );
+    assert!(!trained.teach.checking_model);
+    let late = teach(&trained, checked(Some(model("saved", &["Class 1"]))));
+    assert_eq!(late.teach.model.as_ref().unwrap().key, "new");
+    let refused = TeachAction::SavedModel {
+        model: None,
+        error: Some("The saved model could not be used".into()),
+    };
+    let failed = teach(&restored, refused);
+    assert!(failed.teach.model.is_none() && failed.teach.storage_error.is_some());
+}
+
 const OUTCOME: &str = r#"{"history":[],"epochs":0,"best_epoch":0,"ms":1.0,"rows":2,
     "held_out":0,"stopped":false,"early":false,"report":null,"notice":null,"fit":null}"#;
 
@@ -266,8 +299,8 @@ fn a_large_project_asks_for_persistent_storage_once() {
     use super::storage::{PERSIST_ABOVE, StorageUse};
     let restored = TeachAction::Restored {
         project: crate::project::Project::starter(),
-        model: None,
         error: None,
+        checking_model: false,
     };
     let mut state = teach(&State::default(), restored);
     let kept = StorageUse {

@@ -46,15 +46,18 @@ impl Settings {
     /// Settings read back from storage; a value outside today's ranges falls back to its default.
     pub fn restored(stored: &TrainConfig) -> Self {
         let mut s = Settings::default();
-        // Adam first, so that every field can take its stored value; then the stored
-        // solver, unless a hidden layer or tuned blocks (stored before there was a solver
-        // setting) need Adam.
-        s.config.solver = Solver::Adam;
-        for f in &FIELDS {
-            if let Some(v) = stored.get(f.key) {
-                let _ = s.config.set(f.key, v);
+        // A field is taken only under its solver: each solver's fields under it (L-BFGS's
+        // Penalty C too); then the stored solver, unless a hidden layer or tuned blocks
+        // (stored before there was a solver setting) need Adam.
+        for solver in [Solver::Adam, Solver::Lbfgs] {
+            s.config.solver = solver;
+            for f in &FIELDS {
+                if let Some(v) = stored.get(f.key) {
+                    let _ = s.config.set(f.key, v);
+                }
             }
         }
+        s.config.solver = Solver::Adam;
         let _ = s.config.set_solver(stored.solver);
         s.config.seed = stored.seed;
         s
@@ -107,6 +110,14 @@ mod tests {
         );
         let r = Settings::restored(&TrainConfig::default());
         assert_eq!(r.config, TrainConfig::default());
+        // Each solver's own fields come back, whichever solver was chosen.
+        let mut both = TrainConfig::default();
+        both.set("penalty_c", 3.0).unwrap();
+        both.set_solver(Solver::Adam).unwrap();
+        both.set("steps", 300.0).unwrap();
+        let r = Settings::restored(&both);
+        assert_eq!((r.config.penalty_c, r.config.steps), (3.0, 300));
+        assert_eq!(r.config, both);
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub fn App() -> Html {
         let (dispatch, jobs) = (state.dispatcher(), jobs.clone());
         let read_saved = bench.is_none();
         use_effect_with((), move |_| {
-            // The saved project is read while the backbone loads (a benchmark uses none).
+            // The saved project is read and shown while the backbone loads (a benchmark uses
+            // none): what is asked of the session meanwhile waits for it in the worker.
             if read_saved {
                 jobs.read_saved();
             }
@@ -73,19 +74,21 @@ pub fn App() -> Html {
         });
     }
 
-    // Once the backbone is loaded: restore the saved project, or run the benchmark.
+    // Once the backbone is loaded (the first time): run the benchmark asked for.
     let model_ready = matches!(state.model, ModelStatus::Ready { .. });
+    let benched = use_mut_ref(|| false);
     {
         let jobs = jobs.clone();
         use_effect_with(model_ready, move |ready| {
-            if *ready && jobs.saved.begin_restore() {
-                match bench {
-                    Some(bench) => jobs.bench(bench),
-                    None => jobs.restore(),
-                }
+            if let Some(bench) = bench.filter(|_| *ready)
+                && !benched.replace(true)
+            {
+                jobs.bench(bench);
             }
         });
     }
+    let can_work = !matches!(state.model, ModelStatus::Failed(_))
+        && !matches!(state.startup, crate::state::Startup::Failed { .. });
 
     let on_photos = {
         let (dispatch, jobs) = (state.dispatcher(), jobs.clone());
@@ -130,7 +133,7 @@ pub fn App() -> Html {
             if bench.is_some() {
                 <BenchPanel result={state.bench.clone()} />
             } else {
-                <TeachArea teach={state.teach.clone()} jobs={JobsHandle(jobs)} {model_ready} {device} />
+                <TeachArea teach={state.teach.clone()} jobs={JobsHandle(jobs)} {can_work} {device} />
                 <SightPanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
                           error={state.sight_error.clone()} {on_photos} />
             }

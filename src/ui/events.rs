@@ -46,6 +46,9 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 thumb,
             };
             jobs.act(TeachAction::SampleReady(class, sample));
+            if jobs.to_set_aside(id) {
+                jobs.act(TeachAction::SetAside(id));
+            }
             jobs.answered(None);
         }
         Event::NotEmbedded { name, reason, .. } => jobs.answered(Some((name, reason))),

@@ -35,6 +35,9 @@ pub enum Pending {
     File(ClassRef, web_sys::File),
     /// A webcam frame, named by the recorder.
     Frame(ClassRef, String, RgbImage),
+    /// An image from an opened project file: its name, bytes, and whether it is set aside
+    /// for validation.
+    Opened(ClassRef, String, Vec<u8>, bool),
 }
 
 /// The preview asked for last: its name and thumbnail.
@@ -59,9 +62,10 @@ pub struct Jobs {
     sight: RefCell<String>,
     /// Samples whose thumbnails are being read from the store.
     thumbs_asked: RefCell<std::collections::HashSet<u64>>,
-    /// The saved project, read and not shown yet; whether to show it once read.
-    restoring: RefCell<Option<Restored>>,
-    restore_wanted: Cell<bool>,
+    /// The saved model is being checked by the session (`restored_model` answers).
+    checking_saved: Cell<bool>,
+    /// Samples to set aside for validation once added (from an opened project file).
+    set_aside: RefCell<std::collections::HashSet<u64>>,
     /// A run's request is being made; Stop was pressed meanwhile.
     building_run: Cell<bool>,
     stop_asked: Cell<bool>,
@@ -95,8 +99,8 @@ impl Jobs {
                 saved: SavedProject::default(),
                 sight: RefCell::new(String::new()),
                 thumbs_asked: RefCell::default(),
-                restoring: RefCell::default(),
-                restore_wanted: Cell::new(false),
+                checking_saved: Cell::new(false),
+                set_aside: RefCell::default(),
                 building_run: Cell::new(false),
                 stop_asked: Cell::new(false),
             }
@@ -174,6 +178,12 @@ impl Jobs {
                     img.into_raw(),
                 )
             }
+            Pending::Opened(class, name, bytes, validation) => {
+                if validation {
+                    self.set_aside.borrow_mut().insert(id);
+                }
+                (class, name, Picture::File, bytes)
+            }
         };
         let request = Request::Embed {
             id,
@@ -183,6 +193,11 @@ impl Jobs {
             keep,
         };
         (self.session.embed(&request, vec![bytes])).map_err(|e| (name, e))
+    }
+
+    /// Whether sample `id`, just added, is to be set aside for validation.
+    pub fn to_set_aside(&self, id: u64) -> bool {
+        self.set_aside.borrow_mut().remove(&id)
     }
 
     /// A picture sent was answered (with its name and why, if it was not added).
@@ -276,8 +291,10 @@ impl Jobs {
         }
     }
 
-    /// The session uses this model file now (trained, or checked after `use_model`).
+    /// The session uses this model file now (trained, or checked after `use_model`): a saved
+    /// model checked after it is not used.
     pub fn model_in_use(&self, file: Option<ModelFile>) {
+        self.checking_saved.set(false);
         self.session
             .remember_model(file.as_ref().map(|(_, bytes)| bytes.clone()));
         self.saved.in_use(file);
@@ -322,53 +339,48 @@ impl Jobs {
         }
     }
 
-    /// Read the saved project while the backbone loads (`restore` shows it once loaded):
-    /// opening a large project costs no more than the backbone's start.
+    /// Read the saved project and show it (or a fresh one), while the backbone loads:
+    /// opening a large project costs no more than the backbone's start. The settings come
+    /// first, then the project, which turns saving on; a saved model is shown once the
+    /// session has checked it against the backbone (`restored_model`).
     pub fn read_saved(self: &Rc<Self>) {
         let me = self.clone();
         yew::platform::spawn_local(async move {
-            let read = me.saved.restore().await;
-            *me.restoring.borrow_mut() = Some(read);
-            if me.restore_wanted.get() {
-                me.restore();
+            let Restored {
+                settings,
+                project,
+                model,
+                error,
+            } = me.saved.restore().await;
+            me.uploads.ids_from(project.next_sample);
+            if let Some(config) = settings {
+                me.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
+            }
+            me.act(TeachAction::Restored {
+                project,
+                error,
+                checking_model: model.is_some(),
+            });
+            if let Some(file) = model {
+                me.checking_saved.set(true);
+                let request = Request::UseModel {
+                    from: ModelFrom::Saved,
+                };
+                if let Err(e) = me.post(&request, vec![file]) {
+                    me.restored_model(Err(e), Vec::new());
+                }
             }
         });
     }
 
-    /// Show the saved project (or a fresh one), once both it is read (`read_saved`) and the
-    /// backbone is loaded: the settings first, then the project, which turns saving on; a
-    /// saved model is checked by the session first (`restored_model`).
-    pub fn restore(&self) {
-        self.restore_wanted.set(true);
-        let Some(restored) = self.restoring.borrow_mut().take() else {
-            return;
-        };
-        self.uploads.ids_from(restored.project.next_sample);
-        if let Some(config) = restored.settings {
-            self.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
-        }
-        let (project, error) = (restored.project, restored.error);
-        match restored.model {
-            Some(file) => {
-                self.saved.hold(project, error);
-                self.use_model(ModelFrom::Saved, Some(file));
-            }
-            None => self.act(TeachAction::Restored {
-                project,
-                model: None,
-                error,
-            }),
-        }
-    }
-
-    /// The session checked the saved model: the restored project is shown, with it or
-    /// saying why not.
+    /// The session checked the saved model: the page shows it, or says why not. Not if
+    /// another model came first (trained, or loaded from a file, while the backbone loaded).
     pub fn restored_model(&self, checked: Result<Option<ModelSummary>, String>, file: Vec<u8>) {
-        let Some((project, error)) = self.saved.held() else {
+        if !self.checking_saved.get() {
             return;
-        };
+        }
         let (model, error) = match checked {
-            Ok(model) => (model, error),
+            Ok(model) => (model, None),
             Err(e) => (
                 None,
                 Some(format!(
@@ -380,10 +392,7 @@ impl Jobs {
             self.saved.stored_model(&m.key);
             self.model_in_use(Some((m.key.clone(), Rc::new(file))));
         }
-        self.act(TeachAction::Restored {
-            project,
-            model,
-            error,
-        });
+        self.checking_saved.set(false);
+        self.act(TeachAction::SavedModel { model, error });
     }
 }

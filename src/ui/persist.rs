@@ -48,8 +48,10 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
     {
         let (jobs, act) = (jobs.clone(), act.clone());
         let key = t.model.as_ref().map(|m| m.key.clone());
-        use_effect_with((t.restored, key), move |(restored, key)| {
-            if *restored {
+        // Not while the saved model is checked: no model yet is not "forget the saved one".
+        let settled = t.restored && !t.checking_model;
+        use_effect_with((settled, key), move |(settled, key)| {
+            if *settled {
                 let key = key.clone();
                 spawn_save(
                     act,

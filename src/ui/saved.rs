@@ -1,5 +1,5 @@
-//! The project as this browser keeps it (IndexedDB): restored once the backbone is
-//! loaded, and saved as it changes (persist.rs). The session's worker writes the samples;
+//! The project as this browser keeps it (IndexedDB): restored while the backbone loads,
+//! and saved as it changes (persist.rs). The session's worker writes the samples;
 //! the page reads them back, and writes the classes, the settings and the model's file.
 
 use crate::project::{Project, ProjectMeta};
@@ -22,9 +22,6 @@ pub struct SavedProject {
     db: RefCell<Option<Rc<Store>>>,
     model_key: RefCell<Option<String>>,
     model_file: RefCell<Option<ModelFile>>,
-    restoring: Cell<bool>,
-    /// A restored project (and its message) waiting for its saved model to be checked.
-    held: RefCell<Option<(Project, Option<String>)>>,
     /// The classes waiting to be written, and whether a write is in flight (`save_meta`).
     meta_next: RefCell<Option<ProjectMeta>>,
     meta_writing: Cell<bool>,
@@ -47,20 +44,6 @@ impl SavedProject {
     /// Whether the project is saved (and so are the pictures added to it).
     pub fn saving(&self) -> bool {
         self.db.borrow().is_some()
-    }
-
-    /// Whether the saved project is being (or has been) restored; true the first time.
-    pub fn begin_restore(&self) -> bool {
-        !self.restoring.replace(true)
-    }
-
-    /// Keep a restored project until the session has checked its model.
-    pub fn hold(&self, project: Project, error: Option<String>) {
-        *self.held.borrow_mut() = Some((project, error));
-    }
-
-    pub fn held(&self) -> Option<(Project, Option<String>)> {
-        self.held.borrow_mut().take()
     }
 
     /// The model file in use now.
@@ -162,6 +145,14 @@ impl SavedProject {
         let Some(db) = self.db() else { return Ok(()) };
         let json = serde_json::to_string(config).map_err(|e| e.to_string())?;
         db.put_text(Saved::Settings, &json).await
+    }
+
+    /// The kept copy of saved sample `id` (`None`: the store lacks it).
+    pub async fn copy(&self, id: u64) -> Result<Option<Vec<u8>>, String> {
+        match self.db() {
+            Some(db) => db.sample_copy(id).await,
+            None => Ok(None),
+        }
     }
 
     /// Thumbnails of saved samples `ids`, from their kept copies (a missing one is left out).

@@ -29,8 +29,9 @@ impl PartialEq for JobsHandle {
 pub struct TeachAreaProps {
     pub teach: Teach,
     pub jobs: JobsHandle,
-    /// The session's backbone is loaded.
-    pub model_ready: bool,
+    /// The session can take work: its backbone is loading or loaded, not failed. Work asked
+    /// for while it loads waits for it in the worker, so a reopened project is usable at once.
+    pub can_work: bool,
     pub device: AttrValue,
 }
 
@@ -63,7 +64,7 @@ fn to<T: 'static>(act: &Act, make: fn(T) -> TeachAction) -> Callback<T> {
 pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let t = &props.teach;
     let jobs = props.jobs.0.clone();
-    let loaded = props.model_ready;
+    let loaded = props.can_work;
     let act: Act = {
         let jobs = jobs.clone();
         Rc::new(move |a: TeachAction| jobs.act(a))
@@ -245,11 +246,12 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             });
         })
     };
+    let (on_export, on_open) = super::project_io::callbacks(t, &jobs, &act);
     let simple = |make: fn() -> TeachAction| {
         let act = act.clone();
         Callback::from(move |_: ()| act(make()))
     };
-    // Made once (again when the backbone becomes ready): a card whose class did not change
+    // Made once (again if the backbone fails): a card whose class did not change
     // is not drawn again, whatever else did (an epoch's report, a photo in another class).
     let cards = {
         let (act, simple, import, jobs) = (act.clone(), simple, import.clone(), jobs.clone());
@@ -277,7 +279,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let ready = loaded && t.restored;
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
-            <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} storage={t.storage.clone()} {on_new} />
+            <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} storage={t.storage.clone()} {on_new} {on_export} {on_open} {ready} />
             <ClassesPanel teach={t.clone()} {ready}
                 on_add={c.on_add} on_undo={c.on_undo} on_dismiss={c.on_dismiss}
                 on_rename={c.on_rename} on_delete={c.on_delete} on_files={c.on_files}
@@ -292,7 +294,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             if let Some(report) = report {
                 <MetricsPanel {report} project={t.project.clone()} on_thumbs={c.on_thumbs.clone()} />
             }
-            <PreviewPanel model={t.model.clone()} prediction={t.prediction.clone()}
+            <PreviewPanel model={t.model.clone()} checking={t.checking_model} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
         </div>
     }

@@ -28,7 +28,15 @@ pub fn revoke(url: &str) {
 
 /// Offer `bytes` as a download named `file_name`.
 pub fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
-    let url = object_url(bytes, "application/octet-stream")?;
+    download_parts(&Array::of1(&Uint8Array::from(bytes)), file_name)
+}
+
+/// Offer `parts` (`Uint8Array`s, one after another) as a download named `file_name`.
+pub fn download_parts(parts: &Array, file_name: &str) -> Result<(), String> {
+    let options = BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let blob = Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(js_error)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(js_error)?;
     let a: HtmlAnchorElement = gloo::utils::document()
         .create_element("a")
         .map_err(js_error)?

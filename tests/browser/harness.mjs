@@ -17,9 +17,10 @@ export const FIXTURES = path.resolve(here, '../fixtures/images');
 
 /**
  * Serve `root` (default: the built page) on 127.0.0.1 at a free port; resolves to
- * { origin, close }. `mounts` maps a URL prefix ('/fixtures/') to another folder.
+ * { origin, close }. `mounts` maps a URL prefix ('/fixtures/') to another folder; `hold`
+ * (pathname → a promise, or nothing) holds requests back.
  */
-export const serve = (root = DIST, mounts = {}) => serveDir(root, mounts);
+export const serve = (root = DIST, mounts = {}, hold = undefined) => serveDir(root, mounts, 0, hold);
 
 /** One Chromium per set of flags, shared by a test file's tests (a launch costs ~1 s). */
 const browsers = new Map();

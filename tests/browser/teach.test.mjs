@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES } from './harness.mjs';
-import { crops, card, ready, rename, count, drop, preview, enter } from './teach-helpers.mjs';
+import { crops, card, ready, rename, count, drop, preview, enter, setting } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 // Page and command line both run the fused CPU path and the same head arithmetic.
@@ -21,7 +21,10 @@ const CLASSES = ['brick', 'grass', 'gravel'];
 const LONGEST_TASK_MS = 500;
 
 let server;
-before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
+// While set, the backbone's manifest waits for this promise: the backbone cannot load.
+let backboneHeld = null;
+const hold = (pathname) => (pathname.endsWith('/efficientnet_lite0.json') ? backboneHeld : undefined);
+before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }, hold); });
 after(async () => { await closeBrowsers(); await server?.close(); });
 
 const best = (probs) => Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0];
@@ -118,10 +121,19 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
       assert.ok(right >= held.length - 1, `held-out: ${right}/${held.length} right ${JSON.stringify(pageProbs)}`);
 
       if (!webgpu) {
-        // Reload: classes, images and the model are all still there.
+        // Reload with the backbone held back: the project is usable before it loads (its
+        // cards and counts, Train enabled), and the saved model is shown once the session,
+        // given the backbone, has checked it. Then classes, images and model are all there.
+        let release;
+        backboneHeld = new Promise((resolve) => { release = resolve; });
         await s.page.reload();
-        await ready(s.page);
         for (const c of CLASSES) await count(s.page, c, perClass);
+        await s.page.locator('button:text-is("Train"):enabled').waitFor();
+        await s.page.locator('#model-checking').waitFor();
+        assert.notEqual(await s.page.locator('#model-status').getAttribute('data-state'), 'ready');
+        backboneHeld = null;
+        release();
+        await ready(s.page);
         await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
         const again = await preview(s.page, held[0][1]);
         assert.ok(Math.abs(again.brick - pageProbs[held[0][1].name].brick) < 1e-6, 'same model after reload');
@@ -146,6 +158,36 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
             assert.ok(Math.abs(line.probs[c] - want[c]) < PROB_TOL, `${line.image} ${c}: cli ${line.probs[c]}, page ${want[c]}`);
           }
         }
+
+        // The project travels: a setting changed, one photo set aside for validation, then
+        // exported, and opened in a fresh browser profile: the same classes, images, setting,
+        // mark and predictions; the command line trains from the same file.
+        await s.page.locator('summary', { hasText: 'Settings' }).click();
+        await enter(s.page, 'Penalty C', '3');
+        await card(s.page, 'grass').locator('.thumb').first().getByRole('button', { name: /Validation only/ }).click();
+        const [exported] = await Promise.all([
+          s.page.waitForEvent('download'),
+          s.page.getByRole('button', { name: 'Export project' }).click(),
+        ]);
+        const projectFile = path.join(tmp, 'project.zip');
+        await exported.saveAs(projectFile);
+        const other = await openPage(browser, server.origin);
+        await other.page.goto(`${server.origin}/${query}`);
+        await ready(other.page);
+        await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+        for (const c of CLASSES) await count(other.page, c, perClass);
+        await other.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
+        await other.page.locator('summary', { hasText: 'Settings' }).click();
+        assert.equal(await setting(other.page, 'Penalty C').inputValue(), '3');
+        await card(other.page, 'grass').locator('.thumb.held-out').first().waitFor();
+        assert.equal(await other.page.locator('.thumb.held-out').count(), 1);
+        const opened = await preview(other.page, held[0][1]);
+        for (const c of CLASSES) assert.ok(Math.abs(opened[c] - pageProbs[held[0][1].name][c]) < 1e-6, `${c} after opening`);
+        assert.deepEqual(other.problems(), []);
+        const trained = path.join(tmp, 'from-project.graft');
+        execFileSync(GRAFT, ['train', projectFile, '--out', trained], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        const fromProject = execFileSync(GRAFT, ['predict', trained, '--json', files[0]], { encoding: 'utf8' });
+        assert.equal(best(JSON.parse(fromProject).probs), held[0][0]);
       }
       assert.deepEqual(s.problems(), []);
     } finally {

@@ -11,6 +11,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct PreviewPanelProps {
     pub model: Option<ModelSummary>,
+    /// The saved model is being checked by the session (it waits for the backbone).
+    pub checking: bool,
     pub prediction: Option<Prediction>,
     pub error: Option<AttrValue>,
     pub ready: bool,
@@ -71,6 +73,8 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
             if let Some(m) = &props.model {
                 <p class="muted" id="model-classes">{ format!("Model classes: {}", m.classes.join(", ")) }</p>
                 <p class="muted">{ "Pick or drop an image, paste one (click here, then Ctrl+V), or turn on the webcam." }</p>
+            } else if props.checking {
+                <p class="muted" id="model-checking">{ "Opening the saved model…" }</p>
             } else {
                 <p class="muted">{ "Train a model (or load one) to classify new images." }</p>
             }

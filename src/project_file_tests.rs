@@ -1,0 +1,117 @@
+//! The project file written and read back on real photos, and each way a file can be bad.
+
+use super::*;
+
+fn photo(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/images/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(path).unwrap()
+}
+
+fn write(w: ProjectWriter, images: &[(usize, &str, bool, Vec<u8>)]) -> Vec<u8> {
+    let mut w = w;
+    let mut out = Vec::new();
+    for (class, name, validation, bytes) in images {
+        out.extend(w.image(*class, name, *validation, bytes).unwrap());
+        out.extend_from_slice(bytes);
+    }
+    out.extend(w.finish().unwrap());
+    out
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn a_project_reads_back_whole() {
+    let mut config = TrainConfig::default();
+    config.set("penalty_c", 3.0).unwrap();
+    let mut w = ProjectWriter::new(
+        "Textures",
+        &names(&["brick", "grass"]),
+        Some(config.clone()),
+    );
+    let model = b"not checked here: the session checks a model".to_vec();
+    let mut model_part = w.model(&model).unwrap();
+    model_part.extend_from_slice(&model);
+    let images = [
+        (0, "brick.png", false, photo("brick.png")),
+        (1, "../grass: a/b.png", true, photo("grass.png")),
+    ];
+    let mut bytes = model_part;
+    bytes.extend(write(w, &images));
+    let file = ProjectFile::open(&bytes).unwrap();
+    let m = &file.manifest;
+    assert_eq!((m.title.as_str(), m.version), ("Textures", VERSION));
+    assert_eq!(m.settings.as_ref(), Some(&config));
+    assert_eq!(m.classes[1].images[0].name, "../grass: a/b.png");
+    assert_eq!(
+        m.classes[1].images[0].file,
+        "images/1/00000-.._grass_ a_b.png"
+    );
+    assert!(m.classes[1].images[0].validation && !m.classes[0].images[0].validation);
+    for (class, _, _, bytes) in &images {
+        let entry = &m.classes[*class].images[0].file;
+        assert_eq!(&file.image(entry).unwrap(), bytes);
+    }
+    assert_eq!(file.model().unwrap(), Some(model));
+}
+
+#[test]
+fn bad_files_are_named() {
+    let not_zip = ProjectFile::open(b"brick, grass").err().unwrap();
+    assert!(
+        not_zip.to_string().contains("not a zip archive"),
+        "{not_zip}"
+    );
+
+    let two = names(&["brick", "grass"]);
+    let mut zip = crate::archive::ZipWriter::default();
+    let mut bytes = zip.header("other.txt", b"x").unwrap();
+    bytes.push(b'x');
+    bytes.extend(zip.finish());
+    assert_eq!(
+        ProjectFile::open(&bytes).err(),
+        Some(ProjectFileError::NoManifest)
+    );
+
+    // A manifest of a newer version, of one class, and one naming an image twice.
+    let with = |edit: &dyn Fn(&mut Manifest)| {
+        let mut w = ProjectWriter::new("", &two, None);
+        edit(&mut w.manifest);
+        ProjectFile::open(&write(w, &[])).err()
+    };
+    assert_eq!(with(&|m| m.version = 2), Some(ProjectFileError::Newer(2)));
+    let one = with(&|m| {
+        m.classes.pop();
+    });
+    assert!(matches!(one, Some(ProjectFileError::Classes(_))));
+    let twice = with(&|m| {
+        for c in &mut m.classes {
+            c.images.push(ImageEntry {
+                name: "a.png".into(),
+                file: "images/0/a.png".into(),
+                validation: false,
+            });
+        }
+    });
+    assert!(matches!(twice, Some(ProjectFileError::Manifest(e)) if e.contains("named twice")));
+
+    // An image the manifest names but the archive lacks: named, and the rest still read.
+    let mut w = ProjectWriter::new("", &two, None);
+    w.manifest.classes[0].images.push(ImageEntry {
+        name: "gone.png".into(),
+        file: "images/0/gone.png".into(),
+        validation: false,
+    });
+    let bytes = write(w, &[(1, "grass.png", false, photo("grass.png"))]);
+    let file = ProjectFile::open(&bytes).unwrap();
+    assert_eq!(
+        file.image("images/0/gone.png").err().unwrap(),
+        "missing from the project file"
+    );
+    assert!(file.image(&file.manifest.classes[1].images[0].file).is_ok());
+}

@@ -1,0 +1,165 @@
+//! Export project and Open project: the whole project as one file (project_file.rs), and
+//! such a file opened in place of the project in this browser, after it has been checked.
+
+use super::jobs::{Jobs, Pending};
+use crate::project::{ClassRef, Project};
+use crate::project_file::{ProjectFile, ProjectWriter};
+use crate::session::protocol::ModelFrom;
+use crate::state::teach::{Teach, TeachAction};
+use crate::state::training::TrainAction;
+use crate::train::TrainConfig;
+use crate::web::files;
+use js_sys::{Array, Uint8Array};
+use std::rc::Rc;
+use yew::Callback;
+
+/// The name the exported file is offered under (a zip: any archive tool opens it).
+const FILE_NAME: &str = "graft-project.zip";
+/// A project file larger than this is refused before it is read: opening reads it whole.
+const OPEN_LIMIT: f64 = 1e9;
+
+/// The project bar's Export and Open callbacks: what they did, or why not, is a notice.
+pub fn callbacks(
+    t: &Teach,
+    jobs: &Rc<Jobs>,
+    act: &Rc<dyn Fn(TeachAction)>,
+) -> (Callback<()>, Callback<web_sys::File>) {
+    let on_export = {
+        let (jobs, act) = (jobs.clone(), act.clone());
+        let (project, config) = (t.project.clone(), t.settings.config.clone());
+        let key = t.model.as_ref().map(|m| m.key.clone());
+        Callback::from(move |_| {
+            let (jobs, act) = (jobs.clone(), act.clone());
+            let (project, config, key) = (project.clone(), config.clone(), key.clone());
+            yew::platform::spawn_local(async move {
+                let done = export(&jobs, &project, &config, key.as_deref());
+                act(TeachAction::Notice(match done.await {
+                    Ok(n) => format!("The project was exported with its {n} images."),
+                    Err(e) => format!("The project could not be exported: {e}"),
+                }));
+            });
+        })
+    };
+    let on_open = {
+        let (jobs, act) = (jobs.clone(), act.clone());
+        let has_photos = t.project.sample_count() > 0;
+        Callback::from(move |file: web_sys::File| {
+            if has_photos
+                && !files::confirm(
+                    "Open this project in place of the one here? Its classes, images and model in this browser will be replaced.",
+                )
+            {
+                return;
+            }
+            let (jobs, act) = (jobs.clone(), act.clone());
+            yew::platform::spawn_local(async move {
+                if let Err(e) = open(&jobs, file).await {
+                    act(TeachAction::Notice(format!("{e}. Nothing was changed.")));
+                }
+            });
+        })
+    };
+    (on_export, on_open)
+}
+
+/// Write the project (its kept copies, read from the store), its settings and its model (by
+/// `model_key`) as one file, offered as a download. Each part goes to the browser as it is
+/// made, so a large project is never one buffer here.
+pub async fn export(
+    jobs: &Jobs,
+    project: &Project,
+    config: &TrainConfig,
+    model_key: Option<&str>,
+) -> Result<usize, String> {
+    if !jobs.saved.saving() {
+        return Err(
+            "this browser does not keep the photos (see above), so they cannot be exported".into(),
+        );
+    }
+    let names: Vec<String> = project.classes.iter().map(|c| c.name.clone()).collect();
+    let mut w = ProjectWriter::new("graft project", &names, Some(config.clone()));
+    let parts = Array::new();
+    let push = |bytes: &[u8]| {
+        parts.push(&Uint8Array::from(bytes));
+    };
+    if let Some(file) = model_key.and_then(|k| jobs.saved.model_file(k)) {
+        push(&w.model(&file).map_err(|e| e.to_string())?);
+        push(&file);
+    }
+    let mut count = 0;
+    for (index, class) in project.classes.iter().enumerate() {
+        for sample in class.samples.iter() {
+            let copy = jobs.saved.copy(sample.id).await?;
+            let copy = copy.ok_or_else(|| format!("{}: its kept copy is missing", sample.name))?;
+            let aside = project.held_out.contains(&sample.id);
+            push(
+                &w.image(index, &sample.name, aside, &copy)
+                    .map_err(|e| e.to_string())?,
+            );
+            push(&copy);
+            count += 1;
+        }
+    }
+    push(&w.finish().map_err(|e| e.to_string())?);
+    files::download_parts(&parts, FILE_NAME)?;
+    Ok(count)
+}
+
+/// Open the project file `file` in place of the project here: checked whole first, so a
+/// file that cannot be opened changes nothing. Its images go through the embedding queue
+/// (an image that cannot be read is named, the rest load), then its model is checked by
+/// the session like a loaded model file.
+pub async fn open(jobs: &Rc<Jobs>, file: web_sys::File) -> Result<(), String> {
+    let name = file.name();
+    if file.size() > OPEN_LIMIT {
+        return Err(format!(
+            "{name} is larger than 1 GB; graft opens project files up to that"
+        ));
+    }
+    let bytes = files::read(&file)
+        .await
+        .map_err(|e| format!("{name} {e}"))?;
+    let opened = ProjectFile::open(&bytes).map_err(|e| format!("{name}: {e}"))?;
+    let model = opened.model().map_err(|e| format!("{name}: {e}"))?;
+    let (mut items, mut unread) = (Vec::new(), Vec::new());
+    for class in &opened.manifest.classes {
+        for image in &class.images {
+            match opened.image(&image.file) {
+                Ok(data) => items.push(Pending::Opened(
+                    ClassRef::Name(class.name.clone()),
+                    image.name.clone(),
+                    data,
+                    image.validation,
+                )),
+                Err(reason) => unread.push(TeachAction::NotAdded {
+                    name: image.name.clone(),
+                    reason,
+                }),
+            }
+        }
+    }
+    let names = opened
+        .manifest
+        .classes
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let settings = opened.manifest.settings.clone();
+    drop(opened);
+    jobs.saved
+        .clear()
+        .await
+        .map_err(|e| format!("the project here could not be cleared: {e}"))?;
+    jobs.use_model(ModelFrom::Page, None);
+    jobs.act(TeachAction::NewProject);
+    if let Some(config) = settings {
+        jobs.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
+    }
+    jobs.act(TeachAction::Opened(names));
+    unread.into_iter().for_each(|a| jobs.act(a));
+    jobs.enqueue(items, 0);
+    if let Some(model) = model {
+        jobs.use_model(ModelFrom::File(name), Some(model));
+    }
+    Ok(())
+}
