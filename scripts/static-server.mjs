@@ -21,6 +21,23 @@ const MIME = {
 };
 
 /**
+ * The copy of `file` precompressed (scripts/precompress.mjs) in an encoding the request
+ * accepts, brotli first, with its `content-encoding` set in `headers`; none if there is none.
+ */
+async function precompressed(file, accepted, headers) {
+  const offered = accepted.split(',').map((e) => e.trim().split(';')[0]);
+  for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']]) {
+    if (!offered.includes(encoding)) continue;
+    const body = await fs.readFile(file + ext).catch(() => null);
+    if (body) {
+      headers['content-encoding'] = encoding;
+      return body;
+    }
+  }
+  return null;
+}
+
+/**
  * Serve `root` on 127.0.0.1 at `port` (0: a free one); resolves to { origin, close }.
  * `mounts` maps a URL prefix ('/generated/') to another folder. `hold(pathname)`, if given,
  * may return a promise that a request waits for (a test holds back the backbone's start).
@@ -42,11 +59,14 @@ export async function serve(root, mounts = {}, port = 0, hold = () => undefined)
     }
     try {
       if ((await fs.stat(file)).isDirectory()) file = path.join(file, 'index.html');
-      const body = await fs.readFile(file);
-      res.writeHead(200, {
+      const headers = {
         'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-cache',
-      });
+        vary: 'accept-encoding',
+      };
+      const body = await precompressed(file, req.headers['accept-encoding'] ?? '', headers) ??
+        await fs.readFile(file);
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -7,6 +7,7 @@ pub mod classifier;
 pub mod data;
 pub mod inference;
 pub mod model;
+pub mod preset;
 pub mod project;
 pub mod project_file;
 pub mod rng;

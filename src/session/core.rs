@@ -52,7 +52,9 @@ pub struct Session {
     pub(super) engine: RefCell<Option<Rc<Engine>>>,
     /// Opening the device and loading the backbone (`Request::Start`) is under way.
     pub(super) starting: Cell<bool>,
-    /// Opened on first use; `Err` says why samples cannot be kept.
+    /// The database samples are kept in (`Request::Start`), opened on first use; `Err`
+    /// says why samples cannot be kept.
+    pub(super) store_name: RefCell<Option<String>>,
     store: RefCell<Option<Result<Rc<Store>, String>>>,
     pub(super) queue: RefCell<VecDeque<Item>>,
     pub(super) embedding: Cell<bool>,
@@ -77,6 +79,7 @@ impl Session {
             out,
             engine: RefCell::new(None),
             starting: Cell::new(false),
+            store_name: RefCell::new(None),
             store: RefCell::new(None),
             queue: RefCell::default(),
             embedding: Cell::new(false),
@@ -118,7 +121,11 @@ impl Session {
         if let Some(opened) = self.store.borrow().clone() {
             return opened;
         }
-        let opened = Store::open().await.map(Rc::new);
+        let name = self.store_name.borrow().clone();
+        let opened = match name {
+            Some(name) => Store::open(&name).await.map(Rc::new),
+            None => Err("this page keeps nothing (store=none)".into()),
+        };
         *self.store.borrow_mut() = Some(opened.clone());
         opened
     }

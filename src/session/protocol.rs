@@ -40,7 +40,11 @@ pub enum Request {
     /// Open the device (`device`: the page's `?device=`) and load the backbone: first, once.
     /// Answered by `Loading` events: `DeviceReady`, `ModelProgress`, then `ModelReady`, or
     /// a `StartupFailed` / `ModelFailed`.
-    Start { device: DeviceChoice },
+    /// `store`: the database the project is kept in (`None`: nothing is kept).
+    Start {
+        device: DeviceChoice,
+        store: Option<String>,
+    },
     /// Add a picture to the project as sample `id` of `class`: queued, then `Embedded` or
     /// `NotEmbedded`, in the order asked. `keep`: save it in the store (not
     /// when the page keeps no project: storage unavailable, or the saved one unreadable).

@@ -12,8 +12,9 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
     let me = session.clone();
     let first = (!buffers.is_empty()).then(|| buffers.swap_remove(0));
     match request {
-        Request::Start { device } => {
+        Request::Start { device, store } => {
             session.starting.set(true);
+            *session.store_name.borrow_mut() = store;
             spawn(async move {
                 let send = |loading| me.send(Event::Loading { loading }, Vec::new());
                 let engine = engine::start(send, device).await;

@@ -346,12 +346,18 @@ impl Jobs {
     pub fn read_saved(self: &Rc<Self>) {
         let me = self.clone();
         yew::platform::spawn_local(async move {
+            // A preset (`?preset=`) first: it says whether the reader's project is kept, and
+            // fills it where it is empty.
+            let preset = super::preset::fetch().await;
+            let keep = !matches!(&preset, Some(Ok(p)) if !p.keeps());
+            let store = crate::web::store::project_store().filter(|_| keep);
             let Restored {
                 settings,
                 project,
                 model,
                 error,
-            } = me.saved.restore().await;
+            } = me.saved.restore(store).await;
+            let empty = project.sample_count() == 0;
             me.uploads.ids_from(project.next_sample);
             if let Some(config) = settings {
                 me.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
@@ -369,6 +375,11 @@ impl Jobs {
                 if let Err(e) = me.post(&request, vec![file]) {
                     me.restored_model(Err(e), Vec::new());
                 }
+            }
+            match preset {
+                Some(Ok(fetched)) if empty => super::preset::fill(&me, fetched).await,
+                Some(Err(e)) => me.act(TeachAction::Notice(e)),
+                _ => {}
             }
         });
     }

@@ -7,6 +7,7 @@ mod components;
 mod events;
 mod jobs;
 mod persist;
+mod preset;
 mod project_io;
 mod saved;
 mod teach_area;

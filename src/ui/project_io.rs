@@ -119,6 +119,11 @@ pub async fn open(jobs: &Rc<Jobs>, file: web_sys::File) -> Result<(), String> {
     let bytes = files::read(&file)
         .await
         .map_err(|e| format!("{name} {e}"))?;
+    open_bytes(jobs, name, bytes).await
+}
+
+/// Open the project file `bytes` (named `name`) in place of the project here, as `open`.
+pub async fn open_bytes(jobs: &Rc<Jobs>, name: String, bytes: Vec<u8>) -> Result<(), String> {
     let opened = ProjectFile::open(&bytes).map_err(|e| format!("{name}: {e}"))?;
     let model = opened.model().map_err(|e| format!("{name}: {e}"))?;
     let (mut items, mut unread) = (Vec::new(), Vec::new());

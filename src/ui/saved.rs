@@ -64,15 +64,20 @@ impl SavedProject {
         *self.model_key.borrow_mut() = Some(key.to_string());
     }
 
-    /// Open the database and read the saved project (or a fresh one, saying why).
-    pub async fn restore(&self) -> Restored {
-        let fresh = |error: String| Restored {
+    /// Open the database `store` and read the saved project (or a fresh one, saying why;
+    /// with no `store` this page keeps nothing, as it was asked).
+    pub async fn restore(&self, store: Option<String>) -> Restored {
+        let fresh = |error: Option<String>| Restored {
             settings: None,
             project: Project::starter(),
             model: None,
-            error: Some(error),
+            error,
         };
-        let db = match Store::open().await {
+        let Some(store) = store else {
+            return fresh(None);
+        };
+        let fresh = |e: String| fresh(Some(e));
+        let db = match Store::open(&store).await {
             Ok(db) => Rc::new(db),
             Err(e) => return fresh(format!("Your project cannot be saved in this browser: {e}")),
         };

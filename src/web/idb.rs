@@ -8,7 +8,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-const NAME: &str = "graft";
+/// The database of the page's own project (presets and `store=` name others).
+pub const NAME: &str = "graft";
 /// 2 keeps the samples' copies in a store of their own.
 const VERSION: u32 = 2;
 /// One record per sample (`{name, hash, embedding}`, keyed by sample id; version 1 wrote
@@ -79,12 +80,12 @@ fn describe(e: JsValue) -> String {
 }
 
 impl Db {
-    pub async fn open() -> Result<Self, String> {
+    pub async fn open(name: &str) -> Result<Self, String> {
         let factory = super::scope::scope()
             .indexed_db()
             .map_err(js_error)?
             .ok_or("this browser offers no IndexedDB (private mode?)")?;
-        let open = factory.open_with_u32(NAME, VERSION).map_err(js_error)?;
+        let open = factory.open_with_u32(name, VERSION).map_err(js_error)?;
         let upgrade = Closure::once_into_js({
             let open = open.clone();
             move || {

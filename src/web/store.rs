@@ -2,7 +2,7 @@
 //! records (plain JS objects) and keys kept in here.
 
 use super::idb::{COPIES, Db, META, SAMPLES};
-use crate::project::Sample;
+use crate::project::{Sample, sample_hash};
 use gloo::timers::future::TimeoutFuture;
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use std::rc::Rc;
@@ -38,12 +38,34 @@ fn sample_key(id: u64) -> JsValue {
 /// so a page is about 1 MB (version 1's records, copy inside, are tens of KB).
 const SAMPLES_A_PAGE: u32 = 200;
 
+/// The database the page's project lives in, from the page's address: `store=NAME` names
+/// one, `store=none` none (nothing is kept), a `preset=URL` gets its own, else graft's one
+/// project. So two widgets on a page, or a tutorial and the full app, never see each
+/// other's photos.
+pub fn project_store() -> Option<String> {
+    match super::query_param("store").as_deref() {
+        Some("none") => None,
+        Some(name) => {
+            let safe: String = (name.chars())
+                .filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .take(64)
+                .collect();
+            Some(format!("graft-store-{safe}"))
+        }
+        None => Some(match super::query_param("preset") {
+            Some(url) => format!("graft-preset-{}", &sample_hash(url.as_bytes())[..16]),
+            None => super::idb::NAME.into(),
+        }),
+    }
+}
+
 /// The page's saved project: samples, their kept copies, and the `Saved` parts.
 pub struct Store(Db);
 
 impl Store {
-    pub async fn open() -> Result<Self, String> {
-        Db::open().await.map(Store)
+    /// Open the database `name` (`project_store` says which).
+    pub async fn open(name: &str) -> Result<Self, String> {
+        Db::open(name).await.map(Store)
     }
 
     /// A saved text (`Project`, `Settings`); `None` if there is none.

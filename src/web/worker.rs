@@ -135,7 +135,8 @@ impl SessionWorker {
 
     /// Open the device and load the backbone (`Request::Start`).
     pub fn start(&self, device: DeviceChoice) -> Result<(), String> {
-        let request = Request::Start { device };
+        let store = super::store::project_store();
+        let request = Request::Start { device, store };
         *self.0.start.borrow_mut() = Some(request.clone());
         match self.launched()? {
             true => Ok(()), // a new worker is told first

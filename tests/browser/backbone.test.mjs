@@ -74,6 +74,37 @@ for (const [label, webgpu, query] of [['WebGPU', true, '?device=webgpu'], ['CPU'
   });
 }
 
+// Issue 15's budget for the app itself (page and worker: wasm, JS, CSS, HTML), as sent:
+// precompressed by scripts/precompress.mjs and served so by the static server.
+const APP_BUDGET = 6e6;
+
+test('the app arrives precompressed, under 6 MB in all', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await modelReady(s.page);
+    const app = (entries) => entries.filter((e) => !e.name.includes('/generated/') && !e.name.includes('/fixtures/'))
+      .map((e) => ({ name: e.name.replace(/.*\//, '') || 'index.html', sent: e.encodedBodySize, size: e.decodedBodySize }));
+    const listed = () => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+      .map(({ name, encodedBodySize, decodedBodySize }) => ({ name, encodedBodySize, decodedBodySize }));
+    const files = app([
+      ...(await s.page.evaluate(listed)),
+      ...(await Promise.all(s.page.workers().map((w) => w.evaluate(listed)))).flat(),
+    ]);
+    const sent = files.reduce((a, f) => a + f.sent, 0);
+    console.log(`first load of the app: ${(sent / 1e6).toFixed(2)} MB sent for ${(files.reduce((a, f) => a + f.size, 0) / 1e6).toFixed(2)} MB: ${JSON.stringify(files)}`);
+    for (const wasm of ['graft-web_bg.wasm', 'graft-worker_bg.wasm']) {
+      const f = files.find((e) => e.name === wasm);
+      assert.ok(f && f.sent < f.size / 3, `${wasm} sent compressed: ${JSON.stringify(f)}`);
+    }
+    assert.ok(sent <= APP_BUDGET, `${sent} bytes`);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('weights come from the cache on reload, are fetched again when corrupt, and work offline', async () => {
   const own = await serve();
   const browser = await launch();

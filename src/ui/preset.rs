@@ -1,0 +1,133 @@
+//! `?preset=URL`: a tutorial's project, fetched and opened in the page. A preset is JSON
+//! (preset.rs) or a project file (project_file.rs); it and everything it names must be on
+//! this page's own origin or, inside an iframe, the embedding page's: anything else is
+//! refused before any request is made.
+
+use super::jobs::{Jobs, Pending};
+use crate::preset::Preset;
+use crate::project::ClassRef;
+use crate::session::protocol::ModelFrom;
+use crate::state::teach::TeachAction;
+use crate::state::training::TrainAction;
+use crate::web::fetch::fetch_bytes;
+use std::rc::Rc;
+
+/// A fetched preset: its JSON and the address its URLs are relative to, or a project file.
+pub enum Fetched {
+    Json(Preset, String),
+    Project(String, Vec<u8>),
+}
+
+impl Fetched {
+    /// Whether the reader's own project (what they add) is kept in their browser.
+    pub fn keeps(&self) -> bool {
+        match self {
+            Fetched::Json(p, _) => p.keep,
+            Fetched::Project(..) => true,
+        }
+    }
+}
+
+/// `url` resolved against `base`, if it is on an origin the page may contact: its own, or
+/// the embedding page's (`location.ancestorOrigins`, where the browser has it).
+fn allowed(url: &str, base: &str) -> Result<String, String> {
+    let resolved =
+        web_sys::Url::new_with_base(url, base).map_err(|_| format!("{url} is not an address"))?;
+    let location = gloo::utils::window().location();
+    let own = location.origin().unwrap_or_default();
+    // Not in web-sys; a DOMStringList, read by index. Firefox has none: own origin only.
+    let host = js_sys::Reflect::get(&location, &"ancestorOrigins".into())
+        .and_then(|list| js_sys::Reflect::get(&list, &0.into()))
+        .ok()
+        .and_then(|first| first.as_string());
+    let origin = resolved.origin();
+    if origin == own || Some(&origin) == host.as_ref() {
+        Ok(resolved.href())
+    } else {
+        Err(format!(
+            "{url} is on {origin}; graft fetches only from this page's own site{}",
+            if host.is_some() {
+                " or the page it is embedded in"
+            } else {
+                ""
+            }
+        ))
+    }
+}
+
+/// The preset the page's address names (`?preset=URL`), fetched and checked; `None` if
+/// there is none, or why it cannot be used.
+pub async fn fetch() -> Option<Result<Fetched, String>> {
+    let url = crate::web::query_param("preset")?;
+    let failed = |e: String| format!("The preset could not be opened: {e}");
+    let base = gloo::utils::window().location().href().unwrap_or_default();
+    Some(
+        async {
+            let href = allowed(&url, &base)?;
+            let bytes = fetch_bytes(&href, |_, _| {}).await?;
+            // A zip's local header: a project file used as a preset.
+            if bytes.starts_with(b"PK\x03\x04") {
+                return Ok(Fetched::Project(url.clone(), bytes));
+            }
+            Ok(Fetched::Json(Preset::parse(&bytes)?, href))
+        }
+        .await
+        .map_err(failed),
+    )
+}
+
+/// Fill the (empty) project with the preset: its classes and settings, then each image
+/// fetched and embedded (one that cannot be fetched is named), then its model, checked by
+/// the session like a loaded model file.
+pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
+    let (preset, base) = match fetched {
+        Fetched::Project(name, bytes) => {
+            if let Err(e) = super::project_io::open_bytes(jobs, name, bytes).await {
+                jobs.act(TeachAction::Notice(format!(
+                    "The preset could not be opened: {e}"
+                )));
+            }
+            return;
+        }
+        Fetched::Json(preset, base) => (preset, base),
+    };
+    jobs.act(TeachAction::Opened(preset.class_names()));
+    if let Some(config) = preset.settings.clone() {
+        jobs.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
+    }
+    let mut items = Vec::new();
+    for class in &preset.classes {
+        for url in &class.images {
+            let name = url.rsplit('/').next().unwrap_or(url).to_string();
+            let got = match allowed(url, &base) {
+                Ok(href) => fetch_bytes(&href, |_, _| {}).await,
+                Err(e) => Err(e),
+            };
+            match got {
+                Ok(bytes) => items.push(Pending::Opened(
+                    ClassRef::Name(class.name.clone()),
+                    name,
+                    bytes,
+                    false,
+                )),
+                Err(reason) => jobs.act(TeachAction::NotAdded {
+                    name: url.clone(),
+                    reason: format!("not fetched: {reason}"),
+                }),
+            }
+        }
+    }
+    jobs.enqueue(items, 0);
+    if let Some(url) = &preset.model {
+        let got = match allowed(url, &base) {
+            Ok(href) => fetch_bytes(&href, |_, _| {}).await,
+            Err(e) => Err(e),
+        };
+        match got {
+            Ok(bytes) => jobs.use_model(ModelFrom::File(url.clone()), Some(bytes)),
+            Err(e) => jobs.act(TeachAction::Notice(format!(
+                "The preset's model could not be fetched: {e}"
+            ))),
+        }
+    }
+}
