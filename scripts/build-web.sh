@@ -26,7 +26,7 @@ for bin in graft-web graft-worker; do
   wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$bin" \
     "$CARGO_TARGET_DIR/$target/release/$bin.wasm"
 done
-cp index.html static/style.css static/sw.js static/worker.js "$out/"
+cp index.html static/style.css static/sw.js static/worker.js static/embed.js "$out/"
 cp -r static/generated "$out/generated"
 node scripts/precompress.mjs "$out"
 rm -rf dist.old

@@ -58,7 +58,7 @@ pub fn App() -> Html {
             // The saved project is read and shown while the backbone loads (a benchmark uses
             // none): what is asked of the session meanwhile waits for it in the worker.
             if read_saved {
-                jobs.read_saved();
+                super::restore::read_saved(&jobs);
             }
             match crate::web::query_param("device")
                 .map(|v| v.parse::<DeviceChoice>())
@@ -115,12 +115,15 @@ pub fn App() -> Html {
         })
     };
 
+    // `?compact` (a widget's `compact`): only the classes, Train and Preview.
+    let compact = crate::web::query_param("compact").is_some();
     let device = match &state.startup {
         crate::state::Startup::Ready { info, .. } => info.short_name(),
         _ => "the compute device",
     };
     html! {
-        <main>
+        <main class={classes!(compact.then_some("compact"))}>
+            if !compact {
             <header>
                 <h1>{ "graft" }</h1>
                 <p class="tagline">
@@ -129,13 +132,16 @@ pub fn App() -> Html {
                 </p>
             </header>
             <DevicePanel startup={state.startup.clone()} />
+            }
             <ModelPanel status={state.model.clone()} />
             if bench.is_some() {
                 <BenchPanel result={state.bench.clone()} />
             } else {
-                <TeachArea teach={state.teach.clone()} jobs={JobsHandle(jobs)} {can_work} {device} />
+                <TeachArea teach={state.teach.clone()} jobs={JobsHandle(jobs)} {can_work} {device} {compact} />
+                if !compact {
                 <SightPanel ready={model_ready} looking={state.looking} sight={state.sight.clone()}
                           error={state.sight_error.clone()} {on_photos} />
+                }
             }
         </main>
     }

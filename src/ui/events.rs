@@ -64,7 +64,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
         Event::Model { from, result } => {
             let file = buffers.into_iter().next().unwrap_or_default();
             match (from, result) {
-                (ModelFrom::Saved, checked) => jobs.restored_model(checked, file),
+                (ModelFrom::Saved, checked) => super::restore::restored_model(jobs, checked, file),
                 (ModelFrom::File(_), Ok(Some(model))) => {
                     jobs.model_in_use(Some((model.key.clone(), Rc::new(file))));
                     jobs.act(TeachAction::ModelLoaded(model));

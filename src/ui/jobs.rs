@@ -2,14 +2,13 @@
 //! train, previews), the queue of pictures not yet sent, and the saved project it restores
 //! and saves (IndexedDB). No tensors here: the session holds them.
 
-use super::saved::{ModelFile, Restored, SavedProject};
+use super::saved::{ModelFile, SavedProject};
 use crate::backend::DeviceChoice;
 use crate::model::FEATURE_DIM;
 use crate::project::{ClassRef, Project};
 use crate::session::Request;
 use crate::session::protocol::{ModelFrom, Picture, TrainSet, push_f32_bytes};
 use crate::state::teach::TeachAction;
-use crate::state::training::ModelSummary;
 use crate::state::training::{Progress, TrainAction};
 use crate::state::uploads::Uploads;
 use crate::state::{Action, Loading, State};
@@ -62,8 +61,6 @@ pub struct Jobs {
     sight: RefCell<String>,
     /// Samples whose thumbnails are being read from the store.
     thumbs_asked: RefCell<std::collections::HashSet<u64>>,
-    /// The saved model is being checked by the session (`restored_model` answers).
-    checking_saved: Cell<bool>,
     /// Samples to set aside for validation once added (from an opened project file).
     set_aside: RefCell<std::collections::HashSet<u64>>,
     /// A run's request is being made; Stop was pressed meanwhile.
@@ -99,7 +96,6 @@ impl Jobs {
                 saved: SavedProject::default(),
                 sight: RefCell::new(String::new()),
                 thumbs_asked: RefCell::default(),
-                checking_saved: Cell::new(false),
                 set_aside: RefCell::default(),
                 building_run: Cell::new(false),
                 stop_asked: Cell::new(false),
@@ -125,7 +121,7 @@ impl Jobs {
         }
     }
 
-    fn post(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<(), String> {
+    pub fn post(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<(), String> {
         self.session.post(request, buffers)
     }
 
@@ -193,6 +189,11 @@ impl Jobs {
             keep,
         };
         (self.session.embed(&request, vec![bytes])).map_err(|e| (name, e))
+    }
+
+    /// Sample ids from `first` on are free (a restored project used those below).
+    pub fn ids_from(&self, first: u64) {
+        self.uploads.ids_from(first);
     }
 
     /// Whether sample `id`, just added, is to be set aside for validation.
@@ -294,7 +295,6 @@ impl Jobs {
     /// The session uses this model file now (trained, or checked after `use_model`): a saved
     /// model checked after it is not used.
     pub fn model_in_use(&self, file: Option<ModelFile>) {
-        self.checking_saved.set(false);
         self.session
             .remember_model(file.as_ref().map(|(_, bytes)| bytes.clone()));
         self.saved.in_use(file);
@@ -337,73 +337,5 @@ impl Jobs {
         if let Err(e) = self.post(&Request::Bench { bench }, Vec::new()) {
             self.dispatch(Action::BenchDone(Err(e)));
         }
-    }
-
-    /// Read the saved project and show it (or a fresh one), while the backbone loads:
-    /// opening a large project costs no more than the backbone's start. The settings come
-    /// first, then the project, which turns saving on; a saved model is shown once the
-    /// session has checked it against the backbone (`restored_model`).
-    pub fn read_saved(self: &Rc<Self>) {
-        let me = self.clone();
-        yew::platform::spawn_local(async move {
-            // A preset (`?preset=`) first: it says whether the reader's project is kept, and
-            // fills it where it is empty.
-            let preset = super::preset::fetch().await;
-            let keep = !matches!(&preset, Some(Ok(p)) if !p.keeps());
-            let store = crate::web::store::project_store().filter(|_| keep);
-            let Restored {
-                settings,
-                project,
-                model,
-                error,
-            } = me.saved.restore(store).await;
-            let empty = project.sample_count() == 0;
-            me.uploads.ids_from(project.next_sample);
-            if let Some(config) = settings {
-                me.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
-            }
-            me.act(TeachAction::Restored {
-                project,
-                error,
-                checking_model: model.is_some(),
-            });
-            if let Some(file) = model {
-                me.checking_saved.set(true);
-                let request = Request::UseModel {
-                    from: ModelFrom::Saved,
-                };
-                if let Err(e) = me.post(&request, vec![file]) {
-                    me.restored_model(Err(e), Vec::new());
-                }
-            }
-            match preset {
-                Some(Ok(fetched)) if empty => super::preset::fill(&me, fetched).await,
-                Some(Err(e)) => me.act(TeachAction::Notice(e)),
-                _ => {}
-            }
-        });
-    }
-
-    /// The session checked the saved model: the page shows it, or says why not. Not if
-    /// another model came first (trained, or loaded from a file, while the backbone loaded).
-    pub fn restored_model(&self, checked: Result<Option<ModelSummary>, String>, file: Vec<u8>) {
-        if !self.checking_saved.get() {
-            return;
-        }
-        let (model, error) = match checked {
-            Ok(model) => (model, None),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "The saved model could not be used ({e}); train again."
-                )),
-            ),
-        };
-        if let Some(m) = &model {
-            self.saved.stored_model(&m.key);
-            self.model_in_use(Some((m.key.clone(), Rc::new(file))));
-        }
-        self.checking_saved.set(false);
-        self.act(TeachAction::SavedModel { model, error });
     }
 }

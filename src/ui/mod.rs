@@ -5,10 +5,12 @@
 mod app;
 mod components;
 mod events;
+mod host_events;
 mod jobs;
 mod persist;
 mod preset;
 mod project_io;
+mod restore;
 mod saved;
 mod teach_area;
 

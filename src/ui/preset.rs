@@ -1,7 +1,8 @@
 //! `?preset=URL`: a tutorial's project, fetched and opened in the page. A preset is JSON
 //! (preset.rs) or a project file (project_file.rs); it and everything it names must be on
-//! this page's own origin or, inside an iframe, the embedding page's: anything else is
-//! refused before any request is made.
+//! this page's own origin (its Content-Security-Policy allows no other connection, an
+//! embedding page's included): anything else is refused, with a message, before any
+//! request is made.
 
 use super::jobs::{Jobs, Pending};
 use crate::preset::Preset;
@@ -28,29 +29,21 @@ impl Fetched {
     }
 }
 
-/// `url` resolved against `base`, if it is on an origin the page may contact: its own, or
-/// the embedding page's (`location.ancestorOrigins`, where the browser has it).
+/// `url` resolved against `base`, if it is on the page's own origin.
 fn allowed(url: &str, base: &str) -> Result<String, String> {
     let resolved =
         web_sys::Url::new_with_base(url, base).map_err(|_| format!("{url} is not an address"))?;
-    let location = gloo::utils::window().location();
-    let own = location.origin().unwrap_or_default();
-    // Not in web-sys; a DOMStringList, read by index. Firefox has none: own origin only.
-    let host = js_sys::Reflect::get(&location, &"ancestorOrigins".into())
-        .and_then(|list| js_sys::Reflect::get(&list, &0.into()))
-        .ok()
-        .and_then(|first| first.as_string());
+    let own = gloo::utils::window()
+        .location()
+        .origin()
+        .unwrap_or_default();
     let origin = resolved.origin();
-    if origin == own || Some(&origin) == host.as_ref() {
+    if origin == own {
         Ok(resolved.href())
     } else {
         Err(format!(
-            "{url} is on {origin}; graft fetches only from this page's own site{}",
-            if host.is_some() {
-                " or the page it is embedded in"
-            } else {
-                ""
-            }
+            "{url} is on {origin}; graft fetches only from its own site ({own}): put the \
+             preset and its images beside graft"
         ))
     }
 }
@@ -69,7 +62,7 @@ pub async fn fetch() -> Option<Result<Fetched, String>> {
             if bytes.starts_with(b"PK\x03\x04") {
                 return Ok(Fetched::Project(url.clone(), bytes));
             }
-            Ok(Fetched::Json(Preset::parse(&bytes)?, href))
+            Ok::<_, String>(Fetched::Json(Preset::parse(&bytes)?, href))
         }
         .await
         .map_err(failed),

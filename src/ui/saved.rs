@@ -22,6 +22,8 @@ pub struct SavedProject {
     db: RefCell<Option<Rc<Store>>>,
     model_key: RefCell<Option<String>>,
     model_file: RefCell<Option<ModelFile>>,
+    /// The saved model is being checked by the session (restore.rs).
+    checking: Cell<bool>,
     /// The classes waiting to be written, and whether a write is in flight (`save_meta`).
     meta_next: RefCell<Option<ProjectMeta>>,
     meta_writing: Cell<bool>,
@@ -46,8 +48,15 @@ impl SavedProject {
         self.db.borrow().is_some()
     }
 
-    /// The model file in use now.
+    /// Mark the saved model as being checked by the session (`true`), or take that mark
+    /// (`false`): whether it was being checked.
+    pub fn checking(&self, now: bool) -> bool {
+        self.checking.replace(now)
+    }
+
+    /// The model file in use now: a saved model checked after it is not used.
     pub fn in_use(&self, file: Option<ModelFile>) {
+        self.checking.set(false);
         *self.model_file.borrow_mut() = file;
     }
 

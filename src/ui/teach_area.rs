@@ -33,6 +33,8 @@ pub struct TeachAreaProps {
     /// for while it loads waits for it in the worker, so a reopened project is usable at once.
     pub can_work: bool,
     pub device: AttrValue,
+    /// The compact form (`?compact`): no project bar.
+    pub compact: bool,
 }
 
 type Act = Rc<dyn Fn(TeachAction)>;
@@ -71,6 +73,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     };
 
     super::persist::use_persistence(t, jobs.clone(), act.clone());
+    super::host_events::use_host_events(t, loaded && t.restored, jobs.clone());
 
     // Every way in (card, folder, webcam) ends in the one embedding queue. The project's next
     // sample id is read when called, so the callbacks below stay the same across renders.
@@ -279,7 +282,9 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     let ready = loaded && t.restored;
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
+            if !props.compact {
             <ProjectBar samples={t.project.sample_count()} storage_error={t.storage_error.clone().map(AttrValue::from)} storage={t.storage.clone()} {on_new} {on_export} {on_open} {ready} />
+            }
             <ClassesPanel teach={t.clone()} {ready}
                 on_add={c.on_add} on_undo={c.on_undo} on_dismiss={c.on_dismiss}
                 on_rename={c.on_rename} on_delete={c.on_delete} on_files={c.on_files}

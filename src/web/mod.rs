@@ -10,6 +10,7 @@ pub mod decode;
 pub mod fetch;
 pub mod files;
 pub mod folders;
+pub mod host;
 pub mod idb;
 pub mod pool;
 pub mod scope;

@@ -69,17 +69,18 @@ export async function closeBrowsers() {
 }
 
 /**
- * Open a page that records what it does. `problems()` lists every request to another
- * origin, console error and uncaught exception seen so far.
+ * Open a page that records what it does. `problems()` lists every request to an origin
+ * other than `origin` (and `others`, for a page that embeds graft from a second origin),
+ * console error and uncaught exception seen so far.
  */
-export async function openPage(browser, origin) {
+export async function openPage(browser, origin, others = []) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const foreign = [];
   const errors = [];
   const requests = [];
   const allowed = (url) =>
-    url.startsWith(origin + '/') || url === origin ||
+    [origin, ...others].some((o) => url.startsWith(o + '/') || url === o) ||
     url.startsWith('data:') || url.startsWith('blob:');
   // Context-wide, so service-worker fetches are seen too.
   context.on('request', (req) => {

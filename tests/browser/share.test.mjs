@@ -1,15 +1,47 @@
 // A tutorial's project by address (issue 15): `?preset=URL` fills the page from a preset of
 // real photo crops (its own store, apart from the app's project), and a preset on another
-// origin or a malformed one is refused with a message, no request leaving the page's origin.
+// origin or a malformed one, or a bad project file, is refused with a message, nothing
+// changed and no request leaving the page's origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
 import { crops, card, ready, count, setting } from './teach-helpers.mjs';
 
 const CLASSES = ['brick', 'grass', 'gravel'];
+
+/** A zip of one stored file (APPNOTE's layout; CRC-32 by zlib), for a hand-made project file. */
+function zip(name, text) {
+  const data = Buffer.from(text);
+  const crc = zlib.crc32(data);
+  const head = (sig, extra) => {
+    const b = Buffer.alloc(extra);
+    b.writeUInt32LE(sig, 0);
+    return b;
+  };
+  const local = head(0x04034b50, 30);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = head(0x02014b50, 46);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(name.length, 28);
+  const end = head(0x06054b50, 22);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(46 + name.length, 12);
+  end.writeUInt32LE(30 + name.length + data.length, 16);
+  return Buffer.concat([local, Buffer.from(name), data, central, Buffer.from(name), end]);
+}
 let server;
 let presets;
 before(async () => {
@@ -58,11 +90,21 @@ test('?preset= fills a project of its own from real photos, which trains; foreig
     await s.page.goto(`${server.origin}/?device=cpu&preset=/presets/textures.json`);
     for (const c of CLASSES) await count(s.page, c, 3);
     await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor();
+    // A damaged project file, and one of a newer version, opened over it: named, and
+    // nothing of the project here is changed.
+    s.page.on('dialog', (d) => d.accept());
+    const open = s.page.getByRole('button', { name: 'Open project' });
+    await open.setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\x03\x04 cut short') });
+    await s.page.locator('#notices', { hasText: 'cut.zip: This is not a graft project file' }).waitFor();
+    const newer = zip('graft-project.json', JSON.stringify({ format: 'graft-project', version: 9, classes: [] }));
+    await open.setInputFiles({ name: 'newer.zip', mimeType: 'application/zip', buffer: newer });
+    await s.page.locator('#notices', { hasText: 'made by a newer graft' }).waitFor();
+    for (const c of CLASSES) await count(s.page, c, 3);
 
     // Another origin (another port) is refused before any request; so is a malformed preset.
     const foreign = 'http://127.0.0.1:9/presets/textures.json';
     await s.page.goto(`${server.origin}/?device=cpu&store=other&preset=${encodeURIComponent(foreign)}`);
-    await s.page.locator('#notices', { hasText: 'graft fetches only from this page' }).waitFor();
+    await s.page.locator('#notices', { hasText: 'graft fetches only from its own site' }).waitFor();
     await fs.writeFile(path.join(presets, 'bad.json'), '{"classes": [{"name": "only one"}]}');
     await s.page.goto(`${server.origin}/?device=cpu&preset=/presets/bad.json`);
     await s.page.locator('#notices', { hasText: 'The preset could not be opened' }).waitFor();
