@@ -59,6 +59,15 @@ pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("could not be read: {e}"))
 }
 
+/// The file a file input was given (its first), the input emptied so that the same file
+/// can be given again.
+pub fn take_picked(e: &web_sys::Event) -> Option<web_sys::File> {
+    let input: web_sys::HtmlInputElement = e.target()?.dyn_into().ok()?;
+    let file = input.files().and_then(|list| list.get(0));
+    input.set_value("");
+    file
+}
+
 /// The browser's OK/Cancel dialog.
 pub fn confirm(message: &str) -> bool {
     gloo::utils::window()

@@ -17,29 +17,18 @@ const CLASSES = ['brick', 'grass', 'gravel'];
 function zip(name, text) {
   const data = Buffer.from(text);
   const crc = zlib.crc32(data);
-  const head = (sig, extra) => {
-    const b = Buffer.alloc(extra);
+  // A record: its signature, then [offset, bytes (2 or 4), value] fields, the rest zero.
+  const record = (sig, size, fields) => {
+    const b = Buffer.alloc(size);
     b.writeUInt32LE(sig, 0);
+    for (const [at, bytes, v] of fields) (bytes === 2 ? b.writeUInt16LE(v, at) : b.writeUInt32LE(v, at));
     return b;
   };
-  const local = head(0x04034b50, 30);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = head(0x02014b50, 46);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const end = head(0x06054b50, 22);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(46 + name.length, 12);
-  end.writeUInt32LE(30 + name.length + data.length, 16);
+  const len = data.length;
+  const local = record(0x04034b50, 30, [[4, 2, 20], [14, 4, crc], [18, 4, len], [22, 4, len], [26, 2, name.length]]);
+  const central = record(0x02014b50, 46,
+    [[4, 2, 20], [6, 2, 20], [16, 4, crc], [20, 4, len], [24, 4, len], [28, 2, name.length]]);
+  const end = record(0x06054b50, 22, [[8, 2, 1], [10, 2, 1], [12, 4, 46 + name.length], [16, 4, 30 + name.length + len]]);
   return Buffer.concat([local, Buffer.from(name), data, central, Buffer.from(name), end]);
 }
 let server;

@@ -589,6 +589,8 @@ test('with many classes the results list the largest mistakes, and the confusion
     // The matrix's 169 cells are drawn only once it is opened.
     assert.equal(await s.page.locator('table.confusion').count(), 0);
     await metrics.locator('summary', { hasText: 'Confusion matrix (13 × 13)' }).click();
+    // Drawn on the render after the toggle: wait for it, then count.
+    await s.page.locator('table.confusion').waitFor();
     assert.equal(await s.page.locator('table.confusion td button').count(), 169);
     assert.deepEqual(s.problems(), []);
   } finally {

@@ -5,7 +5,6 @@ use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
 use crate::state::teach::Prediction;
 use crate::state::training::ModelSummary;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -37,11 +36,8 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
     let on_load = {
         let cb = props.on_load.clone();
         Callback::from(move |e: Event| {
-            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                if let Some(file) = input.files().and_then(|l| l.get(0)) {
-                    cb.emit(file);
-                }
-                input.set_value("");
+            if let Some(file) = crate::web::files::take_picked(&e) {
+                cb.emit(file);
             }
         })
     };

@@ -2,7 +2,6 @@
 //! storage says.
 
 use crate::state::storage::StorageUse;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,11 +21,8 @@ pub fn ProjectBar(props: &ProjectBarProps) -> Html {
     let on_open = {
         let cb = props.on_open.clone();
         Callback::from(move |e: Event| {
-            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                if let Some(file) = input.files().and_then(|l| l.get(0)) {
-                    cb.emit(file);
-                }
-                input.set_value("");
+            if let Some(file) = crate::web::files::take_picked(&e) {
+                cb.emit(file);
             }
         })
     };
