@@ -97,25 +97,39 @@ pub(super) fn embed(
 ) -> Result<Vec<Embedded>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
     let mut progress = Progress::new(paths.len());
-    for (chunk_no, chunk) in paths.chunks(BATCH).enumerate() {
-        let mut inputs = Vec::new();
-        for (i, decoded) in inputs_of(chunk, rows.from_copy).into_iter().enumerate() {
-            match decoded {
-                Ok(input) => inputs.push((chunk_no * BATCH + i, input)),
-                Err(e) => on_error(&chunk[i], e),
+    let from_copy = rows.from_copy;
+    std::thread::scope(|scope| {
+        // The next batch is decoded while the backbone runs on this one, so the backbone's
+        // one core is not left waiting for the decoders (one batch ahead, no more, so that
+        // memory stays flat).
+        let (send, decoded) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for chunk in paths.chunks(BATCH) {
+                if send.send(inputs_of(chunk, from_copy)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (chunk_no, (chunk, batch)) in paths.chunks(BATCH).zip(decoded).enumerate() {
+            let mut inputs = Vec::new();
+            for (i, input) in batch.into_iter().enumerate() {
+                match input {
+                    Ok(input) => inputs.push((chunk_no * BATCH + i, input)),
+                    Err(e) => on_error(&chunk[i], e),
+                }
+            }
+            progress.done(chunk.len());
+            if inputs.is_empty() {
+                continue;
+            }
+            let refs: Vec<&[f32]> = inputs.iter().map(|(_, x)| x.as_slice()).collect();
+            let values = (rows.run)(&refs)?;
+            for ((index, _), f) in inputs.iter().zip(values.chunks_exact(rows.row)) {
+                out.push((*index, f.to_vec()));
             }
         }
-        progress.done(chunk.len());
-        if inputs.is_empty() {
-            continue;
-        }
-        let refs: Vec<&[f32]> = inputs.iter().map(|(_, x)| x.as_slice()).collect();
-        let values = (rows.run)(&refs)?;
-        for ((index, _), f) in inputs.iter().zip(values.chunks_exact(rows.row)) {
-            out.push((*index, f.to_vec()));
-        }
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// The backbone inputs of `paths` (from the kept copy's pixels with `from_copy`), decoded
