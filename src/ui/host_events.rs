@@ -75,12 +75,15 @@ pub fn use_host_events(t: &Teach, ready: bool, jobs: Rc<Jobs>) {
             Some(b) if b.1 >= x.1 => Some(b),
             _ => Some(x),
         });
-        HostEvent::Prediction {
+        let event = HostEvent::Prediction {
             label: best.map(|b| b.0.clone()).unwrap_or_default(),
             probabilities: p.probs.iter().cloned().collect(),
-        }
+        };
+        // With the previewed picture's thumbnail (a new one each preview), so that the same
+        // photo asked for twice is answered twice.
+        (p.thumb.href().to_string(), event)
     });
-    use_effect_with(prediction, |e| e.iter().for_each(post));
+    use_effect_with(prediction, |e| e.iter().for_each(|(_, e)| post(e)));
     let failed = match &t.training {
         Training::Failed(m) => Some(m.clone()),
         _ => t.preview_error.clone().or_else(|| t.storage_error.clone()),

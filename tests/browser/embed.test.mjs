@@ -105,6 +105,16 @@ test('two widgets on another origin load their presets apart, train, and tell th
     const prediction = await heard('a', 'prediction');
     assert.equal(prediction.label, 'grass', JSON.stringify(prediction));
     assert.ok(Math.abs(Object.values(prediction.probabilities).reduce((x, y) => x + y, 0) - 1) < 1e-4);
+    // An ImageBitmap too (embed.js hands it over as a PNG): the same photo, the same answer.
+    const before = await s.page.evaluate(() => window.heard.length);
+    await s.page.evaluate(async () => {
+      const bitmap = await createImageBitmap(await (await fetch('/held.png')).blob());
+      await document.getElementById('a').predict(bitmap);
+    });
+    const again = await s.page.waitForFunction((n) => window.heard.slice(n).find(([i, t]) => i === 'a' && t === 'prediction')?.[2],
+      before, { timeout: 60_000 }).then((h) => h.jsonValue());
+    assert.equal(again.label, 'grass');
+    assert.ok(Math.abs(again.probabilities.grass - prediction.probabilities.grass) < 1e-6);
     assert.equal((await s.page.evaluate(() => window.heard.filter(([, t]) => t === 'error'))).length, 0);
     assert.deepEqual(s.problems(), []);
   } finally {
