@@ -171,4 +171,6 @@ impl State {
 }
 
 #[cfg(test)]
+mod restore_tests;
+#[cfg(test)]
 mod tests;

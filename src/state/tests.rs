@@ -29,7 +29,7 @@ fn sample(id: u64, name: &str, hash: &str) -> Sample {
     }
 }
 
-fn teach(state: &State, action: TeachAction) -> State {
+pub(super) fn teach(state: &State, action: TeachAction) -> State {
     state.reduced(Action::Teach(action))
 }
 
@@ -172,7 +172,7 @@ fn a_stopped_session_ends_the_run_in_progress() {
     assert!(idle.teach.notices.lines()[0].contains("a crash"));
 }
 
-fn model(key: &str, classes: &[&str]) -> ModelSummary {
+pub(super) fn model(key: &str, classes: &[&str]) -> ModelSummary {
     ModelSummary {
         key: key.into(),
         classes: classes.iter().map(|c| c.to_string()).collect(),
@@ -224,40 +224,7 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
     assert!(matches!(trained.teach.training, Training::Done(_)));
 }
 
-/// A reopened project is shown before its saved model is checked (the backbone loads);
-/// the check's answer shows the model, unless a model trained meanwhile came first.
-#[test]
-fn the_saved_model_is_shown_once_checked_unless_another_came_first() {
-    let restored = teach(
-        &State::default(),
-        TeachAction::Restored {
-            project: crate::project::Project::starter(),
-            error: None,
-            checking_model: true,
-        },
-    );
-    assert!(restored.teach.restored && restored.teach.checking_model);
-    let checked = |model| TeachAction::SavedModel { model, error: None };
-    let shown = teach(&restored, checked(Some(model("saved", &["Class 1"]))));
-    assert_eq!(shown.teach.model.as_ref().unwrap().key, "saved");
-    assert!(!shown.teach.checking_model);
-    let outcome: Outcome = serde_json::from_str(OUTCOME).unwrap();
-    let trained = teach(
-        &restored,
-        TeachAction::Train(TrainAction::Trained(model("new", &["Class 1"]), outcome)),
-    );
-    assert!(!trained.teach.checking_model);
-    let late = teach(&trained, checked(Some(model("saved", &["Class 1"]))));
-    assert_eq!(late.teach.model.as_ref().unwrap().key, "new");
-    let refused = TeachAction::SavedModel {
-        model: None,
-        error: Some("The saved model could not be used".into()),
-    };
-    let failed = teach(&restored, refused);
-    assert!(failed.teach.model.is_none() && failed.teach.storage_error.is_some());
-}
-
-const OUTCOME: &str = r#"{"history":[],"epochs":0,"best_epoch":0,"ms":1.0,"rows":2,
+pub(super) const OUTCOME: &str = r#"{"history":[],"epochs":0,"best_epoch":0,"ms":1.0,"rows":2,
     "held_out":0,"stopped":false,"early":false,"report":null,"notice":null,"fit":null}"#;
 
 /// Work proportional to the change: an action copies no class's sample list but the one
