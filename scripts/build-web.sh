@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the page into dist/: the graft-web and graft-worker binaries for wasm32 (release),
-# wasm-bindgen's JS glue, index.html, the styles, the service and session workers' scripts
-# and set-up's generated/ assets; each app file also as .br and .gz (precompress.mjs).
+# wasm-bindgen's JS glue, index.html, the styles, the service and session workers' scripts,
+# embed.js, set-up's generated/ assets and the example tutorial (tutorial/, with its
+# presets); each app file also as .br and .gz (precompress.mjs).
 # Needs scripts/setup.sh first. With GRAFT_LINT=1 the same build runs clippy on graft's own
 # code with -D warnings (RUSTC_WORKSPACE_WRAPPER: dependencies are built as usual, so one
 # build serves both the page and the lint).
@@ -28,6 +29,11 @@ for bin in graft-web graft-worker; do
 done
 cp index.html static/style.css static/sw.js static/worker.js static/embed.js "$out/"
 cp -r static/generated "$out/generated"
+# The example tutorial (an article embedding three widgets) and its presets.
+mkdir "$out/tutorial"
+cp static/tutorial/index.html "$out/tutorial/"
+mv "$out/generated/presets" "$out/tutorial/presets"
+rm -f "$out/tutorial/presets/stamp"
 node scripts/precompress.mjs "$out"
 rm -rf dist.old
 [[ -d dist ]] && mv dist dist.old

@@ -121,27 +121,27 @@ extract_labels() {
 }
 [[ -s "$labels" ]] || step "ImageNet class names from @tensorflow-models/mobilenet 2.1.1" extract_labels
 
-if $want_test; then
-  # Real test photos shipped in scikit-image's wheel (skimage/data), checked by sha256.
-  fixtures=tests/fixtures/images
-  declare -A photos=(
-    [chelsea.png]=596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb
-    [coffee.png]=cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7
-    [astronaut.png]=88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5
-    [camera.png]=b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a
-    [logo.png]=f2c57fe8af089f08b5ba523d95573c26e62904ac5967f4c8851b27d033690168
-    [rocket.jpg]=c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c
-    [motorcycle_left.png]=db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179
-    [brick.png]=7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf
-    [grass.png]=b6b6022426b38936c43a4ac09635cd78af074e90f42ffa8227ac8b7452d39f89
-    [gravel.png]=c48615b451bf1e606fbd72c0aa9f8cc0f068ab7111ef7d93bb9b0f2586440c12
-  )
-  extract_photos() {
-    mkdir -p "$fixtures" "$cache/pip"
-    ls "$cache"/pip/scikit_image-0.26.0-*.whl >/dev/null 2>&1 ||
-      "${pip[@]}" download --quiet --no-deps --only-binary=:all: \
-        scikit-image==0.26.0 -d "$cache/pip"
-    python3 - "$fixtures" "$cache"/pip/scikit_image-0.26.0-*.whl "${!photos[@]}" <<'PY'
+# Real photos shipped in scikit-image's wheel (skimage/data), checked by sha256: the tests'
+# photos, and the example tutorial's presets are cropped from them.
+fixtures=tests/fixtures/images
+declare -A photos=(
+  [chelsea.png]=596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb
+  [coffee.png]=cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7
+  [astronaut.png]=88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5
+  [camera.png]=b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a
+  [logo.png]=f2c57fe8af089f08b5ba523d95573c26e62904ac5967f4c8851b27d033690168
+  [rocket.jpg]=c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c
+  [motorcycle_left.png]=db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179
+  [brick.png]=7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf
+  [grass.png]=b6b6022426b38936c43a4ac09635cd78af074e90f42ffa8227ac8b7452d39f89
+  [gravel.png]=c48615b451bf1e606fbd72c0aa9f8cc0f068ab7111ef7d93bb9b0f2586440c12
+)
+extract_photos() {
+  mkdir -p "$fixtures" "$cache/pip"
+  ls "$cache"/pip/scikit_image-0.26.0-*.whl >/dev/null 2>&1 ||
+    "${pip[@]}" download --quiet --no-deps --only-binary=:all: \
+      scikit-image==0.26.0 -d "$cache/pip"
+  python3 - "$fixtures" "$cache"/pip/scikit_image-0.26.0-*.whl "${!photos[@]}" <<'PY'
 import sys, zipfile
 out, wheel, wanted = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 with zipfile.ZipFile(wheel) as z:
@@ -150,16 +150,30 @@ with zipfile.ZipFile(wheel) as z:
             with open(f"{out}/{name.rsplit('/', 1)[-1]}", "wb") as f:
                 f.write(z.read(name))
 PY
-    for f in "${!photos[@]}"; do
-      sha_ok "$fixtures/$f" "${photos[$f]}" || { echo "setup: test photo $f checksum mismatch" >&2; exit 1; }
-    done
-  }
-  missing_photos=()
-  for f in "${!photos[@]}"; do sha_ok "$fixtures/$f" "${photos[$f]}" || missing_photos+=("$f"); done
-  if ((${#missing_photos[@]})); then
-    step "test photos from scikit-image 0.26.0" extract_photos
-  fi
+  for f in "${!photos[@]}"; do
+    sha_ok "$fixtures/$f" "${photos[$f]}" || { echo "setup: photo $f checksum mismatch" >&2; exit 1; }
+  done
+}
+missing_photos=()
+for f in "${!photos[@]}"; do sha_ok "$fixtures/$f" "${photos[$f]}" || missing_photos+=("$f"); done
+if ((${#missing_photos[@]})); then
+  step "photos from scikit-image 0.26.0" extract_photos
+fi
 
+# The example tutorial's presets (dist/tutorial/): crops of those photos, made by
+# scripts/make_presets.py; remade when the script changes.
+presets="$gen/presets"
+presets_stamp=$(sha256sum scripts/make_presets.py | cut -d' ' -f1)
+if [[ "$(cat "$presets/stamp" 2>/dev/null)" != "$presets_stamp" ]]; then
+  make_presets() {
+    rm -rf "$presets"
+    "$venv/bin/python" scripts/make_presets.py "$fixtures" "$presets"
+    echo "$presets_stamp" >"$presets/stamp"
+  }
+  step "the tutorial's presets (crops of the photos)" make_presets
+fi
+
+if $want_test; then
   # Debian packages: the browser, and a Vulkan driver (lavapipe) so burn-wgpu has a device
   # on a machine without a GPU.
   missing=()

@@ -5,7 +5,8 @@
 // element fires `graft-ready`, `graft-progress`, `graft-trained`, `graft-prediction` and
 // `graft-error` (the message in `event.detail`), and has train(), reset() and
 // predict(blobOrImageBitmap). docs/embedding.md. No dependencies; nothing is sent anywhere
-// but to the app's iframe.
+// but to the app's iframe, and nothing read but what the widget asks of this page's own
+// origin (a preset beside the page, handed over: the app reads only its own origin).
 (() => {
   const app = new URL('./', document.currentScript.src);
   const PARAMS = ['preset', 'device', 'store', 'theme'];
@@ -17,10 +18,27 @@
     return canvas.convertToBlob({ type: 'image/png' });
   }
 
+  // The widget may read only its own site; a preset beside this page (and the photos and
+  // model it names) is read here, on this page's own origin only, and handed over.
+  async function handOver({ id, url }, send) {
+    try {
+      if (typeof url !== 'string' || new URL(url).origin !== location.origin) {
+        throw new Error(`${url} is not on ${location.origin}`);
+      }
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const bytes = await response.arrayBuffer();
+      send({ type: 'fetched', id, bytes }, [bytes]);
+    } catch (e) {
+      send({ type: 'fetched', id, error: String(e.message ?? e) });
+    }
+  }
+
   function mount(el) {
     if (el.graftFrame) return;
     const url = new URL(app);
-    url.searchParams.set('embed', '');
+    // `js`: this script answers the widget's `fetch` requests (below).
+    url.searchParams.set('embed', 'js');
     for (const name of PARAMS) {
       const value = el.getAttribute(name) ?? el.dataset[name];
       if (value == null) continue;
@@ -37,9 +55,11 @@
     window.addEventListener('message', (e) => {
       if (e.source !== frame.contentWindow || e.origin !== app.origin || e.data?.source !== 'graft') return;
       if (e.data.type === 'height') frame.style.height = `${Math.ceil(e.data.height)}px`;
+      if (e.data.type === 'fetch') return handOver(e.data, send);
       el.dispatchEvent(new CustomEvent(`graft-${e.data.type}`, { detail: e.data, bubbles: true }));
     });
-    const send = (message) => frame.contentWindow?.postMessage({ graft: 1, ...message }, app.origin);
+    const send = (message, transfer = []) =>
+      frame.contentWindow?.postMessage({ graft: 1, ...message }, app.origin, transfer);
     el.train = () => send({ type: 'train' });
     el.reset = () => send({ type: 'reset' });
     el.predict = async (image) => send({ type: 'predict', image: await asBlob(image) });

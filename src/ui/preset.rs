@@ -1,8 +1,8 @@
 //! `?preset=URL`: a tutorial's project, fetched and opened in the page. A preset is JSON
 //! (preset.rs) or a project file (project_file.rs); it and everything it names must be on
-//! this page's own origin (its Content-Security-Policy allows no other connection, an
-//! embedding page's included): anything else is refused, with a message, before any
-//! request is made.
+//! this page's own origin, or on the embedding page's when embed.js made the widget (the
+//! page's Content-Security-Policy allows no other connection: the host page reads those
+//! for it, host_fetch.rs). Anything else is refused, with a message, before any request.
 
 use super::jobs::{Jobs, Pending};
 use crate::preset::Preset;
@@ -11,6 +11,7 @@ use crate::session::protocol::ModelFrom;
 use crate::state::teach::TeachAction;
 use crate::state::training::TrainAction;
 use crate::web::fetch::fetch_bytes;
+use crate::web::host_fetch;
 use std::rc::Rc;
 
 /// A fetched preset: its JSON and the address its URLs are relative to, or a project file.
@@ -29,8 +30,15 @@ impl Fetched {
     }
 }
 
-/// `url` resolved against `base`, if it is on the page's own origin.
-fn allowed(url: &str, base: &str) -> Result<String, String> {
+/// Who reads a preset's file: this page, or the embedding page for it (host_fetch.rs).
+enum Reader {
+    Own,
+    Host,
+}
+
+/// `url` resolved against `base`, if it is on the page's own origin or (embedded by
+/// embed.js) the embedding page's, and who reads it; else why not.
+fn allowed(url: &str, base: &str) -> Result<(String, Reader), String> {
     let resolved =
         web_sys::Url::new_with_base(url, base).map_err(|_| format!("{url} is not an address"))?;
     let own = gloo::utils::window()
@@ -39,13 +47,30 @@ fn allowed(url: &str, base: &str) -> Result<String, String> {
         .unwrap_or_default();
     let origin = resolved.origin();
     if origin == own {
-        Ok(resolved.href())
-    } else {
-        Err(format!(
-            "{url} is on {origin}; graft fetches only from its own site ({own}): put the \
-             preset and its images beside graft"
-        ))
+        return Ok((resolved.href(), Reader::Own));
     }
+    match host_fetch::host_origin() {
+        Some((host, true)) if host == origin => Ok((resolved.href(), Reader::Host)),
+        Some((host, false)) if host == origin => Err(format!(
+            "{url} is on the embedding page's site ({origin}): a plain iframe reads presets \
+             only from graft's own site ({own}); embed the widget with embed.js, which \
+             hands them over, or put the preset beside graft"
+        )),
+        _ => Err(format!(
+            "{url} is on {origin}; graft reads presets only from its own site ({own}) or \
+             the page embedding it"
+        )),
+    }
+}
+
+/// The bytes at `url` (relative to `base`), read by whoever may.
+async fn read(url: &str, base: &str) -> Result<(Vec<u8>, String), String> {
+    let (href, reader) = allowed(url, base)?;
+    let bytes = match reader {
+        Reader::Own => fetch_bytes(&href, |_, _| {}).await?,
+        Reader::Host => host_fetch::fetch(&href).await?,
+    };
+    Ok((bytes, href))
 }
 
 /// The preset the page's address names (`?preset=URL`), fetched and checked; `None` if
@@ -56,8 +81,7 @@ pub async fn fetch() -> Option<Result<Fetched, String>> {
     let base = gloo::utils::window().location().href().unwrap_or_default();
     Some(
         async {
-            let href = allowed(&url, &base)?;
-            let bytes = fetch_bytes(&href, |_, _| {}).await?;
+            let (bytes, href) = read(&url, &base).await?;
             // A zip's local header: a project file used as a preset.
             if bytes.starts_with(b"PK\x03\x04") {
                 return Ok(Fetched::Project(url.clone(), bytes));
@@ -92,12 +116,8 @@ pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
     for class in &preset.classes {
         for url in &class.images {
             let name = url.rsplit('/').next().unwrap_or(url).to_string();
-            let got = match allowed(url, &base) {
-                Ok(href) => fetch_bytes(&href, |_, _| {}).await,
-                Err(e) => Err(e),
-            };
-            match got {
-                Ok(bytes) => items.push(Pending::Opened(
+            match read(url, &base).await {
+                Ok((bytes, _)) => items.push(Pending::Opened(
                     ClassRef::Name(class.name.clone()),
                     name,
                     bytes,
@@ -112,12 +132,8 @@ pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
     }
     jobs.enqueue(items, 0);
     if let Some(url) = &preset.model {
-        let got = match allowed(url, &base) {
-            Ok(href) => fetch_bytes(&href, |_, _| {}).await,
-            Err(e) => Err(e),
-        };
-        match got {
-            Ok(bytes) => jobs.use_model(ModelFrom::File(url.clone()), Some(bytes)),
+        match read(url, &base).await {
+            Ok((bytes, _)) => jobs.use_model(ModelFrom::File(url.clone()), Some(bytes)),
             Err(e) => jobs.act(TeachAction::Notice(format!(
                 "The preset's model could not be fetched: {e}"
             ))),

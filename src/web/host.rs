@@ -36,6 +36,12 @@ pub enum HostEvent {
     Error {
         message: String,
     },
+    /// Ask embed.js to read `url`, on the host page's own origin, for this page: a preset
+    /// beside the tutorial (host_fetch.rs). Answered by a `fetched` message of the same `id`.
+    Fetch {
+        id: u32,
+        url: String,
+    },
 }
 
 /// What the host page may ask.
@@ -52,9 +58,15 @@ pub fn embedded() -> bool {
     super::query_param("embed").is_some()
 }
 
+/// Whether embed.js made this widget (`?embed=js`): its host page then answers `fetch`
+/// events; a plain `<iframe src="...?embed">` has no one to answer them.
+pub fn by_script() -> bool {
+    super::query_param("embed").as_deref() == Some("js")
+}
+
 /// The embedding window and its origin: the browser's word for it (`ancestorOrigins`),
 /// else the referrer's. `None` when not embedded.
-fn host() -> Option<(web_sys::Window, String)> {
+pub(super) fn host() -> Option<(web_sys::Window, String)> {
     let window = gloo::utils::window();
     let parent = window.parent().ok().flatten()?;
     if !embedded() || js_sys::Object::is(&parent, &window) {

@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod files;
 pub mod folders;
 pub mod host;
+pub mod host_fetch;
 pub mod idb;
 pub mod pool;
 pub mod scope;

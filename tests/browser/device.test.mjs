@@ -119,3 +119,26 @@ test('the Compute device setting switches paths by reloading with ?device=', asy
     await browser.close();
   }
 });
+
+test('?theme= sets the colours; without it the reader\'s system setting does', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const s = await openPage(browser, server.origin);
+    const background = () => s.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const LIGHT = 'rgb(247, 248, 250)';
+    const DARK = 'rgb(20, 23, 28)';
+    await s.page.emulateMedia({ colorScheme: 'dark' });
+    for (const [query, want] of [['', DARK], ['?theme=auto', DARK], ['?theme=light', LIGHT], ['?theme=bogus', DARK]]) {
+      await s.page.goto(`${server.origin}/${query}`);
+      assert.equal(await background(), want, query);
+    }
+    await s.page.emulateMedia({ colorScheme: 'light' });
+    for (const [query, want] of [['', LIGHT], ['?theme=dark', DARK]]) {
+      await s.page.goto(`${server.origin}/${query}`);
+      assert.equal(await background(), want, query);
+    }
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});

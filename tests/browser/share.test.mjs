@@ -93,7 +93,7 @@ test('?preset= fills a project of its own from real photos, which trains; foreig
     // Another origin (another port) is refused before any request; so is a malformed preset.
     const foreign = 'http://127.0.0.1:9/presets/textures.json';
     await s.page.goto(`${server.origin}/?device=cpu&store=other&preset=${encodeURIComponent(foreign)}`);
-    await s.page.locator('#notices', { hasText: 'graft fetches only from its own site' }).waitFor();
+    await s.page.locator('#notices', { hasText: 'graft reads presets only from its own site' }).waitFor();
     await fs.writeFile(path.join(presets, 'bad.json'), '{"classes": [{"name": "only one"}]}');
     await s.page.goto(`${server.origin}/?device=cpu&preset=/presets/bad.json`);
     await s.page.locator('#notices', { hasText: 'The preset could not be opened' }).waitFor();
