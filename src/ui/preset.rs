@@ -5,11 +5,10 @@
 //! for it, host_fetch.rs). Anything else is refused, with a message, before any request.
 
 use super::jobs::{Jobs, Pending};
+use super::project_io::Incoming;
 use crate::preset::Preset;
 use crate::project::ClassRef;
-use crate::session::protocol::ModelFrom;
 use crate::state::teach::TeachAction;
-use crate::state::training::TrainAction;
 use crate::web::fetch::fetch_bytes;
 use crate::web::host_fetch;
 use std::rc::Rc;
@@ -94,8 +93,8 @@ pub async fn fetch() -> Option<Result<Fetched, String>> {
 }
 
 /// Fill the (empty) project with the preset: its classes and settings, then each image
-/// fetched and embedded (one that cannot be fetched is named), then its model, checked by
-/// the session like a loaded model file.
+/// fetched (one that cannot be is named) and embedded, then its model, checked by the
+/// session like a loaded model file.
 pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
     let (preset, base) = match fetched {
         Fetched::Project(name, bytes) => {
@@ -108,35 +107,32 @@ pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
         }
         Fetched::Json(preset, base) => (preset, base),
     };
-    jobs.act(TeachAction::Opened(preset.class_names()));
-    if let Some(config) = preset.settings.clone() {
-        jobs.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
-    }
-    let mut items = Vec::new();
+    let (mut images, mut unread) = (Vec::new(), Vec::new());
     for class in &preset.classes {
         for url in &class.images {
             let name = url.rsplit('/').next().unwrap_or(url).to_string();
+            let class = ClassRef::Name(class.name.clone());
             match read(url, &base).await {
-                Ok((bytes, _)) => items.push(Pending::Opened(
-                    ClassRef::Name(class.name.clone()),
-                    name,
-                    bytes,
-                    false,
-                )),
-                Err(reason) => jobs.act(TeachAction::NotAdded {
-                    name: url.clone(),
-                    reason: format!("not fetched: {reason}"),
-                }),
+                Ok((bytes, _)) => images.push(Pending::Opened(class, name, bytes, false)),
+                Err(reason) => unread.push((url.clone(), format!("not fetched: {reason}"))),
             }
         }
     }
-    jobs.enqueue(items, 0);
+    let mut model = None;
     if let Some(url) = &preset.model {
         match read(url, &base).await {
-            Ok((bytes, _)) => jobs.use_model(ModelFrom::File(url.clone()), Some(bytes)),
+            Ok((bytes, _)) => model = Some((url.clone(), bytes)),
             Err(e) => jobs.act(TeachAction::Notice(format!(
                 "The preset's model could not be fetched: {e}"
             ))),
         }
     }
+    Incoming {
+        classes: preset.class_names(),
+        settings: preset.settings,
+        images,
+        unread,
+        model,
+    }
+    .put(jobs);
 }

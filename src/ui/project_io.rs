@@ -122,49 +122,71 @@ pub async fn open(jobs: &Rc<Jobs>, file: web_sys::File) -> Result<(), String> {
     open_bytes(jobs, name, bytes).await
 }
 
+/// A project read from a project file or a preset, to go into an empty project.
+pub struct Incoming {
+    pub classes: Vec<String>,
+    pub settings: Option<TrainConfig>,
+    /// Its images, for the embedding queue.
+    pub images: Vec<Pending>,
+    /// Images that could not be read, and why.
+    pub unread: Vec<(String, String)>,
+    /// Its model file, and where it came from.
+    pub model: Option<(String, Vec<u8>)>,
+}
+
+impl Incoming {
+    /// Put it in the (empty) project: its classes and settings, those it could not read
+    /// named, its images through the embedding queue, then its model, checked by the
+    /// session like a loaded model file.
+    pub fn put(self, jobs: &Rc<Jobs>) {
+        if let Some(config) = self.settings {
+            jobs.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
+        }
+        jobs.act(TeachAction::Opened(self.classes));
+        for (name, reason) in self.unread {
+            jobs.act(TeachAction::NotAdded { name, reason });
+        }
+        jobs.enqueue(self.images, 0);
+        if let Some((from, model)) = self.model {
+            jobs.use_model(ModelFrom::File(from), Some(model));
+        }
+    }
+}
+
 /// Open the project file `bytes` (named `name`) in place of the project here, as `open`.
 pub async fn open_bytes(jobs: &Rc<Jobs>, name: String, bytes: Vec<u8>) -> Result<(), String> {
     let opened = ProjectFile::open(&bytes).map_err(|e| format!("{name}: {e}"))?;
     let model = opened.model().map_err(|e| format!("{name}: {e}"))?;
-    let (mut items, mut unread) = (Vec::new(), Vec::new());
+    let (mut images, mut unread) = (Vec::new(), Vec::new());
     for class in &opened.manifest.classes {
         for image in &class.images {
             match opened.image(&image.file) {
-                Ok(data) => items.push(Pending::Opened(
+                Ok(data) => images.push(Pending::Opened(
                     ClassRef::Name(class.name.clone()),
                     image.name.clone(),
                     data,
                     image.validation,
                 )),
-                Err(reason) => unread.push(TeachAction::NotAdded {
-                    name: image.name.clone(),
-                    reason,
-                }),
+                Err(reason) => unread.push((image.name.clone(), reason)),
             }
         }
     }
-    let names = opened
-        .manifest
-        .classes
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    let settings = opened.manifest.settings.clone();
+    let manifest = &opened.manifest;
+    let incoming = Incoming {
+        classes: manifest.classes.iter().map(|c| c.name.clone()).collect(),
+        settings: manifest.settings.clone(),
+        images,
+        unread,
+        model: model.map(|m| (name, m)),
+    };
     drop(opened);
+    drop(bytes);
     jobs.saved
         .clear()
         .await
         .map_err(|e| format!("the project here could not be cleared: {e}"))?;
     jobs.use_model(ModelFrom::Page, None);
     jobs.act(TeachAction::NewProject);
-    if let Some(config) = settings {
-        jobs.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
-    }
-    jobs.act(TeachAction::Opened(names));
-    unread.into_iter().for_each(|a| jobs.act(a));
-    jobs.enqueue(items, 0);
-    if let Some(model) = model {
-        jobs.use_model(ModelFrom::File(name), Some(model));
-    }
+    incoming.put(jobs);
     Ok(())
 }
