@@ -52,11 +52,15 @@ fi
 # Python packages in graft's own virtual environment, pinned, and its pip for the wheels
 # below. The weights converter needs numpy; tests/reference/head_reference.py, the reference
 # for graft's default head, needs scikit-learn (and its scipy, joblib, threadpoolctl) and
-# Pillow. One list for both commands, so that neither recreates the other's environment.
+# Pillow; tests/export_onnx.rs runs exported models in ONNX Runtime (PyPI onnxruntime) and
+# checks them with onnx's checker. One list for both commands, so that neither recreates the
+# other's environment.
 # Recreated when the wanted list changes.
 venv="$cache/venv"
 py_pkgs=(numpy==2.2.6 scikit-learn==1.6.1 scipy==1.15.3 joblib==1.5.1 threadpoolctl==3.6.0
-  pillow==11.2.1)
+  pillow==11.2.1 onnxruntime==1.22.1 onnx==1.18.0 protobuf==7.36.2 coloredlogs==15.0.1
+  flatbuffers==25.12.19 humanfriendly==10.0 mpmath==1.3.0 packaging==26.4 sympy==1.14.0
+  typing_extensions==4.16.0)
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 if [[ "$(cat "$venv/graft-packages" 2>/dev/null)" != "${py_pkgs[*]}" ]] ||
   ! "$venv/bin/python" -c '' 2>/dev/null; then

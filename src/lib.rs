@@ -5,6 +5,7 @@ pub mod archive;
 pub mod backend;
 pub mod classifier;
 pub mod data;
+pub mod export;
 pub mod inference;
 pub mod model;
 pub mod preset;

@@ -5,28 +5,16 @@
 
 mod common;
 
-use common::{Half, SCENES, TEXTURES, crop_folder, graft, root};
+use common::{Half, SCENES, TEXTURES, crop_folder, graft, python, root};
 use graft::model::FEATURE_DIM;
 use graft::train::linear::fit_linear;
 use graft::train::split::plan;
 use graft::train::{Inputs, TrainConfig, Views};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const TRAIN_PER_CLASS: usize = 2;
 const TEST_PER_CLASS: usize = 10;
-
-fn python() -> PathBuf {
-    let home = std::env::var("HOME").expect("HOME is set");
-    let path = PathBuf::from(home).join(".cache/graft/venv/bin/python");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup.sh --test",
-        path.display()
-    );
-    path
-}
 
 /// `graft embed` of every image under `dir`: features and class index, in file order.
 fn embed(dir: &std::path::Path, classes: &[&str]) -> (Vec<f32>, Vec<usize>) {

@@ -2,6 +2,7 @@
 
 mod backbone;
 mod classify;
+mod export;
 mod project;
 mod train;
 mod train_adam;
@@ -154,6 +155,20 @@ pub enum Command {
         #[command(flatten)]
         train: TrainArgs,
     },
+    /// A model file as one ONNX file (backbone, tuned blocks, head, softmax; opset 13), with
+    /// its model card beside it (OUT.md); or the card alone.
+    Export {
+        /// A model file from `graft train` or the page's download.
+        model: PathBuf,
+        /// Where to write the ONNX file.
+        #[arg(long)]
+        onnx: Option<PathBuf>,
+        /// Where to write the model card (Markdown); default: beside the ONNX file.
+        #[arg(long)]
+        card: Option<PathBuf>,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
     /// Class probabilities for each image from a model file.
     Predict {
         /// A model file from `graft train` or the page's download.
@@ -235,6 +250,12 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(config) => project::export(&dir, &out, &title, model.as_deref(), &config),
             Err(e) => Err(e.into()),
         },
+        Command::Export {
+            model,
+            onnx,
+            card,
+            files,
+        } => export::export(&model, onnx.as_deref(), card.as_deref(), &files),
         Command::Predict {
             model,
             images,

@@ -11,7 +11,6 @@ use crate::project::sample_hash;
 use crate::project_file::{ProjectFile, ProjectWriter};
 use crate::train::TrainConfig;
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -59,15 +58,8 @@ pub fn export(
     }
     let counts: Vec<usize> = w.manifest.classes.iter().map(|c| c.images.len()).collect();
     parts.push(w.finish()?);
-    let partial = out.with_extension("partial");
-    let written = std::fs::File::create(&partial).and_then(|mut f| {
-        parts.iter().try_for_each(|p| f.write_all(p))?;
-        f.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&partial, out)) {
-        let _ = std::fs::remove_file(&partial);
-        return Err(format!("{}: {e}", out.display()).into());
-    }
+    let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    super::export::write_whole(out, &parts)?;
     eprintln!(
         "graft: wrote {} ({} images in {} classes: {:?})",
         out.display(),

@@ -6,7 +6,7 @@ use super::CliResult;
 use super::trained::{report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::model::tail::TailWeights;
-use crate::train::provenance::{Provenance, Solved};
+use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::runs::Runs;
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Trainer, Views};
@@ -119,6 +119,8 @@ pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
         validation_samples: runs.evaluated().len(),
         cross_validated_folds: runs.folds(),
         accuracy: evaluation.as_ref().and_then(|e| e.accuracy()),
+        images_per_class: per_class(inputs.labels, names.len()),
+        confusion: evaluation.as_ref().map(|e| e.confusion.clone()),
         config,
         seconds,
     }

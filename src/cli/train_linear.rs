@@ -5,7 +5,7 @@ use super::CliResult;
 use super::trained::{report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::train::linear::LinearRun;
-use crate::train::provenance::{Provenance, Solved};
+use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
 use std::path::Path;
@@ -78,6 +78,8 @@ pub fn train(
         validation_samples: outcome.evaluated.len(),
         cross_validated_folds: outcome.folds,
         accuracy: (outcome.evaluation.as_ref()).and_then(|e| e.accuracy()),
+        images_per_class: per_class(inputs.labels, names.len()),
+        confusion: (outcome.evaluation.as_ref()).map(|e| e.confusion.clone()),
         config,
         seconds,
     }

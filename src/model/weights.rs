@@ -102,6 +102,19 @@ impl WeightFile {
         &self.id
     }
 
+    /// Tensor `name`'s row-major f32 values, checking its shape (the ONNX exporter's read).
+    pub fn values(&self, name: &str, expected: &[usize]) -> Result<&[f32], WeightsError> {
+        match self.tensors.get(name) {
+            Some((shape, values)) if shape == expected => Ok(values),
+            Some((shape, _)) => Err(WeightsError::Shape {
+                name: name.into(),
+                expected: expected.to_vec(),
+                found: shape.clone(),
+            }),
+            None => Err(WeightsError::Missing(name.into())),
+        }
+    }
+
     /// Remove tensor `name` as row-major f32 values, checking its shape.
     pub(crate) fn take_values(
         &mut self,

@@ -11,7 +11,7 @@ use crate::classifier::Classifier;
 use crate::model::tail::TailConfig;
 use crate::state::training::{Outcome, Progress, Report};
 use crate::train::VAL_CHUNK;
-use crate::train::provenance::{Provenance, Solved};
+use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::runs::Runs;
 use crate::train::split::Split;
 use crate::train::{EpochStats, Inputs, TrainConfig, TrainError, Trainer, Views};
@@ -158,6 +158,8 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
             .report
             .as_ref()
             .and_then(|r| r.evaluation.accuracy()),
+        images_per_class: per_class(&inputs.labels, names.len()),
+        confusion: (outcome.report.as_ref()).map(|r| r.evaluation.confusion.clone()),
         config,
         seconds: ms / 1e3,
     }

@@ -7,7 +7,7 @@ use super::run::{Job, report};
 use crate::classifier::Classifier;
 use crate::state::training::{FitSummary, Outcome, Progress, Report};
 use crate::train::linear::LinearRun;
-use crate::train::provenance::{Provenance, Solved};
+use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -82,6 +82,8 @@ pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
         validation_samples: out.evaluated.len(),
         cross_validated_folds: out.folds,
         accuracy: report.as_ref().and_then(|r| r.evaluation.accuracy()),
+        images_per_class: per_class(&inputs.labels, names.len()),
+        confusion: report.as_ref().map(|r| r.evaluation.confusion.clone()),
         config,
         seconds: ms / 1e3,
     }

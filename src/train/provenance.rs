@@ -35,8 +35,25 @@ pub struct Provenance<'a> {
     pub validation_samples: usize,
     pub cross_validated_folds: usize,
     pub accuracy: Option<f32>,
+    /// Images of each class, in the model's class order (trained on and held out).
+    pub images_per_class: Vec<usize>,
+    /// The validation figures' `confusion[true][predicted]`, when there are any: the
+    /// model card's per-class results (export/card.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Vec<Vec<usize>>>,
     pub config: &'a TrainConfig,
     pub seconds: f64,
+}
+
+/// Images of each of `classes` classes among `labels`.
+pub fn per_class(labels: &[usize], classes: usize) -> Vec<usize> {
+    let mut counts = vec![0; classes];
+    for &l in labels {
+        if let Some(c) = counts.get_mut(l) {
+            *c += 1;
+        }
+    }
+    counts
 }
 
 impl Provenance<'_> {
@@ -69,6 +86,8 @@ mod tests {
             validation_samples: 2,
             cross_validated_folds: 0,
             accuracy: Some(0.5),
+            images_per_class: per_class(&[0, 1, 1, 5], 2),
+            confusion: Some(vec![vec![1, 0], vec![1, 0]]),
             config: &config,
             seconds: 1.23456,
         };
@@ -77,6 +96,8 @@ mod tests {
         assert_eq!(json["best_epoch"], 3);
         assert_eq!(json["seconds"], 1.23);
         assert_eq!(json["config"]["seed"], config.seed);
+        assert_eq!(json["images_per_class"], serde_json::json!([1, 2]));
+        assert_eq!(json["confusion"][1][0], 1);
         let fit = Provenance {
             solved: Solved::Lbfgs {
                 iterations: vec![4, 9],

@@ -19,6 +19,18 @@ pub fn photo(name: &str) -> PathBuf {
     path
 }
 
+/// graft's Python (numpy, scikit-learn, Pillow, ONNX Runtime), made by `scripts/setup.sh`.
+pub fn python() -> PathBuf {
+    let home = std::env::var("HOME").expect("HOME is set");
+    let path = PathBuf::from(home).join(".cache/graft/venv/bin/python");
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/setup.sh --test",
+        path.display()
+    );
+    path
+}
+
 /// The largest absolute difference between two equally long slices.
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
