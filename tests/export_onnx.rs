@@ -195,7 +195,10 @@ fn exports_run_in_onnx_runtime_as_graft_predicts() {
 fn the_documented_script_is_the_tested_one() {
     let doc = std::fs::read_to_string(root().join("docs/export.md")).unwrap();
     let script = std::fs::read_to_string(root().join("scripts/onnx_predict.py")).unwrap();
-    assert!(doc.contains(script.trim_end()), "docs/export.md shows scripts/onnx_predict.py");
+    assert!(
+        doc.contains(script.trim_end()),
+        "docs/export.md shows scripts/onnx_predict.py"
+    );
 }
 
 #[test]

@@ -158,7 +158,7 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
             .report
             .as_ref()
             .and_then(|r| r.evaluation.accuracy()),
-        images_per_class: per_class(&inputs.labels, names.len()),
+        images_per_class: per_class(inputs.labels, names.len()),
         confusion: (outcome.report.as_ref()).map(|r| r.evaluation.confusion.clone()),
         config,
         seconds: ms / 1e3,

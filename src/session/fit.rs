@@ -82,7 +82,7 @@ pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
         validation_samples: out.evaluated.len(),
         cross_validated_folds: out.folds,
         accuracy: report.as_ref().and_then(|r| r.evaluation.accuracy()),
-        images_per_class: per_class(&inputs.labels, names.len()),
+        images_per_class: per_class(inputs.labels, names.len()),
         confusion: report.as_ref().map(|r| r.evaluation.confusion.clone()),
         config,
         seconds: ms / 1e3,

@@ -1,7 +1,7 @@
 //! Everything the page does that is not drawing, behind one typed protocol (`protocol`):
 //! the device and backbone (`engine`), the embedding queue and the sample store (`embed`),
 //! training (`train`, `rows`, `fit`, `adam`, `run`), the preview (`preview`), the ImageNet
-//! panel (`look`) and the benchmarks; `requests` answers each request.
+//! panel (`look`), exports (`export`) and the benchmarks; `requests` answers each request.
 //! It runs in a dedicated Web Worker (`web::worker` carries the messages); the page holds
 //! the Yew app and a reducer over plain data. `prepare` and `protocol` are plain Rust, the
 //! same natively.
@@ -17,6 +17,8 @@ mod core;
 mod embed;
 #[cfg(target_arch = "wasm32")]
 mod engine;
+#[cfg(target_arch = "wasm32")]
+mod export;
 #[cfg(target_arch = "wasm32")]
 mod fit;
 #[cfg(target_arch = "wasm32")]

@@ -71,6 +71,9 @@ pub enum Request {
     Look { name: String },
     /// One of the page's `?bench` measurements: `BenchDone`.
     Bench { bench: Bench },
+    /// The model file in buffer 0 (untrusted: checked here) as an ONNX file and its model
+    /// card dated `date` (`onnx`), or the card alone: `Exported`.
+    Export { onnx: bool, date: String },
 }
 
 /// The page's benchmarks.
@@ -189,6 +192,12 @@ pub enum Event {
     },
     /// A benchmark's JSON, or why it failed.
     BenchDone {
+        result: Result<String, String>,
+    },
+    /// The answer to `Export`: the model card (Markdown), with the ONNX file in buffer 0
+    /// when it was asked for; or why not.
+    Exported {
+        onnx: bool,
         result: Result<String, String>,
     },
 }

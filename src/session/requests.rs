@@ -1,10 +1,10 @@
 //! How the session answers each request: most answers come later, from the job it starts
-//! (one file each: `embed`, `train`, `preview`, `look`, the engine's benchmarks).
+//! (one file each: `embed`, `train`, `preview`, `look`, `export`, the engine's benchmarks).
 
 use super::core::{Item, Session};
 use super::engine;
 use super::protocol::{Event, Request, f32s};
-use super::{embed, look, preview, train};
+use super::{embed, export, look, preview, train};
 use std::rc::Rc;
 
 /// Answer one request (most answers come later, from a job it starts).
@@ -71,6 +71,9 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
                 Err(e) => Err(e.to_string()),
             };
             me.send(Event::BenchDone { result }, Vec::new());
+        }),
+        Request::Export { onnx, date } => spawn(async move {
+            export::export(&me, onnx, date, first.unwrap_or_default()).await;
         }),
     }
 }

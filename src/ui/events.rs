@@ -96,6 +96,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
         })),
         Event::SightFailed { message } => jobs.dispatch(Action::SightFailed(message)),
         Event::BenchDone { result } => jobs.dispatch(Action::BenchDone(result)),
+        Event::Exported { onnx, result } => super::export::exported(jobs, onnx, result, buffers),
     }
 }
 

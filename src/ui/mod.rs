@@ -5,6 +5,7 @@
 mod app;
 mod components;
 mod events;
+pub(crate) mod export;
 mod host_events;
 mod jobs;
 mod persist;

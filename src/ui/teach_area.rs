@@ -192,25 +192,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             });
         })
     };
-    let on_download = {
-        let (jobs, key, act) = (
-            jobs.clone(),
-            t.model.as_ref().map(|m| m.key.clone()),
-            act.clone(),
-        );
-        Callback::from(move |_| {
-            if let Some(key) = &key {
-                let result = (jobs.saved.model_file(key))
-                    .ok_or_else(|| "its file is not at hand".to_string())
-                    .and_then(|b| files::download(&b, "graft-model.graft"));
-                if let Err(e) = result {
-                    act(TeachAction::PreviewFailed(format!(
-                        "Could not download the model: {e}"
-                    )));
-                }
-            }
-        })
-    };
+    let on_download = super::export::on_download(t, &jobs, &act);
     let on_load = {
         let jobs = jobs.clone();
         Callback::from(move |file: web_sys::File| {

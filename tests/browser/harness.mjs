@@ -14,6 +14,9 @@ export const GRAFT = process.env.GRAFT_BIN ??
   path.join(process.env.CARGO_TARGET_DIR ?? path.resolve(here, '../../target'), 'debug/graft');
 // The tests' fixture photos, served under /fixtures/.
 export const FIXTURES = path.resolve(here, '../fixtures/images');
+// The repository, and graft's Python (ONNX Runtime, Pillow: scripts/setup.sh makes it).
+export const ROOT = path.resolve(here, '../..');
+export const PYTHON = path.join(process.env.HOME ?? '', '.cache/graft/venv/bin/python');
 
 /**
  * Serve `root` (default: the built page) on 127.0.0.1 at a free port; resolves to

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES } from './harness.mjs';
+import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES, PYTHON, ROOT } from './harness.mjs';
 import { crops, card, ready, rename, count, drop, preview, enter, setting } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
@@ -141,7 +141,7 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         // The downloaded model gives the same probabilities on the command line.
         const [download] = await Promise.all([
           s.page.waitForEvent('download'),
-          s.page.getByRole('button', { name: 'Download model' }).click(),
+          s.page.getByRole('button', { name: 'Download model', exact: true }).click(),
         ]);
         const model = path.join(tmp, 'page.graft');
         await download.saveAs(model);
@@ -158,6 +158,30 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
             assert.ok(Math.abs(line.probs[c] - want[c]) < PROB_TOL, `${line.image} ${c}: cli ${line.probs[c]}, page ${want[c]}`);
           }
         }
+
+        // The page's ONNX export, run by ONNX Runtime through docs/export.md's script,
+        // answers as the command line does with the page's model file (issue 16); the model
+        // card counts the photos.
+        const [onnxDownload] = await Promise.all([
+          s.page.waitForEvent('download', { timeout: SLOW }),
+          s.page.getByRole('button', { name: 'Download as ONNX' }).click(),
+        ]);
+        const onnx = path.join(tmp, 'page.onnx');
+        await onnxDownload.saveAs(onnx);
+        const ort = execFileSync(PYTHON, [path.join(ROOT, 'scripts/onnx_predict.py'), onnx, ...files], { encoding: 'utf8' })
+          .trim().split('\n').map((l) => JSON.parse(l));
+        for (const [i, line] of ort.entries()) {
+          assert.equal(line.label, lines[i].label, line.image);
+          for (const c of CLASSES) {
+            assert.ok(Math.abs(line.probs[c] - lines[i].probs[c]) < 1e-4, `${line.image} ${c}: onnx ${line.probs[c]}, cli ${lines[i].probs[c]}`);
+          }
+        }
+        const [cardDownload] = await Promise.all([
+          s.page.waitForEvent('download', { timeout: SLOW }),
+          s.page.getByRole('button', { name: 'Download model card' }).click(),
+        ]);
+        const cardText = await fs.readFile(await cardDownload.path(), 'utf8');
+        assert.match(cardText, new RegExp(`\\| grass \\| ${perClass} \\|`), cardText);
 
         // The project travels: a setting changed, one photo set aside for validation, then
         // exported, and opened in a fresh browser profile: the same classes, images, setting,

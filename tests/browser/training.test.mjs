@@ -332,7 +332,7 @@ test('fine-tune the last block with augmentation; stop midway keeps the best epo
     for (const f of held) pageProbs.push(await preview(s.page, f));
     const [download] = await Promise.all([
       s.page.waitForEvent('download'),
-      s.page.getByRole('button', { name: 'Download model' }).click(),
+      s.page.getByRole('button', { name: 'Download model', exact: true }).click(),
     ]);
     const model = path.join(tmp, 'tuned.graft');
     await download.saveAs(model);

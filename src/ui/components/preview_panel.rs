@@ -1,10 +1,11 @@
-//! Preview: classify a dropped, picked or pasted image with the trained model; model file
-//! download and load.
+//! Preview: classify a dropped, picked or pasted image with the trained model; the model's
+//! downloads (its file, ONNX, its card) and loading a model file.
 
 use super::confidence::Confidence;
 use super::photo_drop::PhotoDrop;
 use crate::state::teach::Prediction;
 use crate::state::training::ModelSummary;
+use crate::ui::export::Download;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -16,7 +17,8 @@ pub struct PreviewPanelProps {
     pub error: Option<AttrValue>,
     pub ready: bool,
     pub on_image: Callback<Vec<web_sys::File>>,
-    pub on_download: Callback<()>,
+    /// The model file, the model as ONNX, or its card.
+    pub on_download: Callback<Download>,
     pub on_load: Callback<web_sys::File>,
 }
 
@@ -80,7 +82,9 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
             }
             { bars.unwrap_or_default() }
             <div class="row">
-                <button onclick={props.on_download.reform(|_| ())} disabled={!has_model}>{ "Download model" }</button>
+                <button onclick={props.on_download.reform(|_| Download::Model)} disabled={!has_model}>{ "Download model" }</button>
+                <button onclick={props.on_download.reform(|_| Download::Onnx)} disabled={!has_model}>{ "Download as ONNX" }</button>
+                <button onclick={props.on_download.reform(|_| Download::Card)} disabled={!has_model}>{ "Download model card" }</button>
                 <label class="pick">{ "Load a model file" }
                     <input type="file" accept=".graft,.safetensors" aria-label="Load a model file"
                            disabled={!props.ready} onchange={on_load} />
