@@ -37,6 +37,9 @@ pub struct ModelMeta {
     /// their weights are the file's `tail.*` tensors.
     #[serde(default)]
     pub tuned_blocks: usize,
+    /// The head reads L2-normalised features: a prototype head (`train::prototypes`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub normalized_features: bool,
     /// How it was trained (free-form, for people reading the file).
     #[serde(default)]
     pub training: serde_json::Value,
@@ -102,6 +105,7 @@ impl Classifier {
                 preprocessing: Preprocessing::graft(),
                 hidden: head.hidden(),
                 tuned_blocks: 0,
+                normalized_features: head.normalize,
                 classes,
                 training,
             },
@@ -249,9 +253,10 @@ impl Classifier {
                 file.len(),
             )));
         }
+        let normalize = meta.normalized_features;
         Ok(Self {
             meta,
-            head: HeadWeights { layers },
+            head: HeadWeights { layers, normalize },
             tail,
         })
     }

@@ -11,6 +11,7 @@ use graft::train::linear::fit_linear;
 use graft::train::split::plan;
 use graft::train::{Inputs, TrainConfig, Views};
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const TRAIN_PER_CLASS: usize = 2;

@@ -179,6 +179,19 @@ fn exports_run_in_onnx_runtime_as_graft_predicts() {
     ]);
     assert_eq!(code, 0, "{err}");
     let moved = exported_agrees(&tuned, &held_out);
+
+    // Prototypes (issue 17): a cosine head, the features normalised inside the graph.
+    let protos = dir.join("protos.graft");
+    let (code, _, err) = graft(&[
+        "train",
+        train.to_str().unwrap(),
+        "--out",
+        protos.to_str().unwrap(),
+        "--method",
+        "prototypes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    exported_agrees(&protos, &held_out);
     let change = frozen
         .iter()
         .zip(&moved)

@@ -8,6 +8,7 @@ mod train;
 mod train_adam;
 mod train_args;
 mod train_linear;
+mod train_prototypes;
 mod trained;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
@@ -132,6 +133,11 @@ pub enum Command {
         val_dir: Option<PathBuf>,
         #[command(flatten)]
         train: TrainArgs,
+        /// head (a head fitted to the features: see --solver) or prototypes (each class's
+        /// mean direction and a calibrated temperature: nothing trained, answers from one
+        /// photo a class).
+        #[arg(long, value_enum, default_value_t = train::Method::Head)]
+        method: train::Method,
         /// Epoch progress as JSON lines on stdout.
         #[arg(long)]
         json: bool,
@@ -236,10 +242,19 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             val_dir,
             train,
+            method,
             json,
             device,
             files,
-        } => train_command(&dir, val_dir.as_deref(), &out, &train, json, device, &files),
+        } => train_command(
+            &dir,
+            val_dir.as_deref(),
+            &out,
+            (&train, method),
+            json,
+            device,
+            &files,
+        ),
         Command::ExportProject {
             dir,
             out,
@@ -276,7 +291,7 @@ fn train_command(
     dir: &std::path::Path,
     val_dir: Option<&std::path::Path>,
     out: &std::path::Path,
-    args: &TrainArgs,
+    (args, method): (&TrainArgs, train::Method),
     json: bool,
     device: DeviceArgs,
     files: &ModelFiles,
@@ -302,7 +317,7 @@ fn train_command(
         validation,
         val_dir,
     };
-    train::train(source, out, &config, json, device.device, files)
+    train::train(source, out, (&config, method), json, device.device, files)
 }
 
 fn open(choice: DeviceChoice) -> Result<ComputeDevice, Box<dyn std::error::Error>> {

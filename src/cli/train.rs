@@ -108,16 +108,31 @@ pub struct Source<'a> {
     pub val_dir: Option<&'a Path>,
 }
 
+/// What `graft train` makes: a head fitted to the features (`--solver`), or prototypes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    Head,
+    Prototypes,
+}
+
 pub fn train(
     source: Source,
     out: &Path,
-    config: &TrainConfig,
+    (config, method): (&TrainConfig, Method),
     json: bool,
     choice: DeviceChoice,
     files: &ModelFiles,
 ) -> CliResult {
     // Refused before any image is read, with the range the page's field gives.
     config.check()?;
+    let shaped = config.tuned_blocks > 0 || config.augment_views > 0 || config.hidden > 0;
+    if method == Method::Prototypes && shaped {
+        return Err(
+            "--method prototypes uses the backbone's features as they are: it takes \
+                    no --tuned-blocks, --augment-views or --hidden"
+                .into(),
+        );
+    }
     let Source {
         dir,
         folder,
@@ -182,6 +197,9 @@ pub fn train(
         labels: &labels,
     };
     let model = (names.as_slice(), backbone.weights_id());
+    if method == Method::Prototypes {
+        return super::train_prototypes::train(inputs, plan, model, config, out, json);
+    }
     if config.solver == Solver::Lbfgs {
         return super::train_linear::train(inputs, plan, model, config, &views, out, json);
     }

@@ -162,6 +162,11 @@ pub fn to_onnx(backbone: &WeightFile, model: &Classifier) -> Result<Vec<u8>, Exp
         &[Attribute::Int("axis", 1)],
         Some(FEATURES),
     );
+    if model.head.normalize {
+        // A prototype head scores cosines: the features' direction only.
+        let l2 = [Attribute::Int("axis", 1), Attribute::Int("p", 2)];
+        x = g.op("LpNormalization", &[&x], &l2, None);
+    }
     let layers = &model.head.layers;
     for (i, layer) in layers.iter().enumerate() {
         let weight = g.constant(

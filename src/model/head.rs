@@ -51,7 +51,10 @@ impl HeadConfig {
                 }
             })
             .collect();
-        HeadWeights { layers }
+        HeadWeights {
+            layers,
+            normalize: false,
+        }
     }
 }
 
@@ -68,6 +71,17 @@ pub struct LayerWeights {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeadWeights {
     pub layers: Vec<LayerWeights>,
+    /// The features are L2-normalised first: a prototype (cosine) head, `train::prototypes`.
+    pub normalize: bool,
+}
+
+/// `x / |x|` (all zeros stay zeros), the norm taken in f64.
+pub fn l2_normalized(x: &[f32]) -> Vec<f32> {
+    let norm = x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
+    if norm == 0.0 {
+        return x.to_vec();
+    }
+    x.iter().map(|v| (*v as f64 / norm) as f32).collect()
 }
 
 impl HeadWeights {
@@ -85,7 +99,11 @@ impl HeadWeights {
 
     /// Logits for one feature vector, accumulated in f64 so every platform agrees closely.
     pub fn logits(&self, features: &[f32]) -> Vec<f32> {
-        let mut x: Vec<f32> = features.to_vec();
+        let mut x: Vec<f32> = if self.normalize {
+            l2_normalized(features)
+        } else {
+            features.to_vec()
+        };
         for (i, layer) in self.layers.iter().enumerate() {
             let mut out: Vec<f64> = layer.bias.iter().map(|&b| b as f64).collect();
             for (r, &v) in x.iter().enumerate().take(layer.inputs) {
@@ -179,7 +197,10 @@ impl HeadWeights {
                 bias,
             });
         }
-        (at == flat.len()).then_some(Self { layers })
+        (at == flat.len()).then_some(Self {
+            layers,
+            normalize: false,
+        })
     }
 }
 

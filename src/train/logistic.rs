@@ -328,6 +328,7 @@ impl Lbfgs {
                     weight: weights.iter().map(|&v| v as f32).collect(),
                     bias: bias.iter().map(|&v| v as f32).collect(),
                 }],
+                normalize: false,
             },
             iterations: self.iterations,
             converged: self.converged,

@@ -153,6 +153,7 @@ mod tests {
                 weight,
                 bias: vec![0.0, 0.0],
             }],
+            normalize: false,
         };
         let mut features = vec![0.0; FEATURE_DIM * 2];
         features[0] = 2.0;

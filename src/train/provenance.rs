@@ -14,6 +14,8 @@ pub enum Solved {
         converged: bool,
         objective: f64,
     },
+    /// Prototypes: nothing trained; the softmax temperature, calibrated or the default.
+    Prototypes { temperature: f32 },
     /// Adam: the kept epoch and its figures.
     Adam {
         best_epoch: usize,

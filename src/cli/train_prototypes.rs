@@ -1,0 +1,94 @@
+//! `graft train --method prototypes`: each class's mean direction and a calibrated
+//! temperature (train/prototypes.rs), nothing trained; measured on the held-out images, or
+//! each photo against prototypes made without it (leave-one-out).
+
+use super::CliResult;
+use super::trained::{report, save_trained};
+use crate::classifier::Classifier;
+use crate::model::FEATURE_DIM;
+use crate::train::Inputs;
+use crate::train::TrainConfig;
+use crate::train::metrics::Evaluation;
+use crate::train::prototypes::fit;
+use crate::train::provenance::{Provenance, Solved, per_class};
+use crate::train::split::Plan;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn train(
+    inputs: Inputs,
+    plan: Plan,
+    (names, backbone_id): (&[String], &str),
+    config: &TrainConfig,
+    out: &Path,
+    json: bool,
+) -> CliResult {
+    let started = Instant::now();
+    let (values, labels) = (inputs.values, inputs.labels);
+    let row = |i: usize| &values[i * FEATURE_DIM..][..FEATURE_DIM];
+    let pick = |set: &[usize]| -> (Vec<f32>, Vec<usize>) {
+        (
+            set.iter().flat_map(|&i| row(i)).copied().collect(),
+            set.iter().map(|&i| labels[i]).collect(),
+        )
+    };
+    // Held-out images (a validation folder, or those set aside) are measured by prototypes
+    // of the rest; the model keeps only the training images' prototypes, as the heads do.
+    let (trained, evaluation, title) = match &plan {
+        Plan::HeldOut(split) if !split.validation.is_empty() => {
+            let (f, l) = pick(&split.train);
+            let fitted = fit(&f, &l, names.len());
+            let (vf, vl) = pick(&split.validation);
+            let evaluation = Evaluation::of_head(&fitted.head, &vf, &vl);
+            (fitted, Some(evaluation), "validation (held-out images)")
+        }
+        Plan::HeldOut(split) => {
+            let (f, l) = pick(&split.train);
+            (fit(&f, &l, names.len()), None, "")
+        }
+        Plan::Share(_) | Plan::CrossValidated(_) => {
+            let fitted = fit(values, labels, names.len());
+            let evaluation = fitted.left_out.clone();
+            (
+                fitted,
+                evaluation,
+                "leave-one-out (each image against prototypes made without it)",
+            )
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "graft: prototypes of {} classes, temperature {:.2}, in {seconds:.2} s",
+        names.len(),
+        trained.temperature
+    );
+    match &evaluation {
+        Some(e) => report(
+            e,
+            names,
+            title,
+            serde_json::json!({ "method": "prototypes" }),
+            json,
+        )?,
+        None => eprintln!("graft: no validation figures: every class has one image"),
+    }
+    let samples = plan.trained(labels.len()).len();
+    let training = Provenance {
+        by: "graft train",
+        solved: Solved::Prototypes {
+            temperature: trained.temperature,
+        },
+        samples,
+        rows: samples,
+        validation_samples: evaluation.as_ref().map_or(0, |e| e.labels.len()),
+        cross_validated_folds: 0,
+        accuracy: evaluation.as_ref().and_then(|e| e.accuracy()),
+        images_per_class: per_class(labels, names.len()),
+        confusion: evaluation.as_ref().map(|e| e.confusion.clone()),
+        config,
+        seconds,
+    }
+    .json();
+    let model = Classifier::new(names.to_vec(), trained.head, backbone_id, training);
+    save_trained(out, &model, seconds)
+}
