@@ -1,6 +1,7 @@
 //! graft's default head (the page's and `graft train`'s settings, hold-out and early stopping
 //! included) on the feature sets that `tests/reference/head_reference.py` writes, one JSON
-//! line per run: the graft side of that script's comparison with scikit-learn.
+//! line per run: the graft side of that script's comparison with scikit-learn, with the
+//! accuracy of prototypes of the same photos (issue 17).
 //!
 //! `cargo run --example default_head -- DIR [SETTINGS]` where SETTINGS is JSON of the
 //! settings to change (`{"solver": "adam", "epochs": 300}`; the rest stay the defaults) and DIR holds `runs.json`:
@@ -13,6 +14,7 @@ use graft::model::FEATURE_DIM;
 use graft::model::head::HeadWeights;
 use graft::train::linear::fit_linear;
 use graft::train::logistic::{Stop, fit_logistic};
+use graft::train::prototypes;
 use graft::train::runs::Runs as PlanRuns;
 use graft::train::split::{plan, plan_for};
 use graft::train::{Inputs, Solver, TrainConfig, Trainer, Views};
@@ -84,21 +86,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Solver::Lbfgs => linear(&train, &labels, &task.classes, &config),
                 Solver::Adam => adam(&device, &train, &labels, &task.classes, &config),
             };
+            let ms = started.elapsed().as_millis() as u64;
+            let accuracy = |head: &HeadWeights| {
+                let right = (run.test.iter())
+                    .filter(|&&i| head.class_of(row(i)) == task.labels[i])
+                    .count();
+                right as f64 / run.test.len() as f64
+            };
+            // Prototypes of the same photos (issue 17): nothing trained.
+            let protos = prototypes::fit(&train, &labels, task.classes.len());
             let line = match outcome {
                 Ok((head, steps)) => {
-                    let right = run
-                        .test
-                        .iter()
-                        .filter(|&&i| head.class_of(row(i)) == task.labels[i])
-                        .count();
                     serde_json::json!({
                         "task": task.name, "shots": run.shots, "draw": run.draw,
-                        "accuracy": right as f64 / run.test.len() as f64,
-                        "steps": steps, "ms": started.elapsed().as_millis() as u64,
+                        "accuracy": accuracy(&head), "steps": steps, "ms": ms,
+                        "prototypes": accuracy(&protos.head),
+                        "temperature": protos.temperature,
                     })
                 }
                 Err(refused) => serde_json::json!({
                     "task": task.name, "shots": run.shots, "draw": run.draw, "refused": refused,
+                    "prototypes": accuracy(&protos.head), "temperature": protos.temperature,
                 }),
             };
             println!("{line}");

@@ -35,6 +35,9 @@ pub struct Item {
 pub struct InUse {
     pub model: Classifier,
     pub key: String,
+    /// Prototypes of the project's photos (`Request::Prototypes`), not a trained or loaded
+    /// model: the next prototypes replace them, and nothing else does.
+    pub prototypes: bool,
 }
 
 /// The newest previewed picture: its backbone input, and its features once computed,

@@ -1,7 +1,8 @@
 //! Everything the page does that is not drawing, behind one typed protocol (`protocol`):
 //! the device and backbone (`engine`), the embedding queue and the sample store (`embed`),
 //! training (`train`, `rows`, `fit`, `adam`, `run`), the preview (`preview`), the ImageNet
-//! panel (`look`), exports (`export`) and the benchmarks; `requests` answers each request.
+//! panel (`look`), prototypes before training (`one_shot`), exports (`export`) and the
+//! benchmarks; `requests` answers each request.
 //! It runs in a dedicated Web Worker (`web::worker` carries the messages); the page holds
 //! the Yew app and a reducer over plain data. `prepare` and `protocol` are plain Rust, the
 //! same natively.
@@ -23,6 +24,8 @@ mod export;
 mod fit;
 #[cfg(target_arch = "wasm32")]
 mod look;
+#[cfg(target_arch = "wasm32")]
+mod one_shot;
 #[cfg(target_arch = "wasm32")]
 mod pixels;
 #[cfg(target_arch = "wasm32")]

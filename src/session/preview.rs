@@ -65,7 +65,7 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
             let key = shown.key.clone();
             // The page keeps the file it sent; only one it has not kept comes back.
             let back = match from {
-                ModelFrom::Page => Vec::new(),
+                ModelFrom::Page | ModelFrom::Prototypes => Vec::new(),
                 ModelFrom::Saved | ModelFrom::File(_) => vec![bytes],
             };
             // The saved model is checked while the backbone loads; a model trained or loaded
@@ -74,7 +74,15 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
             let result = Ok(Some(shown));
             session.send(Event::Model { from, result }, back);
             if !stale {
-                set_model(session, Some(InUse { model, key })).await;
+                set_model(
+                    session,
+                    Some(InUse {
+                        model,
+                        key,
+                        prototypes: false,
+                    }),
+                )
+                .await;
             }
         }
         Err(e) => session.send(

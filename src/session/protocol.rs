@@ -31,6 +31,8 @@ pub enum ModelFrom {
     File(String),
     /// The page's own: its model told again to a restarted worker, or none (a new project).
     Page,
+    /// Prototypes of the project's photos, made by the session (`Request::Prototypes`).
+    Prototypes,
 }
 
 /// What the page asks of the session.
@@ -71,6 +73,13 @@ pub enum Request {
     Look { name: String },
     /// One of the page's `?bench` measurements: `BenchDone`.
     Bench { bench: Bench },
+    /// Before any model is trained: prototypes of `classes` from the images labelled
+    /// `labels` (buffer 0 their embeddings, f32) answer the preview. Answered by `Model`
+    /// (`ModelFrom::Prototypes`, no file back).
+    Prototypes {
+        classes: Vec<String>,
+        labels: Vec<usize>,
+    },
     /// The model file in buffer 0 (untrusted: checked here) as an ONNX file and its model
     /// card dated `date` (`onnx`), or the card alone: `Exported`.
     Export { onnx: bool, date: String },

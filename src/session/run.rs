@@ -43,7 +43,15 @@ pub(super) async fn trained(session: &Session, model: Classifier, outcome: Outco
                 },
                 vec![file],
             );
-            preview::set_model(session, Some(InUse { model, key })).await;
+            preview::set_model(
+                session,
+                Some(InUse {
+                    model,
+                    key,
+                    prototypes: false,
+                }),
+            )
+            .await;
         }
         Err(e) => report(
             session,

@@ -60,6 +60,8 @@ pub struct Teach {
     pub training: Training,
     pub settings: Settings,
     pub model: Option<ModelSummary>,
+    /// Before any model: prototypes of the classes' photos answer the preview (issue 17).
+    pub prototypes: Option<ModelSummary>,
     pub prediction: Option<Prediction>,
     pub preview_error: Option<String>,
     pub storage_error: Option<String>,
@@ -81,6 +83,7 @@ impl Default for Teach {
             training: Training::Idle,
             settings: Settings::default(),
             model: None,
+            prototypes: None,
             prediction: None,
             preview_error: None,
             storage_error: None,
@@ -134,6 +137,8 @@ pub enum TeachAction {
     Train(TrainAction),
     /// A model file was loaded: its classes that the project lacks are added, empty.
     ModelLoaded(ModelSummary),
+    /// The prototypes now answering the preview before any model (`None`: none do).
+    Prototypes(Option<ModelSummary>),
     Predicted(Prediction),
     PreviewFailed(String),
     Storage(Option<String>),
@@ -295,6 +300,10 @@ impl Teach {
                     settings: &mut self.settings,
                     model: &mut self.model,
                 });
+                Ok(())
+            }
+            TeachAction::Prototypes(summary) => {
+                self.prototypes = summary;
                 Ok(())
             }
             TeachAction::ModelLoaded(model) => {

@@ -72,6 +72,10 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 (ModelFrom::File(name), Err(e)) => jobs.act(TeachAction::PreviewFailed(format!(
                     "{name}: {e}. Nothing was changed."
                 ))),
+                (ModelFrom::Prototypes, Ok(model)) => jobs.act(TeachAction::Prototypes(model)),
+                (ModelFrom::Prototypes, Err(e)) => jobs.act(TeachAction::PreviewFailed(format!(
+                    "The photos could not answer before training: {e}"
+                ))),
                 // The page's own model, told again; or none.
                 (ModelFrom::File(_) | ModelFrom::Page, _) => {}
             }

@@ -8,6 +8,7 @@ mod events;
 pub(crate) mod export;
 mod host_events;
 mod jobs;
+mod one_shot;
 mod persist;
 mod preset;
 mod project_io;

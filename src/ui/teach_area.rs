@@ -74,6 +74,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
 
     super::persist::use_persistence(t, jobs.clone(), act.clone());
     super::host_events::use_host_events(t, loaded && t.restored, jobs.clone());
+    super::one_shot::use_prototypes(t, jobs.clone(), loaded && t.restored);
 
     // Every way in (card, folder, webcam) ends in the one embedding queue. The project's next
     // sample id is read when called, so the callbacks below stay the same across renders.
@@ -273,7 +274,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 on_folder={c.on_folder} on_remove={c.on_remove} on_move={c.on_move}
                 on_hold_out={c.on_hold_out} />
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
-                {ready} has_model={t.model.is_some()} {on_frame} {on_live} />
+                {ready} has_model={t.model.is_some() || t.prototypes.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}
                 device={props.device.clone()} {on_train} {on_stop}
                 on_setting={to(&act, |(k, v)| TeachAction::Train(TrainAction::Setting(k, v)))}
@@ -281,7 +282,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             if let Some(report) = report {
                 <MetricsPanel {report} project={t.project.clone()} on_thumbs={c.on_thumbs.clone()} />
             }
-            <PreviewPanel model={t.model.clone()} checking={t.checking_model} prediction={t.prediction.clone()}
+            <PreviewPanel model={t.model.clone()} prototypes={t.prototypes.clone()} checking={t.checking_model} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
         </div>
     }

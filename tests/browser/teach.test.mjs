@@ -221,6 +221,52 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
   });
 }
 
+test('one photo a class answers at once, before Train; a class emptied stops it; Train takes over', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu&store=one-shot`);
+    await ready(s.page);
+    await rename(s.page, 'Class 1', 'brick');
+    await rename(s.page, 'Class 2', 'grass');
+    await s.page.getByRole('button', { name: 'Add a class' }).click();
+    await rename(s.page, 'Class 3', 'gravel');
+    for (const [i, c] of CLASSES.entries()) {
+      const [one] = await crops(s.page, c, 'top', 1, 31 + i);
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles([one]);
+      await count(s.page, c, 1);
+    }
+    // No Train pressed: prototypes of the three photos answer, and say so.
+    await s.page.locator('#model-prototypes').waitFor({ timeout: SLOW });
+    const held = [];
+    for (const [i, c] of CLASSES.entries()) for (const f of await crops(s.page, c, 'bottom', 2, 41 + i)) held.push([c, f]);
+    let right = 0;
+    for (const [c, f] of held) {
+      const probs = await preview(s.page, f);
+      assert.ok(Math.abs(Object.values(probs).reduce((a, b) => a + b, 0) - 1) < 1e-4, JSON.stringify(probs));
+      if (best(probs) === c) right++;
+    }
+    // Chance is 1/3; one photo of each texture gets these right (measured: 6/6).
+    assert.ok(right >= held.length - 1, `prototypes: ${right}/${held.length} right`);
+    assert.equal(await s.page.getByRole('button', { name: 'Download as ONNX' }).isDisabled(), true);
+
+    // A class with no photo: no prototypes; one back: they answer again.
+    const gravel = card(s.page, 'gravel');
+    await gravel.locator('.thumb').first().getByRole('button', { name: /Remove/ }).click();
+    await s.page.locator('#model-prototypes').waitFor({ state: 'detached', timeout: SLOW });
+    const [again] = await crops(s.page, 'gravel', 'top', 1, 51);
+    await gravel.getByRole('button', { name: 'Add images to gravel' }).setInputFiles([again]);
+    await s.page.locator('#model-prototypes').waitFor({ timeout: SLOW });
+
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
+    assert.equal(await s.page.locator('#model-prototypes').count(), 0);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a model trained by the command line loads in the page and agrees; bad input is named', async () => {
   const browser = await launch();
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-cli-'));

@@ -207,8 +207,8 @@ def main():
 
     print(f"Held-out accuracy, mean of {DRAWS} draws ({TEST_PER_CLASS} test images a class); "
           f"graft settings changed: {args.config}")
-    print("| task | photos a class | graft default head | LogisticRegression | LogisticRegressionCV | graft steps | graft ms | graft refused |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| task | photos a class | graft default head | graft prototypes | LogisticRegression | LogisticRegressionCV | graft steps | graft ms | graft refused |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in tasks:
         for shots in SHOTS:
             keys = [(t["name"], shots, d) for d in range(DRAWS)]
@@ -218,6 +218,7 @@ def main():
             ms = [r["ms"] for r in g if "ms" in r]
             print(
                 f"| {t['name']} | {shots} | {mean([r.get('accuracy') for r in g])} "
+                f"| {mean([r.get('prototypes') for r in g])} "
                 f"| {mean([scores[k][0] for k in keys])} | {mean([scores[k][1] for k in keys])} "
                 f"| {round(np.mean(steps)) if steps else '-'} | {round(np.mean(ms)) if ms else '-'} "
                 f"| {refused}/{DRAWS} |"

@@ -11,6 +11,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct PreviewPanelProps {
     pub model: Option<ModelSummary>,
+    /// Before any model: the prototypes of the classes' photos answer (issue 17).
+    pub prototypes: Option<ModelSummary>,
     /// The saved model is being checked by the session (it waits for the backbone).
     pub checking: bool,
     pub prediction: Option<Prediction>,
@@ -26,7 +28,7 @@ pub struct PreviewPanelProps {
 pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
     let on_paste = {
         let cb = props.on_image.clone();
-        let usable = props.ready && props.model.is_some();
+        let usable = props.ready && (props.model.is_some() || props.prototypes.is_some());
         Callback::from(move |e: Event| {
             let files = crate::web::files::pasted(&e);
             if usable && !files.is_empty() {
@@ -44,6 +46,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
         })
     };
     let has_model = props.model.is_some();
+    let answers = has_model || props.prototypes.is_some();
     let bars = props.prediction.as_ref().map(|p| {
         let best = p.probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
         html! {
@@ -51,7 +54,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                 <img src={p.thumb.href().to_string()} alt={format!("The image {}", p.name)} />
                 <div>
                     <p id="preview-file">{ &p.name }</p>
-                    if p.probs.is_empty() && has_model {
+                    if p.probs.is_empty() && answers {
                         <p id="preview-stale" class="muted">{ "The model changed: looking at the image again…" }</p>
                     }
                     <ol id="preview-probs" aria-label="Confidence per class">
@@ -73,10 +76,13 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                 <p class="muted">{ "Pick or drop an image, paste one (click here, then Ctrl+V), or turn on the webcam." }</p>
             } else if props.checking {
                 <p class="muted" id="model-checking">{ "Opening the saved model…" }</p>
+            } else if props.prototypes.is_some() {
+                <p class="muted" id="model-prototypes">{ "Answering from your photos as they are (each class's average, no training yet): Train fits a model to them." }</p>
+                <p class="muted">{ "Pick or drop an image, paste one (click here, then Ctrl+V), or turn on the webcam." }</p>
             } else {
                 <p class="muted">{ "Train a model (or load one) to classify new images." }</p>
             }
-            <PhotoDrop label="Choose an image to classify" disabled={!props.ready || !has_model} on_files={props.on_image.clone()} />
+            <PhotoDrop label="Choose an image to classify" disabled={!props.ready || !answers} on_files={props.on_image.clone()} />
             if let Some(e) = &props.error {
                 <p id="preview-error" class="error" role="alert">{ e }</p>
             }
