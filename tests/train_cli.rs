@@ -419,3 +419,83 @@ fn prototypes_answer_from_one_photo_a_class() {
     );
     assert!(!dir.join("no.graft").exists());
 }
+
+/// `--unlabeled POOL` (issue 17): from one labelled photo a class, the labels spread to a
+/// pool of unlabelled crops (and a copy of a labelled photo, and a file that is no image),
+/// the sure ones train the head, the held-out folder measures it; a pool of nothing but
+/// copies, and a pool with fine-tuning, are refused by name.
+#[test]
+fn unlabelled_photos_are_labelled_by_propagation_and_train_the_head() {
+    let dir = scratch("unlabeled");
+    let (one, pool, held_out) = (dir.join("one"), dir.join("pool"), dir.join("held_out"));
+    texture_folder(&one, Half::Top, 1, 31);
+    texture_folder(&pool, Half::Top, 6, 32);
+    texture_folder(&held_out, Half::Bottom, 4, 33);
+    std::fs::copy(one.join("brick/00.png"), pool.join("copy.png")).unwrap();
+    std::fs::write(pool.join("notes.txt"), b"not a photo").unwrap();
+    let model = dir.join("semi.graft");
+    let (code, lines, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        pool.to_str().unwrap(),
+        "--val-dir",
+        held_out.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let said = err
+        .lines()
+        .find(|l| l.contains("unlabelled images:"))
+        .expect(&err);
+    eprintln!("{said}");
+    assert!(said.contains("18 unlabelled images"), "{said}");
+    assert!(said.contains("1 as copies of labelled images"), "{said}");
+    assert!(err.contains("notes.txt: skipped"), "{err}");
+    // Each texture's six crops, labelled by propagation (measured: all 18, right).
+    for class in TEXTURES {
+        let n: usize = said
+            .split(&format!("{class} "))
+            .nth(1)
+            .unwrap()
+            .split([',', ';'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(n >= 4, "{class}: {n} of its 6 crops labelled: {said}");
+    }
+    let report = &lines.last().unwrap()["validation"];
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.8, "{report}");
+
+    let copies = dir.join("copies");
+    std::fs::create_dir_all(&copies).unwrap();
+    std::fs::copy(one.join("grass/00.png"), copies.join("a.png")).unwrap();
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        copies.to_str().unwrap(),
+        "--out",
+        dir.join("no.graft").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no unlabelled photo to learn from"), "{err}");
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        pool.to_str().unwrap(),
+        "--solver",
+        "adam",
+        "--tuned-blocks",
+        "1",
+        "--out",
+        dir.join("no.graft").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--unlabeled spreads labels"), "{err}");
+    assert!(!dir.join("no.graft").exists());
+}

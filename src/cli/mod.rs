@@ -10,6 +10,7 @@ mod train_args;
 mod train_linear;
 mod train_prototypes;
 mod trained;
+mod unlabeled;
 
 use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
 use crate::model::tail::TailConfig;
@@ -131,6 +132,10 @@ pub enum Command {
         /// holding out a share of DIR.
         #[arg(long)]
         val_dir: Option<PathBuf>,
+        /// A folder of unlabelled photos (any layout): the labelled photos' classes spread to
+        /// them over their nearest neighbours, and those surely labelled train the head too.
+        #[arg(long)]
+        unlabeled: Option<PathBuf>,
         #[command(flatten)]
         train: TrainArgs,
         /// head (a head fitted to the features: see --solver) or prototypes (each class's
@@ -241,20 +246,16 @@ pub fn run(cli: Cli) -> ExitCode {
             dir,
             out,
             val_dir,
+            unlabeled,
             train,
             method,
             json,
             device,
             files,
-        } => train_command(
-            &dir,
-            val_dir.as_deref(),
-            &out,
-            (&train, method),
-            json,
-            device,
-            &files,
-        ),
+        } => {
+            let dirs = (val_dir.as_deref(), unlabeled.as_deref());
+            train_command(&dir, dirs, &out, (&train, method), json, device, &files)
+        }
         Command::ExportProject {
             dir,
             out,
@@ -289,7 +290,7 @@ pub fn run(cli: Cli) -> ExitCode {
 /// the flags given).
 fn train_command(
     dir: &std::path::Path,
-    val_dir: Option<&std::path::Path>,
+    (val_dir, unlabeled): (Option<&std::path::Path>, Option<&std::path::Path>),
     out: &std::path::Path,
     (args, method): (&TrainArgs, train::Method),
     json: bool,
@@ -316,6 +317,7 @@ fn train_command(
         folder,
         validation,
         val_dir,
+        unlabeled,
     };
     train::train(source, out, (&config, method), json, device.device, files)
 }

@@ -9,6 +9,7 @@ use crate::classifier::check_class_names;
 use crate::data::decode;
 use crate::data::folder::ImageFolder;
 use crate::data::stored::copy_pixels;
+use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
@@ -106,6 +107,8 @@ pub struct Source<'a> {
     pub folder: ImageFolder,
     pub validation: &'a HashSet<PathBuf>,
     pub val_dir: Option<&'a Path>,
+    /// A pool of unlabelled photos (`--unlabeled`).
+    pub unlabeled: Option<&'a Path>,
 }
 
 /// What `graft train` makes: a head fitted to the features (`--solver`), or prototypes.
@@ -138,7 +141,15 @@ pub fn train(
         folder,
         validation,
         val_dir,
+        unlabeled,
     } = source;
+    if unlabeled.is_some() && (config.tuned_blocks > 0 || method == Method::Prototypes) {
+        return Err(
+            "--unlabeled spreads labels over the backbone's features and trains a \
+                    head on them: not with --tuned-blocks or --method prototypes"
+                .into(),
+        );
+    }
     let names = folder.classes.clone();
     check_class_names(&names).map_err(|e| format!("{}: {e}", dir.display()))?;
     let backbone = load(files, choice)?;
@@ -191,6 +202,31 @@ pub fn train(
             .map_err(|e| named(e.to_string()))?,
     };
     let views = augmented_views(&rows, &paths, &plan.trained(trained), config)?;
+    // Photos labelled by propagation train every fit, after the labelled (and validation)
+    // rows; they are never measured on.
+    let plan = match unlabeled {
+        Some(pool) => {
+            let labelled: Vec<usize> = plan.trained(trained);
+            let features: Vec<f32> = (labelled.iter())
+                .flat_map(|&i| &values[i * FEATURE_DIM..(i + 1) * FEATURE_DIM])
+                .copied()
+                .collect();
+            let classes: Vec<usize> = labelled.iter().map(|&i| labels[i]).collect();
+            let (extra, extra_labels) =
+                super::unlabeled::pseudo_labelled(&rows, pool, (&features, &classes), &names)?;
+            if !matches!(plan, Plan::HeldOut(_)) {
+                eprintln!(
+                    "graft: note: the figures below are measured on labelled photos whose labels \
+                     also spread to the unlabelled ones; --val-dir measures without that"
+                );
+            }
+            let from = labels.len();
+            values.extend(extra);
+            labels.extend(extra_labels);
+            plan.with_extra_training(from..labels.len())
+        }
+        None => plan,
+    };
     let inputs = Inputs {
         values: &values,
         shape,

@@ -52,6 +52,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FolderError> {
     Ok(())
 }
 
+/// Every file below `dir` (any depth, hidden ones skipped), sorted: a pool of unlabelled
+/// photos.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    Ok(out)
+}
+
 impl ImageFolder {
     pub fn scan(root: &Path) -> Result<Self, FolderError> {
         let mut classes = Vec::new();

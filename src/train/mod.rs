@@ -8,6 +8,7 @@ mod epoch;
 pub mod linear;
 pub mod logistic;
 pub mod metrics;
+pub mod propagation;
 pub mod prototypes;
 pub mod provenance;
 pub mod recipe;

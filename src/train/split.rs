@@ -42,6 +42,22 @@ impl Plan {
             Plan::CrossValidated(_) | Plan::Share(_) => (0..images).collect(),
         }
     }
+
+    /// The same plan with rows `extra` trained on by every fit and never measured on:
+    /// photos labelled by propagation (`train::propagation`).
+    pub fn with_extra_training(self, extra: std::ops::Range<usize>) -> Self {
+        let add = |mut split: Split| {
+            split.train.extend(extra.clone());
+            split
+        };
+        match self {
+            Plan::HeldOut(split) => Plan::HeldOut(add(split)),
+            Plan::Share(split) => Plan::Share(add(split)),
+            Plan::CrossValidated(folds) => {
+                Plan::CrossValidated(folds.into_iter().map(add).collect())
+            }
+        }
+    }
 }
 
 /// One class's images in a seeded random order.
