@@ -14,6 +14,7 @@ use graft::model::FEATURE_DIM;
 use graft::model::head::HeadWeights;
 use graft::train::linear::fit_linear;
 use graft::train::logistic::{Stop, fit_logistic};
+use graft::train::propagation::{CONFIDENT, NEIGHBOURS, propagate};
 use graft::train::prototypes;
 use graft::train::runs::Runs as PlanRuns;
 use graft::train::split::{plan, plan_for};
@@ -42,6 +43,10 @@ struct Run {
     draw: usize,
     train: Vec<usize>,
     test: Vec<usize>,
+    /// Unlabelled rows (issue 17): their labels spread from `train`'s, the sure ones train
+    /// the head too.
+    #[serde(default)]
+    pool: Vec<usize>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -95,6 +100,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             // Prototypes of the same photos (issue 17): nothing trained.
             let protos = prototypes::fit(&train, &labels, task.classes.len());
+            let semi = (!run.pool.is_empty() && config.solver == Solver::Lbfgs)
+                .then(|| with_pool(&features, (&train, &labels), &run.pool, task, &config));
+            let (semi_accuracy, pseudo) = match semi {
+                Some(Ok((head, kept, right))) => (Some(accuracy(&head)), Some((kept, right))),
+                _ => (None, None),
+            };
             let line = match outcome {
                 Ok((head, steps)) => {
                     serde_json::json!({
@@ -102,6 +113,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         "accuracy": accuracy(&head), "steps": steps, "ms": ms,
                         "prototypes": accuracy(&protos.head),
                         "temperature": protos.temperature,
+                        "with_pool": semi_accuracy, "pool": run.pool.len(),
+                        "pseudo_kept": pseudo.map(|p| p.0), "pseudo_right": pseudo.map(|p| p.1),
                     })
                 }
                 Err(refused) => serde_json::json!({
@@ -113,6 +126,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// The L-BFGS head with the pool's surely propagated photos as extra training rows, as
+/// `graft train --unlabeled` fits it: the head, and how many pool photos were kept and
+/// how many of those got their true class.
+fn with_pool(
+    features: &[f32],
+    (train, labels): (&[f32], &[usize]),
+    pool: &[usize],
+    task: &Task,
+    config: &TrainConfig,
+) -> Result<(HeadWeights, usize, usize), String> {
+    let row = |i: usize| &features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
+    let mut all = train.to_vec();
+    pool.iter().for_each(|&i| all.extend_from_slice(row(i)));
+    let spread = propagate(&all, FEATURE_DIM, labels, task.classes.len(), NEIGHBOURS);
+    let kept: Vec<usize> = (0..pool.len())
+        .filter(|&j| spread.confidence[j] >= CONFIDENT)
+        .collect();
+    let right = (kept.iter())
+        .filter(|&&j| spread.labels[j] == task.labels[pool[j]])
+        .count();
+    let (mut x, mut l) = (train.to_vec(), labels.to_vec());
+    for &j in &kept {
+        x.extend_from_slice(row(pool[j]));
+        l.push(spread.labels[j]);
+    }
+    let held = vec![false; labels.len()];
+    let plan = plan(
+        labels,
+        &held,
+        &task.classes,
+        config.validation_percent,
+        config.seed,
+    )
+    .map_err(|e| e.to_string())?
+    .with_extra_training(labels.len()..l.len());
+    let inputs = Inputs {
+        values: &x,
+        shape: [FEATURE_DIM, 1, 1],
+        labels: &l,
+    };
+    let out = fit_linear(inputs, plan, &task.classes, config, &Views::default())
+        .map_err(|e| e.to_string())?;
+    Ok((out.head, kept.len(), right))
 }
 
 /// The L-BFGS head as the page fits it; the steps are the final fit's iterations.

@@ -6,13 +6,9 @@
 use super::classify::{Rows, embed};
 use crate::data::folder::files_under;
 use crate::model::FEATURE_DIM;
-use crate::train::propagation::{NEIGHBOURS, propagate};
+use crate::train::propagation::{CONFIDENT, NEIGHBOURS, propagate};
 use std::collections::HashSet;
 use std::path::Path;
-
-/// An unlabelled photo trains the head when propagation gives its class at least this
-/// share of its label mass (measured: docs/benchmarks.md, "Photos without a label").
-pub const CONFIDENT: f32 = 0.5;
 
 /// The rows (features) and classes of the photos under `pool` that propagation labels
 /// surely, from the labelled `features` (`[N * 1280]`) and `labels`.

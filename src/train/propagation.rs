@@ -20,6 +20,10 @@ const GAMMA: i32 = 10;
 /// long before the values converge (measured on the unit test's and the benchmark's sets).
 const ITERATIONS: usize = 50;
 
+/// An unlabelled photo is given its class when propagation gives that class at least this
+/// share of its label mass (docs/benchmarks.md, "Photos without a label").
+pub const CONFIDENT: f32 = 0.5;
+
 /// Each unlabelled photo's class and confidence (0 to 1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Propagated {

@@ -123,13 +123,17 @@ def embed(graft, images):
 
 
 def split(labels, classes, shots, draw, test_mask):
-    """`shots` training rows a class from the pool, and every test row."""
+    """`shots` training rows a class from the pool, every test row, and up to 5 x `shots`
+    of the pool's other rows a class as unlabelled photos (issue 17)."""
     rng = np.random.default_rng(1000 * shots + draw)
-    train = []
+    train, unlabelled = [], []
     for c in range(classes):
         pool = np.flatnonzero((labels == c) & ~test_mask)
-        train += sorted(rng.choice(pool, shots, replace=False).tolist())
-    return train, np.flatnonzero(test_mask).tolist()
+        picked = rng.choice(pool, shots, replace=False)
+        train += sorted(picked.tolist())
+        rest = [i for i in rng.permutation(pool).tolist() if i not in set(picked.tolist())]
+        unlabelled += sorted(rest[: 5 * shots])
+    return train, np.flatnonzero(test_mask).tolist(), unlabelled
 
 
 def sklearn_scores(x, labels, train, test):
@@ -154,6 +158,8 @@ def main():
     ap.add_argument("--work", required=True, type=Path, help="a folder for images and features")
     ap.add_argument("--config", default="{}",
                     help='graft settings to change, as JSON (e.g. \'{"solver": "adam", "epochs": 300}\')')
+    ap.add_argument("--no-sklearn", action="store_true",
+                    help="skip scikit-learn's fits (minutes): graft's columns only")
     args = ap.parse_args()
 
     tasks, scores = [], {}
@@ -184,9 +190,10 @@ def main():
         runs = []
         for shots in SHOTS:
             for draw in range(DRAWS):
-                train, test = split(labels, len(classes), shots, draw, test_mask)
-                runs.append({"shots": shots, "draw": draw, "train": train, "test": test})
-                scores[(name, shots, draw)] = sklearn_scores(x, labels, train, test)
+                train, test, pool = split(labels, len(classes), shots, draw, test_mask)
+                runs.append({"shots": shots, "draw": draw, "train": train, "test": test, "pool": pool})
+                scores[(name, shots, draw)] = ((None, None) if args.no_sklearn
+                                               else sklearn_scores(x, labels, train, test))
         tasks.append({"name": name, "classes": classes, "features": cached.name,
                       "labels": labels.tolist(), "runs": runs})
     (args.work / "runs.json").write_text(json.dumps({"tasks": tasks}))
@@ -201,14 +208,20 @@ def main():
             continue
         graft[(r["task"], r["shots"], r["draw"])] = r
 
+    def kept_right(g):
+        kept = sum(r.get("pseudo_kept") or 0 for r in g)
+        right = sum(r.get("pseudo_right") or 0 for r in g)
+        pool = sum(r.get("pool") or 0 for r in g)
+        return f"{kept}/{pool} ({100 * right / kept:.1f} %)" if kept else "-"
+
     def mean(values):
         values = [v for v in values if v is not None]
         return f"{100 * np.mean(values):.1f} %" if values else "-"
 
     print(f"Held-out accuracy, mean of {DRAWS} draws ({TEST_PER_CLASS} test images a class); "
           f"graft settings changed: {args.config}")
-    print("| task | photos a class | graft default head | graft prototypes | LogisticRegression | LogisticRegressionCV | graft steps | graft ms | graft refused |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| task | photos a class | graft default head | + unlabelled pool | pool kept (right) | graft prototypes | LogisticRegression | LogisticRegressionCV | graft steps | graft ms | graft refused |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in tasks:
         for shots in SHOTS:
             keys = [(t["name"], shots, d) for d in range(DRAWS)]
@@ -218,6 +231,8 @@ def main():
             ms = [r["ms"] for r in g if "ms" in r]
             print(
                 f"| {t['name']} | {shots} | {mean([r.get('accuracy') for r in g])} "
+                f"| {mean([r.get('with_pool') for r in g])} "
+                f"| {kept_right(g)} "
                 f"| {mean([r.get('prototypes') for r in g])} "
                 f"| {mean([scores[k][0] for k in keys])} | {mean([scores[k][1] for k in keys])} "
                 f"| {round(np.mean(steps)) if steps else '-'} | {round(np.mean(ms)) if ms else '-'} "
