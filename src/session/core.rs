@@ -40,6 +40,17 @@ pub struct InUse {
     pub prototypes: bool,
 }
 
+impl InUse {
+    /// A model trained here or loaded from a file.
+    pub fn model(model: Classifier, key: String) -> Self {
+        Self {
+            model,
+            key,
+            prototypes: false,
+        }
+    }
+}
+
 /// The newest previewed picture: its backbone input, and its features once computed,
 /// through the tuned blocks of the model keyed `through` (`None`: the backbone's own).
 #[derive(Clone)]

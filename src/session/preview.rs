@@ -74,15 +74,7 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
             let result = Ok(Some(shown));
             session.send(Event::Model { from, result }, back);
             if !stale {
-                set_model(
-                    session,
-                    Some(InUse {
-                        model,
-                        key,
-                        prototypes: false,
-                    }),
-                )
-                .await;
+                set_model(session, Some(InUse::model(model, key))).await;
             }
         }
         Err(e) => session.send(

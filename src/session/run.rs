@@ -43,15 +43,7 @@ pub(super) async fn trained(session: &Session, model: Classifier, outcome: Outco
                 },
                 vec![file],
             );
-            preview::set_model(
-                session,
-                Some(InUse {
-                    model,
-                    key,
-                    prototypes: false,
-                }),
-            )
-            .await;
+            preview::set_model(session, Some(InUse::model(model, key))).await;
         }
         Err(e) => report(
             session,

@@ -137,6 +137,11 @@ test('?theme= sets the colours; without it the reader\'s system setting does', a
       await s.page.goto(`${server.origin}/${query}`);
       assert.equal(await background(), want, query);
     }
+    // The system setting changing under an open page: followed without a reload.
+    await s.page.goto(`${server.origin}/`);
+    await s.page.emulateMedia({ colorScheme: 'dark' });
+    await s.page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    assert.equal(await background(), DARK);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
