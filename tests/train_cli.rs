@@ -414,7 +414,7 @@ fn prototypes_answer_from_one_photo_a_class() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("--method prototypes uses the backbone's features as they are"),
+        err.contains("--method prototypes (and auto) uses the backbone's features as they are"),
         "{err}"
     );
     assert!(!dir.join("no.graft").exists());
@@ -498,4 +498,48 @@ fn unlabelled_photos_are_labelled_by_propagation_and_train_the_head() {
     assert_eq!(code, 1);
     assert!(err.contains("--unlabeled spreads labels"), "{err}");
     assert!(!dir.join("no.graft").exists());
+}
+
+/// `--method auto` (issue 17): prototypes and the head are each measured on the photos'
+/// own figures, the better is kept (ties go to the head) and the model file is the kept
+/// one's.
+#[test]
+fn auto_keeps_the_better_of_prototypes_and_the_head() {
+    let dir = scratch("auto");
+    let scenes = dir.join("scenes");
+    common::crop_folder(&scenes, &common::SCENES, Half::Top, 4, 41);
+    let model = dir.join("auto.graft");
+    let (code, lines, err) = graft(&[
+        "train",
+        scenes.to_str().unwrap(),
+        "--method",
+        "auto",
+        "--json",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let auto = &lines.iter().find(|l| l.get("auto").is_some()).expect(&err)["auto"];
+    eprintln!("{auto}");
+    let tried = auto["tried"].as_array().unwrap();
+    let score = |m: &str| {
+        tried.iter().find(|t| t["method"] == m).unwrap()["accuracy"]
+            .as_f64()
+            .unwrap()
+    };
+    let (protos, head) = (score("prototypes"), score("head (L-BFGS)"));
+    let want = if protos > head {
+        "prototypes"
+    } else {
+        "head (L-BFGS)"
+    };
+    assert_eq!(auto["chosen"], want, "{auto}");
+    let bytes = std::fs::read(&model).unwrap();
+    let header = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]).to_string();
+    assert_eq!(
+        header.contains(r#"\"normalized_features\":true"#),
+        want == "prototypes",
+        "{header}"
+    );
+    assert!(err.contains(&format!("auto: kept {want}")), "{err}");
 }

@@ -1,5 +1,6 @@
 //! The native command line: `graft <subcommand>`. Each subcommand prints JSON or text.
 
+mod auto;
 mod backbone;
 mod classify;
 mod export;
@@ -138,9 +139,9 @@ pub enum Command {
         unlabeled: Option<PathBuf>,
         #[command(flatten)]
         train: TrainArgs,
-        /// head (a head fitted to the features: see --solver) or prototypes (each class's
+        /// head (a head fitted to the features: see --solver), prototypes (each class's
         /// mean direction and a calibrated temperature: nothing trained, answers from one
-        /// photo a class).
+        /// photo a class) or auto (both, measured, the better kept).
         #[arg(long, value_enum, default_value_t = train::Method::Head)]
         method: train::Method,
         /// Epoch progress as JSON lines on stdout.

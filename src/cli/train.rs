@@ -111,11 +111,13 @@ pub struct Source<'a> {
     pub unlabeled: Option<&'a Path>,
 }
 
-/// What `graft train` makes: a head fitted to the features (`--solver`), or prototypes.
+/// What `graft train` makes: a head fitted to the features (`--solver`), prototypes, or
+/// whichever of the two does better on the photos' own validation figures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     Head,
     Prototypes,
+    Auto,
 }
 
 pub fn train(
@@ -129,10 +131,10 @@ pub fn train(
     // Refused before any image is read, with the range the page's field gives.
     config.check()?;
     let shaped = config.tuned_blocks > 0 || config.augment_views > 0 || config.hidden > 0;
-    if method == Method::Prototypes && shaped {
+    if method != Method::Head && shaped {
         return Err(
-            "--method prototypes uses the backbone's features as they are: it takes \
-                    no --tuned-blocks, --augment-views or --hidden"
+            "--method prototypes (and auto) uses the backbone's features as they \
+             are: it takes no --tuned-blocks, --augment-views or --hidden"
                 .into(),
         );
     }
@@ -143,10 +145,10 @@ pub fn train(
         val_dir,
         unlabeled,
     } = source;
-    if unlabeled.is_some() && (config.tuned_blocks > 0 || method == Method::Prototypes) {
+    if unlabeled.is_some() && (config.tuned_blocks > 0 || method != Method::Head) {
         return Err(
             "--unlabeled spreads labels over the backbone's features and trains a \
-                    head on them: not with --tuned-blocks or --method prototypes"
+             head on them: not with --tuned-blocks or another --method"
                 .into(),
         );
     }
@@ -233,11 +235,17 @@ pub fn train(
         labels: &labels,
     };
     let model = (names.as_slice(), backbone.weights_id());
-    if method == Method::Prototypes {
-        return super::train_prototypes::train(inputs, plan, model, config, out, json);
-    }
-    if config.solver == Solver::Lbfgs {
-        return super::train_linear::train(inputs, plan, model, config, &views, out, json);
+    let finish = |c| super::trained::finish(c, &names, out, json);
+    match method {
+        Method::Prototypes => {
+            return finish(super::train_prototypes::fit(inputs, plan, model, config));
+        }
+        Method::Auto => return super::auto::choose(inputs, plan, model, config, (out, json)),
+        Method::Head if config.solver == Solver::Lbfgs => {
+            let fitted = super::train_linear::fit(inputs, plan, model, config, &views, json)?;
+            return finish(fitted);
+        }
+        Method::Head => {}
     }
     let job = super::train_adam::Job {
         device: &compute.device,

@@ -1,27 +1,24 @@
-//! `graft train` with the L-BFGS head: each fit's iterations as it ends, then the
-//! validation report (cross-validated or on the held-out images) and the model file.
+//! `graft train` with the L-BFGS head: each fit's iterations as it ends, and the head with
+//! its validation figures (cross-validated or on the held-out images).
 
-use super::CliResult;
-use super::trained::{report, save_trained, validation_title};
+use super::trained::{Candidate, validation_title};
 use crate::classifier::Classifier;
 use crate::train::linear::LinearRun;
 use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
-use std::path::Path;
 use std::time::Instant;
 
-/// Fit, report and write the model: `model` is the class names and the backbone's
-/// weights id the file names.
-pub fn train(
+/// Fit the head and measure it: `model` is the class names and the backbone's weights id
+/// the file names.
+pub fn fit(
     inputs: Inputs,
     plan: Plan,
     (names, backbone_id): (&[String], &str),
     config: &TrainConfig,
     views: &Views,
-    out: &Path,
     json: bool,
-) -> CliResult {
+) -> Result<Candidate, Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut run = LinearRun::new(inputs, plan, names, config, views).map_err(|e| e.to_string())?;
     let mut fitted = 0;
@@ -57,15 +54,6 @@ pub fn train(
             seconds
         );
     }
-    if let Some(evaluation) = &outcome.evaluation {
-        let title = validation_title(outcome.folds, outcome.refitted, None);
-        let extra = serde_json::json!({ "cross_validated_folds": outcome.folds });
-        report(evaluation, names, &title, extra, json)?;
-    } else {
-        eprintln!(
-            "graft: no validation figures: every class has one image (add a second to any class to cross-validate)"
-        );
-    }
     let training = Provenance {
         by: "graft train",
         solved: Solved::Lbfgs {
@@ -84,6 +72,12 @@ pub fn train(
         seconds,
     }
     .json();
-    let model = Classifier::new(names.to_vec(), outcome.head, backbone_id, training);
-    save_trained(out, &model, seconds)
+    Ok(Candidate {
+        method: "head (L-BFGS)",
+        title: validation_title(outcome.folds, outcome.refitted, None),
+        extra: serde_json::json!({ "cross_validated_folds": outcome.folds }),
+        evaluation: outcome.evaluation,
+        model: Classifier::new(names.to_vec(), outcome.head, backbone_id, training),
+        seconds,
+    })
 }

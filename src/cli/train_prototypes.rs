@@ -2,27 +2,23 @@
 //! temperature (train/prototypes.rs), nothing trained; measured on the held-out images, or
 //! each photo against prototypes made without it (leave-one-out).
 
-use super::CliResult;
-use super::trained::{report, save_trained};
+use super::trained::Candidate;
 use crate::classifier::Classifier;
 use crate::model::FEATURE_DIM;
 use crate::train::Inputs;
 use crate::train::TrainConfig;
 use crate::train::metrics::Evaluation;
-use crate::train::prototypes::fit;
+use crate::train::prototypes;
 use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::split::Plan;
-use std::path::Path;
 use std::time::Instant;
 
-pub fn train(
+pub fn fit(
     inputs: Inputs,
     plan: Plan,
     (names, backbone_id): (&[String], &str),
     config: &TrainConfig,
-    out: &Path,
-    json: bool,
-) -> CliResult {
+) -> Candidate {
     let started = Instant::now();
     let (values, labels) = (inputs.values, inputs.labels);
     let row = |i: usize| &values[i * FEATURE_DIM..][..FEATURE_DIM];
@@ -37,17 +33,17 @@ pub fn train(
     let (trained, evaluation, title) = match &plan {
         Plan::HeldOut(split) if !split.validation.is_empty() => {
             let (f, l) = pick(&split.train);
-            let fitted = fit(&f, &l, names.len());
+            let fitted = prototypes::fit(&f, &l, names.len());
             let (vf, vl) = pick(&split.validation);
             let evaluation = Evaluation::of_head(&fitted.head, &vf, &vl);
             (fitted, Some(evaluation), "validation (held-out images)")
         }
         Plan::HeldOut(split) => {
             let (f, l) = pick(&split.train);
-            (fit(&f, &l, names.len()), None, "")
+            (prototypes::fit(&f, &l, names.len()), None, "")
         }
         Plan::Share(_) | Plan::CrossValidated(_) => {
-            let fitted = fit(values, labels, names.len());
+            let fitted = prototypes::fit(values, labels, names.len());
             let evaluation = fitted.left_out.clone();
             (
                 fitted,
@@ -62,16 +58,6 @@ pub fn train(
         names.len(),
         trained.temperature
     );
-    match &evaluation {
-        Some(e) => report(
-            e,
-            names,
-            title,
-            serde_json::json!({ "method": "prototypes" }),
-            json,
-        )?,
-        None => eprintln!("graft: no validation figures: every class has one image"),
-    }
     let samples = plan.trained(labels.len()).len();
     let training = Provenance {
         by: "graft train",
@@ -89,6 +75,12 @@ pub fn train(
         seconds,
     }
     .json();
-    let model = Classifier::new(names.to_vec(), trained.head, backbone_id, training);
-    save_trained(out, &model, seconds)
+    Candidate {
+        method: "prototypes",
+        title: title.into(),
+        extra: serde_json::json!({ "method": "prototypes" }),
+        evaluation,
+        model: Classifier::new(names.to_vec(), trained.head, backbone_id, training),
+        seconds,
+    }
 }

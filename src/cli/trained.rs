@@ -6,6 +6,30 @@ use crate::classifier::Classifier;
 use crate::train::Evaluation;
 use std::path::Path;
 
+/// A trained model and how it did, before it is reported and written.
+pub(super) struct Candidate {
+    /// What made it, in the `--method auto` table.
+    pub method: &'static str,
+    /// How its figures were made, and what the JSON report adds.
+    pub title: String,
+    pub extra: serde_json::Value,
+    pub evaluation: Option<Evaluation>,
+    pub model: Classifier,
+    pub seconds: f64,
+}
+
+/// Report `c`'s validation figures and write its model to `out`.
+pub(super) fn finish(c: Candidate, names: &[String], out: &Path, json: bool) -> CliResult {
+    match &c.evaluation {
+        Some(e) => report(e, names, &c.title, c.extra, json)?,
+        None => eprintln!(
+            "graft: no validation figures: every class has one image (add a second to any \
+             class to measure)"
+        ),
+    }
+    save_trained(out, &c.model, c.seconds)
+}
+
 /// Write the trained `model` to `out` and say so: the end of every `graft train`.
 pub(super) fn save_trained(out: &Path, model: &Classifier, seconds: f64) -> CliResult {
     write_model(out, model)?;
