@@ -1,7 +1,7 @@
 //! `graft imagenet`, `embed` and `bench`.
 
 use super::{CliResult, ModelFiles, open};
-use crate::backend::DeviceChoice;
+use crate::backend::{DeviceChoice, selftest};
 use crate::data::labels::parse_imagenet_labels;
 use crate::data::{backbone_input, decode};
 use crate::inference::{Backbone, top_k};
@@ -162,4 +162,28 @@ pub fn bench(
     });
     println!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `graft selftest`: open a device and check a small computation against plain loops.
+pub fn selftest(choice: DeviceChoice, json: bool) -> CliResult {
+    let compute = open(choice)?;
+    let report = pollster::block_on(selftest::run(&compute.device))?;
+    if json {
+        let out = serde_json::json!({ "device": compute.info, "selftest": report });
+        println!("{out}");
+    } else {
+        println!("device: {}", compute.info);
+        println!(
+            "self-test {}: {}, max error {:.1e} (tolerance {:.0e})",
+            if report.passed { "passed" } else { "FAILED" },
+            report.description,
+            report.max_abs_error,
+            report.tolerance
+        );
+    }
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

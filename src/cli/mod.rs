@@ -13,7 +13,7 @@ mod train_prototypes;
 mod trained;
 mod unlabeled;
 
-use crate::backend::{ComputeDevice, DeviceChoice, open_native, selftest};
+use crate::backend::{ComputeDevice, DeviceChoice, open_native};
 use crate::model::tail::TailConfig;
 use crate::train::Solver;
 use clap::{Args, Parser, Subcommand};
@@ -206,7 +206,7 @@ type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 /// Run the command line; errors are printed to stderr and turn into exit code 1.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Selftest { device, json } => selftest_command(device.device, json),
+        Command::Selftest { device, json } => backbone::selftest(device.device, json),
         Command::Imagenet {
             images,
             top,
@@ -255,7 +255,7 @@ pub fn run(cli: Cli) -> ExitCode {
             files,
         } => {
             let dirs = (val_dir.as_deref(), unlabeled.as_deref());
-            train_command(&dir, dirs, &out, (&train, method), json, device, &files)
+            train::command(&dir, dirs, &out, (&train, method), json, device, &files)
         }
         Command::ExportProject {
             dir,
@@ -287,67 +287,8 @@ pub fn run(cli: Cli) -> ExitCode {
     })
 }
 
-/// `graft train`: on a folder, or on a project file unpacked into one (its settings under
-/// the flags given).
-fn train_command(
-    dir: &std::path::Path,
-    (val_dir, unlabeled): (Option<&std::path::Path>, Option<&std::path::Path>),
-    out: &std::path::Path,
-    (args, method): (&TrainArgs, train::Method),
-    json: bool,
-    device: DeviceArgs,
-    files: &ModelFiles,
-) -> CliResult {
-    let none = std::collections::HashSet::new();
-    let (unpacked, config) = if dir.is_file() {
-        let unpacked = project::unpack(dir)?;
-        let config = match &unpacked.settings {
-            Some(settings) => args.over(settings.clone()),
-            None => args.config(Solver::default()),
-        };
-        (Some(unpacked), config?)
-    } else {
-        (None, args.config(Solver::default())?)
-    };
-    let (folder, validation) = match &unpacked {
-        Some(u) => (u.folder.clone(), &u.validation),
-        None => (crate::data::folder::ImageFolder::scan(dir)?, &none),
-    };
-    let source = train::Source {
-        dir,
-        folder,
-        validation,
-        val_dir,
-        unlabeled,
-    };
-    train::train(source, out, (&config, method), json, device.device, files)
-}
-
 fn open(choice: DeviceChoice) -> Result<ComputeDevice, Box<dyn std::error::Error>> {
     let compute = open_native(choice)?;
     log::info!("device: {}", compute.info);
     Ok(compute)
-}
-
-fn selftest_command(choice: DeviceChoice, json: bool) -> CliResult {
-    let compute = open(choice)?;
-    let report = pollster::block_on(selftest::run(&compute.device))?;
-    if json {
-        let out = serde_json::json!({ "device": compute.info, "selftest": report });
-        println!("{out}");
-    } else {
-        println!("device: {}", compute.info);
-        println!(
-            "self-test {}: {}, max error {:.1e} (tolerance {:.0e})",
-            if report.passed { "passed" } else { "FAILED" },
-            report.description,
-            report.max_abs_error,
-            report.tolerance
-        );
-    }
-    Ok(if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }

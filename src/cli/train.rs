@@ -3,7 +3,7 @@
 //! fine-tuning and report.
 
 use super::classify::{Rows, embed, load};
-use super::{CliResult, ModelFiles, open};
+use super::{CliResult, ModelFiles, TrainArgs, open};
 use crate::backend::DeviceChoice;
 use crate::classifier::check_class_names;
 use crate::data::decode;
@@ -258,4 +258,40 @@ pub fn train(
         tail: tail.as_ref(),
     };
     super::train_adam::train(job, out, json)
+}
+
+/// `graft train`: on a folder, or on a project file unpacked into one (its settings under
+/// the flags given).
+pub fn command(
+    dir: &std::path::Path,
+    (val_dir, unlabeled): (Option<&std::path::Path>, Option<&std::path::Path>),
+    out: &std::path::Path,
+    (args, method): (&TrainArgs, Method),
+    json: bool,
+    device: super::DeviceArgs,
+    files: &ModelFiles,
+) -> CliResult {
+    let none = std::collections::HashSet::new();
+    let (unpacked, config) = if dir.is_file() {
+        let unpacked = super::project::unpack(dir)?;
+        let config = match &unpacked.settings {
+            Some(settings) => args.over(settings.clone()),
+            None => args.config(Solver::default()),
+        };
+        (Some(unpacked), config?)
+    } else {
+        (None, args.config(Solver::default())?)
+    };
+    let (folder, validation) = match &unpacked {
+        Some(u) => (u.folder.clone(), &u.validation),
+        None => (crate::data::folder::ImageFolder::scan(dir)?, &none),
+    };
+    let source = Source {
+        dir,
+        folder,
+        validation,
+        val_dir,
+        unlabeled,
+    };
+    train(source, out, (&config, method), json, device.device, files)
 }
