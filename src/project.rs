@@ -276,6 +276,15 @@ impl Project {
     }
 
     /// Sample ids in class order (`labels`' order).
+    /// Whether sample `id` is in the project: each class's newest sample first, so one just
+    /// added (an opened project's, marked for validation as it arrives) is found in as many
+    /// steps as there are classes, not samples.
+    pub fn has_sample(&self, id: u64) -> bool {
+        let newest = |c: &Class| c.samples.last().is_some_and(|s| s.id == id);
+        self.classes.iter().any(newest)
+            || (self.classes.iter()).any(|c| c.samples.iter().any(|s| s.id == id))
+    }
+
     pub fn sample_ids(&self) -> Vec<u64> {
         self.classes
             .iter()

@@ -153,3 +153,20 @@ fn images_set_aside_for_validation_survive_a_restore_and_leave_with_their_sample
         serde_json::from_str(r#"{"classes": [], "next_class": 1, "next_sample": 0}"#).unwrap();
     assert!(old.held_out.is_empty());
 }
+
+/// `has_sample` finds the newest and the oldest sample of any class, and no other id.
+#[test]
+fn has_sample_finds_every_sample_and_nothing_else() {
+    let mut p = Project::starter();
+    let (a, b) = (p.classes[0].id, p.classes[1].id);
+    let mut ids = Vec::new();
+    for (class, hash) in [(a, "x"), (a, "y"), (b, "z")] {
+        let s = sample(&mut p, hash);
+        ids.push(s.id);
+        p.add_sample(class, s).unwrap();
+    }
+    assert!(ids.iter().all(|&id| p.has_sample(id)));
+    assert!(!p.has_sample(ids.iter().max().unwrap() + 1));
+    p.remove_sample(ids[0]);
+    assert!(!p.has_sample(ids[0]));
+}

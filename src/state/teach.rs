@@ -265,7 +265,7 @@ impl Teach {
                 Ok(())
             }
             TeachAction::SetAside(id) => {
-                if p.sample_ids().contains(&id) && !p.held_out.contains(&id) {
+                if p.has_sample(id) && !p.held_out.contains(&id) {
                     p.toggle_held_out(id);
                 }
                 Ok(())
