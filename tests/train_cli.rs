@@ -414,7 +414,7 @@ fn prototypes_answer_from_one_photo_a_class() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("--method prototypes (and auto) uses the backbone's features as they are"),
+        err.contains("Method prototypes uses the backbone's features as they are"),
         "{err}"
     );
     assert!(!dir.join("no.graft").exists());

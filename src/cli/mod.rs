@@ -139,11 +139,6 @@ pub enum Command {
         unlabeled: Option<PathBuf>,
         #[command(flatten)]
         train: TrainArgs,
-        /// head (a head fitted to the features: see --solver), prototypes (each class's
-        /// mean direction and a calibrated temperature: nothing trained, answers from one
-        /// photo a class) or auto (both, measured, the better kept).
-        #[arg(long, value_enum, default_value_t = train::Method::Head)]
-        method: train::Method,
         /// Epoch progress as JSON lines on stdout.
         #[arg(long)]
         json: bool,
@@ -249,13 +244,12 @@ pub fn run(cli: Cli) -> ExitCode {
             val_dir,
             unlabeled,
             train,
-            method,
             json,
             device,
             files,
         } => {
             let dirs = (val_dir.as_deref(), unlabeled.as_deref());
-            train::command(&dir, dirs, &out, (&train, method), json, device, &files)
+            train::command(&dir, dirs, &out, &train, json, device, &files)
         }
         Command::ExportProject {
             dir,

@@ -15,7 +15,7 @@ use crate::project::sample_hash;
 use crate::train::data::check_trainable;
 use crate::train::recipe::{Wanted, image_rows};
 use crate::train::split::{Plan, plan_for};
-use crate::train::{Inputs, Solver, Split, TrainConfig, Views};
+use crate::train::{Inputs, Method, Solver, Split, TrainConfig, Views};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -111,33 +111,18 @@ pub struct Source<'a> {
     pub unlabeled: Option<&'a Path>,
 }
 
-/// What `graft train` makes: a head fitted to the features (`--solver`), prototypes, or
-/// whichever of the two does better on the photos' own validation figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Method {
-    Head,
-    Prototypes,
-    Auto,
-}
-
 pub fn train(
     source: Source,
     out: &Path,
-    (config, method): (&TrainConfig, Method),
+    config: &TrainConfig,
     json: bool,
     choice: DeviceChoice,
     files: &ModelFiles,
 ) -> CliResult {
-    // Refused before any image is read, with the range the page's field gives.
+    // Refused before any image is read, with the range the page's field gives (and
+    // prototypes' or auto's need of the features as they are).
     config.check()?;
-    let shaped = config.tuned_blocks > 0 || config.augment_views > 0 || config.hidden > 0;
-    if method != Method::Head && shaped {
-        return Err(
-            "--method prototypes (and auto) uses the backbone's features as they \
-             are: it takes no --tuned-blocks, --augment-views or --hidden"
-                .into(),
-        );
-    }
+    let method = config.method;
     let Source {
         dir,
         folder,
@@ -266,7 +251,7 @@ pub fn command(
     dir: &std::path::Path,
     (val_dir, unlabeled): (Option<&std::path::Path>, Option<&std::path::Path>),
     out: &std::path::Path,
-    (args, method): (&TrainArgs, Method),
+    args: &TrainArgs,
     json: bool,
     device: super::DeviceArgs,
     files: &ModelFiles,
@@ -293,5 +278,5 @@ pub fn command(
         val_dir,
         unlabeled,
     };
-    train(source, out, (&config, method), json, device.device, files)
+    train(source, out, &config, json, device.device, files)
 }

@@ -1,13 +1,18 @@
 //! `graft train`'s and `graft bench-train`'s settings flags, read into a `TrainConfig`
 //! through the same checks as the page's fields.
 
-use crate::train::{Solver, TrainConfig};
+use crate::train::{Method, Solver, TrainConfig};
 use clap::Args;
 
 /// Training settings; unset ones take the page's defaults (`TrainConfig::default`), and a
 /// setting of the other solver is refused with the reason, as the page's field refuses it.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
+    /// head (default: a head fitted by --solver), prototypes (each class's mean direction
+    /// and a calibrated temperature: nothing trained, answers from one photo a class) or
+    /// auto (both measured on the photos' own figures, the better kept).
+    #[arg(long, value_parser = Method::parse)]
+    pub method: Option<Method>,
     /// lbfgs (default: a linear head fitted to convergence) or adam (epochs of
     /// mini-batches: a hidden layer, fine-tuning).
     #[arg(long, value_parser = Solver::parse)]
@@ -69,6 +74,11 @@ impl TrainArgs {
     pub(super) fn over(&self, mut config: TrainConfig) -> Result<TrainConfig, String> {
         if let Some(solver) = self.solver {
             config.set_solver(solver)?;
+        }
+        if let Some(method) = self.method {
+            config
+                .set_method(method)
+                .map_err(|e| format!("--method: {e}"))?;
         }
         let given = [
             ("penalty_c", self.penalty_c),

@@ -4,10 +4,8 @@
 
 use super::trained::Candidate;
 use crate::classifier::Classifier;
-use crate::model::FEATURE_DIM;
 use crate::train::Inputs;
 use crate::train::TrainConfig;
-use crate::train::metrics::Evaluation;
 use crate::train::prototypes;
 use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::split::Plan;
@@ -21,37 +19,13 @@ pub fn fit(
 ) -> Candidate {
     let started = Instant::now();
     let (values, labels) = (inputs.values, inputs.labels);
-    let row = |i: usize| &values[i * FEATURE_DIM..][..FEATURE_DIM];
-    let pick = |set: &[usize]| -> (Vec<f32>, Vec<usize>) {
-        (
-            set.iter().flat_map(|&i| row(i)).copied().collect(),
-            set.iter().map(|&i| labels[i]).collect(),
-        )
+    let planned = prototypes::fit_planned(values, labels, &plan, names.len());
+    let title = if planned.held_out {
+        "validation (held-out images)"
+    } else {
+        "leave-one-out (each image against prototypes made without it)"
     };
-    // Held-out images (a validation folder, or those set aside) are measured by prototypes
-    // of the rest; the model keeps only the training images' prototypes, as the heads do.
-    let (trained, evaluation, title) = match &plan {
-        Plan::HeldOut(split) if !split.validation.is_empty() => {
-            let (f, l) = pick(&split.train);
-            let fitted = prototypes::fit(&f, &l, names.len());
-            let (vf, vl) = pick(&split.validation);
-            let evaluation = Evaluation::of_head(&fitted.head, &vf, &vl);
-            (fitted, Some(evaluation), "validation (held-out images)")
-        }
-        Plan::HeldOut(split) => {
-            let (f, l) = pick(&split.train);
-            (prototypes::fit(&f, &l, names.len()), None, "")
-        }
-        Plan::Share(_) | Plan::CrossValidated(_) => {
-            let fitted = prototypes::fit(values, labels, names.len());
-            let evaluation = fitted.left_out.clone();
-            (
-                fitted,
-                evaluation,
-                "leave-one-out (each image against prototypes made without it)",
-            )
-        }
-    };
+    let (trained, evaluation) = (planned.fit, planned.evaluation);
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "graft: prototypes of {} classes, temperature {:.2}, in {seconds:.2} s",

@@ -143,6 +143,7 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
         history,
         notice,
         fit: None,
+        temperature: None,
     };
     let info = Provenance {
         by: "graft page",

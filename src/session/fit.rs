@@ -17,7 +17,20 @@ pub(super) const SLICE_MS: f64 = 50.0;
 
 /// Fit until done or Stop (which keeps the previous model).
 pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
-    let fail = |m: String| report(session, Progress::Failed(m));
+    if let Some((classifier, outcome)) = linear_candidate(session, fit).await {
+        super::run::trained(session, classifier, outcome).await;
+    }
+}
+
+/// The fitted head and its outcome; `None` when it failed or was stopped (and said so).
+pub(super) async fn linear_candidate(
+    session: &Session,
+    fit: Job<'_>,
+) -> Option<(Classifier, Outcome)> {
+    let fail = |m: String| {
+        report(session, Progress::Failed(m));
+        None
+    };
     let Job {
         inputs,
         plan,
@@ -100,7 +113,8 @@ pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
         history: Vec::new(),
         notice: fit.notice,
         fit: Some(summary),
+        temperature: None,
     };
     let classifier = Classifier::new(names, out.head, &fit.backbone_id, info);
-    super::run::trained(session, classifier, outcome).await;
+    Some((classifier, outcome))
 }

@@ -25,6 +25,8 @@ mod fit;
 #[cfg(target_arch = "wasm32")]
 mod look;
 #[cfg(target_arch = "wasm32")]
+mod measured;
+#[cfg(target_arch = "wasm32")]
 mod one_shot;
 #[cfg(target_arch = "wasm32")]
 mod pixels;

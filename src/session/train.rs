@@ -5,12 +5,12 @@
 use super::core::Session;
 use super::protocol::TrainSet;
 use super::run::{Job, report};
-use super::{adam, fit, rows};
+use super::{adam, fit, measured, rows};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
 use crate::train::split::{Plan, Split, plan_for};
-use crate::train::{Inputs, Solver, TrainConfig};
+use crate::train::{Inputs, Method, Solver, TrainConfig};
 use crate::web::fetch::now_ms;
 
 /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
@@ -62,8 +62,9 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
         started,
         notice: None,
     };
-    match config.solver {
-        Solver::Lbfgs => fit::fit_linear(session, job).await,
-        Solver::Adam => adam::train_adam(session, job).await,
+    match (config.method, config.solver) {
+        (Method::Head, Solver::Lbfgs) => fit::fit_linear(session, job).await,
+        (Method::Head, Solver::Adam) => adam::train_adam(session, job).await,
+        (Method::Prototypes | Method::Auto, _) => measured::fit_measured(session, job).await,
     }
 }

@@ -59,6 +59,8 @@ pub struct Outcome {
     pub notice: Option<String>,
     /// L-BFGS runs: how the fit went (no epochs or history then).
     pub fit: Option<FitSummary>,
+    /// Prototypes (nothing trained): their softmax temperature.
+    pub temperature: Option<f32>,
 }
 
 impl Outcome {

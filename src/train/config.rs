@@ -1,7 +1,7 @@
 //! Training settings: their defaults, allowed ranges and one-line explanations, shared by
 //! the page's fields and the command line's flags so both refuse the same values.
 
-pub use super::solver::Solver;
+pub use super::solver::{Method, Solver};
 use serde::{Deserialize, Serialize};
 
 /// What to train and how. Defaults are the ones measured best on real photos
@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainConfig {
+    /// A head, prototypes, or the better of the two (`Method`).
+    pub method: Method,
     pub solver: Solver,
     /// L-BFGS's inverse L2 strength, as scikit-learn's `C`: the penalty is
     /// `1 / (C * rows) / 2 * |W|^2` on the mean cross-entropy.
@@ -43,6 +45,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
+            method: Method::Head,
             solver: Solver::Lbfgs,
             // Measured best of 0.01 to 100 on four tasks at 1 to 20 photos a class, and
             // better than choosing it by cross-validation (docs/benchmarks.md, issue 12).
@@ -292,12 +295,27 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// Prototypes (and Auto, which also tries them) use the backbone's features as they are.
+    pub fn set_method(&mut self, method: Method) -> Result<(), String> {
+        let shaped = self.tuned_blocks > 0 || self.augment_views > 0 || self.hidden > 0;
+        if method != Method::Head && shaped {
+            return Err(format!(
+                "Method {} uses the backbone's features as they are: set Blocks to fine-tune, \
+                 Augmented views and Hidden units to 0 first.",
+                method.key()
+            ));
+        }
+        self.method = method;
+        Ok(())
+    }
+
     /// Every field's problem, first one first (a config from a file or the command line).
     pub fn check(&self) -> Result<(), String> {
         for f in &FIELDS {
             f.check(self.get(f.key).unwrap_or(f64::NAN))?;
         }
-        self.clone().set_solver(self.solver)
+        self.clone().set_solver(self.solver)?;
+        self.clone().set_method(self.method)
     }
 }
 

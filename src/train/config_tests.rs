@@ -83,3 +83,31 @@ fn an_old_config_without_the_newer_fields_reads_with_their_defaults() {
     assert_eq!(c.steps, 7);
     assert_eq!(c.patience, TrainConfig::default().patience);
 }
+
+/// Prototypes and auto use the features as they are: refused with tuned blocks, views or a
+/// hidden layer, in either order (set, or found by `check`); a file without the setting
+/// reads as the head.
+#[test]
+fn methods_other_than_the_head_take_the_features_as_they_are() {
+    let mut c = TrainConfig::default();
+    c.set_method(Method::Prototypes).unwrap();
+    c.set("augment_views", 2.0).unwrap();
+    assert!(
+        c.check()
+            .unwrap_err()
+            .contains("Method prototypes uses the backbone's features")
+    );
+    c.set("augment_views", 0.0).unwrap();
+    c.check().unwrap();
+    c.set_solver(Solver::Adam).unwrap();
+    c.set("tuned_blocks", 1.0).unwrap();
+    assert!(
+        c.set_method(Method::Auto)
+            .unwrap_err()
+            .contains("Blocks to fine-tune")
+    );
+    assert_eq!(Method::parse(" Auto "), Ok(Method::Auto));
+    assert!(Method::parse("fixmatch").is_err());
+    let old: TrainConfig = serde_json::from_str(r#"{"steps": 7}"#).unwrap();
+    assert_eq!(old.method, Method::Head);
+}

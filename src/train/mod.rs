@@ -22,7 +22,7 @@ pub mod split;
 mod test_rows;
 pub mod trainer;
 
-pub use config::{FIELDS, Field, Solver, TrainConfig};
+pub use config::{FIELDS, Field, Method, Solver, TrainConfig};
 pub use data::{EpochStats, Inputs, TrainError, Trained, Views};
 pub use epoch::VAL_CHUNK;
 pub use metrics::Evaluation;

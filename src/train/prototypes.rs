@@ -6,6 +6,8 @@
 //! one layer whose column c is `T * p_c`, on normalised features (`HeadWeights::normalize`).
 
 use super::metrics::Evaluation;
+use super::split::Plan;
+use crate::model::FEATURE_DIM;
 use crate::model::head::{HeadWeights, LayerWeights, l2_normalized};
 
 /// The temperature when no class has two photos to calibrate it on: what leave-one-out
@@ -119,8 +121,10 @@ pub fn calibrate(left_out: &[(usize, Vec<f64>)], labels: &[usize]) -> f32 {
 pub struct PrototypeFit {
     pub head: HeadWeights,
     pub temperature: f32,
-    /// Each photo of a class of two or more, judged by prototypes made without it.
+    /// Each photo of a class of two or more, judged by prototypes made without it, and
+    /// which photos those are.
     pub left_out: Option<Evaluation>,
+    pub left_out_of: Vec<usize>,
 }
 
 pub fn fit(features: &[f32], labels: &[usize], classes: usize) -> PrototypeFit {
@@ -146,6 +150,7 @@ pub fn fit(features: &[f32], labels: &[usize], classes: usize) -> PrototypeFit {
         Evaluation::new(classes, index, predicted)
     });
     PrototypeFit {
+        left_out_of: out.iter().map(|(i, _)| *i).collect(),
         head: HeadWeights {
             layers: vec![LayerWeights {
                 inputs: dim,
@@ -157,6 +162,58 @@ pub fn fit(features: &[f32], labels: &[usize], classes: usize) -> PrototypeFit {
         },
         temperature,
         left_out,
+    }
+}
+
+/// Prototypes fitted and measured as a training plan says.
+pub struct Planned {
+    pub fit: PrototypeFit,
+    pub evaluation: Option<Evaluation>,
+    /// The photos the figures come from (indices into the rows).
+    pub evaluated: Vec<usize>,
+    /// The figures are the plan's held-out photos' (else each photo left out in turn).
+    pub held_out: bool,
+}
+
+/// Prototypes of `features` (`[N * 1280]`) as `plan` says: measured on its held-out photos
+/// by the training photos' prototypes, which the model keeps, when it holds some out;
+/// else made of every photo and measured by leaving each out in turn.
+pub fn fit_planned(features: &[f32], labels: &[usize], plan: &Plan, classes: usize) -> Planned {
+    let row = |i: usize| &features[i * FEATURE_DIM..(i + 1) * FEATURE_DIM];
+    let pick = |set: &[usize]| -> (Vec<f32>, Vec<usize>) {
+        let rows = set.iter().flat_map(|&i| row(i)).copied().collect();
+        (rows, set.iter().map(|&i| labels[i]).collect())
+    };
+    match plan {
+        Plan::HeldOut(split) if !split.validation.is_empty() => {
+            let (f, l) = pick(&split.train);
+            let fit = fit(&f, &l, classes);
+            let (vf, vl) = pick(&split.validation);
+            Planned {
+                evaluation: Some(Evaluation::of_head(&fit.head, &vf, &vl)),
+                evaluated: split.validation.clone(),
+                held_out: true,
+                fit,
+            }
+        }
+        Plan::HeldOut(split) => {
+            let (f, l) = pick(&split.train);
+            Planned {
+                fit: fit(&f, &l, classes),
+                evaluation: None,
+                evaluated: Vec::new(),
+                held_out: true,
+            }
+        }
+        Plan::Share(_) | Plan::CrossValidated(_) => {
+            let fit = fit(features, labels, classes);
+            Planned {
+                evaluation: fit.left_out.clone(),
+                evaluated: fit.left_out_of.clone(),
+                held_out: false,
+                fit,
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The page's settings form: each field's typed text is taken when in range, otherwise
 //! refused at the field with the allowed range (the setting keeps its last good value).
 
-use super::config::{FIELDS, Solver, TrainConfig};
+use super::config::{FIELDS, Method, Solver, TrainConfig};
 
 /// The settings the next run uses; a refused entry keeps its text and message at its field
 /// (the setting keeps its last good value) and blocks training until it is fixed.
@@ -17,11 +17,17 @@ impl Settings {
         self.refused.iter().find(|r| r.0 == key)
     }
 
-    /// Take a field's text as typed (`solver`: its key, `lbfgs` or `adam`).
+    /// Take a field's text as typed (`solver` and `method`: their keys).
     pub fn enter(&mut self, key: &str, text: &str) {
         self.refused.retain(|r| r.0 != key);
         if key == "solver" {
             if let Err(message) = Solver::parse(text).and_then(|s| self.config.set_solver(s)) {
+                self.refused.push((key.into(), text.into(), message));
+            }
+            return;
+        }
+        if key == "method" {
+            if let Err(message) = Method::parse(text).and_then(|m| self.config.set_method(m)) {
                 self.refused.push((key.into(), text.into(), message));
             }
             return;
@@ -59,6 +65,7 @@ impl Settings {
         }
         s.config.solver = Solver::Adam;
         let _ = s.config.set_solver(stored.solver);
+        let _ = s.config.set_method(stored.method);
         s.config.seed = stored.seed;
         s
     }

@@ -38,3 +38,42 @@ impl Solver {
             .ok_or_else(|| format!("Solver must be lbfgs or adam, not '{text}'"))
     }
 }
+
+/// What Train makes: a head fitted by the solver, prototypes of the photos (nothing
+/// trained, `prototypes.rs`), or whichever of the two does better on the photos' own
+/// validation figures (issue 17; docs/benchmarks.md: neither wins everywhere).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    #[default]
+    Head,
+    Prototypes,
+    Auto,
+}
+
+impl Method {
+    pub const ALL: [Method; 3] = [Method::Head, Method::Prototypes, Method::Auto];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Head => "head",
+            Method::Prototypes => "prototypes",
+            Method::Auto => "auto",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Head => "Head: fitted by the solver below",
+            Method::Prototypes => "Prototypes: each class's average photo, nothing trained",
+            Method::Auto => "Auto: both measured on your photos, the better kept",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Method, String> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.key() == text.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("Method must be head, prototypes or auto, not '{text}'"))
+    }
+}

@@ -261,6 +261,17 @@ test('one photo a class answers at once, before Train; a class emptied stops it;
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
     await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
     assert.equal(await s.page.locator('#model-prototypes').count(), 0);
+    await s.page.locator('#train-result[data-solver="lbfgs"]').waitFor();
+
+    // Method Auto measures both and says which it kept: at one photo a class neither has
+    // figures, so the prototypes (no training) are kept; Method Prototypes trains nothing.
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await s.page.getByLabel('Method', { exact: true }).selectOption('auto');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-notice', { hasText: 'Auto measured prototypes (no figures) and a fitted head (no figures) on your photos: kept the prototypes.' }).waitFor({ timeout: SLOW });
+    await s.page.locator('#train-result[data-method="prototypes"]', { hasText: 'Prototypes of 3 images, nothing trained' }).waitFor();
+    const probs = await preview(s.page, held[0][1]);
+    assert.equal(best(probs), held[0][0]);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();

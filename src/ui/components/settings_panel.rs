@@ -2,7 +2,7 @@
 //! it does; a refused value is shown at its field with the allowed range.
 
 use crate::train::settings::Settings;
-use crate::train::{FIELDS, Solver};
+use crate::train::{FIELDS, Method, Solver};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -43,6 +43,31 @@ pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
             </div>
         }
     };
+    let method = {
+        let refused = props.settings.refusal("method");
+        let onchange = props.on_change.reform(|e: Event| {
+            let text = e
+                .target_dyn_into::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            ("method".to_string(), text)
+        });
+        html! {
+            <div class="field" data-key="method">
+                <label for="setting-method">{ "Method" }</label>
+                <select id="setting-method" {onchange} disabled={props.disabled}
+                        aria-invalid={refused.is_some().to_string()} aria-describedby="help-method error-method">
+                    { for Method::ALL.iter().map(|m| html! {
+                        <option value={m.key()} selected={*m == config.method}>{ m.label() }</option>
+                    }) }
+                </select>
+                <small id="help-method">{ "Prototypes need no training and did best on everyday photos; a fitted head did best on drawings and scans. Auto measures both on your photos and keeps the better." }</small>
+                if let Some((_, _, why)) = refused {
+                    <small id="error-method" class="error" role="alert">{ why }</small>
+                }
+            </div>
+        }
+    };
     let fields = FIELDS.iter().map(|f| {
         // A setting of the other solver is shown, unused, and cannot be changed.
         let other = f.solver.filter(|s| *s != config.solver);
@@ -79,7 +104,7 @@ pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
     html! {
         <details class="settings">
             <summary>{ "Settings" }</summary>
-            <div class="fields">{ solver }{ for fields }</div>
+            <div class="fields">{ method }{ solver }{ for fields }</div>
             <button onclick={props.on_reset.reform(|_| ())} disabled={props.disabled}>{ "Reset settings" }</button>
         </details>
     }

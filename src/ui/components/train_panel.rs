@@ -70,6 +70,7 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
             }
         }
         Training::Done(o) if o.fit.is_some() => fit_result(o),
+        Training::Done(o) if o.temperature.is_some() => prototypes_result(o),
         Training::Done(o) => {
             let how = match (o.stopped, o.early) {
                 (true, true) => format!(
@@ -157,6 +158,25 @@ fn fit_result(o: &Outcome) -> Html {
                data-folds={f.folds.to_string()} data-converged={f.converged.to_string()}
                data-rows={o.rows.to_string()} data-held-out={o.held_out.to_string()}>
                 { format!("{ended} in {:.2} s ({} training rows; {measured}).", o.ms / 1e3, o.rows) }
+            </p>
+        </>
+    }
+}
+
+/// Prototypes' outcome: nothing trained, and what they were measured on.
+fn prototypes_result(o: &Outcome) -> Html {
+    let folds = o.report.as_ref().map_or(0, |r| r.folds);
+    let measured = match (folds, o.held_out) {
+        (0, 0) => "no validation figures (every class has one image)".to_string(),
+        (0, n) => format!("measured on {n} held-out images"),
+        (_, n) => format!("{n} images each measured against prototypes made without it"),
+    };
+    html! {
+        <>
+            { notice_line(&o.notice) }
+            <p id="train-result" role="status" data-method="prototypes" data-rows={o.rows.to_string()}
+               data-held-out={o.held_out.to_string()} data-folds={folds.to_string()}>
+                { format!("Prototypes of {} images, nothing trained, in {:.2} s ({measured}).", o.rows, o.ms / 1e3) }
             </p>
         </>
     }
