@@ -3,8 +3,11 @@
 // scenes): 3 crops of each photo's top half to train on, 12 of its bottom half set aside
 // ("Validation only") to measure on; then a head alone, with 4 augmented views, and
 // fine-tuning the last 1 and 2 blocks, 50 epochs each. Prints the page's own validation
-// accuracy and training time (rows made + epochs) for each. Run after `trunk build --release`:
+// accuracy and training time (rows made + epochs) for each. Run after `scripts/build-web.sh`:
 //   node tests/browser/bench-transfer.mjs
+// With `methods [SHOTS]` it compares issue 17's Method setting instead (the default L-BFGS
+// head, prototypes, auto) at SHOTS photos a class (default 3):
+//   node tests/browser/bench-transfer.mjs methods 1
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
@@ -16,7 +19,8 @@ const SLOW = 600_000;
 const CLASSES = [['brick', 'brick.png'], ['grass', 'grass.png'], ['gravel', 'gravel.png'],
   ['astronaut', 'astronaut.png'], ['camera', 'camera.png'], ['cat', 'chelsea.png'],
   ['coffee', 'coffee.png'], ['motorcycle', 'motorcycle_left.png'], ['rocket', 'rocket.jpg']];
-const SHOTS = 3;
+const MODE = process.argv[2] ?? 'adapt';
+const SHOTS = Number(process.argv[3] ?? 3);
 const HELD = 12;
 const CONFIGS = [
   ['head only', { 'Augmented views': '0', 'Blocks to fine-tune': '0' }],
@@ -42,6 +46,28 @@ try {
     for (let i = 0; i < HELD; i++) await page.getByRole('button', { name: `Validation only: ${cls}-bottom-${i}.png` }).click();
   }
   await page.locator('summary', { hasText: 'Settings' }).click();
+  if (MODE === 'methods') {
+    console.log(`| method (page, CPU path, ${SHOTS} a class) | held-out accuracy | time (s) |\n| --- | --- | --- |`);
+    let before = '';
+    for (const method of ['head', 'prototypes', 'auto']) {
+      await page.getByLabel('Method', { exact: true }).selectOption(method);
+      await page.getByRole('button', { name: 'Train', exact: true }).click();
+      // Each run's result replaces the last one's text (auto's repeats a method's, so the
+      // notice tells it apart).
+      const said = () => page.evaluate(() => [...document.querySelectorAll('#train-result, #train-notice')].map((e) => e.textContent).join(' '));
+      await page.waitForFunction((b) => {
+        const now = [...document.querySelectorAll('#train-result, #train-notice')].map((e) => e.textContent).join(' ');
+        return now && now !== b;
+      }, before, { timeout: SLOW });
+      before = await said();
+      const seconds = before.match(/in ([\d.]+) s/)[1];
+      const accuracy = Number(await page.locator('#val-accuracy').getAttribute('data-accuracy'));
+      const right = Math.round(accuracy * CLASSES.length * HELD);
+      const kept = method === 'auto' ? ` (${before.match(/kept [^.]*/)[0]})` : '';
+      console.log(`| ${method}${kept} | ${(accuracy * 100).toFixed(1)} % (${right}/${CLASSES.length * HELD}) | ${seconds} |`);
+    }
+    process.exit(0);
+  }
   console.log(`| adaptation (page, CPU path) | held-out accuracy | training time (s) |\n| --- | --- | --- |`);
   for (const [name, settings] of CONFIGS) {
     for (const [label, value] of Object.entries({ ...settings, Patience: '0' })) {
