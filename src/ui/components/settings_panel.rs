@@ -18,56 +18,22 @@ pub struct SettingsPanelProps {
 #[component]
 pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
     let config = &props.settings.config;
-    let solver = {
-        let refused = props.settings.refusal("solver");
-        let onchange = props.on_change.reform(|e: Event| {
-            let text = e
-                .target_dyn_into::<HtmlSelectElement>()
-                .map(|s| s.value())
-                .unwrap_or_default();
-            ("solver".to_string(), text)
-        });
-        html! {
-            <div class="field" data-key="solver">
-                <label for="setting-solver">{ "Solver" }</label>
-                <select id="setting-solver" {onchange} disabled={props.disabled}
-                        aria-invalid={refused.is_some().to_string()} aria-describedby="help-solver error-solver">
-                    { for Solver::ALL.iter().map(|s| html! {
-                        <option value={s.key()} selected={*s == config.solver}>{ s.label() }</option>
-                    }) }
-                </select>
-                <small id="help-solver">{ "L-BFGS fits a linear head to convergence (the measured best, and the same answer at 2 photos a class as at 200); Adam trains in epochs, for a hidden layer or fine-tuning." }</small>
-                if let Some((_, _, why)) = refused {
-                    <small id="error-solver" class="error" role="alert">{ why }</small>
-                }
-            </div>
-        }
-    };
-    let method = {
-        let refused = props.settings.refusal("method");
-        let onchange = props.on_change.reform(|e: Event| {
-            let text = e
-                .target_dyn_into::<HtmlSelectElement>()
-                .map(|s| s.value())
-                .unwrap_or_default();
-            ("method".to_string(), text)
-        });
-        html! {
-            <div class="field" data-key="method">
-                <label for="setting-method">{ "Method" }</label>
-                <select id="setting-method" {onchange} disabled={props.disabled}
-                        aria-invalid={refused.is_some().to_string()} aria-describedby="help-method error-method">
-                    { for Method::ALL.iter().map(|m| html! {
-                        <option value={m.key()} selected={*m == config.method}>{ m.label() }</option>
-                    }) }
-                </select>
-                <small id="help-method">{ "Prototypes need no training and did best on everyday photos; a fitted head did best on drawings and scans. Auto measures both on your photos and keeps the better." }</small>
-                if let Some((_, _, why)) = refused {
-                    <small id="error-method" class="error" role="alert">{ why }</small>
-                }
-            </div>
-        }
-    };
+    let solver = choice(
+        props,
+        ("solver", "Solver"),
+        Solver::ALL
+            .iter()
+            .map(|s| (s.key(), s.label(), *s == config.solver)),
+        "L-BFGS fits a linear head to convergence (the measured best, and the same answer at 2 photos a class as at 200); Adam trains in epochs, for a hidden layer or fine-tuning.",
+    );
+    let method = choice(
+        props,
+        ("method", "Method"),
+        Method::ALL
+            .iter()
+            .map(|m| (m.key(), m.label(), *m == config.method)),
+        "Prototypes need no training and did best on everyday photos; a fitted head did best on drawings and scans. Auto measures both on your photos and keeps the better.",
+    );
     let fields = FIELDS.iter().map(|f| {
         // A setting of the other solver is shown, unused, and cannot be changed.
         let other = f.solver.filter(|s| *s != config.solver);
@@ -107,5 +73,43 @@ pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
             <div class="fields">{ method }{ solver }{ for fields }</div>
             <button onclick={props.on_reset.reform(|_| ())} disabled={props.disabled}>{ "Reset settings" }</button>
         </details>
+    }
+}
+
+/// A setting chosen from a list (`key`, shown as `label`): each option's key, label and
+/// whether it is the one set; a refused choice is shown at the field.
+fn choice<'a>(
+    props: &SettingsPanelProps,
+    (key, label): (&'static str, &'static str),
+    options: impl Iterator<Item = (&'a str, &'a str, bool)>,
+    help: &'static str,
+) -> Html {
+    let refused = props.settings.refusal(key);
+    let onchange = props.on_change.reform(move |e: Event| {
+        let text = e
+            .target_dyn_into::<HtmlSelectElement>()
+            .map(|s| s.value())
+            .unwrap_or_default();
+        (key.to_string(), text)
+    });
+    let (id, help_id, error_id) = (
+        format!("setting-{key}"),
+        format!("help-{key}"),
+        format!("error-{key}"),
+    );
+    html! {
+        <div class="field" data-key={key}>
+            <label for={id.clone()}>{ label }</label>
+            <select {id} {onchange} disabled={props.disabled}
+                    aria-invalid={refused.is_some().to_string()} aria-describedby={format!("{help_id} {error_id}")}>
+                { for options.map(|(value, text, selected)| html! {
+                    <option value={value.to_string()} {selected}>{ text }</option>
+                }) }
+            </select>
+            <small id={help_id}>{ help }</small>
+            if let Some((_, _, why)) = refused {
+                <small id={error_id} class="error" role="alert">{ why }</small>
+            }
+        </div>
     }
 }
