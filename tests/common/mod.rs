@@ -1,7 +1,7 @@
 //! Shared helpers for the native integration tests: fixture paths and the backbone.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub fn root() -> PathBuf {
@@ -134,4 +134,30 @@ pub fn graft(args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
         lines,
         String::from_utf8_lossy(&out.stderr).into(),
     )
+}
+
+/// A fresh, empty folder for test `name` under cargo's temporary target dir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Each texture class's files under `dir`, sorted: `(path, class)`.
+pub fn images_under(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for class in TEXTURES {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(class))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        out.extend(
+            files
+                .into_iter()
+                .map(|p| (p.display().to_string(), class.to_string())),
+        );
+    }
+    out
 }

@@ -1,0 +1,203 @@
+//! `graft train` with issue 17's methods on real photos: prototypes from one photo a class,
+//! unlabelled photos labelled by propagation, and auto's choice between prototypes and the
+//! head; bad combinations refused by name.
+
+mod common;
+
+use common::{Half, TEXTURES, graft, images_under, scratch, texture_folder};
+
+/// `--method prototypes` (issue 17): from one photo a class, nothing trained, the held-out
+/// crops are labelled well above chance (1/3; the test asks for 80 %); with more photos the
+/// report is leave-one-out, and a setting it cannot use is refused.
+#[test]
+fn prototypes_answer_from_one_photo_a_class() {
+    let dir = scratch("prototypes");
+    let (one, held_out) = (dir.join("one"), dir.join("held_out"));
+    texture_folder(&one, Half::Top, 1, 21);
+    texture_folder(&held_out, Half::Bottom, 4, 22);
+    let model = dir.join("one.graft");
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--method",
+        "prototypes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no validation figures"), "{err}");
+    let held: Vec<(String, String)> = images_under(&held_out);
+    let mut args = vec!["predict", model.to_str().unwrap(), "--json"];
+    args.extend(held.iter().map(|(p, _)| p.as_str()));
+    let (code, lines, err) = graft(&args);
+    assert_eq!(code, 0, "{err}");
+    let right = lines
+        .iter()
+        .zip(&held)
+        .filter(|(l, (_, class))| l["label"] == class.as_str())
+        .count();
+    eprintln!(
+        "prototypes from one photo a class: {right}/{} held-out crops right",
+        held.len()
+    );
+    assert!(right * 10 >= held.len() * 8, "{right}/{}", held.len());
+
+    let (code, lines, err) = graft(&[
+        "train",
+        held_out.to_str().unwrap(),
+        "--out",
+        dir.join("loo.graft").to_str().unwrap(),
+        "--method",
+        "prototypes",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report = &lines.last().unwrap()["validation"];
+    assert_eq!(report["method"], "prototypes");
+    assert_eq!(
+        report["classes"][0]["images"], 4,
+        "every photo judged once: {report}"
+    );
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--out",
+        dir.join("no.graft").to_str().unwrap(),
+        "--method",
+        "prototypes",
+        "--solver",
+        "adam",
+        "--tuned-blocks",
+        "1",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("Method prototypes uses the backbone's features as they are"),
+        "{err}"
+    );
+    assert!(!dir.join("no.graft").exists());
+}
+
+/// `--unlabeled POOL` (issue 17): from one labelled photo a class, the labels spread to a
+/// pool of unlabelled crops (and a copy of a labelled photo, and a file that is no image),
+/// the sure ones train the head, the held-out folder measures it; a pool of nothing but
+/// copies, and a pool with fine-tuning, are refused by name.
+#[test]
+fn unlabelled_photos_are_labelled_by_propagation_and_train_the_head() {
+    let dir = scratch("unlabeled");
+    let (one, pool, held_out) = (dir.join("one"), dir.join("pool"), dir.join("held_out"));
+    texture_folder(&one, Half::Top, 1, 31);
+    texture_folder(&pool, Half::Top, 6, 32);
+    texture_folder(&held_out, Half::Bottom, 4, 33);
+    std::fs::copy(one.join("brick/00.png"), pool.join("copy.png")).unwrap();
+    std::fs::write(pool.join("notes.txt"), b"not a photo").unwrap();
+    let model = dir.join("semi.graft");
+    let (code, lines, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        pool.to_str().unwrap(),
+        "--val-dir",
+        held_out.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let said = err
+        .lines()
+        .find(|l| l.contains("unlabelled images:"))
+        .expect(&err);
+    eprintln!("{said}");
+    assert!(said.contains("18 unlabelled images"), "{said}");
+    assert!(said.contains("1 as copies of labelled images"), "{said}");
+    assert!(err.contains("notes.txt: skipped"), "{err}");
+    // Each texture's six crops, labelled by propagation (measured: all 18, right).
+    for class in TEXTURES {
+        let n: usize = said
+            .split(&format!("{class} "))
+            .nth(1)
+            .unwrap()
+            .split([',', ';'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(n >= 4, "{class}: {n} of its 6 crops labelled: {said}");
+    }
+    let report = &lines.last().unwrap()["validation"];
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.8, "{report}");
+
+    let copies = dir.join("copies");
+    std::fs::create_dir_all(&copies).unwrap();
+    std::fs::copy(one.join("grass/00.png"), copies.join("a.png")).unwrap();
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        copies.to_str().unwrap(),
+        "--out",
+        dir.join("no.graft").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no unlabelled photo to learn from"), "{err}");
+    let (code, _, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        pool.to_str().unwrap(),
+        "--solver",
+        "adam",
+        "--tuned-blocks",
+        "1",
+        "--out",
+        dir.join("no.graft").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--unlabeled spreads labels"), "{err}");
+    assert!(!dir.join("no.graft").exists());
+}
+
+/// `--method auto` (issue 17): prototypes and the head are each measured on the photos'
+/// own figures, the better is kept (ties go to the head) and the model file is the kept
+/// one's.
+#[test]
+fn auto_keeps_the_better_of_prototypes_and_the_head() {
+    let dir = scratch("auto");
+    let scenes = dir.join("scenes");
+    common::crop_folder(&scenes, &common::SCENES, Half::Top, 4, 41);
+    let model = dir.join("auto.graft");
+    let (code, lines, err) = graft(&[
+        "train",
+        scenes.to_str().unwrap(),
+        "--method",
+        "auto",
+        "--json",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let auto = &lines.iter().find(|l| l.get("auto").is_some()).expect(&err)["auto"];
+    eprintln!("{auto}");
+    let tried = auto["tried"].as_array().unwrap();
+    let score = |m: &str| {
+        tried.iter().find(|t| t["method"] == m).unwrap()["accuracy"]
+            .as_f64()
+            .unwrap()
+    };
+    let (protos, head) = (score("prototypes"), score("head (L-BFGS)"));
+    let want = if protos > head {
+        "prototypes"
+    } else {
+        "head (L-BFGS)"
+    };
+    assert_eq!(auto["chosen"], want, "{auto}");
+    let bytes = std::fs::read(&model).unwrap();
+    let header = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]).to_string();
+    assert_eq!(
+        header.contains(r#"\"normalized_features\":true"#),
+        want == "prototypes",
+        "{header}"
+    );
+    assert!(err.contains(&format!("auto: kept {want}")), "{err}");
+}
