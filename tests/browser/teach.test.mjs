@@ -29,10 +29,10 @@ after(async () => { await closeBrowsers(); await server?.close(); });
 
 const best = (probs) => Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0];
 
-// SwiftShader runs the backbone at ~4 s an image here and a WebGPU start compiles shaders
-// for ~25 s, so the WebGPU run teaches fewer photos, previews one held-out crop a class and
-// does not reload; the CPU run checks accuracy on more, and that a reload keeps it all.
-for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?device=cpu', 5, 2], ['WebGPU', true, '?device=webgpu', 3, 1]]) {
+// SwiftShader runs the backbone at ~10 s an image here (measured: 9 photos took 92 s, each
+// preview ~10 s), so the WebGPU run teaches two photos a class, previews one held-out crop a
+// class and does not reload; the CPU run checks accuracy on more, and that a reload keeps it all.
+for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?device=cpu', 5, 2], ['WebGPU', true, '?device=webgpu', 2, 1]]) {
   test(`${label}: teach three classes of real photos, predict held-out ones${webgpu ? '; Stop keeps the last epoch' : ', reload and keep it all'}`, async () => {
     const browser = await launch({ webgpu });
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-teach-'));
