@@ -7,8 +7,12 @@ the convolution before it, in float64; renames keys to graft's (listed in
 src/model/weights.rs); stores weights as f16 and biases as f32; fails on any key of the state
 dict it did not use. Shapes are taken from the pickle: the Rust loader checks every one
 against the model's block table when it builds the network, so that table stays declared once.
-Writes OUT and a manifest OUT.json ({"file", "bytes", "sha256"}) that the page checks
-downloads against. Python and numpy only: the page can be built without a native build.
+Writes OUT and a manifest OUT.json ({"file", "bytes", "sha256", "batchnorm": {...}}) that
+the page checks downloads against. Beside OUT, OUT's stem + .batchnorm.safetensors keeps
+each BatchNorm's gamma, beta and running variance (f32, named `{conv}.gamma` etc.): what
+domain adaptation (AdaBN, src/model/adapt.rs) needs to re-fold a convolution with statistics
+measured on the user's photos. Kept apart so that OUT's bytes, which name the backbone in
+saved models, stay as they were. Python and numpy only: the page can be built without a native build.
 """
 import hashlib
 import json
@@ -37,6 +41,8 @@ class Source:
     def __init__(self, state):
         self.state = state
         self.used = set()
+        # {conv}.{gamma,beta,var}: the BatchNorms, for the .batchnorm file.
+        self.batchnorm = {}
 
     def get(self, name):
         if name not in self.state:
@@ -61,6 +67,8 @@ class Source:
         if f"{bn}.num_batches_tracked" in self.state:
             self.used.add(f"{bn}.num_batches_tracked")
         scale = gamma / np.sqrt(var + BN_EPS)
+        for p, v in (("gamma", gamma), ("beta", beta), ("var", var)):
+            self.batchnorm[f"{graft_name}.{p}"] = v.astype("<f4")
         out[f"{graft_name}.weight"] = f16(graft_name, w * scale.reshape(-1, *([1] * (w.ndim - 1))))
         out[f"{graft_name}.bias"] = (beta - mean * scale).astype("<f4")
 
@@ -104,7 +112,7 @@ def convert(state):
     unused = sorted(set(state) - src.used)
     if unused:
         raise ConvertError(f"the state dict has keys the model does not use: {unused}")
-    return out
+    return out, src.batchnorm
 
 
 def safetensors_bytes(tensors, metadata):
@@ -127,8 +135,21 @@ def safetensors_bytes(tensors, metadata):
     return len(text).to_bytes(8, "little") + text + data
 
 
+def write(path, blob):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(blob)
+    os.replace(path + ".tmp", path)
+
+
+def data_sha256(blob):
+    """sha256 of a safetensors blob's tensor data: the weights' id (WeightFile::id)."""
+    header_len = int.from_bytes(blob[:8], "little")
+    return hashlib.sha256(blob[8 + header_len:]).hexdigest()
+
+
 def main(pth, out_path):
-    tensors = convert(load_state_dict(pth))
+    tensors, batchnorm = convert(load_state_dict(pth))
     metadata = {
         "format": FORMAT,
         "backbone": BACKBONE_ID,
@@ -137,11 +158,23 @@ def main(pth, out_path):
     }
     blob = safetensors_bytes(tensors, metadata)
     sha256 = hashlib.sha256(blob).hexdigest()
-    os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
-    with open(out_path + ".tmp", "wb") as f:
-        f.write(blob)
-    os.replace(out_path + ".tmp", out_path)
-    manifest = {"file": os.path.basename(out_path), "bytes": len(blob), "sha256": sha256}
+    write(out_path, blob)
+    # src/model/adapt.rs: BATCHNORM_FORMAT; "weights" is the id of the weights it belongs to.
+    bn_blob = safetensors_bytes(batchnorm, {
+        "format": "graft-batchnorm/1",
+        "backbone": BACKBONE_ID,
+        "eps": repr(BN_EPS),
+        "weights": data_sha256(blob),
+    })
+    bn_path = os.path.splitext(out_path)[0] + ".batchnorm.safetensors"
+    write(bn_path, bn_blob)
+    manifest = {
+        "file": os.path.basename(out_path), "bytes": len(blob), "sha256": sha256,
+        "batchnorm": {
+            "file": os.path.basename(bn_path), "bytes": len(bn_blob),
+            "sha256": hashlib.sha256(bn_blob).hexdigest(),
+        },
+    }
     with open(os.path.splitext(out_path)[0] + ".json", "w") as f:
         f.write(json.dumps(manifest, separators=(",", ":")) + "\n")
     print(f"convert_weights: wrote {out_path} ({len(blob)} bytes, sha256 {sha256})", file=sys.stderr)

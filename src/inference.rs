@@ -53,7 +53,30 @@ pub struct Guess {
 impl Backbone {
     /// Build Burn's model on `device` from a weight file's bytes (checked; see `WeightFile::parse`).
     pub fn load(weights: &[u8], device: &Device) -> Result<Self, WeightsError> {
-        let file = WeightFile::parse(weights)?;
+        Self::load_file(WeightFile::parse(weights)?, device)
+    }
+
+    /// Build the hand-fused CPU path from a weight file's bytes.
+    pub fn load_cpu(weights: &[u8]) -> Result<Self, WeightsError> {
+        Self::cpu(WeightFile::parse(weights)?)
+    }
+
+    /// The fastest path for `compute`: Burn on a GPU, the hand-fused path on the CPU.
+    pub fn for_device(weights: &[u8], compute: &ComputeDevice) -> Result<Self, WeightsError> {
+        Self::from_file(WeightFile::parse(weights)?, compute)
+    }
+
+    /// As `for_device`, from parsed (perhaps adapted: `WeightFile::adapt`) weights.
+    pub fn from_file(file: WeightFile, compute: &ComputeDevice) -> Result<Self, WeightsError> {
+        if compute.info.is_gpu() {
+            Self::load_file(file, &compute.device)
+        } else {
+            Self::cpu(file)
+        }
+    }
+
+    /// Burn's model on `device` from parsed (perhaps adapted) weights.
+    pub fn load_file(file: WeightFile, device: &Device) -> Result<Self, WeightsError> {
         let weights_id = file.id().to_string();
         let tail = file.tail_weights(TailConfig::deepest())?;
         let model = file.into_model(device)?;
@@ -68,9 +91,7 @@ impl Backbone {
         })
     }
 
-    /// Build the hand-fused CPU path from a weight file's bytes.
-    pub fn load_cpu(weights: &[u8]) -> Result<Self, WeightsError> {
-        let file = WeightFile::parse(weights)?;
+    fn cpu(file: WeightFile) -> Result<Self, WeightsError> {
         let weights_id = file.id().to_string();
         let tail = file.tail_weights(TailConfig::deepest())?;
         let cpu = CpuBackbone::from_weights(file)?;
@@ -79,15 +100,6 @@ impl Backbone {
             tail,
             implementation: Implementation::Cpu(cpu),
         })
-    }
-
-    /// The fastest path for `compute`: Burn on a GPU, the hand-fused path on the CPU.
-    pub fn for_device(weights: &[u8], compute: &ComputeDevice) -> Result<Self, WeightsError> {
-        if compute.info.is_gpu() {
-            Self::load(weights, &compute.device)
-        } else {
-            Self::load_cpu(weights)
-        }
     }
 
     /// The weights' identity (sha256 of their tensor data), recorded in model files.
@@ -191,7 +203,7 @@ impl Backbone {
 }
 
 /// Stack `[3, 224, 224]` inputs into one `[B, 3, 224, 224]` tensor on `device`.
-fn stack(inputs: &[&[f32]], device: &Device) -> Tensor<4> {
+pub(crate) fn stack(inputs: &[&[f32]], device: &Device) -> Tensor<4> {
     let mut flat = Vec::with_capacity(inputs.len() * 3 * INPUT_SIZE * INPUT_SIZE);
     for input in inputs {
         flat.extend_from_slice(input);

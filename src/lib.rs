@@ -1,6 +1,7 @@
 //! graft: transfer learning in the browser. The library holds all logic; the web app
 //! (`src/bin/graft_web.rs`) and the native CLI (`src/bin/graft.rs`) are thin entry points.
 
+pub mod adapt;
 pub mod archive;
 pub mod backend;
 pub mod classifier;

@@ -143,7 +143,7 @@ pub struct MbConv {
     pub(crate) depthwise: FoldedConv,
     pub(crate) project: FoldedConv,
     #[module(skip)]
-    residual: bool,
+    pub(crate) residual: bool,
 }
 
 /// ReLU clipped at 6, as in MobileNetV2 and EfficientNet-Lite (quantisation friendly).
@@ -261,6 +261,12 @@ impl EfficientNetLite0 {
     /// - returns: `[B, 1280]`
     pub fn features(&self, x: Tensor<4>) -> Tensor<2> {
         pool_head(&self.head, self.activations(x, NUM_BLOCKS)) // [B, 320, 7, 7] -> [B, 1280]
+    }
+
+    /// The head conv's output before its ReLU6: `[B, 1280, 7, 7]` (what AdaBN's last
+    /// BatchNorm normalises).
+    pub fn head_output(&self, x: Tensor<4>) -> Tensor<4> {
+        self.head.forward(self.activations(x, NUM_BLOCKS))
     }
 
     /// The stem and blocks `..cut`: the input of block `cut` (all blocks: `[B, 320, 7, 7]`).

@@ -1,5 +1,6 @@
 //! The model: EfficientNet-Lite0 backbone and its weights. Knows nothing about training.
 
+pub mod batchnorm;
 pub mod conv;
 pub mod cpu;
 pub mod efficientnet;

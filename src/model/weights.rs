@@ -7,6 +7,7 @@
 //! Weights are f16 (half the download); biases, which carry the folded BatchNorm means,
 //! stay f32.
 
+use super::batchnorm::Adaptation;
 use super::conv::FoldedConv;
 use super::efficientnet::{EfficientNetLite0, EfficientNetLite0Config, FEATURE_DIM, ImageNetHead};
 use super::keys::{self, BlockConvs, NamedConv};
@@ -113,6 +114,37 @@ impl WeightFile {
             }),
             None => Err(WeightsError::Missing(name.into())),
         }
+    }
+
+    /// Fold an adaptation of the BatchNorms (`batchnorm::Adaptation`) into the convolutions
+    /// it names: every consumer of this file (both backbone paths, the fine-tuned tail's
+    /// start, the ONNX export) then runs the adapted network. The id stays the weights'.
+    pub fn adapt(&mut self, adaptation: &Adaptation) -> Result<(), WeightsError> {
+        for conv in &adaptation.convs {
+            let channels = conv.scale.len();
+            let mut take = |part: &str| {
+                let name = format!("{}.{part}", conv.name);
+                match self.tensors.remove(&name) {
+                    Some((shape, values))
+                        if shape.first() == Some(&channels) && conv.shift.len() == channels =>
+                    {
+                        Ok((name, shape, values))
+                    }
+                    Some((shape, _)) => Err(WeightsError::Shape {
+                        name,
+                        expected: vec![channels],
+                        found: shape,
+                    }),
+                    None => Err(WeightsError::Missing(name)),
+                }
+            };
+            let (weight_name, weight_shape, mut weight) = take("weight")?;
+            let (bias_name, bias_shape, mut bias) = take("bias")?;
+            conv.fold(&mut weight, &mut bias);
+            self.tensors.insert(weight_name, (weight_shape, weight));
+            self.tensors.insert(bias_name, (bias_shape, bias));
+        }
+        Ok(())
     }
 
     /// Remove tensor `name` as row-major f32 values, checking its shape.
