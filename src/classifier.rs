@@ -7,10 +7,12 @@
 
 use crate::data::preprocess::{MEAN, RESIZE_SHORT_SIDE, STD};
 use crate::inference::softmax_row;
+use crate::model::batchnorm::{Adaptation, AdaptedConv};
 use crate::model::head::{HeadWeights, LayerWeights};
+use crate::model::keys;
 use crate::model::tail::{MAX_TUNED_BLOCKS, TailConfig, TailWeights};
 use crate::model::weights::BACKBONE_ID;
-use crate::model::{FEATURE_DIM, INPUT_SIZE};
+use crate::model::{EfficientNetLite0Config, FEATURE_DIM, INPUT_SIZE};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,11 @@ pub struct ModelMeta {
     /// their weights are the file's `tail.*` tensors.
     #[serde(default)]
     pub tuned_blocks: usize,
+    /// The backbone's BatchNorm statistics were measured again on the training photos
+    /// (AdaBN, `adapt`): the file's `adapt.{conv}.{scale,shift}` tensors re-fold every
+    /// convolution, and the features come from the adapted backbone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adapted_batchnorm: bool,
     /// The head reads L2-normalised features: a prototype head (`train::prototypes`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub normalized_features: bool,
@@ -72,6 +79,8 @@ pub struct Classifier {
     pub meta: ModelMeta,
     pub head: HeadWeights,
     pub tail: Option<TailWeights>,
+    /// The adaptation of the backbone it was trained on (`meta.adapted_batchnorm`).
+    pub adaptation: Option<Adaptation>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -105,12 +114,14 @@ impl Classifier {
                 preprocessing: Preprocessing::graft(),
                 hidden: head.hidden(),
                 tuned_blocks: 0,
+                adapted_batchnorm: false,
                 normalized_features: head.normalize,
                 classes,
                 training,
             },
             head,
             tail: None,
+            adaptation: None,
         }
     }
 
@@ -118,6 +129,13 @@ impl Classifier {
     pub fn with_tail(mut self, tail: Option<TailWeights>) -> Self {
         self.meta.tuned_blocks = tail.as_ref().map_or(0, |t| t.config.blocks);
         self.tail = tail;
+        self
+    }
+
+    /// The same classifier on a backbone adapted to its photos (AdaBN), or not.
+    pub fn with_adaptation(mut self, adaptation: Option<Adaptation>) -> Self {
+        self.meta.adapted_batchnorm = adaptation.is_some();
+        self.adaptation = adaptation;
         self
     }
 
@@ -141,6 +159,16 @@ impl Classifier {
         for (name, shape, values) in self.tail.iter().flat_map(TailWeights::named) {
             let le: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
             bytes.push((format!("tail.{name}"), shape, le));
+        }
+        for conv in self.adaptation.iter().flat_map(|a| &a.convs) {
+            let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+            let shape = vec![conv.scale.len()];
+            bytes.push((
+                format!("adapt.{}.scale", conv.name),
+                shape.clone(),
+                le(&conv.scale),
+            ));
+            bytes.push((format!("adapt.{}.shift", conv.name), shape, le(&conv.shift)));
         }
         let views = bytes
             .iter()
@@ -246,7 +274,26 @@ impl Classifier {
                 })?)
             }
         };
-        let expected = 2 * shapes.len() + tail.as_ref().map_or(0, |t| t.config.tensors().len());
+        let adaptation = match meta.adapted_batchnorm {
+            false => None,
+            true => {
+                let mut convs = Vec::new();
+                for conv in keys::all(&EfficientNetLite0Config::default()) {
+                    let shape = [conv.config.channels_out];
+                    let scale = tensor(&file, &format!("adapt.{}.scale", conv.name), &shape)?;
+                    let shift = tensor(&file, &format!("adapt.{}.shift", conv.name), &shape)?;
+                    convs.push(AdaptedConv {
+                        name: conv.name,
+                        scale,
+                        shift,
+                    });
+                }
+                Some(Adaptation { convs })
+            }
+        };
+        let expected = 2 * shapes.len()
+            + tail.as_ref().map_or(0, |t| t.config.tensors().len())
+            + adaptation.as_ref().map_or(0, |a| 2 * a.convs.len());
         if file.len() != expected {
             return Err(ModelFileError::Damaged(format!(
                 "{} tensors, expected {expected}",
@@ -258,6 +305,7 @@ impl Classifier {
             meta,
             head: HeadWeights { layers, normalize },
             tail,
+            adaptation,
         })
     }
 }

@@ -115,7 +115,7 @@ fn adabn_statistics_match_a_hand_computation_and_normalise_the_photos() {
         &device,
     );
     let head = model.head_output(x); // [8, 1280, 7, 7]
-    let values: Vec<f32> = head.into_data().to_vec().unwrap();
+    let values: Vec<f32> = head.into_data().try_to_vec::<f32>().unwrap();
     let mut head_sum = MomentsSum::new(1280);
     head_sum.add(&values, 49);
     let moments = head_sum.finish();
@@ -137,7 +137,7 @@ fn adabn_statistics_match_a_hand_computation_and_normalise_the_photos() {
         ),
         &device,
     );
-    let values: Vec<f32> = plain.head_output(x).into_data().to_vec().unwrap();
+    let values: Vec<f32> = plain.head_output(x).into_data().try_to_vec::<f32>().unwrap();
     let mut plain_sum = MomentsSum::new(1280);
     plain_sum.add(&values, 49);
     let plain = plain_sum.finish();

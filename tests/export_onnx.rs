@@ -185,6 +185,32 @@ fn exports_run_in_onnx_runtime_as_graft_predicts() {
     ]);
     assert_eq!(code, 0, "{err}");
     exported_agrees(&protos, &held_out);
+
+    // A backbone adapted to the training photos (AdaBN): the export runs the adapted
+    // backbone, as graft predict does, and its features are not the frozen backbone's.
+    let adapted = dir.join("adapted.graft");
+    let (code, _, err) = graft(&[
+        "train",
+        train.to_str().unwrap(),
+        "--out",
+        adapted.to_str().unwrap(),
+        "--adapt-bn",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("adapted to 18 of 18 photos"), "{err}");
+    let renormalised = exported_agrees(&adapted, &held_out);
+    let card = std::fs::read_to_string(adapted.with_extension("md")).unwrap();
+    assert!(
+        card.contains("BatchNorm statistics measured again"),
+        "{card}"
+    );
+    let shift = (frozen.iter().zip(&renormalised))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f64, f64::max);
+    assert!(
+        shift > 1e-2,
+        "the adaptation is in the export: features moved {shift}"
+    );
     let change = frozen
         .iter()
         .zip(&moved)

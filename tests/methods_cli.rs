@@ -1,6 +1,7 @@
 //! `graft train` with issue 17's methods on real photos: prototypes from one photo a class,
-//! unlabelled photos labelled by propagation, and auto's choice between prototypes and the
-//! head; bad combinations refused by name.
+//! unlabelled photos labelled by propagation, auto's choice between prototypes and the head,
+//! a backbone adapted to the photos (AdaBN); bad combinations and missing files refused by
+//! name.
 
 mod common;
 
@@ -200,4 +201,76 @@ fn auto_keeps_the_better_of_prototypes_and_the_head() {
         "{header}"
     );
     assert!(err.contains(&format!("auto: kept {want}")), "{err}");
+}
+
+/// `--adapt-bn` (issue 17): the model file carries the adaptation and `graft predict` runs
+/// it (its answers differ from the same head's on the plain backbone); without the BatchNorm
+/// file beside the weights, a message naming it and no model.
+#[test]
+fn adapt_bn_travels_in_the_model_file_and_a_missing_file_is_named() {
+    let dir = scratch("adapt_bn");
+    let (train, held_out) = (dir.join("train"), dir.join("held_out"));
+    texture_folder(&train, Half::Top, 4, 41);
+    texture_folder(&held_out, Half::Bottom, 2, 42);
+    let held: Vec<(String, String)> = images_under(&held_out);
+    let probs = |model: &std::path::Path| {
+        let mut args = vec!["predict", model.to_str().unwrap(), "--json"];
+        args.extend(held.iter().map(|(p, _)| p.as_str()));
+        let (code, lines, err) = graft(&args);
+        assert_eq!(code, 0, "{err}");
+        lines
+    };
+    let (plain, adapted) = (dir.join("plain.graft"), dir.join("adapted.graft"));
+    for (model, extra) in [(&plain, None), (&adapted, Some("--adapt-bn"))] {
+        let mut args = vec![
+            "train",
+            train.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let (code, _, err) = graft(&args);
+        assert_eq!(code, 0, "{err}");
+    }
+    let bytes = std::fs::read(&adapted).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains(r#"adapted_batchnorm\":true"#));
+    let (a, b) = (probs(&plain), probs(&adapted));
+    let moved = (a.iter().zip(&b))
+        .flat_map(|(x, y)| {
+            TEXTURES
+                .map(|c| (x["probs"][c].as_f64().unwrap() - y["probs"][c].as_f64().unwrap()).abs())
+        })
+        .fold(0f64, f64::max);
+    assert!(moved > 1e-3, "predict runs the adapted backbone: {moved}");
+    let right = (b.iter().zip(&held))
+        .filter(|(l, (_, c))| l["label"] == c.as_str())
+        .count();
+    assert!(
+        right * 10 >= held.len() * 8,
+        "adapted: {right}/{}",
+        held.len()
+    );
+
+    // Weights without their BatchNorm file.
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    let weights = alone.join("efficientnet_lite0.safetensors");
+    std::fs::write(&weights, common::weights_bytes()).unwrap();
+    let out = dir.join("none.graft");
+    let (code, _, err) = graft(&[
+        "train",
+        train.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--adapt-bn",
+        "--weights",
+        weights.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot read the BatchNorm file")
+            && err.contains("efficientnet_lite0.batchnorm.safetensors"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

@@ -5,18 +5,17 @@
 //! ImageNet-like photos at every size, the head on digits from two photos a class).
 
 use super::CliResult;
-use super::trained::{Candidate, finish};
+use super::trained::{Candidate, Output, finish};
 use super::{train_linear, train_prototypes};
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
-use std::path::Path;
 
 pub fn choose(
     inputs: Inputs,
     plan: Plan,
     (names, backbone_id): (&[String], &str),
     config: &TrainConfig,
-    (out, json): (&Path, bool),
+    (out, json): (Output, bool),
 ) -> CliResult {
     let model = (names, backbone_id);
     let protos = train_prototypes::fit(inputs, plan.clone(), model, config);

@@ -23,14 +23,7 @@ pub(super) fn load(
     files: &ModelFiles,
     choice: DeviceChoice,
 ) -> Result<Backbone, Box<dyn std::error::Error>> {
-    let compute = open(choice)?;
-    let bytes = std::fs::read(&files.weights).map_err(|e| {
-        format!(
-            "cannot read the weight file {}: {e} (run the README's set-up command)",
-            files.weights.display()
-        )
-    })?;
-    Ok(Backbone::for_device(&bytes, &compute)?)
+    super::adapt_bn::backbone_for(choice, files.weight_file()?, None)
 }
 
 /// `(index into the paths, its row: features, or activations at a cut)`.
@@ -134,7 +127,7 @@ pub(super) fn embed(
 
 /// The backbone inputs of `paths` (from the kept copy's pixels with `from_copy`), decoded
 /// on as many threads as there are cores, in order.
-fn inputs_of(paths: &[PathBuf], from_copy: bool) -> Vec<Result<Vec<f32>, String>> {
+pub(super) fn inputs_of(paths: &[PathBuf], from_copy: bool) -> Vec<Result<Vec<f32>, String>> {
     let one = |path: &PathBuf| {
         let img = std::fs::read(path)
             .map_err(|e| e.to_string())
@@ -206,9 +199,10 @@ pub fn predict(
 ) -> CliResult {
     let bytes = std::fs::read(model_path)
         .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
-    let backbone = load(files, choice)?;
-    let model = Classifier::from_bytes(&bytes, backbone.weights_id())
+    let weights = files.weight_file()?;
+    let model = Classifier::from_bytes(&bytes, weights.id())
         .map_err(|e| format!("{}: {e}", model_path.display()))?;
+    let backbone = super::adapt_bn::backbone_for(choice, weights, model.adaptation.as_ref())?;
     let mut failed = 0;
     let compute = open(choice)?;
     let tail = match &model.tail {

@@ -4,7 +4,6 @@
 use super::{CliResult, ModelFiles};
 use crate::classifier::Classifier;
 use crate::export::{OPSET, card, to_onnx};
-use crate::model::WeightFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,15 +21,13 @@ pub fn export(
     }
     let bytes = std::fs::read(model_path)
         .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
-    let weights = std::fs::read(&files.weights).map_err(|e| {
-        format!(
-            "cannot read the weight file {}: {e} (run the README's set-up command)",
-            files.weights.display()
-        )
-    })?;
-    let backbone = WeightFile::parse(&weights)?;
+    let mut backbone = files.weight_file()?;
     let model = Classifier::from_bytes(&bytes, backbone.id())
         .map_err(|e| format!("{}: {e}", model_path.display()))?;
+    // A model trained on an adapted backbone (AdaBN) exports that backbone.
+    if let Some(adaptation) = &model.adaptation {
+        backbone.adapt(adaptation)?;
+    }
     let card_text = card::markdown(&model, &today());
     if let Some(out) = onnx {
         let graph = to_onnx(&backbone, &model)?;

@@ -1,5 +1,6 @@
 //! The native command line: `graft <subcommand>`. Each subcommand prints JSON or text.
 
+mod adapt_bn;
 mod auto;
 mod backbone;
 mod classify;
@@ -137,6 +138,11 @@ pub enum Command {
         /// them over their nearest neighbours, and those surely labelled train the head too.
         #[arg(long)]
         unlabeled: Option<PathBuf>,
+        /// Adapt the backbone to these photos first (AdaBN): its BatchNorm statistics are
+        /// measured again on up to 64 of the training (and unlabelled) photos. For photos
+        /// unlike ImageNet's: drawings, scans, microscope or satellite images.
+        #[arg(long)]
+        adapt_bn: bool,
         #[command(flatten)]
         train: TrainArgs,
         /// Epoch progress as JSON lines on stdout.
@@ -243,13 +249,18 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             val_dir,
             unlabeled,
+            adapt_bn,
             train,
             json,
             device,
             files,
         } => {
-            let dirs = (val_dir.as_deref(), unlabeled.as_deref());
-            train::command(&dir, dirs, &out, &train, json, device, &files)
+            let extras = train::Extras {
+                val_dir: val_dir.as_deref(),
+                unlabeled: unlabeled.as_deref(),
+                adapt_bn,
+            };
+            train::command(&dir, extras, &out, &train, json, device, &files)
         }
         Command::ExportProject {
             dir,

@@ -3,6 +3,7 @@
 //! fine-tuning and report.
 
 use super::classify::{Rows, embed, load};
+use super::trained::Output;
 use super::{CliResult, ModelFiles, TrainArgs, open};
 use crate::backend::DeviceChoice;
 use crate::classifier::check_class_names;
@@ -109,6 +110,16 @@ pub struct Source<'a> {
     pub val_dir: Option<&'a Path>,
     /// A pool of unlabelled photos (`--unlabeled`).
     pub unlabeled: Option<&'a Path>,
+    /// Adapt the backbone to the photos first (`--adapt-bn`).
+    pub adapt_bn: bool,
+}
+
+/// What `graft train` reads besides DIR: a validation folder, an unlabelled pool, and
+/// whether to adapt the backbone to the photos first.
+pub struct Extras<'a> {
+    pub val_dir: Option<&'a Path>,
+    pub unlabeled: Option<&'a Path>,
+    pub adapt_bn: bool,
 }
 
 pub fn train(
@@ -129,6 +140,7 @@ pub fn train(
         validation,
         val_dir,
         unlabeled,
+        adapt_bn,
     } = source;
     if unlabeled.is_some() && (config.tuned_blocks > 0 || method != Method::Head) {
         return Err(
@@ -139,7 +151,26 @@ pub fn train(
     }
     let names = folder.classes.clone();
     check_class_names(&names).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let backbone = load(files, choice)?;
+    // AdaBN: on the training photos and the pool (not --val-dir, which stays a measure of
+    // photos the backbone has not seen).
+    let (backbone, adaptation) = match adapt_bn {
+        true => {
+            let pool = match unlabeled {
+                Some(p) => crate::data::folder::files_under(p)?,
+                None => Vec::new(),
+            };
+            let photos: Vec<&Path> = (folder.files.iter().map(|(p, _)| p.as_path()))
+                .chain(pool.iter().map(PathBuf::as_path))
+                .collect();
+            let (backbone, adaptation) = super::adapt_bn::adapted(files, choice, &photos)?;
+            (backbone, Some(adaptation))
+        }
+        false => (load(files, choice)?, None),
+    };
+    let out = Output {
+        path: out,
+        adaptation: adaptation.as_ref(),
+    };
     // Fine-tuning starts from the pre-trained blocks and trains on activations at their cut.
     let tail = TailConfig::new(config.tuned_blocks).and_then(|cut| backbone.pretrained_tail(cut));
     let (rows, shape) = match &tail {
@@ -249,7 +280,7 @@ pub fn train(
 /// the flags given).
 pub fn command(
     dir: &std::path::Path,
-    (val_dir, unlabeled): (Option<&std::path::Path>, Option<&std::path::Path>),
+    extras: Extras,
     out: &std::path::Path,
     args: &TrainArgs,
     json: bool,
@@ -275,8 +306,9 @@ pub fn command(
         dir,
         folder,
         validation,
-        val_dir,
-        unlabeled,
+        val_dir: extras.val_dir,
+        unlabeled: extras.unlabeled,
+        adapt_bn: extras.adapt_bn,
     };
     train(source, out, &config, json, device.device, files)
 }

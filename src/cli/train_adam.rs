@@ -3,7 +3,7 @@
 //! held-out images), the epochs as they end, the report and the model file.
 
 use super::CliResult;
-use super::trained::{report, save_trained, validation_title};
+use super::trained::{Output, report, save_trained, validation_title};
 use crate::classifier::Classifier;
 use crate::model::tail::TailWeights;
 use crate::train::provenance::{Provenance, Solved, per_class};
@@ -11,7 +11,6 @@ use crate::train::runs::Runs;
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Trainer, Views};
 use burn::tensor::Device;
-use std::path::Path;
 use std::time::Instant;
 
 /// What the runs train on and where the model goes.
@@ -27,7 +26,7 @@ pub struct Job<'a> {
 }
 
 /// Train, report and write the model.
-pub fn train(job: Job, out: &Path, json: bool) -> CliResult {
+pub fn train(job: Job, out: Output, json: bool) -> CliResult {
     let Job {
         inputs,
         names,

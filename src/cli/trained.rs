@@ -3,6 +3,7 @@
 
 use super::CliResult;
 use crate::classifier::Classifier;
+use crate::model::batchnorm::Adaptation;
 use crate::train::Evaluation;
 use std::path::Path;
 
@@ -18,8 +19,16 @@ pub(super) struct Candidate {
     pub seconds: f64,
 }
 
+/// Where `graft train` writes its model, and the adaptation of the backbone (AdaBN) the
+/// model was trained on, which the file carries.
+#[derive(Clone, Copy)]
+pub(super) struct Output<'a> {
+    pub path: &'a Path,
+    pub adaptation: Option<&'a Adaptation>,
+}
+
 /// Report `c`'s validation figures and write its model to `out`.
-pub(super) fn finish(c: Candidate, names: &[String], out: &Path, json: bool) -> CliResult {
+pub(super) fn finish(c: Candidate, names: &[String], out: Output, json: bool) -> CliResult {
     match &c.evaluation {
         Some(e) => report(e, names, &c.title, c.extra, json)?,
         None => eprintln!(
@@ -31,11 +40,12 @@ pub(super) fn finish(c: Candidate, names: &[String], out: &Path, json: bool) -> 
 }
 
 /// Write the trained `model` to `out` and say so: the end of every `graft train`.
-pub(super) fn save_trained(out: &Path, model: &Classifier, seconds: f64) -> CliResult {
-    write_model(out, model)?;
+pub(super) fn save_trained(out: Output, model: &Classifier, seconds: f64) -> CliResult {
+    let model = model.clone().with_adaptation(out.adaptation.cloned());
+    write_model(out.path, &model)?;
     eprintln!(
         "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
-        out.display(),
+        out.path.display(),
         model.meta.classes.len()
     );
     Ok(std::process::ExitCode::SUCCESS)

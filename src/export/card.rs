@@ -35,7 +35,11 @@ pub fn markdown(model: &Classifier, date: &str) -> String {
         0 => "frozen (only the head was trained)".to_string(),
         k => format!("its last {k} of 16 blocks fine-tuned"),
     };
-    let _ = writeln!(md, "- **Backbone training**: {tuned}");
+    let adapted = match meta.adapted_batchnorm {
+        true => "; its BatchNorm statistics measured again on the training photos (AdaBN)",
+        false => "",
+    };
+    let _ = writeln!(md, "- **Backbone training**: {tuned}{adapted}");
     let head = match meta.hidden {
         0 => "a linear softmax on the 1 280 pooled features".to_string(),
         h => format!("a hidden layer of {h} units (ReLU), then a softmax"),

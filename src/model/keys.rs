@@ -65,6 +65,17 @@ pub fn head(cfg: &EfficientNetLite0Config) -> NamedConv {
     NamedConv::new("head".into(), cfg.head())
 }
 
+/// Every convolution, in network order: stem, each block's, head (where AdaBN adapts).
+pub fn all(cfg: &EfficientNetLite0Config) -> Vec<NamedConv> {
+    let blocks = cfg.blocks();
+    let mut convs = vec![stem(cfg)];
+    for (i, block) in blocks.iter().enumerate() {
+        convs.extend(BlockConvs::of(i, block).all().cloned());
+    }
+    convs.push(head(cfg));
+    convs
+}
+
 /// The ImageNet classifier's weight (`[1280, classes]`) and bias (`[classes]`).
 pub const CLASSIFIER_WEIGHT: &str = "classifier.weight";
 pub const CLASSIFIER_BIAS: &str = "classifier.bias";

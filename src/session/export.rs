@@ -15,9 +15,12 @@ pub async fn export(session: &Session, onnx: bool, date: String, file: Vec<u8>) 
         let (weights, _) = crate::assets::load_weights(|_, _| {})
             .await
             .map_err(|e| e.to_string())?;
-        let backbone = WeightFile::parse(&weights).map_err(|e| e.to_string())?;
+        let mut backbone = WeightFile::parse(&weights).map_err(|e| e.to_string())?;
         drop(weights);
         let model = Classifier::from_bytes(&file, backbone.id()).map_err(|e| e.to_string())?;
+        if let Some(adaptation) = &model.adaptation {
+            backbone.adapt(adaptation).map_err(|e| e.to_string())?;
+        }
         let graph = if onnx {
             vec![to_onnx(&backbone, &model).map_err(|e| e.to_string())?]
         } else {

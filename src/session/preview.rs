@@ -39,6 +39,10 @@ pub async fn set_model(session: &Session, model: Option<InUse>) {
     }
 }
 
+/// Why a model trained on an adapted backbone (`graft train --adapt-bn`) is refused.
+const ADAPTED: &str = "this model was trained on a backbone adapted to its photos (graft train \
+    --adapt-bn), which the page does not run yet: use graft predict with it";
+
 /// Check the model file in `bytes` (`None`: no model) and use it; the page is told either
 /// way, and gets the file back unless it came from the page's own (`ModelFrom::Page`).
 pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>>) {
@@ -55,7 +59,13 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
     // A restarted worker is told its model while the backbone loads.
     let checked = match session.ready_engine().await {
         Ok(engine) => {
-            Classifier::from_bytes(&bytes, engine.backbone.weights_id()).map_err(|e| e.to_string())
+            Classifier::from_bytes(&bytes, engine.backbone.weights_id())
+                .map_err(|e| e.to_string())
+                .and_then(|m| match m.adaptation {
+                    // The page's backbone is the one it embeds every photo with.
+                    Some(_) => Err(ADAPTED.to_string()),
+                    None => Ok(m),
+                })
         }
         Err(e) => Err(e.to_string()),
     };
