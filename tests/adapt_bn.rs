@@ -137,7 +137,11 @@ fn adabn_statistics_match_a_hand_computation_and_normalise_the_photos() {
         ),
         &device,
     );
-    let values: Vec<f32> = plain.head_output(x).into_data().try_to_vec::<f32>().unwrap();
+    let values: Vec<f32> = plain
+        .head_output(x)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     let mut plain_sum = MomentsSum::new(1280);
     plain_sum.add(&values, 49);
     let plain = plain_sum.finish();

@@ -159,11 +159,11 @@ fn unlabelled_photos_are_labelled_by_propagation_and_train_the_head() {
     assert!(!dir.join("no.graft").exists());
 }
 
-/// `--method auto` (issue 17): prototypes and the head are each measured on the photos'
-/// own figures, the better is kept (ties go to the head) and the model file is the kept
-/// one's.
+/// `--method auto` (issue 17): prototypes, the head and the head on an adapted backbone are
+/// each measured on the photos' own figures, the best is kept (ties go to the head) and the
+/// model file is the kept one's; with no time for AdaBN it is skipped, saying so.
 #[test]
-fn auto_keeps_the_better_of_prototypes_and_the_head() {
+fn auto_keeps_the_best_of_prototypes_the_head_and_adabn_within_its_budget() {
     let dir = scratch("auto");
     let scenes = dir.join("scenes");
     common::crop_folder(&scenes, &common::SCENES, Half::Top, 4, 41);
@@ -186,12 +186,15 @@ fn auto_keeps_the_better_of_prototypes_and_the_head() {
             .as_f64()
             .unwrap()
     };
-    let (protos, head) = (score("prototypes"), score("head (L-BFGS)"));
-    let want = if protos > head {
-        "prototypes"
-    } else {
-        "head (L-BFGS)"
-    };
+    // The best; ties go to the head, then AdaBN's head, then prototypes.
+    let want = ["head (L-BFGS)", "adabn + head", "prototypes"]
+        .into_iter()
+        .fold(None, |best: Option<&str>, m| match best {
+            Some(b) if score(b) >= score(m) => best,
+            _ => Some(m),
+        })
+        .unwrap();
+    assert_eq!(tried.len(), 3, "{auto}");
     assert_eq!(auto["chosen"], want, "{auto}");
     let bytes = std::fs::read(&model).unwrap();
     let header = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]).to_string();
@@ -200,7 +203,36 @@ fn auto_keeps_the_better_of_prototypes_and_the_head() {
         want == "prototypes",
         "{header}"
     );
+    assert_eq!(
+        header.contains(r#"\"adapted_batchnorm\":true"#),
+        want == "adabn + head",
+        "{header}"
+    );
     assert!(err.contains(&format!("auto: kept {want}")), "{err}");
+
+    // No time for AdaBN: skipped, and said so.
+    let (code, lines, err) = graft(&[
+        "train",
+        scenes.to_str().unwrap(),
+        "--method",
+        "auto",
+        "--budget",
+        "0",
+        "--json",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let auto = &lines.iter().find(|l| l.get("auto").is_some()).expect(&err)["auto"];
+    assert_eq!(auto["tried"].as_array().unwrap().len(), 2, "{auto}");
+    assert!(
+        auto["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("pass the 0 s budget"),
+        "{auto}"
+    );
+    assert!(err.contains("adabn + head: skipped"), "{err}");
 }
 
 /// `--adapt-bn` (issue 17): the model file carries the adaptation and `graft predict` runs

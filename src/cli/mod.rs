@@ -143,6 +143,10 @@ pub enum Command {
         /// unlike ImageNet's: drawings, scans, microscope or satellite images.
         #[arg(long)]
         adapt_bn: bool,
+        /// --method auto: seconds it may spend on its candidates; one that would overrun it
+        /// (estimated from the embedding's time) is skipped and said so.
+        #[arg(long, default_value_t = 60.0)]
+        budget: f64,
         #[command(flatten)]
         train: TrainArgs,
         /// Epoch progress as JSON lines on stdout.
@@ -250,6 +254,7 @@ pub fn run(cli: Cli) -> ExitCode {
             val_dir,
             unlabeled,
             adapt_bn,
+            budget,
             train,
             json,
             device,
@@ -259,6 +264,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 val_dir: val_dir.as_deref(),
                 unlabeled: unlabeled.as_deref(),
                 adapt_bn,
+                budget,
             };
             train::command(&dir, extras, &out, &train, json, device, &files)
         }

@@ -100,6 +100,26 @@ fn augmented_views(
     Ok(views)
 }
 
+/// A validation folder and, for each of its classes, the training class it is: each must be
+/// one of `names`.
+fn validation_folder(
+    dir: &Path,
+    names: &[String],
+) -> Result<(ImageFolder, Vec<usize>), Box<dyn std::error::Error>> {
+    let val = ImageFolder::scan(dir)?;
+    let index = (val.classes.iter())
+        .map(|c| {
+            names.iter().position(|n| n == c).ok_or_else(|| {
+                format!(
+                    "{}: class '{c}' is not one of the training classes",
+                    dir.display()
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((val, index))
+}
+
 /// What to train on: a folder of class folders (or a project file, unpacked into one), the
 /// images set aside for validation, and a separate validation folder.
 pub struct Source<'a> {
@@ -112,6 +132,8 @@ pub struct Source<'a> {
     pub unlabeled: Option<&'a Path>,
     /// Adapt the backbone to the photos first (`--adapt-bn`).
     pub adapt_bn: bool,
+    /// `--method auto`'s time budget in seconds (`--budget`).
+    pub budget: f64,
 }
 
 /// What `graft train` reads besides DIR: a validation folder, an unlabelled pool, and
@@ -120,6 +142,7 @@ pub struct Extras<'a> {
     pub val_dir: Option<&'a Path>,
     pub unlabeled: Option<&'a Path>,
     pub adapt_bn: bool,
+    pub budget: f64,
 }
 
 pub fn train(
@@ -141,6 +164,7 @@ pub fn train(
         val_dir,
         unlabeled,
         adapt_bn,
+        budget,
     } = source;
     if unlabeled.is_some() && (config.tuned_blocks > 0 || method != Method::Head) {
         return Err(
@@ -180,31 +204,22 @@ pub fn train(
     let started = Instant::now();
     let (mut values, mut labels, paths) = embed_folder(&rows, &folder, |c| c)?;
     let trained = labels.len();
+    let embed_seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "graft: {trained} images in {} classes embedded in {:.1} s",
+        "graft: {trained} images in {} classes embedded in {embed_seconds:.1} s",
         names.len(),
-        started.elapsed().as_secs_f64()
     );
     // A separate validation folder replaces the held-out share: its class folders must be
     // among the training folder's.
     let compute = open(choice)?;
     let named = |e: String| format!("{}: {e}", dir.display());
-    let plan = match val_dir {
-        Some(v) => {
-            let val = ImageFolder::scan(v)?;
-            let index: Vec<usize> = val
-                .classes
-                .iter()
-                .map(|c| {
-                    names.iter().position(|n| n == c).ok_or_else(|| {
-                        format!(
-                            "{}: class '{c}' is not one of the training classes",
-                            v.display()
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-            let (f, l, _) = embed_folder(&rows, &val, |c| index[c])?;
+    let val = match val_dir {
+        Some(v) => Some(validation_folder(v, &names)?),
+        None => None,
+    };
+    let plan = match &val {
+        Some((val, index)) => {
+            let (f, l, _) = embed_folder(&rows, val, |c| index[c])?;
             values.extend(f);
             labels.extend(l);
             Plan::HeldOut(Split {
@@ -256,7 +271,29 @@ pub fn train(
         Method::Prototypes => {
             return finish(super::train_prototypes::fit(inputs, plan, model, config));
         }
-        Method::Auto => return super::auto::choose(inputs, plan, model, config, (out, json)),
+        Method::Auto => {
+            // The same photos' rows on a backbone adapted to them, in the same order:
+            // auto's third candidate (`auto::Adapted`).
+            let photos: Vec<&Path> = folder.files.iter().map(|(p, _)| p.as_path()).collect();
+            let adapted = super::auto::Adapted {
+                files,
+                choice,
+                photos: &photos,
+                rows_of: &|rows: &Rows| {
+                    let (mut v, _, kept) = embed_folder(rows, &folder, |c| c)?;
+                    if let Some((val, index)) = &val {
+                        v.extend(embed_folder(rows, val, |c| index[c])?.0);
+                    }
+                    match kept == paths {
+                        true => Ok(v),
+                        false => Err("the photos read differently the second time".into()),
+                    }
+                },
+                embedded_in: embed_seconds,
+                budget,
+            };
+            return super::auto::choose(inputs, plan, model, config, (out, json), adapted);
+        }
         Method::Head if config.solver == Solver::Lbfgs => {
             let fitted = super::train_linear::fit(inputs, plan, model, config, &views, json)?;
             return finish(fitted);
@@ -309,6 +346,7 @@ pub fn command(
         val_dir: extras.val_dir,
         unlabeled: extras.unlabeled,
         adapt_bn: extras.adapt_bn,
+        budget: extras.budget,
     };
     train(source, out, &config, json, device.device, files)
 }

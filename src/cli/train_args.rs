@@ -10,7 +10,8 @@ use clap::Args;
 pub struct TrainArgs {
     /// head (default: a head fitted by --solver), prototypes (each class's mean direction
     /// and a calibrated temperature: nothing trained, answers from one photo a class) or
-    /// auto (both measured on the photos' own figures, the better kept).
+    /// auto (those two and the head on a backbone adapted to the photos, AdaBN, measured
+    /// on the photos' own figures within --budget; the best kept).
     #[arg(long, value_parser = Method::parse)]
     pub method: Option<Method>,
     /// lbfgs (default: a linear head fitted to convergence) or adam (epochs of

@@ -41,7 +41,11 @@ pub(super) fn finish(c: Candidate, names: &[String], out: Output, json: bool) ->
 
 /// Write the trained `model` to `out` and say so: the end of every `graft train`.
 pub(super) fn save_trained(out: Output, model: &Classifier, seconds: f64) -> CliResult {
-    let model = model.clone().with_adaptation(out.adaptation.cloned());
+    // --adapt-bn's adaptation; auto's AdaBN candidate carries its own.
+    let model = match out.adaptation {
+        Some(a) => model.clone().with_adaptation(Some(a.clone())),
+        None => model.clone(),
+    };
     write_model(out.path, &model)?;
     eprintln!(
         "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
