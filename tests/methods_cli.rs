@@ -306,3 +306,52 @@ fn adapt_bn_travels_in_the_model_file_and_a_missing_file_is_named() {
     );
     assert!(!out.exists());
 }
+
+/// `--lp-ft` (issue 17): fine-tuning starts from a linear probe of the frozen blocks, so its
+/// first step already labels the training photos well (a random head labels about a third);
+/// without blocks to tune it is refused by name.
+#[test]
+fn lp_ft_fine_tunes_from_a_linear_probe() {
+    let dir = scratch("lp_ft");
+    let train = dir.join("train");
+    texture_folder(&train, Half::Top, 4, 51);
+    let first_epoch = |extra: &[&str]| {
+        let out = dir.join("m.graft");
+        let mut args = vec![
+            "train",
+            train.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--solver",
+            "adam",
+            "--tuned-blocks",
+            "1",
+            "--steps",
+            "1",
+            "--validation-percent",
+            "0",
+            "--json",
+        ];
+        args.extend(extra);
+        let (code, lines, err) = graft(&args);
+        assert_eq!(code, 0, "{err}");
+        let epoch = lines.iter().find(|l| l.get("epoch").is_some()).expect(&err);
+        epoch["accuracy"].as_f64().unwrap()
+    };
+    let (probed, fresh) = (first_epoch(&["--lp-ft"]), first_epoch(&[]));
+    eprintln!("first step's training accuracy: LP-FT {probed}, a random head {fresh}");
+    assert!(
+        probed >= 0.9 && fresh < 0.8,
+        "LP-FT {probed}, random {fresh}"
+    );
+
+    let (code, _, err) = graft(&[
+        "train",
+        train.to_str().unwrap(),
+        "--out",
+        dir.join("no.graft").to_str().unwrap(),
+        "--lp-ft",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--lp-ft fits a linear probe"), "{err}");
+}

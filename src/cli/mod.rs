@@ -5,6 +5,7 @@ mod auto;
 mod backbone;
 mod classify;
 mod export;
+mod lp_ft;
 mod project;
 mod train;
 mod train_adam;
@@ -147,6 +148,10 @@ pub enum Command {
         /// (estimated from the embedding's time) is skipped and said so.
         #[arg(long, default_value_t = 60.0)]
         budget: f64,
+        /// With --tuned-blocks: fit the default linear head on the frozen blocks' features
+        /// first, then fine-tune from it (LP-FT), not from a random head.
+        #[arg(long)]
+        lp_ft: bool,
         #[command(flatten)]
         train: TrainArgs,
         /// Epoch progress as JSON lines on stdout.
@@ -255,6 +260,7 @@ pub fn run(cli: Cli) -> ExitCode {
             unlabeled,
             adapt_bn,
             budget,
+            lp_ft,
             train,
             json,
             device,
@@ -265,6 +271,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 unlabeled: unlabeled.as_deref(),
                 adapt_bn,
                 budget,
+                lp_ft,
             };
             train::command(&dir, extras, &out, &train, json, device, &files)
         }

@@ -134,6 +134,8 @@ pub struct Source<'a> {
     pub adapt_bn: bool,
     /// `--method auto`'s time budget in seconds (`--budget`).
     pub budget: f64,
+    /// Fine-tune from a linear probe (`--lp-ft`).
+    pub lp_ft: bool,
 }
 
 /// What `graft train` reads besides DIR: a validation folder, an unlabelled pool, and
@@ -143,6 +145,7 @@ pub struct Extras<'a> {
     pub unlabeled: Option<&'a Path>,
     pub adapt_bn: bool,
     pub budget: f64,
+    pub lp_ft: bool,
 }
 
 pub fn train(
@@ -165,7 +168,15 @@ pub fn train(
         unlabeled,
         adapt_bn,
         budget,
+        lp_ft,
     } = source;
+    if lp_ft && (config.tuned_blocks == 0 || config.hidden > 0) {
+        return Err(
+            "--lp-ft fits a linear probe, then fine-tunes from it: it needs \
+             --tuned-blocks 1 or more and a linear head (--hidden 0)"
+                .into(),
+        );
+    }
     if unlabeled.is_some() && (config.tuned_blocks > 0 || method != Method::Head) {
         return Err(
             "--unlabeled spreads labels over the backbone's features and trains a \
@@ -309,6 +320,7 @@ pub fn train(
         config,
         views: &views,
         tail: tail.as_ref(),
+        probe_first: lp_ft,
     };
     super::train_adam::train(job, out, json)
 }
@@ -347,6 +359,7 @@ pub fn command(
         unlabeled: extras.unlabeled,
         adapt_bn: extras.adapt_bn,
         budget: extras.budget,
+        lp_ft: extras.lp_ft,
     };
     train(source, out, &config, json, device.device, files)
 }

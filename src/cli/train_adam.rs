@@ -23,6 +23,8 @@ pub struct Job<'a> {
     pub config: &'a TrainConfig,
     pub views: &'a Views,
     pub tail: Option<&'a TailWeights>,
+    /// LP-FT: each run starts from a linear probe of the frozen tail's features (`lp_ft`).
+    pub probe_first: bool,
 }
 
 /// Train, report and write the model.
@@ -43,6 +45,15 @@ pub fn train(job: Job, out: Output, json: bool) -> CliResult {
             job.device, inputs, split, names, config, job.views, job.tail,
         )
         .map_err(|e| e.to_string())?;
+        let trainer = match (job.probe_first, job.tail) {
+            (true, Some(tail)) => {
+                let from = (config, job.device);
+                let train = &runs.splits()[i].train;
+                let head = super::lp_ft::probe(tail, inputs, train, names, from)?;
+                trainer.from_head(&head).map_err(|e| e.to_string())?
+            }
+            _ => trainer,
+        };
         let measuring = runs.measures(i);
         let mut trainer = match measuring {
             true => trainer.measuring(),

@@ -15,7 +15,7 @@ use super::results::{Checkpoint, Kept, Record, unflatten};
 use super::split::{Split, stratified};
 use super::{EpochStats, TrainConfig, Trained};
 use crate::model::FEATURE_DIM;
-use crate::model::head::HeadConfig;
+use crate::model::head::{HeadConfig, HeadWeights};
 use crate::model::tail::{TailConfig, TailWeights};
 use crate::rng::SplitMix64;
 use burn::module::Module;
@@ -282,6 +282,27 @@ impl Trainer {
     /// Where the run stands, `None` before its first epoch has finished.
     pub fn checkpoint(&self) -> Option<Checkpoint> {
         self.record.checkpoint(&self.rng)
+    }
+
+    /// Start from `head`, not a fresh one: LP-FT (Kumar et al. 2022, "Fine-Tuning can
+    /// Distort Pretrained Features and Underperform Out-of-Distribution"): a linear probe
+    /// fitted to the frozen features first, so that the tuned blocks do not move to chase a
+    /// random head. Before the first epoch; `head` must have this model's shape.
+    pub fn from_head(mut self, head: &HeadWeights) -> Result<Self, TrainError> {
+        let wrong = || TrainError::Settings("the probed head does not fit this model".into());
+        let shapes: Vec<(usize, usize)> = (head.layers.iter())
+            .map(|l| (l.inputs, l.outputs))
+            .collect();
+        if self.epoch > 0 || head.normalize || shapes != self.head_config.layers() {
+            return Err(wrong());
+        }
+        let module = head.to_module(&self.device).ok_or_else(wrong)?;
+        let net = self.model.take().ok_or(TrainError::Interrupted)?;
+        self.model = Some(Net {
+            tail: net.tail,
+            head: module,
+        });
+        Ok(self)
     }
 
     /// Go on from `from`, taken from a trainer with the same rows, split and settings

@@ -303,3 +303,41 @@ fn the_steps_do_not_grow_with_the_images_and_the_learning_rate_decays() {
         assert!(super::cosine(steps - 1, steps) < 1e-4);
     }
 }
+
+/// LP-FT starts from the probed head: after one step at the smallest learning rate the
+/// settings allow (1e-5), every weight is within one Adam step (1e-5) of the probe's; a
+/// fresh head is nowhere near it. A head of another shape is refused.
+#[test]
+fn lp_ft_starts_from_the_probed_head() {
+    let (features, labels) = separable(2, 4, 5);
+    let config = TrainConfig {
+        steps: 1,
+        batch_size: 64,
+        learning_rate: 1e-5,
+        validation_percent: 0.0,
+        ..TrainConfig::default()
+    };
+    let probe = HeadConfig::new(2).init_weights(99);
+    let start = || Trainer::new(&Device::flex(), &features, &labels, &names(2), &config).unwrap();
+    let mut t = start().from_head(&probe).unwrap();
+    run(&mut t);
+    let want: Vec<f32> = (probe.layers.iter())
+        .flat_map(|l| l.weight.iter().chain(&l.bias))
+        .copied()
+        .collect();
+    let gap = |got: Vec<f32>| {
+        (got.iter().zip(&want))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max)
+    };
+    let probed = gap(flat(&t));
+    assert!(probed <= 1.1e-5, "from the probe: {probed}");
+    let mut fresh = start();
+    run(&mut fresh);
+    assert!(gap(flat(&fresh)) > 1e-2, "a fresh head is elsewhere");
+    let other = HeadConfig::new(2).with_hidden(4).init_weights(1);
+    assert!(matches!(
+        start().from_head(&other),
+        Err(TrainError::Settings(_))
+    ));
+}
