@@ -11,19 +11,9 @@ use graft::inference::Backbone;
 use graft::model::batchnorm::{BatchNorms, MomentsSum};
 use graft::model::{INPUT_SIZE, WeightFile};
 
-const PHOTOS: [&str; 8] = [
-    "astronaut.png",
-    "brick.png",
-    "camera.png",
-    "chelsea.png",
-    "coffee.png",
-    "grass.png",
-    "gravel.png",
-    "motorcycle_left.png",
-];
-
 fn inputs() -> Vec<Vec<f32>> {
-    (PHOTOS.iter())
+    // The eight PNGs: 8 x 49 positions a channel at the head conv.
+    (common::PHOTOS[..8].iter())
         .map(|name| {
             let bytes = std::fs::read(common::photo(name)).unwrap();
             backbone_input(&decode(&bytes).unwrap())

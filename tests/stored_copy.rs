@@ -5,23 +5,12 @@
 
 mod common;
 
+use common::PHOTOS;
 use graft::data::augment::augmented_input;
 use graft::data::stored::stored_copy;
 use graft::data::{backbone_input, decode};
 use graft::inference::Backbone;
 use graft::rng::SplitMix64;
-
-const PHOTOS: [&str; 9] = [
-    "astronaut.png",
-    "brick.png",
-    "camera.png",
-    "chelsea.png",
-    "coffee.png",
-    "grass.png",
-    "gravel.png",
-    "motorcycle_left.png",
-    "rocket.jpg",
-];
 /// Views per photo, at the page's default strength when augmenting (0.5).
 const VIEWS: usize = 4;
 

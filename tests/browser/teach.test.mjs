@@ -347,6 +347,14 @@ test('a model trained by the command line loads in the page and agrees; bad inpu
     const cli = JSON.parse(execFileSync(GRAFT, ['predict', model, '--json', file], { encoding: 'utf8' }));
     for (const c of CLASSES) assert.ok(Math.abs(cli.probs[c] - pageProbs[c]) < PROB_TOL, `${c}: ${cli.probs[c]} vs ${pageProbs[c]}`);
 
+    // A model on a backbone adapted to its photos (--adapt-bn): refused by name, and the
+    // model in use stays.
+    const adapted = path.join(tmp, 'adapted.graft');
+    execFileSync(GRAFT, ['train', train, '--out', adapted, '--adapt-bn'], { stdio: 'pipe' });
+    await s.page.getByRole('button', { name: 'Load a model file' }).setInputFiles(adapted);
+    await s.page.locator('#preview-error', { hasText: 'adapted to its photos (graft train --adapt-bn), which the page does not run yet' }).waitFor();
+    await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor();
+
     // New project, after the confirmation: empty, and still empty after a reload.
     await s.page.getByRole('button', { name: 'New project' }).click();
     await card(s.page, 'Class 1').locator('.count[data-count="0"]').waitFor();

@@ -19,6 +19,19 @@ pub fn photo(name: &str) -> PathBuf {
     path
 }
 
+/// The fixture photos (scikit-image's, and the rocket JPEG), by file name.
+pub const PHOTOS: [&str; 9] = [
+    "astronaut.png",
+    "brick.png",
+    "camera.png",
+    "chelsea.png",
+    "coffee.png",
+    "grass.png",
+    "gravel.png",
+    "motorcycle_left.png",
+    "rocket.jpg",
+];
+
 /// graft's Python (numpy, scikit-learn, Pillow, ONNX Runtime), made by `scripts/setup.sh`.
 pub fn python() -> PathBuf {
     let home = std::env::var("HOME").expect("HOME is set");
