@@ -58,7 +58,7 @@ impl Backbone {
 
     /// Build the hand-fused CPU path from a weight file's bytes.
     pub fn load_cpu(weights: &[u8]) -> Result<Self, WeightsError> {
-        Self::cpu(WeightFile::parse(weights)?)
+        Self::load_cpu_file(WeightFile::parse(weights)?)
     }
 
     /// The fastest path for `compute`: Burn on a GPU, the hand-fused path on the CPU.
@@ -71,7 +71,7 @@ impl Backbone {
         if compute.info.is_gpu() {
             Self::load_file(file, &compute.device)
         } else {
-            Self::cpu(file)
+            Self::load_cpu_file(file)
         }
     }
 
@@ -91,7 +91,8 @@ impl Backbone {
         })
     }
 
-    fn cpu(file: WeightFile) -> Result<Self, WeightsError> {
+    /// The hand-fused CPU path from parsed (perhaps adapted) weights.
+    pub fn load_cpu_file(file: WeightFile) -> Result<Self, WeightsError> {
         let weights_id = file.id().to_string();
         let tail = file.tail_weights(TailConfig::deepest())?;
         let cpu = CpuBackbone::from_weights(file)?;

@@ -6,6 +6,7 @@ use super::engine::{Engine, gpu_lost};
 use super::protocol::{Event, Picture};
 use crate::backend::open_cpu;
 use crate::classifier::Classifier;
+use crate::inference::Backbone;
 use crate::model::tail::Tail;
 use crate::project::ClassRef;
 use crate::state::Loading;
@@ -52,7 +53,8 @@ impl InUse {
 }
 
 /// The newest previewed picture: its backbone input, and its features once computed,
-/// through the tuned blocks of the model keyed `through` (`None`: the backbone's own).
+/// through the tuned blocks or adapted backbone of the model keyed `through` (`None`: the
+/// backbone's own).
 #[derive(Clone)]
 pub struct Looked {
     pub id: u64,
@@ -81,6 +83,9 @@ pub struct Session {
     /// the GPU), built on first use.
     pub(super) model: RefCell<Option<Rc<InUse>>>,
     pub(super) tail: RefCell<Option<(bool, Rc<Tail>)>>,
+    /// The backbone adapted to the model in use's photos (a model from `graft train
+    /// --adapt-bn`), built on first use per device kind (on the GPU or not), like `tail`.
+    pub(super) adapted: RefCell<Option<(bool, Rc<Backbone>)>>,
     /// The newest preview asked for (its id): only its answer is sent.
     pub(super) newest: Cell<u64>,
     /// The newest previewed picture, classified again when the model changes.
@@ -102,6 +107,7 @@ impl Session {
             rows: RefCell::new(RowCache::new(ROW_CACHE_BYTES)),
             model: RefCell::new(None),
             tail: RefCell::new(None),
+            adapted: RefCell::new(None),
             newest: Cell::new(0),
             looked: RefCell::new(None),
         })

@@ -9,6 +9,8 @@ use super::pixels::decode_file;
 use super::protocol::{Event, ModelFrom, Picture};
 use crate::classifier::Classifier;
 use crate::data::backbone_input;
+use crate::inference::Backbone;
+use crate::model::WeightFile;
 use crate::model::tail::Tail;
 use crate::project::sample_hash;
 use crate::state::training::ModelSummary;
@@ -29,6 +31,7 @@ pub fn summary(model: &Classifier, file: &[u8]) -> ModelSummary {
 /// model, it is forgotten: the page starts a new project).
 pub async fn set_model(session: &Session, model: Option<InUse>) {
     *session.tail.borrow_mut() = None;
+    *session.adapted.borrow_mut() = None;
     if model.is_none() {
         *session.looked.borrow_mut() = None;
     }
@@ -38,10 +41,6 @@ pub async fn set_model(session: &Session, model: Option<InUse>) {
         answer(session, looked).await;
     }
 }
-
-/// Why a model trained on an adapted backbone (`graft train --adapt-bn`) is refused.
-const ADAPTED: &str = "this model was trained on a backbone adapted to its photos (graft train \
-    --adapt-bn), which the page does not run yet: use graft predict with it";
 
 /// Check the model file in `bytes` (`None`: no model) and use it; the page is told either
 /// way, and gets the file back unless it came from the page's own (`ModelFrom::Page`).
@@ -59,13 +58,7 @@ pub async fn use_model(session: &Session, from: ModelFrom, bytes: Option<Vec<u8>
     // A restarted worker is told its model while the backbone loads.
     let checked = match session.ready_engine().await {
         Ok(engine) => {
-            Classifier::from_bytes(&bytes, engine.backbone.weights_id())
-                .map_err(|e| e.to_string())
-                .and_then(|m| match m.adaptation {
-                    // The page's backbone is the one it embeds every photo with.
-                    Some(_) => Err(ADAPTED.to_string()),
-                    None => Ok(m),
-                })
+            Classifier::from_bytes(&bytes, engine.backbone.weights_id()).map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),
     };
@@ -112,6 +105,38 @@ fn tail_of(session: &Session, model: &Classifier, engine: &Engine) -> Option<Rc<
     Some(tail)
 }
 
+/// The backbone adapted as `model` says (`graft train --adapt-bn`), on `engine`'s kind of
+/// device, built once per model and device from the weights in the Cache API.
+async fn adapted_of(
+    session: &Session,
+    model: &Classifier,
+    engine: &Engine,
+) -> Result<Option<Rc<Backbone>>, TrainError> {
+    let Some(adaptation) = &model.adaptation else {
+        return Ok(None);
+    };
+    let gpu = engine.info.is_gpu();
+    if let Some((on_gpu, backbone)) = session.adapted.borrow().as_ref()
+        && *on_gpu == gpu
+    {
+        return Ok(Some(backbone.clone()));
+    }
+    let failed = |e: String| TrainError::Settings(format!("the adapted backbone: {e}"));
+    let (weights, _) = crate::assets::load_weights(|_, _| {})
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let mut file = WeightFile::parse(&weights).map_err(|e| failed(e.to_string()))?;
+    drop(weights);
+    file.adapt(adaptation).map_err(|e| failed(e.to_string()))?;
+    let backbone = match gpu {
+        true => Backbone::load_file(file, &engine.device),
+        false => Backbone::load_cpu_file(file),
+    };
+    let backbone = Rc::new(backbone.map_err(|e| failed(e.to_string()))?);
+    *session.adapted.borrow_mut() = Some((gpu, backbone.clone()));
+    Ok(Some(backbone))
+}
+
 /// The backbone input of a picture that came with a request.
 async fn input_of(picture: Picture, bytes: &[u8]) -> Result<Vec<f32>, String> {
     match picture {
@@ -150,16 +175,19 @@ async fn features(
     input: &[f32],
     model: Option<&InUse>,
 ) -> Result<Vec<f32>, TrainError> {
-    let model = model.map(|m| &m.model).filter(|m| m.tail.is_some());
+    let model = model.map(|m| &m.model);
     session
         .on_engine("previewing", async |engine| {
+            let adapted = match model {
+                Some(m) => adapted_of(session, m, engine).await?,
+                None => None,
+            };
+            let backbone = adapted.as_deref().unwrap_or(&engine.backbone);
             let tail =
                 model.and_then(|m| Some((m.tail.as_ref()?.config, tail_of(session, m, engine)?)));
             let through = tail.as_ref().map(|(c, t)| (c, t.as_ref()));
             let inputs = [input];
-            let features = engine
-                .backbone
-                .features_through(&inputs, through, &engine.device);
+            let features = backbone.features_through(&inputs, through, &engine.device);
             features.await.map_err(TrainError::from)
         })
         .await
@@ -174,7 +202,9 @@ async fn answer(session: &Session, mut looked: Looked) {
         let Some(in_use) = model else {
             break send(session, looked, Vec::new());
         };
-        let through = (in_use.model.tail.is_some()).then(|| in_use.key.clone());
+        // Features of the backbone's own are shared by every model that uses them.
+        let own = in_use.model.tail.is_none() && in_use.model.adaptation.is_none();
+        let through = (!own).then(|| in_use.key.clone());
         let current = looked.features.as_ref().filter(|(t, _)| *t == through);
         let Some((_, values)) = current else {
             match features(session, &looked.input, Some(&in_use)).await {

@@ -347,13 +347,21 @@ test('a model trained by the command line loads in the page and agrees; bad inpu
     const cli = JSON.parse(execFileSync(GRAFT, ['predict', model, '--json', file], { encoding: 'utf8' }));
     for (const c of CLASSES) assert.ok(Math.abs(cli.probs[c] - pageProbs[c]) < PROB_TOL, `${c}: ${cli.probs[c]} vs ${pageProbs[c]}`);
 
-    // A model on a backbone adapted to its photos (--adapt-bn): refused by name, and the
-    // model in use stays.
+    // A model on a backbone adapted to its photos (--adapt-bn, AdaBN): the page runs the
+    // adapted backbone for it, and answers as the command line does.
     const adapted = path.join(tmp, 'adapted.graft');
     execFileSync(GRAFT, ['train', train, '--out', adapted, '--adapt-bn'], { stdio: 'pipe' });
     await s.page.getByRole('button', { name: 'Load a model file' }).setInputFiles(adapted);
-    await s.page.locator('#preview-error', { hasText: 'adapted to its photos (graft train --adapt-bn), which the page does not run yet' }).waitFor();
     await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor();
+    const other = (await crops(s.page, 'grass', 'bottom', 1, 78))[0];
+    const adaptedProbs = await preview(s.page, other);
+    await fs.writeFile(path.join(tmp, other.name), other.buffer);
+    const both = JSON.parse(execFileSync(GRAFT, ['predict', adapted, '--json', path.join(tmp, other.name)], { encoding: 'utf8' }));
+    const plain = JSON.parse(execFileSync(GRAFT, ['predict', model, '--json', path.join(tmp, other.name)], { encoding: 'utf8' }));
+    for (const c of CLASSES) assert.ok(Math.abs(both.probs[c] - adaptedProbs[c]) < PROB_TOL, `adapted ${c}: ${both.probs[c]} vs ${adaptedProbs[c]}`);
+    const moved = Math.max(...CLASSES.map((c) => Math.abs(plain.probs[c] - both.probs[c])));
+    console.log(`AdaBN moved the probabilities by up to ${moved.toFixed(4)}; page vs command line within ${PROB_TOL}`);
+    assert.ok(moved > 2 * PROB_TOL, 'the adaptation changes the answer');
 
     // New project, after the confirmation: empty, and still empty after a reload.
     await s.page.getByRole('button', { name: 'New project' }).click();
