@@ -56,7 +56,10 @@ fn dot(a: &[f32], b: &[f64]) -> f64 {
 
 /// Each class's prototype: the normalised sum (so the mean direction) of its normalised rows.
 pub fn prototypes(features: &[f32], labels: &[usize], classes: usize) -> Vec<Vec<f32>> {
-    let (sums, _) = sums(features, labels, classes);
+    of_sums(&sums(features, labels, classes).0)
+}
+
+fn of_sums(sums: &[Vec<f64>]) -> Vec<Vec<f32>> {
     sums.iter()
         .map(|s| unit(s).into_iter().map(|v| v as f32).collect())
         .collect()
@@ -66,6 +69,16 @@ pub fn prototypes(features: &[f32], labels: &[usize], classes: usize) -> Vec<Vec
 /// own class's made without it (leave-one-out): `(index, similarities)`.
 pub fn left_out(features: &[f32], labels: &[usize], classes: usize) -> Vec<(usize, Vec<f64>)> {
     let (sums, rows) = sums(features, labels, classes);
+    left_out_of_sums(&sums, &rows, labels)
+}
+
+/// `left_out` from the class sums and normalised rows `sums` made.
+fn left_out_of_sums(
+    sums: &[Vec<f64>],
+    rows: &[Vec<f32>],
+    labels: &[usize],
+) -> Vec<(usize, Vec<f64>)> {
+    let classes = sums.len();
     let units: Vec<Vec<f64>> = sums.iter().map(|s| unit(s)).collect();
     let mut counts = vec![0; classes];
     labels.iter().for_each(|&l| counts[l] += 1);
@@ -129,9 +142,11 @@ pub struct PrototypeFit {
 
 pub fn fit(features: &[f32], labels: &[usize], classes: usize) -> PrototypeFit {
     let dim = features.len() / labels.len().max(1);
-    let out = left_out(features, labels, classes);
+    // Every row normalised once, for both the left-out figures and the prototypes.
+    let (class_sums, rows) = sums(features, labels, classes);
+    let out = left_out_of_sums(&class_sums, &rows, labels);
     let temperature = calibrate(&out, labels);
-    let protos = prototypes(features, labels, classes);
+    let protos = of_sums(&class_sums);
     // Row-major [dim, classes]: row r holds feature r's weight for each class.
     let mut weight = vec![0f32; dim * classes];
     for (c, p) in protos.iter().enumerate() {
