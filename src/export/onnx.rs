@@ -7,6 +7,7 @@ use crate::classifier::Classifier;
 use crate::data::preprocess::{MEAN, STD};
 use crate::model::conv::same_padding;
 use crate::model::keys::{self, BlockConvs, NamedConv};
+use crate::model::weights::shaped;
 use crate::model::{EfficientNetLite0Config, FEATURE_DIM, INPUT_SIZE, WeightFile, WeightsError};
 use std::collections::HashMap;
 
@@ -65,12 +66,7 @@ struct Weights<'a> {
 impl Weights<'_> {
     fn get(&self, name: &str, shape: &[usize]) -> Result<&[f32], WeightsError> {
         match self.tuned.get(name) {
-            Some((found, values)) if found == shape => Ok(values),
-            Some((found, _)) => Err(WeightsError::Shape {
-                name: name.into(),
-                expected: shape.to_vec(),
-                found: found.clone(),
-            }),
+            Some((found, values)) => shaped(name, shape, (found, values)),
             None => self.backbone.values(name, shape),
         }
     }

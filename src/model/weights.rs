@@ -44,6 +44,22 @@ pub enum WeightsError {
     NotFinite(String),
 }
 
+/// `values` if `shape` is `expected`, else the error naming tensor `name`'s shapes.
+pub(crate) fn shaped<'a>(
+    name: &str,
+    expected: &[usize],
+    (shape, values): (&[usize], &'a [f32]),
+) -> Result<&'a [f32], WeightsError> {
+    match shape == expected {
+        true => Ok(values),
+        false => Err(WeightsError::Shape {
+            name: name.into(),
+            expected: expected.to_vec(),
+            found: shape.to_vec(),
+        }),
+    }
+}
+
 /// Tensors of a weight file, decoded to f32, each taken once by the model builder.
 pub struct WeightFile {
     tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
@@ -106,12 +122,7 @@ impl WeightFile {
     /// Tensor `name`'s row-major f32 values, checking its shape (the ONNX exporter's read).
     pub fn values(&self, name: &str, expected: &[usize]) -> Result<&[f32], WeightsError> {
         match self.tensors.get(name) {
-            Some((shape, values)) if shape == expected => Ok(values),
-            Some((shape, _)) => Err(WeightsError::Shape {
-                name: name.into(),
-                expected: expected.to_vec(),
-                found: shape.clone(),
-            }),
+            Some((shape, values)) => shaped(name, expected, (shape, values)),
             None => Err(WeightsError::Missing(name.into())),
         }
     }
