@@ -14,28 +14,33 @@ pub enum Solver {
     Adam,
 }
 
+/// Each solver's key (project files, `--solver`) and the page's label for it: declared once.
+const SOLVERS: [(Solver, &str, &str); 2] = [
+    (
+        Solver::Lbfgs,
+        "lbfgs",
+        "L-BFGS: a linear head fitted to convergence",
+    ),
+    (
+        Solver::Adam,
+        "adam",
+        "Adam: epochs of mini-batches (hidden layer, fine-tuning)",
+    ),
+];
+
 impl Solver {
     pub const ALL: [Solver; 2] = [Solver::Lbfgs, Solver::Adam];
 
     pub fn key(self) -> &'static str {
-        match self {
-            Solver::Lbfgs => "lbfgs",
-            Solver::Adam => "adam",
-        }
+        entry(&SOLVERS, self).1
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            Solver::Lbfgs => "L-BFGS: a linear head fitted to convergence",
-            Solver::Adam => "Adam: epochs of mini-batches (hidden layer, fine-tuning)",
-        }
+        entry(&SOLVERS, self).2
     }
 
     pub fn parse(text: &str) -> Result<Solver, String> {
-        Solver::ALL
-            .into_iter()
-            .find(|s| s.key() == text.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("Solver must be lbfgs or adam, not '{text}'"))
+        parse(&SOLVERS, "Solver", text)
     }
 }
 
@@ -51,29 +56,85 @@ pub enum Method {
     Auto,
 }
 
+/// Each method's key (project files, `--method`) and the page's label for it.
+const METHODS: [(Method, &str, &str); 3] = [
+    (Method::Head, "head", "Head: fitted by the solver below"),
+    (
+        Method::Prototypes,
+        "prototypes",
+        "Prototypes: each class's average photo, nothing trained",
+    ),
+    (
+        Method::Auto,
+        "auto",
+        "Auto: both measured on your photos, the better kept",
+    ),
+];
+
 impl Method {
     pub const ALL: [Method; 3] = [Method::Head, Method::Prototypes, Method::Auto];
 
     pub fn key(self) -> &'static str {
-        match self {
-            Method::Head => "head",
-            Method::Prototypes => "prototypes",
-            Method::Auto => "auto",
-        }
+        entry(&METHODS, self).1
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            Method::Head => "Head: fitted by the solver below",
-            Method::Prototypes => "Prototypes: each class's average photo, nothing trained",
-            Method::Auto => "Auto: both measured on your photos, the better kept",
-        }
+        entry(&METHODS, self).2
     }
 
     pub fn parse(text: &str) -> Result<Method, String> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.key() == text.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("Method must be head, prototypes or auto, not '{text}'"))
+        parse(&METHODS, "Method", text)
+    }
+}
+
+/// `value`'s row of `table` (every value has one: the tables list every variant).
+fn entry<T: PartialEq + Copy>(
+    table: &[(T, &'static str, &'static str)],
+    value: T,
+) -> (T, &'static str, &'static str) {
+    (table.iter().copied())
+        .find(|(v, _, _)| *v == value)
+        .unwrap_or(table[0])
+}
+
+/// The value whose key is `text` (any case, trimmed), or a message listing the keys.
+fn parse<T: Copy>(table: &[(T, &str, &str)], name: &str, text: &str) -> Result<T, String> {
+    let wanted = text.trim().to_ascii_lowercase();
+    if let Some((value, _, _)) = table.iter().find(|(_, key, _)| *key == wanted) {
+        return Ok(*value);
+    }
+    let keys: Vec<&str> = table.iter().map(|(_, key, _)| *key).collect();
+    let (last, rest) = keys.split_last().unwrap_or((&"", &[]));
+    let list = match rest.is_empty() {
+        true => last.to_string(),
+        false => format!("{} or {last}", rest.join(", ")),
+    };
+    Err(format!("{name} must be {list}, not '{text}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_back_and_a_wrong_one_lists_them() {
+        for s in Solver::ALL {
+            assert_eq!(Solver::parse(&s.key().to_uppercase()), Ok(s));
+        }
+        for m in Method::ALL {
+            assert_eq!(Method::parse(&format!(" {} ", m.key())), Ok(m));
+        }
+        assert_eq!(
+            Solver::parse("sgd"),
+            Err("Solver must be lbfgs or adam, not 'sgd'".to_string())
+        );
+        assert_eq!(
+            Method::parse("best"),
+            Err("Method must be head, prototypes or auto, not 'best'".to_string())
+        );
+        assert_eq!(
+            Method::Auto.label(),
+            "Auto: both measured on your photos, the better kept"
+        );
     }
 }
