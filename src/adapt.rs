@@ -91,17 +91,30 @@ async fn adapt(
 ) -> Result<Vec<Tensor<4>>, AdaptError> {
     let outputs: Vec<Tensor<4>> = xs.iter().map(|x| conv.forward(x.clone())).collect();
     let channels = outputs.first().map_or(0, |t| t.dims()[1]);
-    let mut sum = MomentsSum::new(channels);
+    // Each chunk's per-channel mean and squared deviations, made on the device and read in
+    // one go for the layer: [C, 2 * chunks].
+    let mut counts = Vec::with_capacity(outputs.len());
+    let mut parts = Vec::with_capacity(outputs.len());
     for t in &outputs {
         let [b, c, h, w] = t.dims();
-        let n = b * h * w;
-        let flat = t.clone().swap_dims(0, 1).reshape([c, n]); // [C, B·H·W]
+        let flat = t.clone().swap_dims(0, 1).reshape([c, b * h * w]); // [C, B·H·W]
         let mean = flat.clone().mean_dim(1); // [C, 1]
         let m2 = (flat - mean.clone()).powi_scalar(2).sum_dim(1); // [C, 1]
-        let (both, _) = read_f32(Tensor::cat(vec![mean, m2], 1)).await?; // [C, 2]
-        let means: Vec<f64> = both.chunks_exact(2).map(|p| p[0] as f64).collect();
-        let m2s: Vec<f64> = both.chunks_exact(2).map(|p| p[1] as f64).collect();
-        sum.merge(n as f64, &means, &m2s);
+        parts.push(Tensor::cat(vec![mean, m2], 1)); // [C, 2]
+        counts.push((b * h * w) as f64);
+    }
+    let mut sum = MomentsSum::new(channels);
+    if !parts.is_empty() {
+        let (all, _) = read_f32(Tensor::cat(parts, 1)).await?;
+        let width = 2 * counts.len();
+        for (k, n) in counts.iter().enumerate() {
+            let column = |j: usize| -> Vec<f64> {
+                (all.chunks_exact(width))
+                    .map(|row| row[2 * k + j] as f64)
+                    .collect()
+            };
+            sum.merge(*n, &column(0), &column(1));
+        }
     }
     let moments: Moments = sum.finish();
     let adapted = norms.adapt(name, &moments)?;

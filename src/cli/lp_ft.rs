@@ -28,15 +28,20 @@ pub(super) fn probe(
         .ok_or("the backbone blocks to fine-tune are incomplete")?;
     let [c, h, w] = inputs.shape;
     let row = c * h * w;
-    let mut features = Vec::with_capacity(train.len() * FEATURE_DIM);
+    // Every batch's features on the device, read once.
+    let mut parts = Vec::new();
     for chunk in train.chunks(BATCH) {
         let flat: Vec<f32> = (chunk.iter())
             .flat_map(|&i| &inputs.values[i * row..(i + 1) * row])
             .copied()
             .collect();
         let x = Tensor::from_data(TensorData::new(flat, [chunk.len(), c, h, w]), device);
-        features.extend(pollster::block_on(read_f32(module.forward(x)))?.0);
+        parts.push(module.forward(x));
     }
+    let features = match parts.is_empty() {
+        true => Vec::new(),
+        false => pollster::block_on(read_f32(Tensor::cat(parts, 0)))?.0,
+    };
     let labels: Vec<usize> = train.iter().map(|&i| inputs.labels[i]).collect();
     let probe_inputs = Inputs {
         values: &features,
