@@ -17,6 +17,7 @@ pub mod session;
 pub mod state;
 pub mod thumb;
 pub mod train;
+pub mod tray;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -5,6 +5,7 @@ use crate::classifier::MAX_CLASSES;
 use crate::thumb::Thumb;
 use crate::train::TrainError;
 use crate::train::data::check_trainable;
+use crate::tray::Tray;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -49,6 +50,8 @@ impl Eq for Sample {}
 pub enum ClassRef {
     Id(u32),
     Name(String),
+    /// The Unlabelled tray (`crate::tray`).
+    Unlabelled,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +73,9 @@ pub struct ProjectMeta {
     /// Samples a person set aside for validation.
     #[serde(default)]
     pub held_out: Vec<u64>,
+    /// The Unlabelled tray's samples.
+    #[serde(default)]
+    pub unlabelled: Vec<u64>,
 }
 
 /// Class names, and each sample's class index.
@@ -82,6 +88,8 @@ pub struct Project {
     pub next_sample: u64,
     /// Samples set aside for validation: when there are any, they are the validation set.
     pub held_out: std::collections::BTreeSet<u64>,
+    /// Photos without a class yet.
+    pub unlabelled: Tray,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -173,6 +181,7 @@ impl Project {
     /// The id `class` refers to, adding a class of that name when there is none.
     pub fn resolve(&mut self, class: &ClassRef) -> Result<u32, ProjectError> {
         match class {
+            ClassRef::Unlabelled => Err(ProjectError::NoSuchClass),
             ClassRef::Id(id) => self
                 .class(*id)
                 .map(|c| c.id)
@@ -215,6 +224,23 @@ impl Project {
         id
     }
 
+    /// The class holding an image with this hash, if any does.
+    pub fn labelled_copy(&self, hash: &str) -> Option<&str> {
+        (self.classes.iter())
+            .find(|c| c.samples.iter().any(|s| s.hash == hash))
+            .map(|c| c.name.as_str())
+    }
+
+    /// Put a photo in the Unlabelled tray: a copy of a labelled photo (or of one in the
+    /// tray) is refused, naming where it is.
+    pub fn add_unlabelled(&mut self, sample: Sample) -> Result<(), ProjectError> {
+        if let Some(class) = self.labelled_copy(&sample.hash) {
+            return Err(ProjectError::Duplicate(sample.name, class.into()));
+        }
+        self.next_sample = self.next_sample.max(sample.id + 1);
+        self.unlabelled.add(sample)
+    }
+
     pub fn add_sample(&mut self, class_id: u32, sample: Sample) -> Result<(), ProjectError> {
         if let Some(class) = self.duplicate_in(class_id, &sample.hash) {
             return Err(ProjectError::Duplicate(sample.name, class.into()));
@@ -251,7 +277,7 @@ impl Project {
                 return Some(Rc::make_mut(&mut class.samples).remove(at));
             }
         }
-        None
+        self.unlabelled.take(id)
     }
 
     pub fn move_sample(&mut self, id: u64, to: u32) -> Result<(), ProjectError> {
@@ -261,6 +287,7 @@ impl Project {
             .iter()
             .flat_map(|c| c.samples.iter())
             .find(|s| s.id == id)
+            .or_else(|| self.unlabelled.get(id))
             .ok_or(ProjectError::NoSuchClass)?;
         // Checked before anything moves: a refused move loses nothing.
         if let Some(class) = self.duplicate_in(to, &sample.hash) {
@@ -308,6 +335,7 @@ impl Project {
     /// classes holding one of them are copied.
     pub fn set_thumbs(&mut self, made: Vec<(u64, Thumb)>) {
         let made: std::collections::HashMap<u64, Thumb> = made.into_iter().collect();
+        self.unlabelled.set_thumbs(&made);
         for class in &mut self.classes {
             let wants = |s: &Sample| s.thumb.href().is_empty() && made.contains_key(&s.id);
             if !class.samples.iter().any(wants) {
@@ -337,6 +365,7 @@ impl Project {
             next_class: self.next_class,
             next_sample: self.next_sample,
             held_out: self.held_out.iter().copied().collect(),
+            unlabelled: self.unlabelled.ids(),
         }
     }
 
@@ -355,6 +384,7 @@ impl Project {
                 samples: Rc::new(ids.iter().filter_map(|i| by_id.remove(i)).collect()),
             })
             .collect();
+        let unlabelled = Tray::restore(&meta.unlabelled, &mut by_id);
         let mut orphans: Vec<u64> = by_id.into_keys().collect();
         orphans.sort();
         let mut project = Project {
@@ -362,6 +392,7 @@ impl Project {
             next_class: meta.next_class,
             next_sample: meta.next_sample,
             held_out: Default::default(),
+            unlabelled,
         };
         let kept = project.sample_ids();
         project.held_out = meta

@@ -6,67 +6,40 @@
 use super::classify::{Rows, embed};
 use crate::data::folder::files_under;
 use crate::model::FEATURE_DIM;
-use crate::train::propagation::{CONFIDENT, NEIGHBOURS, propagate};
-use std::collections::HashSet;
+use crate::train::propagation::pseudo_label;
 use std::path::Path;
 
 /// The rows (features) and classes of the photos under `pool` that propagation labels
 /// surely, from the labelled `features` (`[N * 1280]`) and `labels`.
 pub fn pseudo_labelled(
     rows: &Rows,
-    pool: &Path,
+    pool_dir: &Path,
     (features, labels): (&[f32], &[usize]),
     names: &[String],
 ) -> Result<(Vec<f32>, Vec<usize>), Box<dyn std::error::Error>> {
-    let files = files_under(pool)?;
+    let files = files_under(pool_dir)?;
     let embedded = embed(rows, &files, |path, e| {
         eprintln!("graft: {}: skipped: {e}", path.display());
     })?;
-    // A copy of a labelled photo teaches nothing new: left out, and counted.
-    let key = |row: &[f32]| row.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
-    let labelled: HashSet<Vec<u32>> = features.chunks_exact(FEATURE_DIM).map(key).collect();
-    let fresh: Vec<&Vec<f32>> = (embedded.iter().map(|(_, f)| f))
-        .filter(|f| !labelled.contains(&key(f)))
+    let pool: Vec<f32> = embedded
+        .iter()
+        .flat_map(|(_, f)| f.iter().copied())
         .collect();
-    let copies = embedded.len() - fresh.len();
-    if fresh.is_empty() {
+    let got = pseudo_label((features, labels), &pool, FEATURE_DIM, names.len());
+    if got.rows.is_empty() && got.unsure == 0 {
         return Err(format!(
-            "{}: no unlabelled photo to learn from ({} images read, {copies} of them copies of \
+            "{}: no unlabelled photo to learn from ({} images read, {} of them copies of \
              labelled ones): train without --unlabeled",
-            pool.display(),
-            embedded.len()
+            pool_dir.display(),
+            embedded.len(),
+            got.copies
         )
         .into());
     }
-    let mut all = features.to_vec();
-    fresh.iter().for_each(|f| all.extend_from_slice(f));
-    let spread = propagate(&all, FEATURE_DIM, labels, names.len(), NEIGHBOURS);
-    let (mut values, mut classes, mut counts) = (Vec::new(), Vec::new(), vec![0; names.len()]);
-    for (f, (&class, &sure)) in fresh
-        .iter()
-        .zip(spread.labels.iter().zip(&spread.confidence))
-    {
-        if sure >= CONFIDENT {
-            values.extend_from_slice(f);
-            classes.push(class);
-            counts[class] += 1;
-        }
-    }
-    let per_class: Vec<String> = (names.iter().zip(&counts))
-        .map(|(n, c)| format!("{n} {c}"))
+    eprintln!("graft: {}", got.summary(names));
+    let values = (got.rows.iter())
+        .flat_map(|&i| pool[i * FEATURE_DIM..(i + 1) * FEATURE_DIM].iter().copied())
         .collect();
-    eprintln!(
-        "graft: {} unlabelled images: {} labelled by propagation (sure to {CONFIDENT}): {}; \
-         {} left out as unsure{}",
-        fresh.len(),
-        classes.len(),
-        per_class.join(", "),
-        fresh.len() - classes.len(),
-        if copies > 0 {
-            format!(", {copies} as copies of labelled images")
-        } else {
-            String::new()
-        }
-    );
+    let classes = got.classes;
     Ok((values, classes))
 }

@@ -1,7 +1,7 @@
 //! Everything the page does that is not drawing, behind one typed protocol (`protocol`):
 //! the device and backbone (`engine`), the embedding queue and the sample store (`embed`),
 //! training (`train`, `rows`, `fit`, `adam`, `run`), the preview (`preview`), the ImageNet
-//! panel (`look`), prototypes before training (`one_shot`), exports (`export`) and the
+//! panel (`look`), prototypes before training (`one_shot`), the Unlabelled tray's suggestions (`suggest`), exports (`export`) and the
 //! benchmarks; `requests` answers each request.
 //! It runs in a dedicated Web Worker (`web::worker` carries the messages); the page holds
 //! the Yew app and a reducer over plain data. `prepare` and `protocol` are plain Rust, the
@@ -38,6 +38,8 @@ mod requests;
 mod rows;
 #[cfg(target_arch = "wasm32")]
 mod run;
+#[cfg(target_arch = "wasm32")]
+mod suggest;
 #[cfg(target_arch = "wasm32")]
 mod train;
 

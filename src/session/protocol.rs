@@ -6,6 +6,7 @@
 use crate::backend::DeviceChoice;
 use crate::project::{ClassRef, Project};
 use crate::state::Loading;
+use crate::state::suggestions::{Answer, why_none};
 use crate::state::training::ModelSummary;
 use crate::state::training::{Outcome, Progress};
 use crate::train::{TrainConfig, TrainError};
@@ -80,6 +81,14 @@ pub enum Request {
         classes: Vec<String>,
         labels: Vec<usize>,
     },
+    /// Suggest classes for the Unlabelled tray's photos `ids` by label propagation from the
+    /// labelled photos (`labels`, of `classes`): buffer 0 the labelled photos' embeddings
+    /// then the tray's (f32). Answered by `Suggested`.
+    Suggest {
+        classes: Vec<String>,
+        labels: Vec<usize>,
+        ids: Vec<u64>,
+    },
     /// The model file in buffer 0 (untrusted: checked here) as an ONNX file and its model
     /// card dated `date` (`onnx`), or the card alone: `Exported`.
     Export { onnx: bool, date: String },
@@ -111,14 +120,23 @@ pub struct TrainSet {
     pub hashes: Vec<String>,
     /// Set aside on its card for validation.
     pub held_out: Vec<bool>,
+    /// Photos of the Unlabelled tray whose embeddings follow the labelled ones': training
+    /// labels those propagation is sure of (`train::propagation::pseudo_label`).
+    #[serde(default)]
+    pub unlabelled: usize,
 }
 
 impl TrainSet {
     /// The project's set, and each image's embedding in the same order (shared, not
-    /// copied); why it cannot train (too few images).
+    /// copied), the tray's after (while it can make suggestions); why it cannot train (too
+    /// few images).
     pub fn of(project: &Project) -> Result<(TrainSet, Embeddings), TrainError> {
         let (classes, labels) = project.labels()?;
         let samples = || project.classes.iter().flat_map(|c| c.samples.iter());
+        let tray = match why_none(project) {
+            None => project.unlabelled.samples.iter().collect(),
+            Some(_) => Vec::new(),
+        };
         let set = TrainSet {
             classes,
             labels,
@@ -126,8 +144,10 @@ impl TrainSet {
             names: samples().map(|s| s.name.clone()).collect(),
             hashes: samples().map(|s| s.hash.clone()).collect(),
             held_out: project.held_out_mask(),
+            unlabelled: tray.len(),
         };
-        Ok((set, samples().map(|s| s.embedding.clone()).collect()))
+        let embeddings = samples().chain(tray).map(|s| s.embedding.clone());
+        Ok((set, embeddings.collect()))
     }
 
     /// The name of image `i`.
@@ -202,6 +222,10 @@ pub enum Event {
     /// A benchmark's JSON, or why it failed.
     BenchDone {
         result: Result<String, String>,
+    },
+    /// The answer to `Suggest`.
+    Suggested {
+        answer: Answer,
     },
     /// The answer to `Export`: the model card (Markdown), with the ONNX file in buffer 0
     /// when it was asked for; or why not.

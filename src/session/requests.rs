@@ -4,7 +4,7 @@
 use super::core::{Item, Session};
 use super::engine;
 use super::protocol::{Event, Request, f32s};
-use super::{embed, export, look, one_shot, preview, train};
+use super::{embed, export, look, one_shot, preview, suggest, train};
 use std::rc::Rc;
 
 /// Answer one request (most answers come later, from a job it starts).
@@ -75,6 +75,14 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
         Request::Prototypes { classes, labels } => {
             let features = first.as_deref().and_then(f32s).unwrap_or_default();
             spawn(async move { one_shot::use_prototypes(&me, classes, labels, features).await })
+        }
+        Request::Suggest {
+            classes,
+            labels,
+            ids,
+        } => {
+            let features = first.as_deref().and_then(f32s).unwrap_or_default();
+            suggest::suggest(session, classes, labels, ids, features);
         }
         Request::Export { onnx, date } => spawn(async move {
             export::export(&me, onnx, date, first.unwrap_or_default()).await;

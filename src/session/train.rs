@@ -1,6 +1,7 @@
 //! The session's training job: plan the validation (a share, the images set aside, or
 //! folds), make (or reuse) the rows it needs, then fit the L-BFGS head (`fit.rs`) or train
-//! with Adam (`adam.rs`), and report on the held-out images.
+//! with Adam (`adam.rs`), and report on the held-out images; the Unlabelled tray's photos
+//! that propagation labels surely train a head too.
 
 use super::core::Session;
 use super::protocol::TrainSet;
@@ -9,6 +10,7 @@ use super::{adam, fit, measured, rows};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
+use crate::train::propagation::pseudo_label;
 use crate::train::split::{Plan, Split, plan_for};
 use crate::train::{Inputs, Method, Solver, TrainConfig};
 use crate::web::fetch::now_ms;
@@ -16,9 +18,11 @@ use crate::web::fetch::now_ms;
 /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
 pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config: TrainConfig) {
     let fail = |m: String| report(session, Progress::Failed(m));
-    if features.len() != set.labels.len() * FEATURE_DIM {
+    let mut features = features;
+    if features.len() != (set.labels.len() + set.unlabelled) * FEATURE_DIM {
         return fail("the images' embeddings did not come with the request".into());
     }
+    let pool = features.split_off(set.labels.len() * FEATURE_DIM);
     // Images set aside on their cards are the validation set; otherwise a stratified
     // share, or (small classes) k-fold cross-validation.
     let plan = match plan_for(&config, &set.labels, &set.held_out, &set.classes) {
@@ -37,7 +41,7 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
     session.stop.set(false);
     let started = now_ms();
     let made = rows::rows(session, &set, &split, &config, cut).await;
-    let (values, views) = match made {
+    let (mut values, views) = match made {
         Ok((values, views)) => (values.unwrap_or(features), views),
         Err(e) => return fail(e.to_string()),
     };
@@ -45,10 +49,12 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
         Ok(engine) => engine.backbone.weights_id().to_string(),
         Err(e) => return fail(e.to_string()),
     };
+    let mut labels = set.labels.clone();
+    let (plan, notice) = with_tray(&set, &config, plan, (&mut values, &mut labels), &pool);
     let inputs = Inputs {
         values: &values,
         shape: cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape()),
-        labels: &set.labels,
+        labels: &labels,
     };
     let job = Job {
         inputs,
@@ -60,11 +66,53 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
         cut,
         backbone_id,
         started,
-        notice: None,
+        notice,
     };
     match (config.method, config.solver) {
         (Method::Head, Solver::Lbfgs) => fit::fit_linear(session, job).await,
         (Method::Head, Solver::Adam) => adam::train_adam(session, job).await,
         (Method::Prototypes | Method::Auto, _) => measured::fit_measured(session, job).await,
     }
+}
+
+/// The tray's photos that label propagation is sure of, trained on by every fit after the
+/// labelled rows and never measured on, as `graft train --unlabeled` does; a head fitted
+/// on the backbone's features only (the labels spread over those features). Says what
+/// became of the tray.
+fn with_tray(
+    set: &TrainSet,
+    config: &TrainConfig,
+    plan: Plan,
+    (values, labels): (&mut Vec<f32>, &mut Vec<usize>),
+    pool: &[f32],
+) -> (Plan, Option<String>) {
+    const D: usize = FEATURE_DIM;
+    let n = set.unlabelled;
+    if n == 0 {
+        return (plan, None);
+    }
+    let head_only = config.tuned_blocks == 0
+        && config.hidden == 0
+        && (config.method, config.solver) == (Method::Head, Solver::Lbfgs);
+    if !head_only {
+        let notice = format!(
+            "The {n} unlabelled photos were not trained on: they teach a linear head fitted \
+             on the backbone's features (Method Head, Solver L-BFGS, no hidden layer or tuned \
+             blocks)."
+        );
+        return (plan, Some(notice));
+    }
+    let trained = plan.trained(labels.len());
+    let labelled: Vec<f32> = (trained.iter())
+        .flat_map(|&i| values[i * D..(i + 1) * D].iter().copied())
+        .collect();
+    let classes: Vec<usize> = trained.iter().map(|&i| labels[i]).collect();
+    let got = pseudo_label((&labelled, &classes), pool, D, set.classes.len());
+    let from = labels.len();
+    for (&i, &class) in got.rows.iter().zip(&got.classes) {
+        values.extend_from_slice(&pool[i * D..(i + 1) * D]);
+        labels.push(class);
+    }
+    let notice = format!("{}.", got.summary(&set.classes));
+    (plan.with_extra_training(from..labels.len()), Some(notice))
 }

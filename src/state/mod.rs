@@ -4,6 +4,7 @@
 
 pub mod notices;
 pub mod storage;
+pub mod suggestions;
 pub mod teach;
 pub mod training;
 pub mod uploads;
@@ -174,3 +175,5 @@ impl State {
 mod restore_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tray_tests;

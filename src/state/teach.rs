@@ -3,6 +3,7 @@
 
 use super::notices::Notices;
 use super::storage::{PERSIST_ABOVE, StorageUse};
+use super::suggestions::{Answer, Suggestions};
 use super::training::{ModelSummary, TrainAction, Training, TrainingState};
 use crate::project::{Class, ClassRef, Project, Sample};
 use crate::thumb::Thumb;
@@ -62,6 +63,8 @@ pub struct Teach {
     pub model: Option<ModelSummary>,
     /// Before any model: prototypes of the classes' photos answer the preview (issue 17).
     pub prototypes: Option<ModelSummary>,
+    /// The Unlabelled tray's suggested classes (issue 17).
+    pub suggestions: Suggestions,
     pub prediction: Option<Prediction>,
     pub preview_error: Option<String>,
     pub storage_error: Option<String>,
@@ -84,6 +87,7 @@ impl Default for Teach {
             settings: Settings::default(),
             model: None,
             prototypes: None,
+            suggestions: Suggestions::default(),
             prediction: None,
             preview_error: None,
             storage_error: None,
@@ -139,6 +143,10 @@ pub enum TeachAction {
     ModelLoaded(ModelSummary),
     /// The prototypes now answering the preview before any model (`None`: none do).
     Prototypes(Option<ModelSummary>),
+    /// The session's suggestions for the Unlabelled tray (`None`: none hold now).
+    Suggested(Option<Answer>),
+    /// Move every tray photo suggested at or above this confidence into its class.
+    AcceptAbove(f32),
     Predicted(Prediction),
     PreviewFailed(String),
     Storage(Option<String>),
@@ -155,8 +163,10 @@ impl Teach {
     /// Samples shown on their cards without a thumbnail yet (restored ones): the page reads
     /// their kept copies and answers with `TeachAction::Thumbs`.
     pub fn thumbs_wanted(&self) -> Vec<u64> {
+        let tray = self.suggestions.order(&self.project.unlabelled);
         (self.project.classes.iter())
             .flat_map(|c| c.samples.iter().take(THUMBS_SHOWN))
+            .chain(tray.into_iter().take(THUMBS_SHOWN))
             .filter(|s| s.thumb.href().is_empty())
             .map(|s| s.id)
             .collect()
@@ -242,6 +252,12 @@ impl Teach {
             // A sample past the card's shown ones keeps no thumbnail (its object URL is freed
             // now): it is read from the store if it comes into view (`thumbs_wanted`), or
             // stays a grey square where this browser cannot save the project.
+            TeachAction::SampleReady(ClassRef::Unlabelled, mut sample) => {
+                if p.unlabelled.len() >= THUMBS_SHOWN {
+                    sample.thumb = Thumb::default();
+                }
+                p.add_unlabelled(sample)
+            }
             TeachAction::SampleReady(class, mut sample) => p.resolve(&class).and_then(|id| {
                 if p.class(id).is_some_and(|c| c.samples.len() >= THUMBS_SHOWN) {
                     sample.thumb = Thumb::default();
@@ -276,6 +292,7 @@ impl Teach {
                     .iter()
                     .try_for_each(|n| opened.add_class(n).map(|_| ()));
                 *p = opened;
+                self.suggestions = Suggestions::default();
                 added
             }
             TeachAction::Queue(q) => {
@@ -304,6 +321,25 @@ impl Teach {
             }
             TeachAction::Prototypes(summary) => {
                 self.prototypes = summary;
+                Ok(())
+            }
+            TeachAction::Suggested(answer) => {
+                self.suggestions = (answer.as_ref())
+                    .map(|a| Suggestions::from_answer(p, a))
+                    .unwrap_or_default();
+                Ok(())
+            }
+            // Each move is checked as "Move to" is: a refused one (a copy already in the
+            // class) is named, and the others still go.
+            TeachAction::AcceptAbove(threshold) => {
+                for (id, class) in self.suggestions.above(&p.unlabelled, threshold) {
+                    if let Err(e) = p.move_sample(id, class) {
+                        match e.file() {
+                            Some((name, reason)) => self.notices.file(name, reason),
+                            None => self.notices.message(e.to_string()),
+                        }
+                    }
+                }
                 Ok(())
             }
             TeachAction::ModelLoaded(model) => {

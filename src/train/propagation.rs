@@ -99,6 +99,80 @@ pub fn propagate(
     }
 }
 
+/// Photos propagation labels surely, out of a pool of unlabelled ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PseudoLabels {
+    /// Indices into the pool, and the class each is given.
+    pub rows: Vec<usize>,
+    pub classes: Vec<usize>,
+    /// Pool photos left out: copies of labelled ones (they teach nothing new), and those
+    /// propagation is unsure of (under `CONFIDENT`).
+    pub copies: usize,
+    pub unsure: usize,
+}
+
+/// Spread `labels` (of the `dim`-wide rows `labelled`) to the rows of `pool` and keep those
+/// given a class surely: the command line's `--unlabeled` and the page's tray both train so.
+pub fn pseudo_label(
+    (labelled, labels): (&[f32], &[usize]),
+    pool: &[f32],
+    dim: usize,
+    classes: usize,
+) -> PseudoLabels {
+    let key = |row: &[f32]| row.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
+    let known: std::collections::HashSet<Vec<u32>> = labelled.chunks_exact(dim).map(key).collect();
+    let fresh: Vec<usize> = (pool.chunks_exact(dim).enumerate())
+        .filter(|(_, row)| !known.contains(&key(row)))
+        .map(|(i, _)| i)
+        .collect();
+    let copies = pool.len() / dim - fresh.len();
+    let mut all = labelled.to_vec();
+    fresh
+        .iter()
+        .for_each(|&i| all.extend_from_slice(&pool[i * dim..(i + 1) * dim]));
+    let spread = propagate(&all, dim, labels, classes, NEIGHBOURS);
+    let (mut rows, mut given) = (Vec::new(), Vec::new());
+    for (&i, (&class, &sure)) in fresh
+        .iter()
+        .zip(spread.labels.iter().zip(&spread.confidence))
+    {
+        if sure >= CONFIDENT {
+            rows.push(i);
+            given.push(class);
+        }
+    }
+    let unsure = fresh.len() - rows.len();
+    PseudoLabels {
+        rows,
+        classes: given,
+        copies,
+        unsure,
+    }
+}
+
+impl PseudoLabels {
+    /// What happened to the pool, class by class, in words (`names`: the classes).
+    pub fn summary(&self, names: &[String]) -> String {
+        let mut counts = vec![0; names.len()];
+        self.classes.iter().for_each(|&c| counts[c] += 1);
+        let per_class: Vec<String> = (names.iter().zip(&counts))
+            .map(|(n, c)| format!("{n} {c}"))
+            .collect();
+        let copies = match self.copies {
+            0 => String::new(),
+            n => format!(", {n} as copies of labelled images"),
+        };
+        format!(
+            "{} unlabelled images: {} labelled by propagation (sure to {CONFIDENT}) and \
+             trained on: {}; {} left out as unsure{copies}",
+            self.rows.len() + self.unsure,
+            self.rows.len(),
+            per_class.join(", "),
+            self.unsure,
+        )
+    }
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
 }
@@ -130,6 +204,22 @@ mod tests {
             got.confidence.iter().all(|&c| c > 0.5 && c < 1.0),
             "{got:?}"
         );
+    }
+
+    /// The pool's copies of labelled rows are left out and counted; the sure rows keep their
+    /// pool indices; a far row is unsure.
+    #[test]
+    fn pseudo_labels_skip_copies_and_the_unsure() {
+        let at = |deg: f64| {
+            let r = deg.to_radians();
+            [r.cos() as f32, r.sin() as f32]
+        };
+        let labelled: Vec<f32> = [0.0, 90.0].iter().flat_map(|&d| at(d)).collect();
+        // A copy of the 0-degree photo, one at 5 degrees, one opposite to both labels.
+        let pool: Vec<f32> = [0.0, 5.0, 225.0].iter().flat_map(|&d| at(d)).collect();
+        let got = pseudo_label((&labelled, &[0, 1]), &pool, 2, 2);
+        assert_eq!((got.rows, got.classes), (vec![1], vec![0]));
+        assert_eq!((got.copies, got.unsure), (1, 1));
     }
 
     /// A photo linked to nothing labelled keeps no class: confidence 0.

@@ -99,6 +99,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
             ms,
         })),
         Event::SightFailed { message } => jobs.dispatch(Action::SightFailed(message)),
+        Event::Suggested { answer } => jobs.act(TeachAction::Suggested(Some(answer))),
         Event::BenchDone { result } => jobs.dispatch(Action::BenchDone(result)),
         Event::Exported { onnx, result } => super::export::exported(jobs, onnx, result, buffers),
     }

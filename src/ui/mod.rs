@@ -14,6 +14,7 @@ mod preset;
 mod project_io;
 mod restore;
 mod saved;
+mod suggest;
 mod teach_area;
 
 pub use app::App;

@@ -3,7 +3,8 @@
 
 use super::components::{
     classes_panel::ClassesPanel, metrics_panel::MetricsPanel, preview_panel::PreviewPanel,
-    project_bar::ProjectBar, train_panel::TrainPanel, webcam_panel::WebcamPanel,
+    project_bar::ProjectBar, train_panel::TrainPanel, tray_card::TrayCard,
+    webcam_panel::WebcamPanel,
 };
 use super::jobs::{Jobs, Pending};
 use crate::project::ClassRef;
@@ -75,6 +76,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     super::persist::use_persistence(t, jobs.clone(), act.clone());
     super::host_events::use_host_events(t, loaded && t.restored, jobs.clone());
     super::one_shot::use_prototypes(t, jobs.clone(), loaded && t.restored);
+    super::suggest::use_suggestions(t, jobs.clone(), loaded && t.restored);
 
     // Every way in (card, folder, webcam) ends in the one embedding queue. The project's next
     // sample id is read when called, so the callbacks below stay the same across renders.
@@ -94,6 +96,16 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             enqueue(
                 list.into_iter()
                     .map(|f| Pending::File(ClassRef::Id(class), f))
+                    .collect(),
+            )
+        })
+    };
+    let on_tray = {
+        let enqueue = enqueue.clone();
+        Callback::from(move |list: Vec<web_sys::File>| {
+            enqueue(
+                list.into_iter()
+                    .map(|f| Pending::File(ClassRef::Unlabelled, f))
                     .collect(),
             )
         })
@@ -263,6 +275,12 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         _ => None,
     };
     let ready = loaded && t.restored;
+    // The tray's names of classes, the same `Rc` until one is added, renamed or deleted.
+    let names: Vec<(u32, String)> = (t.project.classes.iter())
+        .map(|c| (c.id, c.name.clone()))
+        .collect();
+    let names = use_memo(names, |n| Rc::new(n.clone()));
+    let names = (*names).clone();
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             if !props.compact {
@@ -271,8 +289,15 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             <ClassesPanel teach={t.clone()} {ready}
                 on_add={c.on_add} on_undo={c.on_undo} on_dismiss={c.on_dismiss}
                 on_rename={c.on_rename} on_delete={c.on_delete} on_files={c.on_files}
-                on_folder={c.on_folder} on_remove={c.on_remove} on_move={c.on_move}
+                on_folder={c.on_folder} on_remove={c.on_remove.clone()} on_move={c.on_move.clone()}
                 on_hold_out={c.on_hold_out} />
+            if t.restored {
+                <TrayCard tray={t.project.unlabelled.clone()} suggestions={t.suggestions.clone()}
+                    classes={names}
+                    why={crate::state::suggestions::why_none(&t.project).map(AttrValue::from)} {ready}
+                    on_files={on_tray} on_accept={c.on_move.clone()} on_remove={c.on_remove.clone()}
+                    on_accept_above={to(&act, TeachAction::AcceptAbove)} />
+            }
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.model.is_some() || t.prototypes.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}

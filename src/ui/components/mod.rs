@@ -16,5 +16,6 @@ pub mod settings_panel;
 pub mod sight_panel;
 pub mod thumb_item;
 pub mod train_panel;
+pub mod tray_card;
 pub mod use_open;
 pub mod webcam_panel;
