@@ -33,6 +33,9 @@ pub struct Manifest {
     /// The model file's entry, if the project has a model.
     #[serde(default)]
     pub model: Option<String>,
+    /// The Unlabelled tray's images (issue 17), their `validation` always false.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlabelled: Vec<ImageEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +80,7 @@ impl Manifest {
             classes: Vec::new(),
             settings: None,
             model: None,
+            unlabelled: Vec::new(),
         }
     }
 
@@ -107,7 +111,9 @@ impl Manifest {
     /// while reading, as a hand-edited file could do it.
     fn shared_entry(&self) -> Option<&str> {
         let mut seen = std::collections::HashSet::new();
-        let files = self.classes.iter().flat_map(|c| &c.images).map(|i| &i.file);
+        let files = (self.classes.iter().flat_map(|c| &c.images))
+            .chain(&self.unlabelled)
+            .map(|i| &i.file);
         files
             .chain(self.model.as_ref())
             .find(|f| f.as_str() == MANIFEST || !seen.insert(f.as_str()))
@@ -118,6 +124,11 @@ impl Manifest {
 /// The archive entry for image `n` of class `class`: its name kept readable, but never a
 /// path of its own (no separators) and unique by its number.
 pub fn image_entry(class: usize, n: usize, name: &str) -> String {
+    entry(&class.to_string(), n, name)
+}
+
+/// The entry for image `n` of the folder `folder` under `images/`.
+fn entry(folder: &str, n: usize, name: &str) -> String {
     let safe: String = (name.chars())
         .map(|c| {
             if c.is_alphanumeric() || ".-_ ".contains(c) {
@@ -128,7 +139,7 @@ pub fn image_entry(class: usize, n: usize, name: &str) -> String {
         })
         .take(80)
         .collect();
-    format!("images/{class}/{n:05}-{safe}")
+    format!("images/{folder}/{n:05}-{safe}")
 }
 
 /// Writes a project file as parts to concatenate (a page builds a Blob of them, so a large
@@ -170,6 +181,18 @@ impl ProjectWriter {
             name: name.into(),
             file,
             validation,
+        });
+        Ok(header)
+    }
+
+    /// The header part for image `bytes` of the Unlabelled tray (the bytes follow it).
+    pub fn unlabelled(&mut self, name: &str, bytes: &[u8]) -> Result<Vec<u8>, ArchiveError> {
+        let file = entry("unlabelled", self.manifest.unlabelled.len(), name);
+        let header = self.zip.header(&file, bytes)?;
+        self.manifest.unlabelled.push(ImageEntry {
+            name: name.into(),
+            file,
+            validation: false,
         });
         Ok(header)
     }

@@ -60,6 +60,39 @@ fn a_project_reads_back_whole() {
     assert_eq!(file.model().unwrap(), Some(model));
 }
 
+/// The Unlabelled tray travels in its own folder; a file without one (every file before
+/// the tray) reads as an empty tray, and a tray image sharing a class image's entry is
+/// refused.
+#[test]
+fn the_unlabelled_tray_travels_too() {
+    let mut w = ProjectWriter::new("Tray", &names(&["brick", "grass"]), None);
+    let loose = photo("gravel.png");
+    let mut bytes = w.unlabelled("gravel.png", &loose).unwrap();
+    bytes.extend_from_slice(&loose);
+    bytes.extend(write(w, &[(0, "brick.png", false, photo("brick.png"))]));
+    let file = ProjectFile::open(&bytes).unwrap();
+    let tray = &file.manifest.unlabelled;
+    assert_eq!(tray.len(), 1);
+    assert_eq!(tray[0].file, "images/unlabelled/00000-gravel.png");
+    assert_eq!(file.image(&tray[0].file).unwrap(), loose);
+
+    let w = ProjectWriter::new("No tray", &names(&["brick", "grass"]), None);
+    let plain = write(w, &[(0, "brick.png", false, photo("brick.png"))]);
+    let file = ProjectFile::open(&plain).unwrap();
+    assert!(file.manifest.unlabelled.is_empty());
+    let json = String::from_utf8(
+        file.archive
+            .read(MANIFEST, MANIFEST_LIMIT)
+            .unwrap()
+            .unwrap(),
+    );
+    assert!(!json.unwrap().contains("unlabelled"));
+
+    let mut shared = file.manifest.clone();
+    shared.unlabelled = vec![shared.classes[0].images[0].clone()];
+    assert!(shared.shared_entry().is_some());
+}
+
 #[test]
 fn bad_files_are_named() {
     let not_zip = ProjectFile::open(b"brick, grass").err().unwrap();

@@ -78,6 +78,8 @@ pub struct Unpacked {
     pub folder: ImageFolder,
     pub validation: HashSet<PathBuf>,
     pub settings: Option<TrainConfig>,
+    /// The folder of the Unlabelled tray's images, when the project has any.
+    pub unlabelled: Option<PathBuf>,
 }
 
 impl Drop for Unpacked {
@@ -106,6 +108,7 @@ pub fn unpack(path: &Path) -> Result<Unpacked, Box<dyn std::error::Error>> {
         },
         validation: HashSet::new(),
         settings: file.manifest.settings.clone(),
+        unlabelled: None,
     };
     for (class, entry) in file.manifest.classes.iter().enumerate() {
         for (n, image) in entry.images.iter().enumerate() {
@@ -121,6 +124,17 @@ pub fn unpack(path: &Path) -> Result<Unpacked, Box<dyn std::error::Error>> {
                 unpacked.validation.insert(target.clone());
             }
             unpacked.folder.files.push((target, class));
+        }
+    }
+    let tray = unpacked.dir.join("unlabelled");
+    for (n, image) in file.manifest.unlabelled.iter().enumerate() {
+        match file.image(&image.file) {
+            Ok(data) => {
+                std::fs::create_dir_all(&tray)?;
+                std::fs::write(tray.join(format!("{n}")), data)?;
+                unpacked.unlabelled = Some(tray.clone());
+            }
+            Err(e) => eprintln!("graft: {}: {}: skipped: {e}", path.display(), image.name),
         }
     }
     Ok(unpacked)

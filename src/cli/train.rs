@@ -351,12 +351,28 @@ pub fn command(
         Some(u) => (u.folder.clone(), &u.validation),
         None => (crate::data::folder::ImageFolder::scan(dir)?, &none),
     };
+    // The project's Unlabelled tray is its pool, where a pool can train (as in the page).
+    let tray = unpacked.as_ref().and_then(|u| u.unlabelled.as_deref());
+    let unlabeled = match (extras.unlabeled, tray) {
+        (None, Some(tray)) if config.tuned_blocks == 0 && config.method == Method::Head => {
+            eprintln!("graft: the project's Unlabelled images are its --unlabeled pool");
+            Some(tray)
+        }
+        (None, Some(_)) => {
+            eprintln!(
+                "graft: the project's Unlabelled images are not used: they train a head on \
+                 the backbone's features, not with --tuned-blocks or another --method"
+            );
+            None
+        }
+        (given, _) => given,
+    };
     let source = Source {
         dir,
         folder,
         validation,
         val_dir: extras.val_dir,
-        unlabeled: extras.unlabeled,
+        unlabeled,
         adapt_bn: extras.adapt_bn,
         budget: extras.budget,
         lp_ft: extras.lp_ft,

@@ -100,6 +100,16 @@ pub async fn export(
             count += 1;
         }
     }
+    for sample in project.unlabelled.samples.iter() {
+        let copy = jobs.saved.copy(sample.id).await?;
+        let copy = copy.ok_or_else(|| format!("{}: its kept copy is missing", sample.name))?;
+        push(
+            &w.unlabelled(&sample.name, &copy)
+                .map_err(|e| e.to_string())?,
+        );
+        push(&copy);
+        count += 1;
+    }
     push(&w.finish().map_err(|e| e.to_string())?);
     files::download_parts(&parts, FILE_NAME)?;
     Ok(count)
@@ -169,6 +179,17 @@ pub async fn open_bytes(jobs: &Rc<Jobs>, name: String, bytes: Vec<u8>) -> Result
                 )),
                 Err(reason) => unread.push((image.name.clone(), reason)),
             }
+        }
+    }
+    for image in &opened.manifest.unlabelled {
+        match opened.image(&image.file) {
+            Ok(data) => images.push(Pending::Opened(
+                ClassRef::Unlabelled,
+                image.name.clone(),
+                data,
+                false,
+            )),
+            Err(reason) => unread.push((image.name.clone(), reason)),
         }
     }
     let manifest = &opened.manifest;

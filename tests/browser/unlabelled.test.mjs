@@ -1,10 +1,15 @@
 // The Unlabelled tray in the page (issue 17), on real photos: it waits for a labelled
 // photo in every class, then suggests a class for each of its photos; Accept moves one,
 // "accept all at or above" moves the rest; training learns from the sure ones and says
-// so; a copy of a labelled photo is refused; the tray survives a reload.
+// so; a copy of a labelled photo is refused; the tray survives a reload, and travels in
+// the project file to another browser and to the command line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES, GRAFT } from './harness.mjs';
 import { crops, card, ready, rename, count } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
@@ -22,6 +27,7 @@ const suggested = (page) => tray(page).locator('li.tray-item').evaluateAll((lis)
 
 test('the Unlabelled tray suggests classes, accepting moves photos, training uses the sure ones', async (t) => {
   const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-tray-'));
   try {
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu&store=tray`);
@@ -80,6 +86,26 @@ test('the Unlabelled tray suggests classes, accepting moves photos, training use
     await trayCount(s.page, 5);
     await tray(s.page).locator('.suggestion').nth(4).waitFor({ timeout: SLOW });
 
+    // The project file carries the tray: opened in another store it is there again, and
+    // the command line trains on it as its --unlabeled pool.
+    const [exported] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.getByRole('button', { name: 'Export project' }).click(),
+    ]);
+    const projectFile = path.join(tmp, 'project.zip');
+    await exported.saveAs(projectFile);
+    const other = await openPage(browser, server.origin);
+    await other.page.goto(`${server.origin}/?device=cpu&store=tray-opened`);
+    await ready(other.page);
+    await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+    await trayCount(other.page, 5);
+    await count(other.page, cls, 2);
+    assert.deepEqual(other.problems(), []);
+    const run = spawnSync(GRAFT, ['train', projectFile, '--out', path.join(tmp, 'm.graft')], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /project's Unlabelled images are its --unlabeled pool/);
+    assert.match(run.stderr, /5 unlabelled images: [4-5] labelled by propagation/);
+
     // Accept all at or above 0 %: the tray empties into the classes, nothing lost.
     await tray(s.page).getByLabel('Accept threshold (per cent)').fill('0');
     await tray(s.page).getByLabel('Accept threshold (per cent)').press('Tab');
@@ -90,5 +116,6 @@ test('the Unlabelled tray suggests classes, accepting moves photos, training use
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
   }
 });
