@@ -129,6 +129,35 @@ fn unlabelled_photos_are_labelled_by_propagation_and_train_the_head() {
     let report = &lines.last().unwrap()["validation"];
     assert!(report["accuracy"].as_f64().unwrap() >= 0.8, "{report}");
 
+    // The other rule: a head fitted on the three photos labels the crops it labels alike
+    // on four augmented views of each, sure to 0.95 (FixMatch-style).
+    let (code, lines, err) = graft(&[
+        "train",
+        one.to_str().unwrap(),
+        "--unlabeled",
+        pool.to_str().unwrap(),
+        "--pseudo-labels",
+        "consistency",
+        "--val-dir",
+        held_out.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let said = err
+        .lines()
+        .find(|l| l.contains("unlabelled images:"))
+        .expect(&err);
+    eprintln!("{said}");
+    assert!(
+        said.contains("labelled by consistency over 4 augmented views"),
+        "{said}"
+    );
+    assert!(said.contains("1 as copies of labelled images"), "{said}");
+    let report = &lines.last().unwrap()["validation"];
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.8, "{report}");
+
     let copies = dir.join("copies");
     std::fs::create_dir_all(&copies).unwrap();
     std::fs::copy(one.join("grass/00.png"), copies.join("a.png")).unwrap();

@@ -139,6 +139,12 @@ pub enum Command {
         /// them over their nearest neighbours, and those surely labelled train the head too.
         #[arg(long)]
         unlabeled: Option<PathBuf>,
+        /// How --unlabeled photos get labels: propagation (default: over the photos'
+        /// neighbour graph, sure to 0.5) or consistency (FixMatch-style: a head fitted on
+        /// the labelled photos gives the photo and 4 augmented views of it the same class,
+        /// sure to 0.95 on average).
+        #[arg(long, value_parser = crate::train::propagation::PseudoRule::parse, default_value = "propagation")]
+        pseudo_labels: crate::train::propagation::PseudoRule,
         /// Adapt the backbone to these photos first (AdaBN): its BatchNorm statistics are
         /// measured again on up to 64 of the training (and unlabelled) photos. For photos
         /// unlike ImageNet's: drawings, scans, microscope or satellite images.
@@ -258,6 +264,7 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             val_dir,
             unlabeled,
+            pseudo_labels,
             adapt_bn,
             budget,
             lp_ft,
@@ -269,6 +276,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let extras = train::Extras {
                 val_dir: val_dir.as_deref(),
                 unlabeled: unlabeled.as_deref(),
+                pseudo: pseudo_labels,
                 adapt_bn,
                 budget,
                 lp_ft,

@@ -14,6 +14,7 @@ use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
 use crate::train::data::check_trainable;
+use crate::train::propagation::PseudoRule;
 use crate::train::recipe::{Wanted, image_rows};
 use crate::train::split::{Plan, plan_for};
 use crate::train::{Inputs, Method, Solver, Split, TrainConfig, Views};
@@ -59,7 +60,7 @@ fn embed_folder(
 }
 
 /// `config.augment_views` random views of each training image, as rows, made once.
-fn augmented_views(
+pub(super) fn augmented_views(
     rows: &Rows,
     paths: &[PathBuf],
     train: &[usize],
@@ -130,6 +131,8 @@ pub struct Source<'a> {
     pub val_dir: Option<&'a Path>,
     /// A pool of unlabelled photos (`--unlabeled`).
     pub unlabeled: Option<&'a Path>,
+    /// How the pool gets labels (`--pseudo-labels`).
+    pub pseudo: PseudoRule,
     /// Adapt the backbone to the photos first (`--adapt-bn`).
     pub adapt_bn: bool,
     /// `--method auto`'s time budget in seconds (`--budget`).
@@ -143,6 +146,7 @@ pub struct Source<'a> {
 pub struct Extras<'a> {
     pub val_dir: Option<&'a Path>,
     pub unlabeled: Option<&'a Path>,
+    pub pseudo: PseudoRule,
     pub adapt_bn: bool,
     pub budget: f64,
     pub lp_ft: bool,
@@ -166,6 +170,7 @@ pub fn train(
         validation,
         val_dir,
         unlabeled,
+        pseudo,
         adapt_bn,
         budget,
         lp_ft,
@@ -256,8 +261,9 @@ pub fn train(
                 .copied()
                 .collect();
             let classes: Vec<usize> = labelled.iter().map(|&i| labels[i]).collect();
+            let labelled = (features.as_slice(), classes.as_slice());
             let (extra, extra_labels) =
-                super::unlabeled::pseudo_labelled(&rows, pool, (&features, &classes), &names)?;
+                super::unlabeled::pseudo_labelled(&rows, pool, labelled, &names, pseudo)?;
             if !matches!(plan, Plan::HeldOut(_)) {
                 eprintln!(
                     "graft: note: the figures below are measured on labelled photos whose labels \
@@ -373,6 +379,7 @@ pub fn command(
         validation,
         val_dir: extras.val_dir,
         unlabeled,
+        pseudo: extras.pseudo,
         adapt_bn: extras.adapt_bn,
         budget: extras.budget,
         lp_ft: extras.lp_ft,

@@ -1,12 +1,17 @@
 //! `graft train DIR --unlabeled POOL` (issue 17): photos without a label that help. Every
 //! image under POOL is embedded, the labelled photos' classes spread to them over the
-//! photos' nearest-neighbour graph (train/propagation.rs), and those it is sure of train the
-//! head as extra rows, never measured on; the rest are left out, and the counts are said.
+//! photos' nearest-neighbour graph (train/propagation.rs), or a head fitted on them labels
+//! the photos it labels alike across augmented views (train/consistency.rs,
+//! `--pseudo-labels consistency`); those labelled surely train the head as extra rows,
+//! never measured on; the rest are left out, and the counts are said.
 
 use super::classify::{Rows, embed};
 use crate::data::folder::files_under;
 use crate::model::FEATURE_DIM;
-use crate::train::propagation::pseudo_label;
+use crate::train::consistency::{VIEWS, consistent};
+use crate::train::propagation::{PseudoLabels, PseudoRule, pseudo_label};
+use crate::train::split::{Plan, Split};
+use crate::train::{Inputs, TrainConfig, Views};
 use std::path::Path;
 
 /// The rows (features) and classes of the photos under `pool` that propagation labels
@@ -16,6 +21,7 @@ pub fn pseudo_labelled(
     pool_dir: &Path,
     (features, labels): (&[f32], &[usize]),
     names: &[String],
+    rule: PseudoRule,
 ) -> Result<(Vec<f32>, Vec<usize>), Box<dyn std::error::Error>> {
     let files = files_under(pool_dir)?;
     let embedded = embed(rows, &files, |path, e| {
@@ -25,7 +31,16 @@ pub fn pseudo_labelled(
         .iter()
         .flat_map(|(_, f)| f.iter().copied())
         .collect();
-    let got = pseudo_label((features, labels), &pool, FEATURE_DIM, names.len());
+    let got = match rule {
+        PseudoRule::Propagation => {
+            pseudo_label((features, labels), &pool, FEATURE_DIM, names.len())
+        }
+        PseudoRule::Consistency => {
+            // `embed` answers with indices into `files`, the unreadable ones left out.
+            let paths: Vec<_> = embedded.iter().map(|(i, _)| files[*i].clone()).collect();
+            by_consistency(rows, (features, labels), (&pool, &paths), names)?
+        }
+    };
     if got.rows.is_empty() && got.unsure == 0 {
         return Err(format!(
             "{}: no unlabelled photo to learn from ({} images read, {} of them copies of \
@@ -42,4 +57,30 @@ pub fn pseudo_labelled(
         .collect();
     let classes = got.classes;
     Ok((values, classes))
+}
+
+/// `--pseudo-labels consistency`: the default head fitted on the labelled photos, then each
+/// pool photo's `VIEWS` augmented views (the page's recipe) made and checked.
+fn by_consistency(
+    rows: &Rows,
+    (features, labels): (&[f32], &[usize]),
+    (pool, paths): (&[f32], &[std::path::PathBuf]),
+    names: &[String],
+) -> Result<PseudoLabels, Box<dyn std::error::Error>> {
+    let inputs = Inputs {
+        values: features,
+        shape: [FEATURE_DIM, 1, 1],
+        labels,
+    };
+    let all = Plan::HeldOut(Split {
+        train: (0..labels.len()).collect(),
+        validation: Vec::new(),
+    });
+    let config = TrainConfig::default();
+    let head = crate::train::linear::fit_linear(inputs, all, names, &config, &Views::default())?;
+    let mut with_views = config;
+    with_views.augment_views = VIEWS;
+    let indices: Vec<usize> = (0..paths.len()).collect();
+    let views = super::train::augmented_views(rows, paths, &indices, &with_views)?;
+    Ok(consistent(&head.head, features, pool, &views, FEATURE_DIM))
 }

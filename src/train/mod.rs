@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod consistency;
 pub mod data;
 mod epoch;
 pub mod linear;

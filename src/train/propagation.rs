@@ -99,7 +99,29 @@ pub fn propagate(
     }
 }
 
-/// Photos propagation labels surely, out of a pool of unlabelled ones.
+/// Which rule labels unlabelled photos (`graft train --pseudo-labels`): spreading labels
+/// over the neighbour graph, or a head's consistency across augmented views
+/// (train/consistency.rs).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum PseudoRule {
+    #[default]
+    Propagation,
+    Consistency,
+}
+
+impl PseudoRule {
+    pub fn parse(text: &str) -> Result<PseudoRule, String> {
+        match text.trim().to_lowercase().as_str() {
+            "propagation" => Ok(PseudoRule::Propagation),
+            "consistency" => Ok(PseudoRule::Consistency),
+            other => Err(format!(
+                "'{other}' is not a rule for unlabelled photos: propagation or consistency"
+            )),
+        }
+    }
+}
+
+/// Photos a rule labels surely, out of a pool of unlabelled ones.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PseudoLabels {
     /// Indices into the pool, and the class each is given.
@@ -109,6 +131,19 @@ pub struct PseudoLabels {
     /// propagation is unsure of (under `CONFIDENT`).
     pub copies: usize,
     pub unsure: usize,
+    /// The rule that labelled them, in words ("propagation (sure to 0.5)").
+    pub rule: String,
+}
+
+/// The rows of `pool` that are not bit-for-bit copies of a `labelled` row (a copy of a
+/// labelled photo teaches nothing new).
+pub fn fresh_rows(labelled: &[f32], pool: &[f32], dim: usize) -> Vec<usize> {
+    let key = |row: &[f32]| row.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
+    let known: std::collections::HashSet<Vec<u32>> = labelled.chunks_exact(dim).map(key).collect();
+    (pool.chunks_exact(dim).enumerate())
+        .filter(|(_, row)| !known.contains(&key(row)))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Spread `labels` (of the `dim`-wide rows `labelled`) to the rows of `pool` and keep those
@@ -119,12 +154,7 @@ pub fn pseudo_label(
     dim: usize,
     classes: usize,
 ) -> PseudoLabels {
-    let key = |row: &[f32]| row.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
-    let known: std::collections::HashSet<Vec<u32>> = labelled.chunks_exact(dim).map(key).collect();
-    let fresh: Vec<usize> = (pool.chunks_exact(dim).enumerate())
-        .filter(|(_, row)| !known.contains(&key(row)))
-        .map(|(i, _)| i)
-        .collect();
+    let fresh = fresh_rows(labelled, pool, dim);
     let copies = pool.len() / dim - fresh.len();
     let mut all = labelled.to_vec();
     fresh
@@ -147,6 +177,7 @@ pub fn pseudo_label(
         classes: given,
         copies,
         unsure,
+        rule: format!("propagation (sure to {CONFIDENT})"),
     }
 }
 
@@ -163,10 +194,11 @@ impl PseudoLabels {
             n => format!(", {n} as copies of labelled images"),
         };
         format!(
-            "{} unlabelled images: {} labelled by propagation (sure to {CONFIDENT}) and \
-             trained on: {}; {} left out as unsure{copies}",
+            "{} unlabelled images: {} labelled by {} and trained on: {}; {} left out as \
+             unsure{copies}",
             self.rows.len() + self.unsure,
             self.rows.len(),
+            self.rule,
             per_class.join(", "),
             self.unsure,
         )
