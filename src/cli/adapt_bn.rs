@@ -55,7 +55,8 @@ pub(super) fn adapted(
         .collect();
     let inputs: Vec<Vec<f32>> = inputs_of(&chosen, false).into_iter().flatten().collect();
     let compute = open(choice)?;
-    let model = files.weight_file()?.into_model(&compute.device)?;
+    // The model measured on takes its copy of the weights; the file is read and parsed once.
+    let model = weights.clone().into_model(&compute.device)?;
     let refs: Vec<&[f32]> = inputs.iter().map(Vec::as_slice).collect();
     let adaptation = pollster::block_on(measure(&model, &norms, &refs, &compute.device))?;
     drop(model);

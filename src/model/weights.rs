@@ -61,6 +61,7 @@ pub(crate) fn shaped<'a>(
 }
 
 /// Tensors of a weight file, decoded to f32, each taken once by the model builder.
+#[derive(Clone)]
 pub struct WeightFile {
     tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
     id: String,

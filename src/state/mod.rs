@@ -6,6 +6,7 @@ pub mod notices;
 pub mod storage;
 pub mod suggestions;
 pub mod teach;
+mod teach_action;
 pub mod training;
 pub mod uploads;
 
