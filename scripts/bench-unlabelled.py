@@ -3,11 +3,11 @@ labelled by propagation (`--unlabeled POOL`), and with one labelled by consisten
 augmented views (`--pseudo-labels consistency`, FixMatch-style), on the head benchmark's
 four tasks (made by scripts/bench-head.sh in ~/.cache/graft/head-reference: real photos
 from scikit-image and scikit-learn). SHOTS photos a class to train on, a pool of 5 x SHOTS
-a class from the rest (its labels hidden: one flat folder), the task's test images as
+a class from the rest where there are that many (its labels hidden: one flat folder), the task's test images as
 --val-dir; DRAWS draws (seeds 7, 8, ...). Prints one JSON line per task, draw and rule:
 the held-out accuracy, how many pool photos were labelled and trained on, and the time.
 
-Usage: python3 scripts/bench-unlabelled.py [SHOTS] [DRAWS]
+Usage: python3 scripts/bench-unlabelled.py [SHOTS] [DRAWS] [TASK,TASK...]
 """
 import glob
 import json
@@ -23,6 +23,7 @@ src = os.path.expanduser('~/.cache/graft/head-reference')
 G = os.path.expanduser('~/.cache/graft/target/debug/graft')
 shots = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 draws = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+tasks = sys.argv[3].split(',') if len(sys.argv) > 3 else ['digits', 'faces', 'photos', 'textures']
 
 
 def classes_of(task):
@@ -47,8 +48,12 @@ def build(task, seed):
     truth = {}
     for c, d in classes_of(task).items():
         pool = sorted(d['pool']); random.shuffle(pool)
-        n = shots * 6
-        test = d['test'] if d['test'] else pool[n:n + 30]
+        # Digits have no test set of their own: their last 30 are it, never in the pool.
+        test = d['test'] if d['test'] else pool[-30:]
+        pool = pool if d['test'] else pool[:-30]
+        # 5 x SHOTS where the task has them (digits: 20 a class besides the test ones;
+        # faces 25, photos and textures 20): fewer at 10 photos a class.
+        n = min(shots * 6, len(pool))
         for split, sel in (('train', pool[:shots]), ('val', test)):
             os.makedirs(f'{root}/{split}/{c}', exist_ok=True)
             for f in sel: shutil.copy(f, f'{root}/{split}/{c}/')
@@ -60,10 +65,10 @@ def build(task, seed):
     return root, truth
 
 
-for task in ['digits', 'faces', 'photos', 'textures']:
+for task in tasks:
     for draw in range(draws):
         root, truth = build(task, 7 + draw)
-        for rule, extra in (('none', []), ('propagation', ['--unlabeled', f'{root}/pool']),
+        for rule, extra in (('none', []), ('propagation', ['--unlabeled', f'{root}/pool', '--pseudo-labels', 'propagation']),
                             ('consistency', ['--unlabeled', f'{root}/pool', '--pseudo-labels', 'consistency'])):
             started = time.time()
             run = subprocess.run([G, 'train', f'{root}/train', '--val-dir', f'{root}/val',

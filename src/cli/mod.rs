@@ -139,11 +139,12 @@ pub enum Command {
         /// them over their nearest neighbours, and those surely labelled train the head too.
         #[arg(long)]
         unlabeled: Option<PathBuf>,
-        /// How --unlabeled photos get labels: propagation (default: over the photos'
-        /// neighbour graph, sure to 0.5) or consistency (FixMatch-style: a head fitted on
-        /// the labelled photos gives the photo and 4 augmented views of it the same class,
-        /// sure to 0.95 on average).
-        #[arg(long, value_parser = crate::train::propagation::PseudoRule::parse, default_value = "propagation")]
+        /// How --unlabeled photos get labels: propagation (over the photos' neighbour graph,
+        /// sure to 0.5), consistency (FixMatch-style: a head fitted on the labelled photos
+        /// gives the photo and 4 augmented views of it the same class, sure to 0.95 on
+        /// average), or auto (default: consistency once every class has 3 labelled photos,
+        /// propagation below, as measured in docs/benchmarks.md).
+        #[arg(long, value_parser = crate::train::propagation::PseudoRule::parse, default_value = "auto")]
         pseudo_labels: crate::train::propagation::PseudoRule,
         /// Adapt the backbone to these photos first (AdaBN): its BatchNorm statistics are
         /// measured again on up to 64 of the training (and unlabelled) photos. For photos

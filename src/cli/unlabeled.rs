@@ -31,8 +31,27 @@ pub fn pseudo_labelled(
         .iter()
         .flat_map(|(_, f)| f.iter().copied())
         .collect();
+    let rule = match (rule, rule.for_labels(labels, names.len())) {
+        (PseudoRule::Auto, chosen) => {
+            eprintln!(
+                "graft: --pseudo-labels auto: {} (every class has {} labelled photos)",
+                if chosen == PseudoRule::Consistency {
+                    "consistency"
+                } else {
+                    "propagation"
+                },
+                if chosen == PseudoRule::Consistency {
+                    "3 or more"
+                } else {
+                    "fewer than 3 in some"
+                },
+            );
+            chosen
+        }
+        (_, chosen) => chosen,
+    };
     let got = match rule {
-        PseudoRule::Propagation => {
+        PseudoRule::Propagation | PseudoRule::Auto => {
             pseudo_label((features, labels), &pool, FEATURE_DIM, names.len())
         }
         PseudoRule::Consistency => {

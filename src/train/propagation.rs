@@ -100,23 +100,43 @@ pub fn propagate(
 }
 
 /// Which rule labels unlabelled photos (`graft train --pseudo-labels`): spreading labels
-/// over the neighbour graph, or a head's consistency across augmented views
-/// (train/consistency.rs).
+/// over the neighbour graph, a head's consistency across augmented views
+/// (train/consistency.rs), or by the labelled photos' number (`Auto`, the default).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum PseudoRule {
     #[default]
+    Auto,
     Propagation,
     Consistency,
 }
 
+/// `Auto` takes consistency once every class has this many labelled photos, propagation
+/// below: in docs/benchmarks.md ("Photos without a label: two rules") consistency gains on
+/// ImageNet-like photos at 3 and 10 a class, where propagation loses, and loses at 1,
+/// where propagation gains.
+pub const CONSISTENCY_FROM: usize = 3;
+
 impl PseudoRule {
     pub fn parse(text: &str) -> Result<PseudoRule, String> {
         match text.trim().to_lowercase().as_str() {
+            "auto" => Ok(PseudoRule::Auto),
             "propagation" => Ok(PseudoRule::Propagation),
             "consistency" => Ok(PseudoRule::Consistency),
             other => Err(format!(
-                "'{other}' is not a rule for unlabelled photos: propagation or consistency"
+                "'{other}' is not a rule for unlabelled photos: auto, propagation or consistency"
             )),
+        }
+    }
+
+    /// The rule to use for these `labels` (of `classes`): `Auto` decided, others as they are.
+    pub fn for_labels(self, labels: &[usize], classes: usize) -> PseudoRule {
+        let mut counts = vec![0; classes];
+        labels.iter().for_each(|&l| counts[l] += 1);
+        let fewest = counts.into_iter().min().unwrap_or(0);
+        match self {
+            PseudoRule::Auto if fewest >= CONSISTENCY_FROM => PseudoRule::Consistency,
+            PseudoRule::Auto => PseudoRule::Propagation,
+            rule => rule,
         }
     }
 }
@@ -252,6 +272,27 @@ mod tests {
         let got = pseudo_label((&labelled, &[0, 1]), &pool, 2, 2);
         assert_eq!((got.rows, got.classes), (vec![1], vec![0]));
         assert_eq!((got.copies, got.unsure), (1, 1));
+    }
+
+    /// Auto takes consistency only when every class has 3 labelled photos.
+    #[test]
+    fn auto_picks_the_rule_by_the_smallest_class() {
+        let auto = PseudoRule::Auto;
+        assert_eq!(
+            auto.for_labels(&[0, 0, 0, 1, 1, 1], 2),
+            PseudoRule::Consistency
+        );
+        assert_eq!(
+            auto.for_labels(&[0, 0, 0, 1, 1], 2),
+            PseudoRule::Propagation
+        );
+        let fixed = PseudoRule::Propagation;
+        assert_eq!(fixed.for_labels(&[0, 0, 0, 1, 1, 1], 2), fixed);
+        assert!(
+            PseudoRule::parse("fixmatch")
+                .unwrap_err()
+                .contains("auto, propagation")
+        );
     }
 
     /// A photo linked to nothing labelled keeps no class: confidence 0.
