@@ -337,15 +337,7 @@ impl Project {
         let made: std::collections::HashMap<u64, Thumb> = made.into_iter().collect();
         self.unlabelled.set_thumbs(&made);
         for class in &mut self.classes {
-            let wants = |s: &Sample| s.thumb.href().is_empty() && made.contains_key(&s.id);
-            if !class.samples.iter().any(wants) {
-                continue;
-            }
-            for s in Rc::make_mut(&mut class.samples).iter_mut() {
-                if let Some(t) = made.get(&s.id).filter(|_| s.thumb.href().is_empty()) {
-                    s.thumb = t.clone();
-                }
-            }
+            crate::tray::fill_thumbs(&mut class.samples, &made);
         }
     }
 

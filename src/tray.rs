@@ -56,21 +56,27 @@ impl Tray {
 
     /// Give photos without a thumbnail the one `made` has for them.
     pub fn set_thumbs(&mut self, made: &HashMap<u64, Thumb>) {
-        let wants = |s: &Sample| s.thumb.href().is_empty() && made.contains_key(&s.id);
-        if !self.samples.iter().any(wants) {
-            return;
-        }
-        for s in Rc::make_mut(&mut self.samples).iter_mut() {
-            if let Some(t) = made.get(&s.id).filter(|_| s.thumb.href().is_empty()) {
-                s.thumb = t.clone();
-            }
-        }
+        fill_thumbs(&mut self.samples, made);
     }
 
     /// Rebuild from the saved ids, taking their records out of `by_id`.
     pub fn restore(ids: &[u64], by_id: &mut HashMap<u64, Sample>) -> Self {
         Tray {
             samples: Rc::new(ids.iter().filter_map(|i| by_id.remove(i)).collect()),
+        }
+    }
+}
+
+/// Give `samples` without a thumbnail the one `made` has for them; the list is copied only
+/// when one of them is there (a class card's, or the tray's).
+pub fn fill_thumbs(samples: &mut Rc<Vec<Sample>>, made: &HashMap<u64, Thumb>) {
+    let wants = |s: &Sample| s.thumb.href().is_empty() && made.contains_key(&s.id);
+    if !samples.iter().any(wants) {
+        return;
+    }
+    for s in Rc::make_mut(samples).iter_mut() {
+        if let Some(t) = made.get(&s.id).filter(|_| s.thumb.href().is_empty()) {
+            s.thumb = t.clone();
         }
     }
 }

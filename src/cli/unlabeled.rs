@@ -9,7 +9,7 @@ use super::classify::{Rows, embed};
 use crate::data::folder::files_under;
 use crate::model::FEATURE_DIM;
 use crate::train::consistency::{VIEWS, consistent};
-use crate::train::propagation::{PseudoLabels, PseudoRule, pseudo_label};
+use crate::train::propagation::{CONSISTENCY_FROM, PseudoLabels, PseudoRule, pseudo_label};
 use crate::train::split::{Plan, Split};
 use crate::train::{Inputs, TrainConfig, Views};
 use std::path::Path;
@@ -33,19 +33,12 @@ pub fn pseudo_labelled(
         .collect();
     let rule = match (rule, rule.for_labels(labels, names.len())) {
         (PseudoRule::Auto, chosen) => {
-            eprintln!(
-                "graft: --pseudo-labels auto: {} (every class has {} labelled photos)",
-                if chosen == PseudoRule::Consistency {
-                    "consistency"
-                } else {
-                    "propagation"
-                },
-                if chosen == PseudoRule::Consistency {
-                    "3 or more"
-                } else {
-                    "fewer than 3 in some"
-                },
-            );
+            let why = match chosen {
+                PseudoRule::Consistency => "consistency: every class has at least",
+                _ => "propagation: a class has fewer than",
+            };
+            let why = format!("{why} {CONSISTENCY_FROM} labelled photos");
+            eprintln!("graft: --pseudo-labels auto: {why}");
             chosen
         }
         (_, chosen) => chosen,

@@ -3,6 +3,7 @@
 //! answer the preview (session/one_shot.rs); asked again as photos come, go or move.
 
 use super::jobs::Jobs;
+use crate::project::Project;
 use crate::session::Request;
 use crate::session::protocol::{ModelFrom, push_f32_bytes};
 use crate::state::teach::{Teach, TeachAction};
@@ -33,6 +34,20 @@ fn wanted(t: &Teach, ready: bool) -> Option<Vec<(String, usize, u64)>> {
     })
 }
 
+/// The classes' names, each labelled photo's class and their embeddings (f32 bytes), in
+/// class order: what `Request::Prototypes` and `Request::Suggest` send.
+pub fn labelled(project: &Project) -> (Vec<String>, Vec<usize>, Vec<u8>) {
+    let classes = project.classes.iter().map(|c| c.name.clone()).collect();
+    let (mut labels, mut features) = (Vec::new(), Vec::new());
+    for (label, class) in project.classes.iter().enumerate() {
+        for sample in class.samples.iter() {
+            labels.push(label);
+            push_f32_bytes(&mut features, &sample.embedding);
+        }
+    }
+    (classes, labels, features)
+}
+
 /// Keep the session's prototypes in step with the project (`ready`: the project is shown
 /// and the session can work).
 #[hook]
@@ -43,14 +58,7 @@ pub fn use_prototypes(t: &Teach, jobs: Rc<Jobs>, ready: bool) {
     use_effect_with(wanted, move |wanted| {
         match wanted {
             Some(_) => {
-                let classes = project.classes.iter().map(|c| c.name.clone()).collect();
-                let (mut labels, mut features) = (Vec::new(), Vec::new());
-                for (label, class) in project.classes.iter().enumerate() {
-                    for sample in class.samples.iter() {
-                        labels.push(label);
-                        push_f32_bytes(&mut features, &sample.embedding);
-                    }
-                }
+                let (classes, labels, features) = labelled(&project);
                 let asked = jobs.post(&Request::Prototypes { classes, labels }, vec![features]);
                 if let Err(e) = asked {
                     jobs.act(TeachAction::PreviewFailed(e));

@@ -40,14 +40,7 @@ pub fn use_suggestions(t: &Teach, jobs: Rc<Jobs>, ready: bool) {
         if wanted.is_none() {
             return jobs.act(TeachAction::Suggested(None));
         }
-        let classes = project.classes.iter().map(|c| c.name.clone()).collect();
-        let (mut labels, mut features) = (Vec::new(), Vec::new());
-        for (label, class) in project.classes.iter().enumerate() {
-            for sample in class.samples.iter() {
-                labels.push(label);
-                push_f32_bytes(&mut features, &sample.embedding);
-            }
-        }
+        let (classes, labels, mut features) = super::one_shot::labelled(&project);
         let tray = project.unlabelled.samples.iter();
         tray.clone()
             .for_each(|s| push_f32_bytes(&mut features, &s.embedding));
