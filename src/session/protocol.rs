@@ -60,7 +60,11 @@ pub enum Request {
     },
     /// Train on the project's images; buffer 0 their embeddings (f32, in `set`'s order).
     /// `Train` events as it goes, then `Trained` or a `Progress::Failed`.
-    Train { set: TrainSet, config: TrainConfig },
+    /// (Boxed: the largest request by far, and the rarest.)
+    Train {
+        set: Box<TrainSet>,
+        config: TrainConfig,
+    },
     /// Stop the run in progress (the previous model stays, or the best epoch so far).
     Stop,
     /// The model the preview uses from now on: buffer 0 its model file (untrusted: checked
@@ -122,8 +126,9 @@ pub struct TrainSet {
     pub held_out: Vec<bool>,
     /// Photos of the Unlabelled tray whose embeddings follow the labelled ones': training
     /// labels those propagation is sure of (`train::propagation::pseudo_label`).
+    /// Each such photo's id and content hash (which seeds its views).
     #[serde(default)]
-    pub unlabelled: usize,
+    pub unlabelled: Vec<(u64, String)>,
 }
 
 impl TrainSet {
@@ -144,7 +149,7 @@ impl TrainSet {
             names: samples().map(|s| s.name.clone()).collect(),
             hashes: samples().map(|s| s.hash.clone()).collect(),
             held_out: project.held_out_mask(),
-            unlabelled: tray.len(),
+            unlabelled: tray.iter().map(|s| (s.id, s.hash.clone())).collect(),
         };
         let embeddings = samples().chain(tray).map(|s| s.embedding.clone());
         Ok((set, embeddings.collect()))

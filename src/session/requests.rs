@@ -51,7 +51,7 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
                 );
             }
             spawn(async move {
-                train::train(&me, set, features, config).await;
+                train::train(&me, *set, features, config).await;
                 me.training.set(false);
             });
         }

@@ -29,7 +29,9 @@ pub(super) async fn rows(
 ) -> Result<(Option<Vec<f32>>, Views), TrainError> {
     let n = config.augment_views;
     let cache = &session.rows;
-    let images: HashSet<&str> = set.hashes.iter().map(String::as_str).collect();
+    // The tray's photos' views stay too (`pool_views`).
+    let tray = set.unlabelled.iter().map(|(_, hash)| hash);
+    let images: HashSet<&str> = set.hashes.iter().chain(tray).map(String::as_str).collect();
     cache.borrow_mut().keep_images(&images);
     let mut values = cut.map(|c| Vec::with_capacity(set.ids.len() * c.cut_len()));
     let mut views = Views::default();
@@ -99,6 +101,57 @@ pub(super) async fn rows(
         }
     }
     Ok((values, views))
+}
+
+/// `views` augmented views of each of the tray's photos `(id, hash)` (for the consistency
+/// rule, train/consistency.rs), by the same recipe and cache as the training images'.
+pub(super) async fn pool_views(
+    session: &Session,
+    pool: &[(u64, String)],
+    config: &TrainConfig,
+    views: usize,
+) -> Result<Views, TrainError> {
+    let mut config = config.clone();
+    config.augment_views = views;
+    let run = async |input: &[f32]| {
+        let row = session
+            .on_engine("preparing", async |engine| {
+                Ok(engine.backbone.features(&[input]).await?)
+            })
+            .await;
+        TimeoutFuture::new(0).await;
+        row
+    };
+    let mut made = Views::default();
+    for (i, (id, hash)) in pool.iter().enumerate() {
+        if session.stop.get() {
+            return Err(TrainError::Read("stopped before the first epoch".into()));
+        }
+        let key = RowCache::key(&config, RowKind::Views, hash);
+        let cached = session.rows.borrow_mut().get(&key);
+        let rows = match cached {
+            Some(rows) => rows,
+            None => {
+                let name = format!("unlabelled photo {}", i + 1);
+                let bytes = stored_copy(session, &name, *id)
+                    .await
+                    .map_err(TrainError::Read)?;
+                let img = decode(&bytes).map_err(|e| TrainError::Read(format!("{name}: {e}")))?;
+                let wanted = Wanted {
+                    cut: false,
+                    views: true,
+                };
+                let rows = image_rows(&img, hash, &config, wanted, &run).await?.views;
+                let rows = Rc::new(rows.unwrap_or_default());
+                session.rows.borrow_mut().insert(key, hash, rows.clone());
+                report(session, Progress::Preparing(i + 1, pool.len()));
+                rows
+            }
+        };
+        made.features.extend_from_slice(&rows);
+        made.of.extend(std::iter::repeat_n(i, views));
+    }
+    Ok(made)
 }
 
 /// A sample's stored 256-px JPEG, read from the store (no second copy is kept in memory).

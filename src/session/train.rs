@@ -10,16 +10,18 @@ use super::{adam, fit, measured, rows};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
-use crate::train::propagation::pseudo_label;
+use crate::train::consistency::{VIEWS, consistent};
+use crate::train::linear::fit_linear;
+use crate::train::propagation::{PseudoRule, pseudo_label};
 use crate::train::split::{Plan, Split, plan_for};
-use crate::train::{Inputs, Method, Solver, TrainConfig};
+use crate::train::{Inputs, Method, Solver, TrainConfig, TrainError, Views};
 use crate::web::fetch::now_ms;
 
 /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
 pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config: TrainConfig) {
     let fail = |m: String| report(session, Progress::Failed(m));
     let mut features = features;
-    if features.len() != (set.labels.len() + set.unlabelled) * FEATURE_DIM {
+    if features.len() != (set.labels.len() + set.unlabelled.len()) * FEATURE_DIM {
         return fail("the images' embeddings did not come with the request".into());
     }
     let pool = features.split_off(set.labels.len() * FEATURE_DIM);
@@ -50,7 +52,18 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
         Err(e) => return fail(e.to_string()),
     };
     let mut labels = set.labels.clone();
-    let (plan, notice) = with_tray(&set, &config, plan, (&mut values, &mut labels), &pool);
+    let tray = with_tray(
+        session,
+        &set,
+        &config,
+        plan,
+        (&mut values, &mut labels),
+        &pool,
+    );
+    let (plan, notice) = match tray.await {
+        Ok(made) => made,
+        Err(e) => return fail(e.to_string()),
+    };
     let inputs = Inputs {
         values: &values,
         shape: cut.map_or([FEATURE_DIM, 1, 1], |c| c.cut_shape()),
@@ -75,21 +88,22 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
     }
 }
 
-/// The tray's photos that label propagation is sure of, trained on by every fit after the
-/// labelled rows and never measured on, as `graft train --unlabeled` does; a head fitted
-/// on the backbone's features only (the labels spread over those features). Says what
-/// became of the tray.
-fn with_tray(
+/// The tray's photos that a rule labels surely (propagation, or consistency across views
+/// once every class has `CONSISTENCY_FROM` photos: `PseudoRule::Auto`, as `graft train
+/// --unlabeled` does), trained on by every fit after the labelled rows and never measured
+/// on; a linear head on the backbone's features only. Says what became of the tray.
+async fn with_tray(
+    session: &Session,
     set: &TrainSet,
     config: &TrainConfig,
     plan: Plan,
     (values, labels): (&mut Vec<f32>, &mut Vec<usize>),
     pool: &[f32],
-) -> (Plan, Option<String>) {
+) -> Result<(Plan, Option<String>), TrainError> {
     const D: usize = FEATURE_DIM;
-    let n = set.unlabelled;
+    let n = set.unlabelled.len();
     if n == 0 {
-        return (plan, None);
+        return Ok((plan, None));
     }
     let head_only = config.tuned_blocks == 0
         && config.hidden == 0
@@ -100,19 +114,35 @@ fn with_tray(
              on the backbone's features (Method Head, Solver L-BFGS, no hidden layer or tuned \
              blocks)."
         );
-        return (plan, Some(notice));
+        return Ok((plan, Some(notice)));
     }
     let trained = plan.trained(labels.len());
     let labelled: Vec<f32> = (trained.iter())
         .flat_map(|&i| values[i * D..(i + 1) * D].iter().copied())
         .collect();
     let classes: Vec<usize> = trained.iter().map(|&i| labels[i]).collect();
-    let got = pseudo_label((&labelled, &classes), pool, D, set.classes.len());
+    let got = match PseudoRule::Auto.for_labels(&classes, set.classes.len()) {
+        PseudoRule::Consistency => {
+            let views = rows::pool_views(session, &set.unlabelled, config, VIEWS).await?;
+            let inputs = Inputs {
+                values: &labelled,
+                shape: [D, 1, 1],
+                labels: &classes,
+            };
+            let all = Plan::HeldOut(Split {
+                train: (0..classes.len()).collect(),
+                validation: Vec::new(),
+            });
+            let fitted = fit_linear(inputs, all, &set.classes, config, &Views::default())?;
+            consistent(&fitted.head, &labelled, pool, &views, D)
+        }
+        _ => pseudo_label((&labelled, &classes), pool, D, set.classes.len()),
+    };
     let from = labels.len();
     for (&i, &class) in got.rows.iter().zip(&got.classes) {
         values.extend_from_slice(&pool[i * D..(i + 1) * D]);
         labels.push(class);
     }
     let notice = format!("{}.", got.summary(&set.classes));
-    (plan.with_extra_training(from..labels.len()), Some(notice))
+    Ok((plan.with_extra_training(from..labels.len()), Some(notice)))
 }

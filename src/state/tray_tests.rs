@@ -62,7 +62,7 @@ fn the_tray_takes_photos_and_refuses_copies_of_labelled_ones() {
     assert!(said.contains("already in 'Class 2'"), "{said}");
     let (set, embeddings) = TrainSet::of(p).unwrap();
     assert_eq!(
-        (set.labels.len(), set.unlabelled, embeddings.len()),
+        (set.labels.len(), set.unlabelled.len(), embeddings.len()),
         (2, 3, 5)
     );
     assert_eq!(embeddings[4][0], 0.5);

@@ -260,7 +260,13 @@ impl Jobs {
                 TimeoutFuture::new(0).await;
             }
             me.building_run.set(false);
-            if let Err(e) = me.post(&Request::Train { set, config }, vec![features]) {
+            if let Err(e) = me.post(
+                &Request::Train {
+                    set: Box::new(set),
+                    config,
+                },
+                vec![features],
+            ) {
                 fail(&me, e);
             }
             if me.stop_asked.take() {
