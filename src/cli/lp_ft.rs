@@ -3,12 +3,10 @@
 //! fine-tuning started from it (`Trainer::from_head`), not from a random head.
 
 use crate::backend::readback::read_f32;
-use crate::model::FEATURE_DIM;
 use crate::model::head::HeadWeights;
 use crate::model::tail::TailWeights;
-use crate::train::linear::fit_linear;
-use crate::train::split::{Plan, Split};
-use crate::train::{Inputs, Solver, TrainConfig, Views};
+use crate::train::linear::fit_on_all;
+use crate::train::{Inputs, Solver, TrainConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// Rows through the pre-trained tail per pass.
@@ -43,20 +41,11 @@ pub(super) fn probe(
         false => pollster::block_on(read_f32(Tensor::cat(parts, 0)))?.0,
     };
     let labels: Vec<usize> = train.iter().map(|&i| inputs.labels[i]).collect();
-    let probe_inputs = Inputs {
-        values: &features,
-        shape: [FEATURE_DIM, 1, 1],
-        labels: &labels,
-    };
-    let plan = Plan::HeldOut(Split {
-        train: (0..train.len()).collect(),
-        validation: Vec::new(),
-    });
     let mut linear = TrainConfig {
         penalty_c: config.penalty_c,
         seed: config.seed,
         ..TrainConfig::default()
     };
     linear.set_solver(Solver::Lbfgs)?;
-    Ok(fit_linear(probe_inputs, plan, names, &linear, &Views::default())?.head)
+    Ok(fit_on_all(&features, &labels, names, &linear)?)
 }

@@ -8,10 +8,9 @@
 use super::classify::{Rows, embed};
 use crate::data::folder::files_under;
 use crate::model::FEATURE_DIM;
+use crate::train::TrainConfig;
 use crate::train::consistency::{VIEWS, consistent};
 use crate::train::propagation::{CONSISTENCY_FROM, PseudoLabels, PseudoRule, pseudo_label};
-use crate::train::split::{Plan, Split};
-use crate::train::{Inputs, TrainConfig, Views};
 use std::path::Path;
 
 /// The rows (features) and classes of the photos under `pool` that propagation labels
@@ -79,20 +78,11 @@ fn by_consistency(
     (pool, paths): (&[f32], &[std::path::PathBuf]),
     names: &[String],
 ) -> Result<PseudoLabels, Box<dyn std::error::Error>> {
-    let inputs = Inputs {
-        values: features,
-        shape: [FEATURE_DIM, 1, 1],
-        labels,
-    };
-    let all = Plan::HeldOut(Split {
-        train: (0..labels.len()).collect(),
-        validation: Vec::new(),
-    });
     let config = TrainConfig::default();
-    let head = crate::train::linear::fit_linear(inputs, all, names, &config, &Views::default())?;
+    let head = crate::train::linear::fit_on_all(features, labels, names, &config)?;
     let mut with_views = config;
     with_views.augment_views = VIEWS;
     let indices: Vec<usize> = (0..paths.len()).collect();
     let views = super::train::augmented_views(rows, paths, &indices, &with_views)?;
-    Ok(consistent(&head.head, features, pool, &views, FEATURE_DIM))
+    Ok(consistent(&head, features, pool, &views, FEATURE_DIM))
 }

@@ -11,10 +11,10 @@ use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
 use crate::train::consistency::{VIEWS, consistent};
-use crate::train::linear::fit_linear;
+use crate::train::linear::fit_on_all;
 use crate::train::propagation::{PseudoRule, pseudo_label};
 use crate::train::split::{Plan, Split, plan_for};
-use crate::train::{Inputs, Method, Solver, TrainConfig, TrainError, Views};
+use crate::train::{Inputs, Method, Solver, TrainConfig, TrainError};
 use crate::web::fetch::now_ms;
 
 /// Train until the epochs are done, patience runs out, or Stop; keep the best epoch.
@@ -124,17 +124,8 @@ async fn with_tray(
     let got = match PseudoRule::Auto.for_labels(&classes, set.classes.len()) {
         PseudoRule::Consistency => {
             let views = rows::pool_views(session, &set.unlabelled, config, VIEWS).await?;
-            let inputs = Inputs {
-                values: &labelled,
-                shape: [D, 1, 1],
-                labels: &classes,
-            };
-            let all = Plan::HeldOut(Split {
-                train: (0..classes.len()).collect(),
-                validation: Vec::new(),
-            });
-            let fitted = fit_linear(inputs, all, &set.classes, config, &Views::default())?;
-            consistent(&fitted.head, &labelled, pool, &views, D)
+            let head = fit_on_all(&labelled, &classes, &set.classes, config)?;
+            consistent(&head, &labelled, pool, &views, D)
         }
         _ => pseudo_label((&labelled, &classes), pool, D, set.classes.len()),
     };

@@ -179,6 +179,26 @@ impl<'a> LinearRun<'a> {
 }
 
 /// `LinearRun` to its end.
+/// The L-BFGS head fitted on every one of `features` (`[N * 1280]`, their `labels`), no
+/// validation: a linear probe (LP-FT) or the head judging unlabelled photos' views.
+pub fn fit_on_all(
+    features: &[f32],
+    labels: &[usize],
+    names: &[String],
+    config: &TrainConfig,
+) -> Result<HeadWeights, TrainError> {
+    let inputs = Inputs {
+        values: features,
+        shape: [FEATURE_DIM, 1, 1],
+        labels,
+    };
+    let all = Plan::HeldOut(crate::train::split::Split {
+        train: (0..labels.len()).collect(),
+        validation: Vec::new(),
+    });
+    Ok(fit_linear(inputs, all, names, config, &Views::default())?.head)
+}
+
 pub fn fit_linear(
     inputs: Inputs,
     plan: Plan,
