@@ -12,6 +12,7 @@ pub mod model;
 pub mod preset;
 pub mod project;
 pub mod project_file;
+pub mod project_meta;
 pub mod rng;
 pub mod session;
 pub mod state;

@@ -63,20 +63,7 @@ pub struct Class {
     pub samples: Rc<Vec<Sample>>,
 }
 
-/// Classes (id, name, sample ids in order), saved as JSON; each sample is its own record, so
-/// renaming, moving or removing rewrites only this.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProjectMeta {
-    pub classes: Vec<(u32, String, Vec<u64>)>,
-    pub next_class: u32,
-    pub next_sample: u64,
-    /// Samples a person set aside for validation.
-    #[serde(default)]
-    pub held_out: Vec<u64>,
-    /// The Unlabelled tray's samples.
-    #[serde(default)]
-    pub unlabelled: Vec<u64>,
-}
+pub use crate::project_meta::ProjectMeta;
 
 /// Class names, and each sample's class index.
 pub type ClassLabels = (Vec<String>, Vec<usize>);
@@ -339,60 +326,6 @@ impl Project {
         for class in &mut self.classes {
             crate::tray::fill_thumbs(&mut class.samples, &made);
         }
-    }
-
-    pub fn meta(&self) -> ProjectMeta {
-        ProjectMeta {
-            classes: self
-                .classes
-                .iter()
-                .map(|c| {
-                    (
-                        c.id,
-                        c.name.clone(),
-                        c.samples.iter().map(|s| s.id).collect(),
-                    )
-                })
-                .collect(),
-            next_class: self.next_class,
-            next_sample: self.next_sample,
-            held_out: self.held_out.iter().copied().collect(),
-            unlabelled: self.unlabelled.ids(),
-        }
-    }
-
-    /// Rebuild from saved meta and sample records. Records the meta does not list (left by a
-    /// deleted class, or written just before the tab closed) are returned for deletion.
-    pub fn restore(meta: ProjectMeta, records: Vec<Sample>) -> (Self, Vec<u64>) {
-        let mut by_id: std::collections::HashMap<u64, Sample> =
-            records.into_iter().map(|s| (s.id, s)).collect();
-        let classes = meta
-            .classes
-            .into_iter()
-            .take(MAX_CLASSES)
-            .map(|(id, name, ids)| Class {
-                id,
-                name,
-                samples: Rc::new(ids.iter().filter_map(|i| by_id.remove(i)).collect()),
-            })
-            .collect();
-        let unlabelled = Tray::restore(&meta.unlabelled, &mut by_id);
-        let mut orphans: Vec<u64> = by_id.into_keys().collect();
-        orphans.sort();
-        let mut project = Project {
-            classes,
-            next_class: meta.next_class,
-            next_sample: meta.next_sample,
-            held_out: Default::default(),
-            unlabelled,
-        };
-        let kept = project.sample_ids();
-        project.held_out = meta
-            .held_out
-            .into_iter()
-            .filter(|id| kept.contains(id))
-            .collect();
-        (project, orphans)
     }
 }
 

@@ -118,7 +118,7 @@ fn restores_from_meta_and_records() {
     let s = sample(&mut p, "x");
     p.add_sample(a, s.clone()).unwrap();
     let orphan = sample(&mut p, "z");
-    let (back, orphans) = Project::restore(p.meta(), vec![orphan.clone(), s]);
+    let (back, orphans) = ProjectMeta::of(&p).restore(vec![orphan.clone(), s]);
     assert_eq!(back, p);
     assert_eq!(orphans, vec![orphan.id]);
 }
@@ -138,7 +138,7 @@ fn images_set_aside_for_validation_survive_a_restore_and_leave_with_their_sample
         .iter()
         .flat_map(|c| c.samples.iter().cloned())
         .collect();
-    let (back, _) = Project::restore(p.meta(), records);
+    let (back, _) = ProjectMeta::of(&p).restore(records);
     assert_eq!(back.held_out_mask(), vec![false, true]);
     p.toggle_held_out(idb);
     assert!(p.held_out.is_empty());

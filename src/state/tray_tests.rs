@@ -5,7 +5,7 @@ use super::State;
 use super::suggestions::{Answer, why_none};
 use super::teach::TeachAction;
 use super::tests::teach;
-use crate::project::{ClassRef, Project, Sample};
+use crate::project::{ClassRef, ProjectMeta, Sample};
 use crate::session::protocol::TrainSet;
 use crate::thumb::Thumb;
 use std::rc::Rc;
@@ -113,7 +113,7 @@ fn the_tray_is_saved_and_waits_for_every_class() {
         .chain(p.unlabelled.samples.iter())
         .cloned()
         .collect();
-    let (back, orphans) = Project::restore(p.meta(), records);
+    let (back, orphans) = ProjectMeta::of(p).restore(records);
     assert_eq!(back.unlabelled.ids(), vec![2, 3, 4]);
     assert!(orphans.is_empty());
     assert!(why_none(p).is_none());

@@ -34,16 +34,19 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
     }
     {
         let (jobs, act) = (jobs.clone(), act.clone());
-        use_effect_with((t.restored, t.project.meta()), move |(restored, meta)| {
-            if *restored {
-                let meta = meta.clone();
-                spawn_save(
-                    act,
-                    "project",
-                    async move { jobs.saved.save_meta(meta).await },
-                );
-            }
-        });
+        use_effect_with(
+            (t.restored, crate::project::ProjectMeta::of(&t.project)),
+            move |(restored, meta)| {
+                if *restored {
+                    let meta = meta.clone();
+                    spawn_save(
+                        act,
+                        "project",
+                        async move { jobs.saved.save_meta(meta).await },
+                    );
+                }
+            },
+        );
     }
     {
         let (jobs, act) = (jobs.clone(), act.clone());
