@@ -65,18 +65,19 @@ def build(task, seed):
     return root, truth
 
 
-for task in tasks:
-    for draw in range(draws):
-        root, truth = build(task, 7 + draw)
-        for rule, extra in (('none', []), ('propagation', ['--unlabeled', f'{root}/pool', '--pseudo-labels', 'propagation']),
-                            ('consistency', ['--unlabeled', f'{root}/pool', '--pseudo-labels', 'consistency'])):
-            started = time.time()
-            run = subprocess.run([G, 'train', f'{root}/train', '--val-dir', f'{root}/val',
-                                  '--out', f'{root}/m.graft', *extra], capture_output=True, text=True)
-            seconds = time.time() - started
-            acc = re.search(r'accuracy ([\d.]+%)', run.stderr)
-            kept = re.search(r'(\d+) unlabelled images: (\d+) labelled by', run.stderr)
-            print(json.dumps({'task': task, 'shots': shots, 'draw': draw, 'rule': rule,
-                              'accuracy': acc.group(1) if acc else run.stderr[-300:],
-                              'pool': len(truth), 'kept': int(kept.group(2)) if kept else 0,
-                              'seconds': round(seconds, 1)}), flush=True)
+if __name__ == '__main__':
+    for task in tasks:
+        for draw in range(draws):
+            root, truth = build(task, 7 + draw)
+            for rule, extra in (('none', []), ('propagation', ['--unlabeled', f'{root}/pool', '--pseudo-labels', 'propagation']),
+                                ('consistency', ['--unlabeled', f'{root}/pool', '--pseudo-labels', 'consistency'])):
+                started = time.time()
+                run = subprocess.run([G, 'train', f'{root}/train', '--val-dir', f'{root}/val',
+                                      '--out', f'{root}/m.graft', *extra], capture_output=True, text=True)
+                seconds = time.time() - started
+                acc = re.search(r'accuracy ([\d.]+%)', run.stderr)
+                kept = re.search(r'(\d+) unlabelled images: (\d+) labelled by', run.stderr)
+                print(json.dumps({'task': task, 'shots': shots, 'draw': draw, 'rule': rule,
+                                  'accuracy': acc.group(1) if acc else run.stderr[-300:],
+                                  'pool': len(truth), 'kept': int(kept.group(2)) if kept else 0,
+                                  'seconds': round(seconds, 1)}), flush=True)

@@ -12,9 +12,19 @@ use sha2::{Digest, Sha256};
 const MANIFEST_URL: &str = "generated/efficientnet_lite0.json";
 const WEIGHTS_URL: &str = "generated/efficientnet_lite0.safetensors";
 const LABELS_URL: &str = "generated/imagenet_classes.json";
+/// The BatchNorms kept apart from the folded weights, for AdaBN (`adapt.rs`).
+const BATCHNORM_URL: &str = "generated/efficientnet_lite0.batchnorm.safetensors";
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 struct Manifest {
+    bytes: u64,
+    sha256: String,
+    /// The BatchNorm file's size and checksum.
+    batchnorm: Option<Checked>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+struct Checked {
     bytes: u64,
     sha256: String,
 }
@@ -86,6 +96,32 @@ pub async fn load_weights(
         }
     }
     Ok((bytes, Source::Network))
+}
+
+/// The BatchNorm file's bytes (AdaBN), checked against the manifest and cached like the
+/// weights.
+pub async fn load_batchnorms() -> Result<Vec<u8>, AssetError> {
+    let (manifest, _) = manifest().await?;
+    let expected = (manifest.batchnorm)
+        .ok_or_else(|| AssetError::Manifest("it names no BatchNorm file".into()))?;
+    let intact = |b: &[u8]| b.len() as u64 == expected.bytes && sha256_hex(b) == expected.sha256;
+    if let Some(cached) = cache_get(BATCHNORM_URL).await.filter(|b| intact(b)) {
+        return Ok(cached);
+    }
+    let bytes = fetch_bytes(BATCHNORM_URL, |_, _| {})
+        .await
+        .map_err(AssetError::Download)?;
+    if !intact(&bytes) {
+        return Err(AssetError::Download(format!(
+            "the BatchNorm file is corrupt (sha256 {}, expected {}); reload to try again",
+            sha256_hex(&bytes),
+            expected.sha256
+        )));
+    }
+    if let Err(e) = cache_put(BATCHNORM_URL, &bytes).await {
+        log::warn!("could not keep {BATCHNORM_URL} for next time: {e}");
+    }
+    Ok(bytes)
 }
 
 /// ImageNet class names, cached like the weights (validated by `parse_imagenet_labels`).

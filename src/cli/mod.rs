@@ -5,7 +5,6 @@ mod auto;
 mod backbone;
 mod classify;
 mod export;
-mod lp_ft;
 mod project;
 mod train;
 mod train_adam;
@@ -151,10 +150,6 @@ pub enum Command {
         /// unlike ImageNet's: drawings, scans, microscope or satellite images.
         #[arg(long)]
         adapt_bn: bool,
-        /// --method auto: seconds it may spend on its candidates; one that would overrun it
-        /// (estimated from the embedding's time) is skipped and said so.
-        #[arg(long, default_value_t = 60.0)]
-        budget: f64,
         /// With --tuned-blocks: fit the default linear head on the frozen blocks' features
         /// first, then fine-tune from it (LP-FT), not from a random head.
         #[arg(long)]
@@ -267,7 +262,6 @@ pub fn run(cli: Cli) -> ExitCode {
             unlabeled,
             pseudo_labels,
             adapt_bn,
-            budget,
             lp_ft,
             train,
             json,
@@ -279,7 +273,6 @@ pub fn run(cli: Cli) -> ExitCode {
                 unlabeled: unlabeled.as_deref(),
                 pseudo: pseudo_labels,
                 adapt_bn,
-                budget,
                 lp_ft,
             };
             train::command(&dir, extras, &out, &train, json, device, &files)

@@ -135,8 +135,6 @@ pub struct Source<'a> {
     pub pseudo: PseudoRule,
     /// Adapt the backbone to the photos first (`--adapt-bn`).
     pub adapt_bn: bool,
-    /// `--method auto`'s time budget in seconds (`--budget`).
-    pub budget: f64,
     /// Fine-tune from a linear probe (`--lp-ft`).
     pub lp_ft: bool,
 }
@@ -148,7 +146,6 @@ pub struct Extras<'a> {
     pub unlabeled: Option<&'a Path>,
     pub pseudo: PseudoRule,
     pub adapt_bn: bool,
-    pub budget: f64,
     pub lp_ft: bool,
 }
 
@@ -172,7 +169,6 @@ pub fn train(
         unlabeled,
         pseudo,
         adapt_bn,
-        budget,
         lp_ft,
     } = source;
     if lp_ft && (config.tuned_blocks == 0 || config.hidden > 0) {
@@ -289,13 +285,16 @@ pub fn train(
             return finish(super::train_prototypes::fit(inputs, plan, model, config));
         }
         Method::Auto => {
-            // The same photos' rows on a backbone adapted to them, in the same order:
-            // auto's third candidate (`auto::Adapted`).
+            // The same photos' rows made another way (an adapted backbone, a cut), in the
+            // same order: auto's candidates beyond the head (`auto::Sources`).
             let photos: Vec<&Path> = folder.files.iter().map(|(p, _)| p.as_path()).collect();
-            let adapted = super::auto::Adapted {
+            let sources = super::auto::Sources {
                 files,
                 choice,
+                backbone: &backbone,
+                device: &compute.device,
                 photos: &photos,
+                paths: &paths,
                 rows_of: &|rows: &Rows| {
                     let (mut v, _, kept) = embed_folder(rows, &folder, |c| c)?;
                     if let Some((val, index)) = &val {
@@ -307,9 +306,8 @@ pub fn train(
                     }
                 },
                 embedded_in: embed_seconds,
-                budget,
             };
-            return super::auto::choose(inputs, plan, model, config, (out, json), adapted);
+            return super::auto::choose(inputs, plan, model, config, (out, json), sources);
         }
         Method::Head if config.solver == Solver::Lbfgs => {
             let fitted = super::train_linear::fit(inputs, plan, model, config, &views, json)?;
@@ -327,6 +325,7 @@ pub fn train(
         views: &views,
         tail: tail.as_ref(),
         probe_first: lp_ft,
+        deadline: None,
     };
     super::train_adam::train(job, out, json)
 }
@@ -381,7 +380,6 @@ pub fn command(
         unlabeled,
         pseudo: extras.pseudo,
         adapt_bn: extras.adapt_bn,
-        budget: extras.budget,
         lp_ft: extras.lp_ft,
     };
     train(source, out, &config, json, device.device, files)

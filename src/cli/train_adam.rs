@@ -3,9 +3,10 @@
 //! held-out images), the epochs as they end, the report and the model file.
 
 use super::CliResult;
-use super::trained::{Output, report, save_trained, validation_title};
+use super::trained::{Candidate, Output, finish, validation_title};
 use crate::classifier::Classifier;
 use crate::model::tail::TailWeights;
+use crate::train::lp_ft::probe;
 use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::runs::Runs;
 use crate::train::split::Plan;
@@ -25,10 +26,19 @@ pub struct Job<'a> {
     pub tail: Option<&'a TailWeights>,
     /// LP-FT: each run starts from a linear probe of the frozen tail's features (`lp_ft`).
     pub probe_first: bool,
+    /// `--method auto`: each run ends after its first epoch once this passes, keeping its
+    /// best epoch.
+    pub deadline: Option<Instant>,
 }
 
 /// Train, report and write the model.
 pub fn train(job: Job, out: Output, json: bool) -> CliResult {
+    let names = job.names;
+    finish(fit(job, json)?, names, out, json)
+}
+
+/// Train; the model and its figures.
+pub(super) fn fit(job: Job, json: bool) -> Result<Candidate, Box<dyn std::error::Error>> {
     let Job {
         inputs,
         names,
@@ -49,7 +59,7 @@ pub fn train(job: Job, out: Output, json: bool) -> CliResult {
             (true, Some(tail)) => {
                 let from = (config, job.device);
                 let train = &runs.splits()[i].train;
-                let head = super::lp_ft::probe(tail, inputs, train, names, from)?;
+                let head = pollster::block_on(probe(tail, inputs, train, names, from))?;
                 trainer.from_head(&head).map_err(|e| e.to_string())?
             }
             _ => trainer,
@@ -66,7 +76,9 @@ pub fn train(job: Job, out: Output, json: bool) -> CliResult {
                 runs.folds()
             );
         }
-        while !trainer.finished() {
+        let past =
+            |t: &Trainer| job.deadline.is_some_and(|d| Instant::now() > d) && t.epochs_done() > 0;
+        while !trainer.finished() && !past(&trainer) {
             let stats = pollster::block_on(trainer.finish_epoch())?;
             if measuring {
                 continue;
@@ -108,12 +120,9 @@ pub fn train(job: Job, out: Output, json: bool) -> CliResult {
         );
     }
     let best = (runs.folds() == 0).then(|| trainer.best_epoch());
-    if let Some(evaluation) = runs.evaluation(names.len(), inputs.labels) {
-        let title = validation_title(runs.folds(), runs.refitted(), best);
-        let extra = serde_json::json!({ "best_epoch": trainer.best_epoch(),
-            "cross_validated_folds": runs.folds() });
-        report(&evaluation, names, &title, extra, json)?;
-    }
+    let title = validation_title(runs.folds(), runs.refitted(), best);
+    let extra = serde_json::json!({ "best_epoch": trainer.best_epoch(),
+        "cross_validated_folds": runs.folds() });
     let evaluation = runs.evaluation(names.len(), inputs.labels);
     let training = Provenance {
         by: "graft train",
@@ -137,5 +146,11 @@ pub fn train(job: Job, out: Output, json: bool) -> CliResult {
     .json();
     let model = Classifier::new(names.to_vec(), weights.head, job.backbone_id, training)
         .with_tail(weights.tail);
-    save_trained(out, &model, seconds)
+    Ok(Candidate {
+        title,
+        extra,
+        evaluation,
+        model,
+        seconds,
+    })
 }

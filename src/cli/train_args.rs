@@ -10,8 +10,9 @@ use clap::Args;
 pub struct TrainArgs {
     /// head (default: a head fitted by --solver), prototypes (each class's mean direction
     /// and a calibrated temperature: nothing trained, answers from one photo a class) or
-    /// auto (those two and the head on a backbone adapted to the photos, AdaBN, measured
-    /// on the photos' own figures within --budget; the best kept).
+    /// auto (those two, the head with 4 augmented views, the head on a backbone adapted to
+    /// the photos (AdaBN), and fine-tuning 1 to 3 blocks from the head (LP-FT), measured on
+    /// the photos' own figures within --budget; the best kept).
     #[arg(long, value_parser = Method::parse)]
     pub method: Option<Method>,
     /// lbfgs (default: a linear head fitted to convergence) or adam (epochs of
@@ -59,6 +60,10 @@ pub struct TrainArgs {
     /// Adam: learning rate of the fine-tuned blocks (default 0.0001).
     #[arg(long)]
     pub backbone_learning_rate: Option<f64>,
+    /// --method auto: seconds it may spend on its candidates (default 60); one that would
+    /// overrun it (estimated from the embedding's pace) is skipped and said so.
+    #[arg(long)]
+    pub budget: Option<f64>,
     #[arg(long)]
     pub seed: Option<u64>,
 }
@@ -95,6 +100,7 @@ impl TrainArgs {
             ("augment_strength", self.augment_strength),
             ("tuned_blocks", self.tuned_blocks.map(|v| v as f64)),
             ("backbone_learning_rate", self.backbone_learning_rate),
+            ("budget", self.budget),
         ];
         for (key, value) in given {
             if let Some(v) = value {

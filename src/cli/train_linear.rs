@@ -73,7 +73,6 @@ pub fn fit(
     }
     .json();
     Ok(Candidate {
-        method: "head (L-BFGS)",
         title: validation_title(outcome.folds, outcome.refitted, None),
         extra: serde_json::json!({ "cross_validated_folds": outcome.folds }),
         evaluation: outcome.evaluation,

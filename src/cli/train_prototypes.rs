@@ -50,7 +50,6 @@ pub fn fit(
     }
     .json();
     Candidate {
-        method: "prototypes",
         title: title.into(),
         extra: serde_json::json!({ "method": "prototypes" }),
         evaluation,

@@ -9,8 +9,6 @@ use std::path::Path;
 
 /// A trained model and how it did, before it is reported and written.
 pub(super) struct Candidate {
-    /// What made it, in the `--method auto` table.
-    pub method: &'static str,
     /// How its figures were made, and what the JSON report adds.
     pub title: String,
     pub extra: serde_json::Value,

@@ -14,7 +14,7 @@ use crate::train::VAL_CHUNK;
 use crate::train::provenance::{Provenance, Solved, per_class};
 use crate::train::runs::Runs;
 use crate::train::split::Split;
-use crate::train::{EpochStats, Inputs, TrainConfig, TrainError, Trainer, Views};
+use crate::train::{EpochStats, Inputs, TrainConfig, TrainError, Trainer, Views, lp_ft};
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -34,10 +34,15 @@ struct Run<'a> {
     cut: Option<TailConfig>,
     /// A cross-validation fold: every step, nothing chosen by its validation images.
     measuring: bool,
+    /// LP-FT: start from the head probed on the frozen blocks' features (`train::lp_ft`).
+    probe: bool,
+    /// Auto: end after the first epoch once `now_ms` passes this, keeping the best epoch.
+    deadline: Option<f64>,
 }
 
 impl Run<'_> {
-    fn trainer(&self, engine: &Engine) -> Result<Trainer, TrainError> {
+    /// A trainer for this run, probed first when LP-FT asks (not when it resumes).
+    async fn trainer(&self, engine: &Engine, probe: bool) -> Result<Trainer, TrainError> {
         let tail = self.cut.and_then(|c| engine.backbone.pretrained_tail(c));
         let (names, config, views) = (self.names, self.config, self.views);
         let trainer = Trainer::start(
@@ -49,10 +54,22 @@ impl Run<'_> {
             views,
             tail.as_ref(),
         )?;
+        let trainer = match (probe, &tail) {
+            (true, Some(tail)) => {
+                let from = (config, &engine.device);
+                let train = &self.split.train;
+                trainer.from_head(&lp_ft::probe(tail, self.inputs, train, names, from).await?)?
+            }
+            _ => trainer,
+        };
         Ok(match self.measuring {
             true => trainer.measuring(),
             false => trainer,
         })
+    }
+
+    fn past_deadline(&self, trainer: &Trainer) -> bool {
+        self.deadline.is_some_and(|d| now_ms() > d) && trainer.epochs_done() > 0
     }
 }
 
@@ -65,7 +82,20 @@ struct Ran {
 /// Every run of the plan until done or Stop: Stop during a fold keeps the previous
 /// model, Stop during the final run keeps its best epoch so far.
 pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
-    let fail = |m: String| report(session, Progress::Failed(m));
+    if let Some((classifier, outcome)) = adam_candidate(session, job).await {
+        trained(session, classifier, outcome).await;
+    }
+}
+
+/// The trained model and its outcome; `None` when it failed or was stopped (and said so).
+pub(super) async fn adam_candidate(
+    session: &Session,
+    job: Job<'_>,
+) -> Option<(Classifier, Outcome)> {
+    let fail = |m: String| {
+        report(session, Progress::Failed(m));
+        None
+    };
     let mut engine = match session.engine() {
         Ok(engine) => engine,
         Err(e) => return fail(e.to_string()),
@@ -89,6 +119,8 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
             views: job.views,
             cut: job.cut,
             measuring: runs.measures(i),
+            probe: job.probe_first,
+            deadline: job.deadline,
         };
         if run.measuring {
             report(session, Progress::Fitting(i, total));
@@ -144,6 +176,7 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
         notice,
         fit: None,
         temperature: None,
+        auto: Vec::new(),
     };
     let info = Provenance {
         by: "graft page",
@@ -167,7 +200,7 @@ pub(super) async fn train_adam(session: &Session, job: Job<'_>) {
     .json();
     let classifier =
         Classifier::new(names, weights.head, &job.backbone_id, info).with_tail(weights.tail);
-    trained(session, classifier, outcome).await;
+    Some((classifier, outcome))
 }
 
 /// One trainer until its epochs are done, patience runs out, or Stop. A measuring run
@@ -178,7 +211,7 @@ async fn run_one(
     engine: &mut Rc<Engine>,
     notice: &mut Option<String>,
 ) -> Result<Ran, String> {
-    let mut trainer = run.trainer(engine).map_err(|e| e.to_string())?;
+    let mut trainer = (run.trainer(engine, run.probe).await).map_err(|e| e.to_string())?;
     if !run.measuring {
         report(session, Progress::Started(trainer.epochs()));
         if let Some(n) = notice {
@@ -191,7 +224,7 @@ async fn run_one(
     let (mut history, mut unsent) = (Vec::new(), Vec::new());
     // Rows for the next piece: from one, as a first piece's cost is not known.
     let mut rows = 1;
-    while !trainer.finished() && !session.stop.get() {
+    while !trainer.finished() && !session.stop.get() && !run.past_deadline(&trainer) {
         let begun = now_ms();
         let step = match trainer.advance(rows) {
             Ok(queued) => {
@@ -219,10 +252,12 @@ async fn run_one(
                 let from = trainer.checkpoint();
                 let done = from.as_ref().map_or(0, |c| c.epoch());
                 *engine = (session.move_to_cpu(engine).await).map_err(|e| e.to_string())?;
-                let resumed = run.trainer(engine).and_then(|t| match from {
-                    Some(c) => t.resume(c),
-                    None => Ok(t),
-                });
+                let resumed = (run.trainer(engine, from.is_none() && run.probe).await).and_then(
+                    |t| match from {
+                        Some(c) => t.resume(c),
+                        None => Ok(t),
+                    },
+                );
                 trainer = resumed.map_err(|e| e.to_string())?;
                 rows = 1;
                 let text = format!(

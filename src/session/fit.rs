@@ -114,6 +114,7 @@ pub(super) async fn linear_candidate(
         notice: fit.notice,
         fit: Some(summary),
         temperature: None,
+        auto: Vec::new(),
     };
     let classifier = Classifier::new(names, out.head, &fit.backbone_id, info);
     Some((classifier, outcome))

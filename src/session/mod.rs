@@ -1,8 +1,9 @@
 //! Everything the page does that is not drawing, behind one typed protocol (`protocol`):
 //! the device and backbone (`engine`), the embedding queue and the sample store (`embed`),
-//! training (`train`, `rows`, `fit`, `adam`, `run`), the preview (`preview`), the ImageNet
-//! panel (`look`), prototypes before training (`one_shot`), the Unlabelled tray's suggestions (`suggest`), exports (`export`) and the
-//! benchmarks; `requests` answers each request.
+//! training (`train`, `rows`, `fit`, `adam`, `measured`, `auto`, `adabn`, `run`), the preview
+//! (`preview`), the ImageNet panel (`look`), prototypes before training (`one_shot`), the
+//! Unlabelled tray's suggestions (`suggest`), exports (`export`) and the benchmarks;
+//! `requests` answers each request.
 //! It runs in a dedicated Web Worker (`web::worker` carries the messages); the page holds
 //! the Yew app and a reducer over plain data. `prepare` and `protocol` are plain Rust, the
 //! same natively.
@@ -11,7 +12,11 @@ pub mod prepare;
 pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
+mod adabn;
+#[cfg(target_arch = "wasm32")]
 mod adam;
+#[cfg(target_arch = "wasm32")]
+mod auto;
 #[cfg(target_arch = "wasm32")]
 mod core;
 #[cfg(target_arch = "wasm32")]

@@ -155,7 +155,7 @@ pub(super) async fn pool_views(
 }
 
 /// A sample's stored 256-px JPEG, read from the store (no second copy is kept in memory).
-async fn stored_copy(session: &Session, name: &str, id: u64) -> Result<Vec<u8>, String> {
+pub(super) async fn stored_copy(session: &Session, name: &str, id: u64) -> Result<Vec<u8>, String> {
     let no_copy = || {
         format!(
             "{name}: its saved copy could not be read, so it cannot be augmented or fine-tuned on; set Augmented views and Blocks to fine-tune to 0"

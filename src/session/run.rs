@@ -3,11 +3,11 @@
 
 use super::core::{InUse, Session};
 use super::preview;
-use super::protocol::Event;
+use super::protocol::{Event, TrainSet};
 use crate::classifier::Classifier;
 use crate::model::tail::TailConfig;
 use crate::state::training::{Outcome, Progress};
-use crate::train::split::Plan;
+use crate::train::split::{Plan, Split};
 use crate::train::{Inputs, TrainConfig, Views};
 
 /// What a training run hands its solver's job: the rows, the plan and how to report.
@@ -23,6 +23,41 @@ pub(super) struct Job<'a> {
     pub backbone_id: String,
     pub started: f64,
     pub notice: Option<String>,
+    /// What was asked for, and the images trained on (Auto makes rows of its own).
+    pub set: &'a TrainSet,
+    pub split: &'a Split,
+    /// LP-FT: fine-tuning starts from the head probed on the frozen blocks (Adam only).
+    pub probe_first: bool,
+    /// Auto: when (`now_ms`) an Adam run ends, after its first epoch.
+    pub deadline: Option<f64>,
+}
+
+impl<'a> Job<'a> {
+    /// The same job on other rows and settings (Auto's candidates).
+    pub fn with<'b>(
+        &'b self,
+        inputs: Inputs<'b>,
+        config: &'b TrainConfig,
+        views: &'b Views,
+        cut: Option<TailConfig>,
+    ) -> Job<'b> {
+        Job {
+            inputs,
+            plan: self.plan.clone(),
+            names: self.names.clone(),
+            ids: self.ids,
+            config,
+            views,
+            cut,
+            backbone_id: self.backbone_id.clone(),
+            started: self.started,
+            notice: self.notice.clone(),
+            set: self.set,
+            split: self.split,
+            probe_first: false,
+            deadline: None,
+        }
+    }
 }
 
 /// Tell the page how the run goes.

@@ -6,7 +6,7 @@
 use super::core::Session;
 use super::protocol::TrainSet;
 use super::run::{Job, report};
-use super::{adam, fit, measured, rows};
+use super::{adam, auto, fit, measured, rows};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
@@ -80,11 +80,16 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
         backbone_id,
         started,
         notice,
+        set: &set,
+        split: &split,
+        probe_first: false,
+        deadline: None,
     };
     match (config.method, config.solver) {
         (Method::Head, Solver::Lbfgs) => fit::fit_linear(session, job).await,
         (Method::Head, Solver::Adam) => adam::train_adam(session, job).await,
-        (Method::Prototypes | Method::Auto, _) => measured::fit_measured(session, job).await,
+        (Method::Prototypes, _) => measured::fit_prototypes(session, job).await,
+        (Method::Auto, _) => auto::fit_auto(session, job).await,
     }
 }
 

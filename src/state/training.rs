@@ -61,6 +61,9 @@ pub struct Outcome {
     pub fit: Option<FitSummary>,
     /// Prototypes (nothing trained): their softmax temperature.
     pub temperature: Option<f32>,
+    /// Method Auto: what it tried, in order, and which it kept (`train::auto`).
+    #[serde(default)]
+    pub auto: Vec<crate::train::auto::Tried>,
 }
 
 impl Outcome {

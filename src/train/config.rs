@@ -39,6 +39,8 @@ pub struct TrainConfig {
     pub tuned_blocks: usize,
     /// Adam's step size for the tuned blocks (the head uses `learning_rate`).
     pub backbone_learning_rate: f64,
+    /// Seconds Method Auto may spend on its candidates (`auto.rs`).
+    pub budget: f64,
     pub seed: u64,
 }
 
@@ -67,6 +69,8 @@ impl Default for TrainConfig {
             tuned_blocks: 0,
             // A tenth of the head's: the pre-trained weights should move gently.
             backbone_learning_rate: 1e-4,
+            // Issue 17: a minute on the CPU path.
+            budget: 60.0,
             seed: 0x67_72_61_66_74, // "graft"
         }
     }
@@ -87,7 +91,7 @@ pub struct Field {
 }
 
 /// Every setting a person may change, in the order the page lists them.
-pub const FIELDS: [Field; 13] = [
+pub const FIELDS: [Field; 14] = [
     Field {
         key: "penalty_c",
         label: "Penalty C",
@@ -205,6 +209,15 @@ pub const FIELDS: [Field; 13] = [
         integer: false,
         solver: Some(Solver::Adam),
     },
+    Field {
+        key: "budget",
+        label: "Auto's time budget (s)",
+        help: "Method Auto: seconds it may spend trying prototypes, the head, the head with views, fine-tuning 1 to 3 blocks from the head; what would not fit is skipped and said so (prototypes and the head always run: they take well under a second).",
+        min: 0.0,
+        max: 3600.0,
+        integer: false,
+        solver: None,
+    },
 ];
 
 impl Field {
@@ -237,6 +250,7 @@ impl TrainConfig {
             "augment_strength" => self.augment_strength,
             "tuned_blocks" => self.tuned_blocks as f64,
             "backbone_learning_rate" => self.backbone_learning_rate,
+            "budget" => self.budget,
             _ => return None,
         })
     }
@@ -263,6 +277,7 @@ impl TrainConfig {
             "augment_strength" => self.augment_strength = v,
             "tuned_blocks" => self.tuned_blocks = v as usize,
             "backbone_learning_rate" => self.backbone_learning_rate = v,
+            "budget" => self.budget = v,
             _ => {}
         }
         Ok(())

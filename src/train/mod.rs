@@ -1,6 +1,7 @@
 //! Training: a new head on cached embeddings, or with the backbone's last blocks fine-tuned.
 //! Uses the model, never the reverse.
 
+pub mod auto;
 pub mod bench;
 pub mod config;
 pub mod consistency;
@@ -8,6 +9,7 @@ pub mod data;
 mod epoch;
 pub mod linear;
 pub mod logistic;
+pub mod lp_ft;
 pub mod metrics;
 pub mod propagation;
 pub mod prototypes;

@@ -67,7 +67,7 @@ const METHODS: [(Method, &str, &str); 3] = [
     (
         Method::Auto,
         "auto",
-        "Auto: both measured on your photos, the better kept",
+        "Auto: several ways measured on your photos within a time budget, the best kept",
     ),
 ];
 
@@ -134,7 +134,7 @@ mod tests {
         );
         assert_eq!(
             Method::Auto.label(),
-            "Auto: both measured on your photos, the better kept"
+            "Auto: several ways measured on your photos within a time budget, the best kept"
         );
     }
 }

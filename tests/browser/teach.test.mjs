@@ -263,15 +263,70 @@ test('one photo a class answers at once, before Train; a class emptied stops it;
     assert.equal(await s.page.locator('#model-prototypes').count(), 0);
     await s.page.locator('#train-result[data-solver="lbfgs"]').waitFor();
 
-    // Method Auto measures both and says which it kept: at one photo a class neither has
-    // figures, so the prototypes (no training) are kept; Method Prototypes trains nothing.
+    // Method Auto at one photo a class: neither prototypes nor the head has figures, so
+    // nothing else is tried (it could not be compared) and the prototypes are kept.
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await s.page.getByLabel('Method', { exact: true }).selectOption('auto');
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
-    await s.page.locator('#train-notice', { hasText: 'Auto measured prototypes (no figures) and a fitted head (no figures) on your photos: kept the prototypes.' }).waitFor({ timeout: SLOW });
+    await s.page.locator('#train-notice', { hasText: /Auto tried 2 of 7 methods on your photos .* and kept prototypes/ }).waitFor({ timeout: SLOW });
     await s.page.locator('#train-result[data-method="prototypes"]', { hasText: 'Prototypes of 3 images, nothing trained' }).waitFor();
+    const table = s.page.locator('#auto-table');
+    assert.equal(await table.locator('tbody tr').count(), 7);
+    assert.equal(await table.locator('tr[data-kept="true"]').getAttribute('data-method'), 'prototypes');
+    assert.equal(await table.locator('tr[data-skipped="false"]').count(), 2);
+    await table.locator('tr[data-method="lp-ft, 1 block"]', { hasText: 'nothing to measure it on' }).waitFor();
     const probs = await preview(s.page, held[0][1]);
     assert.equal(best(probs), held[0][0]);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+// Auto within its budget (issue 17): four photos a class, cross-validated; every method is
+// in the table, run with its accuracy and time or skipped with the reason, one kept, the
+// whole near the budget, and the kept model previews.
+test('Auto tries each method within its budget, shows its table and keeps the best', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu&store=auto`);
+    await ready(s.page);
+    await rename(s.page, 'Class 1', 'brick');
+    await rename(s.page, 'Class 2', 'grass');
+    await s.page.getByRole('button', { name: 'Add a class' }).click();
+    await rename(s.page, 'Class 3', 'gravel');
+    for (const [i, c] of CLASSES.entries()) {
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(await crops(s.page, c, 'top', 4, 61 + i));
+      await count(s.page, c, 4);
+    }
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await s.page.getByLabel('Method', { exact: true }).selectOption('auto');
+    const BUDGET = 30;
+    await enter(s.page, "Auto's time budget (s)", String(BUDGET));
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    const table = s.page.locator('#auto-table');
+    await table.waitFor({ timeout: SLOW });
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+      method: tr.dataset.method, accuracy: tr.dataset.accuracy, kept: tr.dataset.kept === 'true',
+      skipped: tr.dataset.skipped === 'true', text: tr.textContent })));
+    console.log(JSON.stringify(rows));
+    assert.deepEqual(rows.map((r) => r.method), ['prototypes', 'head', 'head + 4 views', 'adabn + head', 'lp-ft, 1 block', 'lp-ft, 2 blocks', 'lp-ft, 3 blocks']);
+    for (const m of ['prototypes', 'head', 'head + 4 views']) {
+      const r = rows.find((r) => r.method === m);
+      assert.ok(!r.skipped && Number(r.accuracy) >= 0, `${m} ran: ${r.text}`);
+    }
+    for (const r of rows.filter((r) => r.skipped)) assert.match(r.text, /budget/);
+    const kept = rows.filter((r) => r.kept);
+    assert.equal(kept.length, 1);
+    // The kept one is the best measured (ties to the earlier in graft's preference).
+    const ranScores = rows.filter((r) => !r.skipped).map((r) => Number(r.accuracy));
+    assert.equal(Number(kept[0].accuracy), Math.max(...ranScores));
+    const notice = await s.page.locator('#train-notice').textContent();
+    const seconds = Number(notice.match(/methods on your photos in (\d+) s/)[1]);
+    assert.ok(seconds <= BUDGET * 1.5, notice);
+    const [held] = await crops(s.page, 'grass', 'bottom', 1, 71);
+    assert.equal(best(await preview(s.page, held)), 'grass');
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();

@@ -1,5 +1,6 @@
 //! One component per file.
 
+pub mod auto_table;
 pub mod bench_panel;
 pub mod class_card;
 pub mod classes_panel;

@@ -32,7 +32,7 @@ pub fn SettingsPanel(props: &SettingsPanelProps) -> Html {
         Method::ALL
             .iter()
             .map(|m| (m.key(), m.label(), *m == config.method)),
-        "Prototypes need no training and did best on everyday photos; a fitted head did best on drawings and scans. Auto measures both on your photos and keeps the better.",
+        "Prototypes need no training and did best on everyday photos; a fitted head did best on drawings and scans. Auto measures prototypes, the head, the head with augmented views and fine-tuning 1 to 3 blocks from the head (LP-FT), cheapest first within its time budget, and keeps the best, showing a table of what it tried.",
     );
     let fields = FIELDS.iter().map(|f| {
         // A setting of the other solver is shown, unused, and cannot be changed.

@@ -1,6 +1,7 @@
 //! Training: settings, the Train and Stop buttons, the fit's progress or live curves per
 //! epoch, and the outcome.
 
+use super::auto_table::AutoTable;
 use super::curves::Curves;
 use super::settings_panel::SettingsPanel;
 use crate::state::training::{Outcome, Training};
@@ -106,6 +107,10 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
         }
         Training::Failed(m) => html! { <p id="train-error" class="error" role="alert">{ m }</p> },
     };
+    let auto = match &props.training {
+        Training::Done(o) if !o.auto.is_empty() => html! { <AutoTable tried={o.auto.clone()} /> },
+        _ => html! {},
+    };
     let refused = !props.settings.refused.is_empty();
     html! {
         <section class="card train" aria-labelledby="train-title">
@@ -121,6 +126,7 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
                 <p class="error">{ "Fix the settings marked above to train." }</p>
             }
             { status }
+            { auto }
         </section>
     }
 }
