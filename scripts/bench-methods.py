@@ -10,7 +10,7 @@ its default 60 s budget; it measures on the same --val-dir, so its figure is opt
 construction). Prints one JSON line per task, draw and method: held-out accuracy and time
 (embedding included), and for Auto what it kept.
 
-Usage: python3 scripts/bench-methods.py [SHOTS] [DRAWS] [TASK,TASK...] [STEPS]
+Usage: python3 scripts/bench-methods.py [SHOTS] [DRAWS] [TASK,TASK...] [STEPS] ['METHOD;...']
 """
 import json
 import os
@@ -39,13 +39,17 @@ METHODS = [
     ('+ adabn', ['--adapt-bn']),
     ('lp-ft, 1 block', ['--solver', 'adam', '--tuned-blocks', '1', '--lp-ft', '--steps', steps]),
     ('lp-ft, 2 blocks', ['--solver', 'adam', '--tuned-blocks', '2', '--lp-ft', '--steps', steps]),
-    ('auto', ['--method', 'auto', '--json']),
+    ('auto', ['--method', 'auto']),
 ]
+# A fifth argument limits the methods run (names separated by ';').
+only = sys.argv[5].split(';') if len(sys.argv) > 5 else None
 
 for task in tasks:
     for draw in range(draws):
         root, _ = unlabelled.build(task, 7 + draw)
         for name, extra in METHODS:
+            if only and name not in only:
+                continue
             extra = [a.replace('{root}', root) for a in extra]
             started = time.time()
             run = subprocess.run([G, 'train', f'{root}/train', '--val-dir', f'{root}/val',
@@ -58,4 +62,7 @@ for task in tasks:
                     'seconds': round(seconds, 1)}
             if kept:
                 line['kept'] = kept.group(1)
+                # Its table: each method's figure and time, or why it was skipped.
+                table = run.stderr.split('auto: tried')[-1].split('graft: auto: kept')[0]
+                line['tried'] = [' '.join(t.split()[:8]) for t in table.splitlines()[1:] if t.strip()]
             print(json.dumps(line), flush=True)

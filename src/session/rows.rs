@@ -104,13 +104,15 @@ pub(super) async fn rows(
 }
 
 /// `views` augmented views of each of the tray's photos `(id, hash)` (for the consistency
-/// rule, train/consistency.rs), by the same recipe and cache as the training images'.
+/// rule, train/consistency.rs), by the same recipe and cache as the training images'; a
+/// photo whose kept copy cannot be read gets none (so is not labelled), and is named in
+/// the second list.
 pub(super) async fn pool_views(
     session: &Session,
     pool: &[(u64, String)],
     config: &TrainConfig,
     views: usize,
-) -> Result<Views, TrainError> {
+) -> Result<(Views, Vec<String>), TrainError> {
     let mut config = config.clone();
     config.augment_views = views;
     let run = async |input: &[f32]| {
@@ -122,7 +124,7 @@ pub(super) async fn pool_views(
         TimeoutFuture::new(0).await;
         row
     };
-    let mut made = Views::default();
+    let (mut made, mut unread) = (Views::default(), Vec::new());
     for (i, (id, hash)) in pool.iter().enumerate() {
         if session.stop.get() {
             return Err(TrainError::Read("stopped before the first epoch".into()));
@@ -133,10 +135,14 @@ pub(super) async fn pool_views(
             Some(rows) => rows,
             None => {
                 let name = format!("unlabelled photo {}", i + 1);
-                let bytes = stored_copy(session, &name, *id)
-                    .await
-                    .map_err(TrainError::Read)?;
-                let img = decode(&bytes).map_err(|e| TrainError::Read(format!("{name}: {e}")))?;
+                let img = match stored_copy(session, &name, *id).await {
+                    Ok(bytes) => decode(&bytes).map_err(|e| format!("{name}: {e}")),
+                    Err(e) => Err(e),
+                };
+                let Ok(img) = img else {
+                    unread.push(name);
+                    continue;
+                };
                 let wanted = Wanted {
                     cut: false,
                     views: true,
@@ -151,7 +157,7 @@ pub(super) async fn pool_views(
         made.features.extend_from_slice(&rows);
         made.of.extend(std::iter::repeat_n(i, views));
     }
-    Ok(made)
+    Ok((made, unread))
 }
 
 /// A sample's stored 256-px JPEG, read from the store (no second copy is kept in memory).

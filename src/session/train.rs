@@ -126,9 +126,11 @@ async fn with_tray(
         .flat_map(|&i| values[i * D..(i + 1) * D].iter().copied())
         .collect();
     let classes: Vec<usize> = trained.iter().map(|&i| labels[i]).collect();
+    let mut unread = Vec::new();
     let got = match PseudoRule::Auto.for_labels(&classes, set.classes.len()) {
         PseudoRule::Consistency => {
-            let views = rows::pool_views(session, &set.unlabelled, config, VIEWS).await?;
+            let views;
+            (views, unread) = rows::pool_views(session, &set.unlabelled, config, VIEWS).await?;
             let head = fit_on_all(&labelled, &classes, &set.classes, config)?;
             consistent(&head, &labelled, pool, &views, D)
         }
@@ -139,6 +141,12 @@ async fn with_tray(
         values.extend_from_slice(&pool[i * D..(i + 1) * D]);
         labels.push(class);
     }
-    let notice = format!("{}.", got.summary(&set.classes));
+    let mut notice = format!("{}.", got.summary(&set.classes));
+    if !unread.is_empty() {
+        notice += &format!(
+            " Not checked, their saved copies unreadable: {}.",
+            unread.join(", ")
+        );
+    }
     Ok((plan.with_extra_training(from..labels.len()), Some(notice)))
 }
