@@ -44,6 +44,14 @@ export async function rename(page, from, to) {
   await card(page, to).waitFor();
 }
 
+// The new page's two classes renamed, and one more added for each further name.
+export async function nameClasses(page, names) {
+  for (const [i, name] of names.entries()) {
+    if (i >= 2) await page.getByRole('button', { name: 'Add a class' }).click();
+    await rename(page, `Class ${i + 1}`, name);
+  }
+}
+
 export async function count(page, name, n, timeout = SLOW) {
   await card(page, name).locator(`.count[data-count="${n}"]`).waitFor({ timeout });
 }

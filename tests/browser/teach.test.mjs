@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES, PYTHON, ROOT } from './harness.mjs';
-import { crops, card, ready, rename, count, drop, preview, enter, setting } from './teach-helpers.mjs';
+import { crops, card, ready, nameClasses, count, drop, preview, enter, setting } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 // Page and command line both run the fused CPU path and the same head arithmetic.
@@ -40,10 +40,7 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
       const s = await openPage(browser, server.origin);
       await s.page.goto(`${server.origin}/${query}`);
       await ready(s.page);
-      await rename(s.page, 'Class 1', 'brick');
-      await rename(s.page, 'Class 2', 'grass');
-      await s.page.getByRole('button', { name: 'Add a class' }).click();
-      await rename(s.page, 'Class 3', 'gravel');
+      await nameClasses(s.page, CLASSES);
 
       const train = {};
       for (const [i, c] of CLASSES.entries()) train[c] = await crops(s.page, c, 'top', perClass, 11 + i);
@@ -227,10 +224,7 @@ test('one photo a class answers at once, before Train; a class emptied stops it;
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu&store=one-shot`);
     await ready(s.page);
-    await rename(s.page, 'Class 1', 'brick');
-    await rename(s.page, 'Class 2', 'grass');
-    await s.page.getByRole('button', { name: 'Add a class' }).click();
-    await rename(s.page, 'Class 3', 'gravel');
+    await nameClasses(s.page, CLASSES);
     for (const [i, c] of CLASSES.entries()) {
       const [one] = await crops(s.page, c, 'top', 1, 31 + i);
       await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles([one]);
@@ -292,10 +286,7 @@ test('Auto tries each method within its budget, shows its table and keeps the be
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu&store=auto`);
     await ready(s.page);
-    await rename(s.page, 'Class 1', 'brick');
-    await rename(s.page, 'Class 2', 'grass');
-    await s.page.getByRole('button', { name: 'Add a class' }).click();
-    await rename(s.page, 'Class 3', 'gravel');
+    await nameClasses(s.page, CLASSES);
     for (const [i, c] of CLASSES.entries()) {
       await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(await crops(s.page, c, 'top', 4, 61 + i));
       await count(s.page, c, 4);
