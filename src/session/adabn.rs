@@ -1,12 +1,12 @@
 //! Auto's AdaBN candidate in the page (issue 17): the backbone's BatchNorm statistics
-//! measured again on up to `adapt::MAX_PHOTOS` of the training photos (their kept copies),
+//! measured again on up to `adapt::MAX_PHOTOS` of the training and Unlabelled photos
+//! (their kept copies),
 //! every photo embedded again on the adapted backbone, and the default head fitted on those
 //! features; the model carries the adaptation, which the preview applies
 //! (`preview::adapted_of`), as for a model from `graft train --adapt-bn`.
 
 use super::core::Session;
 use super::fit::linear_candidate;
-use super::protocol::TrainSet;
 use super::rows::stored_copy;
 use super::run::{Job, report};
 use crate::adapt::{AdaptError, measure, sample};
@@ -33,12 +33,20 @@ pub(super) async fn adabn_candidate(
     let file = WeightFile::parse(&weights).map_err(|e| failed(e.to_string()))?;
     drop(weights);
     let norms = BatchNorms::parse(&norms, file.id()).map_err(|e| failed(e.to_string()))?;
-    // The statistics come from the photos trained on, never the validation ones.
+    // The statistics come from the photos trained on and the Unlabelled tray's (as
+    // `graft train --adapt-bn --unlabeled`), never the validation ones.
     let set = job.set;
     let trained = job.plan.trained(set.ids.len());
+    let tray = set.unlabelled.iter().map(|(id, _)| *id);
+    let ids: Vec<u64> = trained.iter().map(|&i| set.ids[i]).chain(tray).collect();
     let mut photos = Vec::new();
-    for k in sample(trained.len()) {
-        photos.push(input_of(session, set, trained[k]).await?);
+    for k in sample(ids.len()) {
+        match input_of(session, &format!("photo {}", k + 1), ids[k]).await {
+            Ok(input) => photos.push(input),
+            // A tray photo whose copy cannot be read is only one fewer to measure on.
+            Err(_) if k >= trained.len() => {}
+            Err(e) => return Err(e),
+        }
     }
     let adaptation = session
         .on_engine("adapting to your photos", async |engine| {
@@ -66,7 +74,7 @@ pub(super) async fn adabn_candidate(
             let backbone = backbone.map_err(|e| failed(e.to_string()))?;
             let mut values = Vec::with_capacity(total * FEATURE_DIM);
             for i in 0..total {
-                let input = input_of(session, set, i).await?;
+                let input = input_of(session, set.name(i), set.ids[i]).await?;
                 values.extend(backbone.features(&[&input]).await?);
                 report(session, Progress::Preparing(i + 1, total));
                 // Requests that came meanwhile (a preview) go between photos.
@@ -85,10 +93,8 @@ pub(super) async fn adabn_candidate(
     Ok(fitted.map(|(model, outcome)| (model.with_adaptation(Some(adaptation)), outcome)))
 }
 
-/// Photo `i`'s backbone input, from its kept copy.
-async fn input_of(session: &Session, set: &TrainSet, i: usize) -> Result<Vec<f32>, TrainError> {
-    let name = set.name(i);
-    let id = set.ids[i];
+/// Photo `id`'s backbone input, from its kept copy.
+async fn input_of(session: &Session, name: &str, id: u64) -> Result<Vec<f32>, TrainError> {
     let bytes = stored_copy(session, name, id)
         .await
         .map_err(TrainError::Read)?;

@@ -291,6 +291,10 @@ test('Auto tries each method within its budget, shows its table and keeps the be
       await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(await crops(s.page, c, 'top', 4, 61 + i));
       await count(s.page, c, 4);
     }
+    // Two unlabelled photos: AdaBN measures on them too (Auto's heads do not train on them).
+    const tray = s.page.getByRole('region', { name: 'Unlabelled images' });
+    await tray.getByRole('button', { name: 'Add unlabelled images' }).setInputFiles(await crops(s.page, 'brick', 'bottom', 2, 81));
+    await tray.locator('.count[data-count="2"]').waitFor({ timeout: SLOW });
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await s.page.getByLabel('Method', { exact: true }).selectOption('auto');
     const BUDGET = 30;
@@ -316,6 +320,7 @@ test('Auto tries each method within its budget, shows its table and keeps the be
     const notice = await s.page.locator('#train-notice').textContent();
     const seconds = Number(notice.match(/methods on your photos in (\d+) s/)[1]);
     assert.ok(seconds <= BUDGET * 1.5, notice);
+    assert.match(notice, /The 2 unlabelled photos were not trained on/);
     const [held] = await crops(s.page, 'grass', 'bottom', 1, 71);
     assert.equal(best(await preview(s.page, held)), 'grass');
     assert.deepEqual(s.problems(), []);
