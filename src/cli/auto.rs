@@ -12,7 +12,7 @@ use crate::backend::DeviceChoice;
 use crate::inference::Backbone;
 use crate::model::tail::TailConfig;
 use crate::train::auto::{self, CANDIDATES, Candidate as Kind, Pace, Tried};
-use crate::train::lp_ft::probe;
+use crate::train::lp_ft::tail_features;
 use crate::train::runs::Runs;
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
@@ -70,7 +70,7 @@ impl Sources<'_> {
     }
 
     /// LP-FT of `config.tuned_blocks` blocks in about `seconds`: the steps that fit, at
-    /// the pace of the probe's pass through the blocks.
+    /// the pace of a forward pass through the blocks.
     fn lp_ft(
         &self,
         labels: &[usize],
@@ -91,9 +91,12 @@ impl Sources<'_> {
         };
         let runs = Runs::new(plan.clone(), labels.len());
         let trained = plan.trained(labels.len());
+        // The pace of a forward pass through the blocks, timed on up to 16 photos (the
+        // page times the same; the probe itself runs in each of train_adam's runs).
+        let sample = &trained[..trained.len().min(16)];
         let timed = Instant::now();
-        pollster::block_on(probe(&tail, inputs, &trained, names, (config, self.device)))?;
-        let forward = timed.elapsed().as_secs_f64() / trained.len().max(1) as f64;
+        pollster::block_on(tail_features(&tail, inputs, sample, self.device))?;
+        let forward = timed.elapsed().as_secs_f64() / sample.len().max(1) as f64;
         let batch = config.batch_size.min(trained.len()).max(1);
         let per_run = (seconds - started.elapsed().as_secs_f64()) / runs.splits().len() as f64;
         let mut config = config.clone();
