@@ -108,6 +108,14 @@ impl SessionPool {
         self.main().worker.post(request, buffers)
     }
 
+    pub fn post_js(
+        &self,
+        request: &Request,
+        buffers: Vec<js_sys::ArrayBuffer>,
+    ) -> Result<(), String> {
+        self.main().worker.post_js(request, buffers)
+    }
+
     /// Workers embedding now (the main one and the helpers whose backbone is loaded).
     pub fn working(&self) -> usize {
         self.0

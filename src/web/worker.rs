@@ -5,7 +5,7 @@
 use crate::backend::DeviceChoice;
 use crate::session::protocol::ModelFrom;
 use crate::session::{Event, Request, Session};
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
@@ -19,12 +19,19 @@ use web_sys::{
 /// The worker's boot script (static/worker.js): loads graft-worker's wasm, which calls `serve`.
 const SCRIPT: &str = "worker.js";
 
+/// Bytes in wasm memory as JS buffers (a copy each).
+fn js_buffers(buffers: Vec<Vec<u8>>) -> Vec<ArrayBuffer> {
+    (buffers.iter())
+        .map(|b| Uint8Array::from(b.as_slice()).buffer())
+        .collect()
+}
+
 /// A header and its buffers as a message, and the list of buffers to transfer.
-fn pack<T: Serialize>(header: &T, buffers: Vec<Vec<u8>>) -> Result<(JsValue, Array), String> {
+fn pack<T: Serialize>(header: &T, buffers: Vec<ArrayBuffer>) -> Result<(JsValue, Array), String> {
     let json = serde_json::to_string(header).map_err(|e| e.to_string())?;
     let list = Array::new();
     for b in &buffers {
-        list.push(&Uint8Array::from(b.as_slice()).buffer());
+        list.push(b);
     }
     let message = Object::new();
     let set = |k: &str, v: &JsValue| Reflect::set(&message, &k.into(), v).map(|_| ());
@@ -72,7 +79,7 @@ pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply = scope.clone();
     let post = move |event: Event, buffers: Vec<Vec<u8>>| {
-        let sent = pack(&event, buffers).and_then(|(message, transfer)| {
+        let sent = pack(&event, js_buffers(buffers)).and_then(|(message, transfer)| {
             (reply.post_message_with_transfer(&message, &transfer)).map_err(|e| format!("{e:?}"))
         });
         if let Err(e) = sent {
@@ -162,6 +169,11 @@ impl SessionWorker {
 
     /// Send a request with its buffers (transferred, not copied).
     pub fn post(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<(), String> {
+        self.post_js(request, js_buffers(buffers))
+    }
+
+    /// `post` with buffers already in JS (one made a part a task: `Jobs::train`).
+    pub fn post_js(&self, request: &Request, buffers: Vec<ArrayBuffer>) -> Result<(), String> {
         let message = pack(request, buffers)?;
         self.launched()?;
         let running = self.0.running.borrow();
@@ -195,7 +207,7 @@ impl SessionWorker {
             let request = Request::UseModel {
                 from: ModelFrom::Page,
             };
-            first.push(pack(&request, vec![model.to_vec()])?);
+            first.push(pack(&request, js_buffers(vec![model.to_vec()]))?);
         }
         let waiting = Rc::new(RefCell::new(Some(first)));
         let inner: Weak<Inner> = Rc::downgrade(&self.0);
