@@ -162,6 +162,33 @@ impl Backbone {
         Ok(read_f32(tail.forward(x)).await?.0)
     }
 
+    /// The map the features pool, position-major `[B * H * W * 1280]`, and its side (7):
+    /// the backbone's own, or a fine-tuned model's tail's. Awaits one read on Burn's path.
+    pub async fn feature_map_through(
+        &self,
+        inputs: &[&[f32]],
+        tail: Option<(&TailConfig, &Tail)>,
+        device: &Device,
+    ) -> Result<(Vec<f32>, usize), ReadError> {
+        let map = match (tail, &self.implementation) {
+            (None, Implementation::Cpu(cpu)) => return Ok(cpu.feature_map(inputs)),
+            (None, Implementation::Burn { model, device }) => {
+                model.feature_map(stack(inputs, device))
+            }
+            (Some((config, tail)), _) => {
+                let cut = self.activations(inputs, config.first_block()).await?;
+                let [c, h, w] = config.cut_shape();
+                tail.feature_map(Tensor::from_data(
+                    TensorData::new(cut, [inputs.len(), c, h, w]),
+                    device,
+                ))
+            }
+        }; // [B, 1280, H, W]
+        let [batch, channels, side, _] = map.dims();
+        let map = map.reshape([batch, channels, side * side]).swap_dims(1, 2); // [B, HW, 1280]
+        Ok((read_f32(map).await?.0, side))
+    }
+
     /// Features, logits and probabilities in one pass. Awaits one read on Burn's path.
     pub async fn run(&self, inputs: &[&[f32]]) -> Result<BackboneOutput, ReadError> {
         let (model, device) = match &self.implementation {

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod classifier;
 pub mod data;
 pub mod export;
+pub mod heat;
 pub mod inference;
 pub mod model;
 pub mod preset;

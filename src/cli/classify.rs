@@ -2,8 +2,8 @@
 //! command line; the backbone loading and embedding that `graft train` shares.
 
 use super::{CliResult, ModelFiles, open};
-use crate::backend::DeviceChoice;
 use crate::backend::readback::ReadError;
+use crate::backend::{ComputeDevice, DeviceChoice};
 use crate::classifier::Classifier;
 use crate::data::stored::copy_pixels;
 use crate::data::{backbone_input, decode};
@@ -190,6 +190,45 @@ impl Progress {
     }
 }
 
+/// A model file and what runs it: the backbone it was trained on (adapted, if it was), the
+/// device, and its tuned blocks on that device.
+pub(super) struct Loaded {
+    pub model: Classifier,
+    pub backbone: Backbone,
+    pub compute: ComputeDevice,
+    pub tail: Option<(TailConfig, Tail)>,
+}
+
+impl Loaded {
+    pub fn read(
+        model_path: &Path,
+        choice: DeviceChoice,
+        files: &ModelFiles,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let bytes = std::fs::read(model_path)
+            .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
+        let weights = files.weight_file()?;
+        let model = Classifier::from_bytes(&bytes, weights.id())
+            .map_err(|e| format!("{}: {e}", model_path.display()))?;
+        let backbone = super::adapt_bn::backbone_for(choice, weights, model.adaptation.as_ref())?;
+        let compute = open(choice)?;
+        let tail = match &model.tail {
+            Some(t) => Some((
+                t.config,
+                t.to_module(&compute.device)
+                    .ok_or("the model's tuned blocks are incomplete")?,
+            )),
+            None => None,
+        };
+        Ok(Self {
+            model,
+            backbone,
+            compute,
+            tail,
+        })
+    }
+}
+
 pub fn predict(
     model_path: &Path,
     images: &[PathBuf],
@@ -197,22 +236,13 @@ pub fn predict(
     choice: DeviceChoice,
     files: &ModelFiles,
 ) -> CliResult {
-    let bytes = std::fs::read(model_path)
-        .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
-    let weights = files.weight_file()?;
-    let model = Classifier::from_bytes(&bytes, weights.id())
-        .map_err(|e| format!("{}: {e}", model_path.display()))?;
-    let backbone = super::adapt_bn::backbone_for(choice, weights, model.adaptation.as_ref())?;
+    let Loaded {
+        model,
+        backbone,
+        compute,
+        tail,
+    } = Loaded::read(model_path, choice, files)?;
     let mut failed = 0;
-    let compute = open(choice)?;
-    let tail = match &model.tail {
-        Some(t) => Some((
-            t.config,
-            t.to_module(&compute.device)
-                .ok_or("the model's tuned blocks are incomplete")?,
-        )),
-        None => None,
-    };
     let rows = Rows::through(&backbone, tail.as_ref(), &compute.device);
     let embedded = embed(&rows, images, |path, e| {
         failed += 1;

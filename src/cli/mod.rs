@@ -4,6 +4,7 @@ mod adapt_bn;
 mod auto;
 mod backbone;
 mod classify;
+mod explain;
 mod export;
 mod project;
 mod train;
@@ -207,6 +208,30 @@ pub enum Command {
         #[command(flatten)]
         files: ModelFiles,
     },
+    /// Where the model looks: a class's activation map (CAM for a linear head, Grad-CAM
+    /// for one with a hidden layer) over the photo as the backbone saw it, as a PNG.
+    Explain {
+        model: PathBuf,
+        image: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The class to map (by name); the predicted class if not given.
+        #[arg(long)]
+        class: Option<String>,
+        /// The map's weight over the photo, 0 to 1.
+        #[arg(long, default_value_t = 0.5)]
+        opacity: f32,
+        /// The picture's side in pixels (the backbone sees 224).
+        #[arg(long, default_value_t = 448, value_parser = clap::value_parser!(u32).range(32..=2048))]
+        size: u32,
+        /// One JSON object: {"label", "p", "class", "kind", "side", "map": [side * side]}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        device: DeviceArgs,
+        #[command(flatten)]
+        files: ModelFiles,
+    },
 }
 
 fn parse_device(s: &str) -> Result<DeviceChoice, String> {
@@ -300,6 +325,24 @@ pub fn run(cli: Cli) -> ExitCode {
             device,
             files,
         } => classify::predict(&model, &images, json, device.device, &files),
+        Command::Explain {
+            model,
+            image,
+            out,
+            class,
+            opacity,
+            size,
+            json,
+            device,
+            files,
+        } => {
+            let drawing = explain::Drawing {
+                class: class.as_deref(),
+                opacity,
+                size,
+            };
+            explain::explain(&model, &image, &out, &drawing, json, device.device, &files)
+        }
     };
     result.unwrap_or_else(|e| {
         eprintln!("graft: {e}");

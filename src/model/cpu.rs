@@ -288,13 +288,19 @@ impl CpuBackbone {
         out
     }
 
+    /// The map the features pool (the head conv after its ReLU6), position-major:
+    /// `[B * H * W * 1280]`, and its side.
+    pub fn feature_map(&self, inputs: &[&[f32]]) -> (Vec<f32>, usize) {
+        let (x, side) = self.run_blocks(inputs, self.blocks.len());
+        let head = self.head.forward(&x, inputs.len() * side * side, true); // [B, 7, 7, 1280]
+        (head, side)
+    }
+
     /// Pooled features for `[3, 224, 224]` inputs: `[B * 1280]`.
     pub fn features(&self, inputs: &[&[f32]]) -> Vec<f32> {
         let batch = inputs.len();
-        let (x, side) = self.run_blocks(inputs, self.blocks.len());
-        let (h, w) = (side, side);
-        let head = self.head.forward(&x, batch * h * w, true); // [B, 7, 7, 1280]
-        let pixels = h * w;
+        let (head, side) = self.feature_map(inputs);
+        let pixels = side * side;
         let mut features = vec![0.0; batch * FEATURE_DIM];
         for (b, f) in features.chunks_exact_mut(FEATURE_DIM).enumerate() {
             for p in head[b * pixels * FEATURE_DIM..(b + 1) * pixels * FEATURE_DIM]

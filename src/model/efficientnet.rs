@@ -168,6 +168,11 @@ impl MbConv {
 /// The 1x1 head conv, ReLU6 and global average pooling: `[B, 320, H, W]` -> `[B, 1280]`.
 pub(crate) fn pool_head(head: &FoldedConv, x: Tensor<4>) -> Tensor<2> {
     let x = relu6(head.forward(x)); // [B, 1280, H, W]
+    pool(x)
+}
+
+/// Global average pooling: `[B, C, H, W]` -> `[B, C]`.
+fn pool(x: Tensor<4>) -> Tensor<2> {
     let [batch, channels, height, width] = x.dims();
     x.reshape([batch, channels, height * width]) // [B, 1280, HW]
         .mean_dim(2) // [B, 1280, 1]
@@ -267,6 +272,12 @@ impl EfficientNetLite0 {
     /// BatchNorm normalises).
     pub fn head_output(&self, x: Tensor<4>) -> Tensor<4> {
         self.head.forward(self.activations(x, NUM_BLOCKS))
+    }
+
+    /// The map the features pool, the head conv's output after its ReLU6: `[B, 1280, 7, 7]`
+    /// (where the model looks: `model::cam`).
+    pub fn feature_map(&self, x: Tensor<4>) -> Tensor<4> {
+        relu6(self.head_output(x))
     }
 
     /// The stem and blocks `..cut`: the input of block `cut` (all blocks: `[B, 320, 7, 7]`).

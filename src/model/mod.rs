@@ -1,6 +1,7 @@
 //! The model: EfficientNet-Lite0 backbone and its weights. Knows nothing about training.
 
 pub mod batchnorm;
+pub mod cam;
 pub mod conv;
 pub mod cpu;
 pub mod efficientnet;

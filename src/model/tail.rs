@@ -4,7 +4,7 @@
 
 use super::conv::FoldedConv;
 use super::efficientnet::{
-    EfficientNetLite0, EfficientNetLite0Config, MbConv, NUM_BLOCKS, pool_head,
+    EfficientNetLite0, EfficientNetLite0Config, MbConv, NUM_BLOCKS, pool_head, relu6,
 };
 use super::keys::{self, BlockConvs, NamedConv};
 use burn::module::Module;
@@ -126,6 +126,12 @@ impl Tail {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
         pool_head(&self.head, x)
+    }
+
+    /// The map `forward` pools (after the head conv's ReLU6): `[B, 1280, H, W]`.
+    pub fn feature_map(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
+        relu6(self.head.forward(x))
     }
 
     /// Every parameter, flattened and joined in `TailConfig::tensors` order.

@@ -59,8 +59,11 @@ impl InUse {
 pub struct Looked {
     pub id: u64,
     pub input: Rc<Vec<f32>>,
-    pub features: Option<(Option<String>, Vec<f32>)>,
+    pub features: Option<(Option<String>, Rc<FeatureMap>)>,
 }
+
+/// A picture's feature map (`model::cam`), position-major, and the map's side.
+pub type FeatureMap = (Vec<f32>, usize);
 
 pub struct Session {
     out: Outbox,

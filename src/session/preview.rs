@@ -10,8 +10,9 @@ use super::protocol::{Event, ModelFrom, Picture};
 use crate::classifier::Classifier;
 use crate::data::backbone_input;
 use crate::inference::Backbone;
-use crate::model::WeightFile;
+use crate::model::cam::{ClassMaps, class_maps, pooled};
 use crate::model::tail::Tail;
+use crate::model::{FEATURE_DIM, WeightFile};
 use crate::project::sample_hash;
 use crate::state::training::ModelSummary;
 use crate::train::TrainError;
@@ -169,12 +170,13 @@ pub async fn preview(session: &Session, id: u64, picture: Picture, bytes: Option
     }
 }
 
-/// The features `model` classifies `input` by: the backbone's, or through its tuned blocks.
-async fn features(
+/// The feature map `model` classifies `input` by (pooled, its features) and its side: the
+/// backbone's, or through its tuned blocks.
+async fn feature_map(
     session: &Session,
     input: &[f32],
     model: Option<&InUse>,
-) -> Result<Vec<f32>, TrainError> {
+) -> Result<(Vec<f32>, usize), TrainError> {
     let model = model.map(|m| &m.model);
     session
         .on_engine("previewing", async |engine| {
@@ -187,8 +189,8 @@ async fn features(
                 model.and_then(|m| Some((m.tail.as_ref()?.config, tail_of(session, m, engine)?)));
             let through = tail.as_ref().map(|(c, t)| (c, t.as_ref()));
             let inputs = [input];
-            let features = backbone.features_through(&inputs, through, &engine.device);
-            features.await.map_err(TrainError::from)
+            let map = backbone.feature_map_through(&inputs, through, &engine.device);
+            map.await.map_err(TrainError::from)
         })
         .await
 }
@@ -200,15 +202,15 @@ async fn answer(session: &Session, mut looked: Looked) {
     loop {
         let model = session.model.borrow().clone();
         let Some(in_use) = model else {
-            break send(session, looked, Vec::new());
+            break send(session, looked, Vec::new(), None);
         };
         // Features of the backbone's own are shared by every model that uses them.
         let own = in_use.model.tail.is_none() && in_use.model.adaptation.is_none();
         let through = (!own).then(|| in_use.key.clone());
         let current = looked.features.as_ref().filter(|(t, _)| *t == through);
-        let Some((_, values)) = current else {
-            match features(session, &looked.input, Some(&in_use)).await {
-                Ok(values) => looked.features = Some((through, values)),
+        let Some((_, seen)) = current else {
+            match feature_map(session, &looked.input, Some(&in_use)).await {
+                Ok(map) => looked.features = Some((through, Rc::new(map))),
                 Err(e) => {
                     if session.newest.get() == looked.id {
                         let message = e.to_string();
@@ -225,24 +227,21 @@ async fn answer(session: &Session, mut looked: Looked) {
             }
             continue;
         };
-        let m = &in_use.model;
-        let probs = m
-            .meta
-            .classes
-            .iter()
-            .cloned()
-            .zip(m.probs(values))
+        let (m, (map, side)) = (&in_use.model, seen.as_ref());
+        let probs = (m.meta.classes.iter().cloned())
+            .zip(m.probs(&pooled(map, FEATURE_DIM)))
             .collect();
-        break send(session, looked, probs);
+        let looks = class_maps(&m.head, map, *side);
+        break send(session, looked, probs, Some(looks));
     }
 }
 
 /// Send the newest preview's answer, and keep its picture for the next model.
-fn send(session: &Session, looked: Looked, probs: Vec<(String, f32)>) {
+fn send(session: &Session, looked: Looked, probs: Vec<(String, f32)>, looks: Option<ClassMaps>) {
     if session.newest.get() != looked.id {
         return;
     }
     let id = looked.id;
     *session.looked.borrow_mut() = Some(looked);
-    session.send(Event::Predicted { id, probs }, Vec::new());
+    session.send(Event::Predicted { id, probs, looks }, Vec::new());
 }

@@ -210,6 +210,9 @@ pub enum Event {
     Predicted {
         id: u64,
         probs: Vec<(String, f32)>,
+        /// Where the model looks, for each class (`model::cam`); none without a model.
+        #[serde(default)]
+        looks: Option<crate::model::cam::ClassMaps>,
     },
     PreviewFailed {
         id: u64,

@@ -46,6 +46,8 @@ pub struct Prediction {
     pub thumb: Thumb,
     /// `(class, probability)` in the model's class order; empty while a new model looks.
     pub probs: Vec<(String, f32)>,
+    /// Where the model looks, each class's map in the same order (`model::cam`).
+    pub looks: Option<crate::model::cam::ClassMaps>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -141,6 +143,7 @@ impl Teach {
             && let Some(p) = &mut self.prediction
         {
             p.probs.clear();
+            p.looks = None;
         }
     }
 

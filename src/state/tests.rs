@@ -197,6 +197,7 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
         name: "a.png".into(),
         thumb: Thumb::default(),
         probs: vec![("Class 1".into(), 0.25), ("cats".into(), 0.75)],
+        looks: Some(graft_maps()),
     };
     let shown = teach(&loaded, TeachAction::Predicted(prediction));
     let renamed = teach(&shown, TeachAction::Rename(0, "dogs".into()));
@@ -213,6 +214,7 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
         name: "a.png".into(),
         thumb: Thumb::default(),
         probs: Vec::new(),
+        looks: None,
     };
     assert!(
         teach(&fresh, TeachAction::Predicted(late))
@@ -221,6 +223,7 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
             .is_none()
     );
     assert!(trained.teach.prediction.as_ref().unwrap().probs.is_empty());
+    assert!(trained.teach.prediction.as_ref().unwrap().looks.is_none());
     assert!(matches!(trained.teach.training, Training::Done(_)));
 }
 
@@ -368,4 +371,13 @@ fn samples_keep_the_order_they_were_sent_in() {
         .map(|s| s.id)
         .collect();
     assert_eq!(ids, [0, 1, 2, 3, 4]);
+}
+
+/// Two classes' maps over a 1 x 1 map, as the session sends them.
+fn graft_maps() -> crate::model::cam::ClassMaps {
+    crate::model::cam::ClassMaps {
+        kind: crate::model::cam::MapKind::Cam,
+        side: 1,
+        maps: vec![vec![0.5], vec![-0.5]],
+    }
 }

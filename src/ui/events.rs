@@ -80,10 +80,16 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 (ModelFrom::File(_) | ModelFrom::Page, _) => {}
             }
         }
-        Event::Predicted { id, probs } => {
+        Event::Predicted { id, probs, looks } => {
             jobs.live_busy.set(false);
             if let Some((name, thumb)) = jobs.previewed(id) {
-                jobs.act(TeachAction::Predicted(Prediction { name, thumb, probs }));
+                let prediction = Prediction {
+                    name,
+                    thumb,
+                    probs,
+                    looks,
+                };
+                jobs.act(TeachAction::Predicted(prediction));
             }
         }
         Event::PreviewFailed { id, message } => {

@@ -416,6 +416,8 @@ test('fine-tuning runs on WebGPU; a GPU lost mid-training: the run goes on on th
     const before = await preview(s.page, first);
     assert.ok(Math.abs(before['Class 1'] + before['Class 2'] - 1) < 1e-4, JSON.stringify(before));
     await s.page.locator('.device', { hasText: 'WebGPU' }).waitFor();
+    // Where it looks, from the tuned block's map on the GPU (issue 18; look.test.mjs).
+    await s.page.locator('#look[data-kind="CAM"] img.heat[src^="blob:"]').waitFor();
 
     // Again, longer, and the GPU is lost once an epoch has finished on it.
     await enter(s.page, 'Steps', '4');

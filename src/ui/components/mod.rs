@@ -7,6 +7,7 @@ pub mod classes_panel;
 pub mod confidence;
 pub mod curves;
 pub mod device_panel;
+pub mod look_view;
 pub mod metrics_panel;
 pub mod model_panel;
 pub mod notice_group;

@@ -2,6 +2,7 @@
 //! downloads (its file, ONNX, its card) and loading a model file.
 
 use super::confidence::Confidence;
+use super::look_view::LookView;
 use super::photo_drop::PhotoDrop;
 use crate::state::teach::Prediction;
 use crate::state::training::ModelSummary;
@@ -49,9 +50,11 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
     let answers = has_model || props.prototypes.is_some();
     let bars = props.prediction.as_ref().map(|p| {
         let best = p.probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
+        let likeliest = p.probs.iter().position(|(_, v)| *v == best).unwrap_or(0);
+        let classes: Vec<String> = p.probs.iter().map(|(c, _)| c.clone()).collect();
         html! {
             <div class="sight">
-                <img src={p.thumb.href().to_string()} alt={format!("The image {}", p.name)} />
+                <LookView thumb={p.thumb.clone()} name={p.name.clone()} {classes} best={likeliest} looks={p.looks.clone()} />
                 <div>
                     <p id="preview-file">{ &p.name }</p>
                     if p.probs.is_empty() && answers {
