@@ -6,6 +6,7 @@ pub mod archive;
 pub mod backend;
 pub mod classifier;
 pub mod data;
+pub mod explore;
 pub mod export;
 pub mod heat;
 pub mod inference;

@@ -5,47 +5,16 @@
 
 mod common;
 
-use common::{Half, SCENES, TEXTURES, crop_folder, graft, python, root};
+use common::{Half, SCENES, TEXTURES, crop_folder, python, root};
 use graft::model::FEATURE_DIM;
 use graft::train::linear::fit_linear;
 use graft::train::split::plan;
 use graft::train::{Inputs, TrainConfig, Views};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const TRAIN_PER_CLASS: usize = 2;
 const TEST_PER_CLASS: usize = 10;
-
-/// `graft embed` of every image under `dir`: features and class index, in file order.
-fn embed(dir: &std::path::Path, classes: &[&str]) -> (Vec<f32>, Vec<usize>) {
-    let mut paths = Vec::new();
-    for (c, class) in classes.iter().enumerate() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(class))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        paths.extend(files.into_iter().map(|p| (p, c)));
-    }
-    let mut args = vec!["embed", "--json", "--device", "cpu"];
-    let names: Vec<String> = paths.iter().map(|(p, _)| p.display().to_string()).collect();
-    args.extend(names.iter().map(String::as_str));
-    let (code, lines, err) = graft(&args);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(lines.len(), paths.len());
-    let features = lines
-        .iter()
-        .flat_map(|l| {
-            let f = l["features"].as_array().unwrap();
-            assert_eq!(f.len(), FEATURE_DIM);
-            f.iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    (features, paths.iter().map(|(_, c)| *c).collect())
-}
 
 /// Within 2 points of held-out accuracy of scikit-learn's default logistic regression, at
 /// two photos a class, with the page's default settings (cross-validated at this size).
@@ -61,9 +30,9 @@ fn the_default_head_is_within_two_points_of_scikit_learn() {
     let classes: Vec<&str> = files.iter().map(|(c, _)| *c).collect();
     crop_folder(&dir.join("train"), &files, Half::Top, TRAIN_PER_CLASS, 12);
     crop_folder(&dir.join("test"), &files, Half::Bottom, TEST_PER_CLASS, 13);
-    let (mut x, mut labels) = embed(&dir.join("train"), &classes);
+    let (mut x, mut labels) = common::embed_classes(&dir.join("train"), &classes);
     let train_n = labels.len();
-    let (test_x, test_labels) = embed(&dir.join("test"), &classes);
+    let (test_x, test_labels) = common::embed_classes(&dir.join("test"), &classes);
     x.extend(&test_x);
     labels.extend(&test_labels);
 

@@ -93,6 +93,10 @@ pub enum Request {
         labels: Vec<usize>,
         ids: Vec<u64>,
     },
+    /// The map of the labelled photos `ids` (of classes `classes`, class ids) and the ones
+    /// that look mislabelled (`state::explore`): buffer 0 their embeddings (f32). Answered
+    /// by `Explored`.
+    Explore { classes: Vec<u32>, ids: Vec<u64> },
     /// The model file in buffer 0 (untrusted: checked here) as an ONNX file and its model
     /// card dated `date` (`onnx`), or the card alone: `Exported`.
     Export { onnx: bool, date: String },
@@ -234,6 +238,10 @@ pub enum Event {
     /// The answer to `Suggest`.
     Suggested {
         answer: Answer,
+    },
+    /// The answer to `Explore` (or why there is none).
+    Explored {
+        result: Result<crate::state::explore::Explored, String>,
     },
     /// The answer to `Export`: the model card (Markdown), with the ONNX file in buffer 0
     /// when it was asked for; or why not.

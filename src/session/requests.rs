@@ -84,6 +84,11 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
             let features = first.as_deref().and_then(f32s).unwrap_or_default();
             suggest::suggest(session, classes, labels, ids, features);
         }
+        Request::Explore { classes, ids } => {
+            let features = first.as_deref().and_then(f32s).unwrap_or_default();
+            let result = crate::state::explore::explore(&features, classes, ids);
+            session.send(Event::Explored { result }, Vec::new());
+        }
         Request::Export { onnx, date } => spawn(async move {
             export::export(&me, onnx, date, first.unwrap_or_default()).await;
         }),

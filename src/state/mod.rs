@@ -2,6 +2,7 @@
 //! components draw (src/ui/) and the native tests reduce (`tests.rs`). Tensors never live
 //! here.
 
+pub mod explore;
 pub mod notices;
 pub mod storage;
 pub mod suggestions;

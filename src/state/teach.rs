@@ -75,6 +75,8 @@ pub struct Teach {
     pub persist_asked: bool,
     /// The last deleted class and where it was, for Undo.
     pub undo: Option<(usize, Class)>,
+    /// The map of the photos and the labels that look wrong (issue 18).
+    pub map: super::explore::MapState,
 }
 
 impl Default for Teach {
@@ -96,6 +98,7 @@ impl Default for Teach {
             storage: None,
             persist_asked: false,
             undo: None,
+            map: Default::default(),
         }
     }
 }
@@ -275,6 +278,10 @@ impl Teach {
             }
             // Each move is checked as "Move to" is: a refused one (a copy already in the
             // class) is named, and the others still go.
+            TeachAction::Map(action) => {
+                self.map.apply(action);
+                Ok(())
+            }
             TeachAction::AcceptAbove(threshold) => {
                 for (id, class) in self.suggestions.above(&p.unlabelled, threshold) {
                     if let Err(e) = p.move_sample(id, class) {

@@ -55,6 +55,8 @@ pub enum TeachAction {
     Prototypes(Option<ModelSummary>),
     /// The session's suggestions for the Unlabelled tray (`None`: none hold now).
     Suggested(Option<Answer>),
+    /// The map of the photos: asked for, answered, a suspect kept (issue 18).
+    Map(super::explore::MapAction),
     /// Move every tray photo suggested at or above this confidence into its class.
     AcceptAbove(f32),
     Predicted(Prediction),

@@ -5,6 +5,7 @@ use super::jobs::Jobs;
 use crate::project::Sample;
 use crate::session::Event;
 use crate::session::protocol::{ModelFrom, f32s};
+use crate::state::explore::MapAction;
 use crate::state::teach::{Prediction, TeachAction};
 use crate::state::training::{Progress, TrainAction};
 use crate::state::{Action, Sight};
@@ -106,6 +107,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
         })),
         Event::SightFailed { message } => jobs.dispatch(Action::SightFailed(message)),
         Event::Suggested { answer } => jobs.act(TeachAction::Suggested(Some(answer))),
+        Event::Explored { result } => jobs.act(TeachAction::Map(MapAction::Answered(result))),
         Event::BenchDone { result } => jobs.dispatch(Action::BenchDone(result)),
         Event::Exported { onnx, result } => super::export::exported(jobs, onnx, result, buffers),
     }

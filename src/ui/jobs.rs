@@ -4,10 +4,9 @@
 
 use super::saved::{ModelFile, SavedProject};
 use crate::backend::DeviceChoice;
-use crate::model::FEATURE_DIM;
 use crate::project::{ClassRef, Project};
 use crate::session::Request;
-use crate::session::protocol::{ModelFrom, Picture, TrainSet, push_f32_bytes};
+use crate::session::protocol::{ModelFrom, Picture, TrainSet};
 use crate::state::teach::TeachAction;
 use crate::state::training::{Progress, TrainAction};
 use crate::state::uploads::Uploads;
@@ -25,11 +24,6 @@ use yew::UseReducerDispatcher;
 
 /// Thumbnails read from the store and drawn at once: each few is one short task.
 const THUMBS_AT_ONCE: usize = 16;
-/// Embeddings put into a run's request at once: making the whole request for 1 000 took
-/// 38 ms here (a profile), so 10 000 at once would block the page for ~400 ms. They are
-/// written straight into the JS buffer that is sent (not a copy in wasm memory copied out
-/// at the end: 51 MB at 10 000 photos, in the task that posts the request).
-const ROWS_AT_ONCE: usize = 1000;
 
 /// A picture waiting to be sent to the session, for a class.
 pub enum Pending {
@@ -125,6 +119,15 @@ impl Jobs {
 
     pub fn post(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<(), String> {
         self.session.post(request, buffers)
+    }
+
+    /// `post` with buffers made in JS already (`web::rows`).
+    pub fn post_js(
+        &self,
+        request: &Request,
+        buffers: Vec<js_sys::ArrayBuffer>,
+    ) -> Result<(), String> {
+        self.session.post_js(request, buffers)
     }
 
     /// Queue pictures for the session; they are sent a few at a time a worker, in order (a
@@ -256,23 +259,13 @@ impl Jobs {
         let (me, config) = (self.clone(), config.clone());
         self.building_run.set(true);
         yew::platform::spawn_local(async move {
-            let bytes: usize = embeddings.iter().map(|e| e.len() * 4).sum();
-            let features = js_sys::Uint8Array::new_with_length(bytes as u32);
-            let (mut part, mut at) = (Vec::with_capacity(ROWS_AT_ONCE * FEATURE_DIM * 4), 0);
-            for rows in embeddings.chunks(ROWS_AT_ONCE) {
-                part.clear();
-                rows.iter().for_each(|e| push_f32_bytes(&mut part, e));
-                let end = at + part.len() as u32;
-                features.subarray(at, end).copy_from(&part);
-                at = end;
-                TimeoutFuture::new(0).await;
-            }
+            let features = crate::web::rows::rows_buffer(&embeddings).await;
             me.building_run.set(false);
             let request = Request::Train {
                 set: Box::new(set),
                 config,
             };
-            if let Err(e) = me.session.post_js(&request, vec![features.buffer()]) {
+            if let Err(e) = me.post_js(&request, vec![features]) {
                 fail(&me, e);
             }
             if me.stop_asked.take() {

@@ -5,6 +5,7 @@
 mod app;
 mod components;
 mod events;
+mod explore;
 pub(crate) mod export;
 mod host_events;
 mod jobs;

@@ -2,13 +2,14 @@
 //! ask the session), and saves the project whenever it changes.
 
 use super::components::{
-    classes_panel::ClassesPanel, metrics_panel::MetricsPanel, preview_panel::PreviewPanel,
-    project_bar::ProjectBar, train_panel::TrainPanel, tray_card::TrayCard,
-    webcam_panel::WebcamPanel,
+    classes_panel::ClassesPanel, map_panel::MapPanel, metrics_panel::MetricsPanel,
+    preview_panel::PreviewPanel, project_bar::ProjectBar, train_panel::TrainPanel,
+    tray_card::TrayCard, webcam_panel::WebcamPanel,
 };
 use super::jobs::{Jobs, Pending};
 use crate::project::ClassRef;
 use crate::session::protocol::{ModelFrom, Picture};
+use crate::state::explore::MapAction;
 use crate::state::teach::{Teach, TeachAction};
 use crate::state::training::{TrainAction, Training};
 use crate::web::{files, folders};
@@ -55,6 +56,7 @@ struct CardCallbacks {
     on_hold_out: Callback<u64>,
     /// Thumbnails to read from the store (the results' opened cell).
     on_thumbs: Callback<Vec<u64>>,
+    on_look: Callback<crate::project::Sample>,
 }
 
 /// A callback that turns what a component reports into a teaching action.
@@ -253,7 +255,9 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     // is not drawn again, whatever else did (an epoch's report, a photo in another class).
     let cards = {
         let (act, simple, import, jobs) = (act.clone(), simple, import.clone(), jobs.clone());
+        let looker = jobs.clone();
         use_memo(loaded, move |_| CardCallbacks {
+            on_look: Callback::from(move |s| super::explore::look_at(&looker, s)),
             on_add: simple(|| TeachAction::AddClass),
             on_undo: simple(|| TeachAction::Undo),
             on_dismiss: simple(|| TeachAction::DismissNotices),
@@ -270,6 +274,10 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         })
     };
     let c = (*cards).clone();
+    let on_map = {
+        let (jobs, project) = (jobs.clone(), t.project.clone());
+        Callback::from(move |()| super::explore::ask(&jobs, &project))
+    };
     let report = match &t.training {
         Training::Done(o) => o.report.clone(),
         _ => None,
@@ -290,7 +298,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                 on_add={c.on_add} on_undo={c.on_undo} on_dismiss={c.on_dismiss}
                 on_rename={c.on_rename} on_delete={c.on_delete} on_files={c.on_files}
                 on_folder={c.on_folder} on_remove={c.on_remove.clone()} on_move={c.on_move.clone()}
-                on_hold_out={c.on_hold_out} />
+                on_hold_out={c.on_hold_out} on_look={c.on_look} />
             if t.restored {
                 <TrayCard tray={t.project.unlabelled.clone()} suggestions={t.suggestions.clone()}
                     classes={names}
@@ -309,6 +317,10 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             }
             <PreviewPanel model={t.model.clone()} prototypes={t.prototypes.clone()} checking={t.checking_model} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
+            if !props.compact {
+            <MapPanel map={t.map.clone()} project={t.project.clone()} {ready} on_ask={on_map}
+                on_move={c.on_move.clone()} on_keep={to(&act, |id| TeachAction::Map(MapAction::Keep(id)))} />
+            }
         </div>
     }
 }

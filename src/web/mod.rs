@@ -14,6 +14,7 @@ pub mod host;
 pub mod host_fetch;
 pub mod idb;
 pub mod pool;
+pub mod rows;
 pub mod scope;
 pub mod storage;
 pub mod store;

@@ -1,7 +1,7 @@
 // Where the model looks (issue 18), in the page: trained on crops of the cat and the
 // coffee, a photo holding both (the cat at the top right, the coffee at the bottom left) is
 // previewed; the map over it is hottest where the picked class is, another class can be
-// picked, and the opacity follows the slider. On the CPU path: on SwiftShader the same
+// picked, and the opacity follows the slider; a card's photo can be looked at too. On the CPU path: on SwiftShader the same
 // took 100 s (12 photos at ~8 s each); the map on WebGPU, through a fine-tuned block, is
 // in training.test.mjs, and Burn's map against the CPU path's in tests/explain_cli.rs.
 import { test, before, after } from 'node:test';
@@ -68,7 +68,8 @@ test('the preview shows where the model looks, for any class', async () => {
     }
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
     await s.page.locator('#model-classes', { hasText: 'cat, coffee' }).waitFor({ timeout: SLOW });
-    await preview(s.page, await twoPhotos(s.page));
+    const both = await twoPhotos(s.page);
+    await preview(s.page, both);
 
     // A linear head: the exact map (CAM), for the likeliest class at first.
     const look = s.page.locator('#look[data-kind="CAM"]');
@@ -88,16 +89,25 @@ test('the preview shows where the model looks, for any class', async () => {
     await look.getByLabel("The map's opacity").fill('80');
     assert.match(await s.page.locator('#look img.heat').getAttribute('style'), /opacity: 0\.80/);
 
+    // A photo in a card: previewed from its kept copy, with its map.
+    await card(s.page, 'coffee').getByRole('button', { name: 'Where the model looks in coffee-top-0.png' }).click();
+    await s.page.locator('#preview-file', { hasText: /^coffee-top-0\.png$/ }).waitFor({ timeout: SLOW });
+    await s.page.locator('#look img.heat').waitFor({ timeout: SLOW });
+
     // A head with a hidden layer: Grad-CAM, drawn again for the new model.
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Hidden units', '32');
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-result[data-epochs]').waitFor({ timeout: SLOW });
+    await preview(s.page, both);
     const grad = s.page.locator('#look[data-kind="Grad-CAM"]');
     await grad.waitFor({ timeout: SLOW });
     await grad.getByLabel('The class whose map is shown').selectOption('cat');
     await s.page.locator('#look[data-kind="Grad-CAM"][data-class="cat"]').waitFor();
     const cat = await corners(s.page);
+    const probsNow = await s.page.locator('#preview-probs li').evaluateAll((lis) => lis.map((li) => [li.dataset.class, li.dataset.p]));
+    console.log('grad-cam', JSON.stringify(cat), JSON.stringify(probsNow), await s.page.locator('#preview-file').textContent());
     assert.ok(cat.topRight > cat.bottomLeft + 50, JSON.stringify(cat));
     assert.deepEqual(s.problems(), []);
   } finally {

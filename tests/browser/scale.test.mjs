@@ -37,6 +37,8 @@ test('1 000 photos in 10 classes by folder: embedded on the pool, trained, reloa
     assert.ok(figures.longest_task_after_reload_ms < 100, `after the reload ${figures.longest_task_after_reload_ms} ms`);
     assert.match(figures.train_result, /^Fitted to convergence/);
     assert.equal(figures.preview_top, 'astronaut-r0');
+    // The map of every photo is drawn without blocking the page (issue 18).
+    assert.ok(figures.longest_task_map_ms < 100, `drawing the map ${figures.longest_task_map_ms} ms`);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();

@@ -174,3 +174,33 @@ pub fn images_under(dir: &Path) -> Vec<(String, String)> {
     }
     out
 }
+
+/// `graft embed` of every image under `dir`: features and class index, in file order.
+pub fn embed_classes(dir: &Path, classes: &[&str]) -> (Vec<f32>, Vec<usize>) {
+    let mut paths = Vec::new();
+    for (c, class) in classes.iter().enumerate() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(class))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        paths.extend(files.into_iter().map(|p| (p, c)));
+    }
+    let mut args = vec!["embed", "--json", "--device", "cpu"];
+    let names: Vec<String> = paths.iter().map(|(p, _)| p.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let (code, lines, err) = graft(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines.len(), paths.len());
+    let features = lines
+        .iter()
+        .flat_map(|l| {
+            let f = l["features"].as_array().unwrap();
+            assert_eq!(f.len(), graft::model::FEATURE_DIM);
+            f.iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (features, paths.iter().map(|(_, c)| *c).collect())
+}

@@ -30,6 +30,7 @@ pub struct ClassCardProps {
     /// This class's samples set aside for validation (of those it draws).
     pub held_out: Vec<u64>,
     pub on_hold_out: Callback<u64>,
+    pub on_look: Option<Callback<crate::project::Sample>>,
 }
 
 #[component]
@@ -112,7 +113,8 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
         html! {
             <ThumbItem key={s.id} sample={s.clone()} class={id} held={props.held_out.contains(&s.id)}
                        classes={props.classes.clone()} on_remove={props.on_remove.clone()}
-                       on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()} />
+                       on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()}
+                       on_look={props.on_look.clone()} />
         }
     });
     let count = c.samples.len();

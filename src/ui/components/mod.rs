@@ -8,6 +8,7 @@ pub mod confidence;
 pub mod curves;
 pub mod device_panel;
 pub mod look_view;
+pub mod map_panel;
 pub mod metrics_panel;
 pub mod model_panel;
 pub mod notice_group;

@@ -19,6 +19,8 @@ pub struct ThumbItemProps {
     pub on_remove: Callback<u64>,
     pub on_move: Callback<(u64, u32)>,
     pub on_hold_out: Callback<u64>,
+    /// Preview it with where the model looks (issue 18): only while a model answers.
+    pub on_look: Option<Callback<Sample>>,
 }
 
 #[component]
@@ -38,6 +40,10 @@ pub fn ThumbItem(props: &ThumbItemProps) -> Html {
                 <img src={s.thumb.href().to_string()} alt={s.name.clone()} title={s.name.clone()} />
             }
             <button class="icon" aria-label={format!("Remove {}", s.name)} onclick={remove}>{ "×" }</button>
+            if let Some(look) = &props.on_look {
+                <button class="icon look" aria-label={format!("Where the model looks in {}", s.name)}
+                        title="Preview it, with where the model looks" onclick={look.reform({ let s = s.clone(); move |_: MouseEvent| s.clone() })}>{ "◎" }</button>
+            }
             <button class="icon hold" aria-label={format!("Validation only: {}", s.name)} aria-pressed={held.to_string()}
                     title="Set aside for validation: never trained on" onclick={hold}>{ "V" }</button>
             if props.classes.len() > 1 {
