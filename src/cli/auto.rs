@@ -97,15 +97,10 @@ impl Sources<'_> {
         let timed = Instant::now();
         pollster::block_on(tail_features(&tail, inputs, sample, self.device))?;
         let forward = timed.elapsed().as_secs_f64() / sample.len().max(1) as f64;
-        let batch = config.batch_size.min(trained.len()).max(1);
-        let per_run = (seconds - started.elapsed().as_secs_f64()) / runs.splits().len() as f64;
+        let left = seconds - started.elapsed().as_secs_f64();
         let mut config = config.clone();
-        config.steps = auto::steps_within(
-            per_run,
-            forward,
-            (batch, trained.len().div_ceil(batch)),
-            config.steps,
-        );
+        config.steps =
+            auto::lp_ft_steps(left, runs.splits().len(), forward, trained.len(), &config);
         eprintln!(
             "graft: auto: {}: {} steps",
             Kind::LpFt(config.tuned_blocks).name(),

@@ -39,9 +39,14 @@ pub(super) async fn adabn_candidate(
     let trained = job.plan.trained(set.ids.len());
     let tray = set.unlabelled.iter().map(|(id, _)| *id);
     let ids: Vec<u64> = trained.iter().map(|&i| set.ids[i]).chain(tray).collect();
+    // Named in a read error: the file's name; the tray keeps none in a run's set.
+    let name = |k: usize| match trained.get(k) {
+        Some(&i) => set.name(i).to_string(),
+        None => "a photo of the Unlabelled tray".to_string(),
+    };
     let mut photos = Vec::new();
     for k in sample(ids.len()) {
-        match input_of(session, &format!("photo {}", k + 1), ids[k]).await {
+        match input_of(session, &name(k), ids[k]).await {
             Ok(input) => photos.push(input),
             // A tray photo whose copy cannot be read is only one fewer to measure on.
             Err(_) if k >= trained.len() => {}

@@ -129,10 +129,8 @@ async fn candidate(
             let forward = tail_pace(session, cut, inputs, &trained).await?;
             let runs = crate::train::runs::Runs::new(job.plan.clone(), inputs.labels.len());
             let left = seconds - (now_ms() - started) / 1e3;
-            let batch = config.batch_size.min(trained.len()).max(1);
-            let per_epoch = trained.len().div_ceil(batch);
-            let per_run = left / runs.splits().len() as f64;
-            config.steps = auto::steps_within(per_run, forward, (batch, per_epoch), config.steps);
+            config.steps =
+                auto::lp_ft_steps(left, runs.splits().len(), forward, trained.len(), &config);
             let mut tuned = job.with(inputs, &config, &none, Some(cut));
             tuned.probe_first = true;
             tuned.deadline = Some(started + seconds.max(0.0) * 1e3);

@@ -135,6 +135,26 @@ pub fn steps_within(
     wanted.min(fits).max(per_epoch.max(1))
 }
 
+/// The Adam steps for an LP-FT candidate with `seconds_left` to share among its `runs`
+/// (folds, then the final fit) over `trained` photos: `steps_within` each run's share, at
+/// `config`'s batch. The command line and the page both ask this.
+pub fn lp_ft_steps(
+    seconds_left: f64,
+    runs: usize,
+    forward_per_photo: f64,
+    trained: usize,
+    config: &TrainConfig,
+) -> usize {
+    let batch = config.batch_size.min(trained).max(1);
+    let per_run = seconds_left / runs.max(1) as f64;
+    steps_within(
+        per_run,
+        forward_per_photo,
+        (batch, trained.div_ceil(batch)),
+        config.steps,
+    )
+}
+
 /// One row of the table: a candidate's accuracy on the validation figures (none where a
 /// class has one photo), its time, or why it was not tried.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

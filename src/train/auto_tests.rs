@@ -62,6 +62,20 @@ fn lp_ft_takes_the_steps_that_fit_but_an_epoch_at_least() {
     assert_eq!(steps_within(24.0, 0.01, (16, 2), 800), 50);
     assert_eq!(steps_within(24.0, 0.01, (16, 2), 30), 30);
     assert_eq!(steps_within(0.1, 0.01, (16, 2), 800), 2);
+    // 72 s shared by 3 runs (2 folds and the final fit) over 20 photos at batch 16 (2
+    // steps an epoch): 24 s a run, 50 steps; a batch of 64 is cut to the 20 photos.
+    let config = TrainConfig {
+        batch_size: 16,
+        steps: 800,
+        ..TrainConfig::default()
+    };
+    assert_eq!(lp_ft_steps(72.0, 3, 0.01, 20, &config), 50);
+    let wide = TrainConfig {
+        batch_size: 64,
+        ..config
+    };
+    // A step of 20 photos: 0.6 s; 24 s fit 40.
+    assert_eq!(lp_ft_steps(72.0, 3, 0.01, 20, &wide), 40);
 }
 
 #[test]
