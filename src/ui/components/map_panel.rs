@@ -198,7 +198,10 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
         let id = *ex.ids.get(i)?;
         let (sample, class, _) = photos.get(&id)?;
         let [x, y] = frame.to_canvas(ex.points[i]);
-        let style = format!("left: {:.0}px; top: {:.0}px", x + 10.0, y + 10.0);
+        // Beside the point, on the side with room (the frame clips what passes its edge).
+        let left = if x > WIDTH - 240.0 { x - 250.0 } else { x + 10.0 };
+        let top = if y > HEIGHT - 70.0 { y - 60.0 } else { y + 10.0 };
+        let style = format!("left: {left:.0}px; top: {top:.0}px");
         let held = props.project.held_out.contains(&id);
         Some(html! {
             <div class="map-tip" id="map-tip" {style} data-id={id.to_string()}>
