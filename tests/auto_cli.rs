@@ -4,6 +4,26 @@
 mod common;
 
 use common::{Half, graft, scratch};
+use std::path::Path;
+
+/// `graft train DIR --method auto --budget BUDGET --json --out MODEL` and `extra`, which
+/// must succeed: its `auto` report and its stderr.
+fn auto_run(dir: &Path, model: &Path, budget: &str, extra: &[&str]) -> (serde_json::Value, String) {
+    let mut args = vec![
+        "train",
+        dir.to_str().unwrap(),
+        "--method",
+        "auto",
+        "--budget",
+        budget,
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--json", "--out", model.to_str().unwrap()]);
+    let (code, lines, err) = graft(&args);
+    assert_eq!(code, 0, "{err}");
+    let auto = lines.iter().find(|l| l.get("auto").is_some()).expect(&err)["auto"].clone();
+    (auto, err)
+}
 
 /// `--method auto` (issue 17): every candidate is in the table, run (with its accuracy on
 /// the photos' own figures) or skipped with the reason; the best is kept (ties go to the
@@ -16,26 +36,15 @@ fn auto_tries_each_method_within_its_budget_and_keeps_the_best() {
     common::crop_folder(&scenes, &common::SCENES, Half::Top, 4, 41);
     let model = dir.join("auto.graft");
     let started = std::time::Instant::now();
-    let (code, lines, err) = graft(&[
-        "train",
-        scenes.to_str().unwrap(),
-        "--method",
-        "auto",
-        "--budget",
+    // Fine-tuning's settings are Adam's (the other candidates set their own solver).
+    let (auto, err) = auto_run(
+        &scenes,
+        &model,
         "45",
-        // Fine-tuning's settings are Adam's (the other candidates set their own solver).
-        "--solver",
-        "adam",
-        "--steps",
-        "40",
-        "--json",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
+        &["--solver", "adam", "--steps", "40"],
+    );
     let seconds = started.elapsed().as_secs_f64();
-    assert_eq!(code, 0, "{err}");
     eprintln!("{err}");
-    let auto = &lines.iter().find(|l| l.get("auto").is_some()).expect(&err)["auto"];
     let tried = auto["tried"].as_array().unwrap();
     let methods: Vec<&str> = tried
         .iter()
@@ -104,19 +113,7 @@ fn auto_tries_each_method_within_its_budget_and_keeps_the_best() {
     assert!(seconds < 45.0 * 1.5 + 10.0, "{seconds:.0} s");
 
     // No time at all: prototypes and the head (well under a second), the rest skipped.
-    let (code, lines, err) = graft(&[
-        "train",
-        scenes.to_str().unwrap(),
-        "--method",
-        "auto",
-        "--budget",
-        "0",
-        "--json",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let auto = &lines.iter().find(|l| l.get("auto").is_some()).expect(&err)["auto"];
+    let (auto, err) = auto_run(&scenes, &model, "0", &[]);
     let tried = auto["tried"].as_array().unwrap();
     let ran: Vec<&str> = (tried.iter())
         .filter(|t| t["skipped"].is_null())

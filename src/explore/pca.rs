@@ -31,13 +31,19 @@ pub fn pca2(rows: &[f32], dim: usize) -> Projection {
         mean.iter_mut().zip(row).for_each(|(m, v)| *m += *v as f64);
     }
     mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
-    // Kept in f32 (51 MB at 10 000 rows, not 102), summed in f64.
-    let centred: Vec<f32> = (rows.chunks_exact(dim))
-        .flat_map(|row| row.iter().zip(&mean).map(|(v, m)| (*v as f64 - m) as f32))
-        .collect();
-    let total: f64 = centred.iter().map(|v| (*v as f64).powi(2)).sum();
+    // The rows are centred as they are read (`covariance_times`), not copied centred: a
+    // copy would be 51 MB more in the worker at 10 000 rows.
+    let total: f64 = (rows.chunks_exact(dim))
+        .map(|row| {
+            row.iter()
+                .zip(&mean)
+                .map(|(v, m)| (*v as f64 - m).powi(2))
+                .sum::<f64>()
+        })
+        .sum();
     let q = BLOCK.min(dim).min(n.max(1));
-    // A repeatable start: the first q rows' directions, and a ramp where rows are too few.
+    // A repeatable start: a fixed pattern a vector (any start not orthogonal to the
+    // components converges).
     let mut basis: Vec<Vec<f64>> = (0..q)
         .map(|j| {
             (0..dim)
@@ -50,7 +56,7 @@ pub fn pca2(rows: &[f32], dim: usize) -> Projection {
     let mut values = vec![0.0; q];
     for _ in 0..MAX_PASSES {
         // Y = Xᵀ X V, then the block's own eigen-problem (Rayleigh-Ritz).
-        let mut next = covariance_times(&centred, dim, &basis);
+        let mut next = covariance_times(rows, &mean, &basis);
         let small: Vec<Vec<f64>> = (basis.iter())
             .map(|a| next.iter().map(|b| dot(a, b)).collect())
             .collect();
@@ -86,8 +92,12 @@ pub fn pca2(rows: &[f32], dim: usize) -> Projection {
         v.iter().map(|x| if top < 0.0 { -x } else { *x }).collect()
     };
     let axes = [axis(0), axis(1)];
-    let points = (centred.chunks_exact(dim))
-        .map(|row| [dot32(row, &axes[0]) as f32, dot32(row, &axes[1]) as f32])
+    let offsets = axes.each_ref().map(|a| dot(&mean, a));
+    let points = (rows.chunks_exact(dim))
+        .map(|row| {
+            let at = |k: usize| (dot32(row, &axes[k]) - offsets[k]) as f32;
+            [at(0), at(1)]
+        })
         .collect();
     let share = |i: usize| {
         if total > 0.0 {
@@ -111,15 +121,23 @@ fn dot32(a: &[f32], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| *x as f64 * y).sum()
 }
 
-/// `Xᵀ (X v)` for each `v` of the block and the centred rows `x`, in one sweep of the rows
-/// (51 MB at 10 000: read once a pass, not once a vector).
-fn covariance_times(x: &[f32], dim: usize, block: &[Vec<f64>]) -> Vec<Vec<f64>> {
+/// `Xᵀ (X v)` for each `v` of the block, `X` the rows less their `mean`, in one sweep of
+/// the rows (51 MB at 10 000: read once a pass, not once a vector): `(x - m) · v` is
+/// `x · v - m · v`, and the sum of `(x - m) s` is that of `x s` less `m` times that of `s`.
+fn covariance_times(rows: &[f32], mean: &[f64], block: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let dim = mean.len();
+    let offsets: Vec<f64> = block.iter().map(|v| dot(mean, v)).collect();
     let mut out = vec![vec![0f64; dim]; block.len()];
-    for row in x.chunks_exact(dim) {
-        for (v, o) in block.iter().zip(out.iter_mut()) {
-            let s = dot32(row, v);
+    let mut sums = vec![0f64; block.len()];
+    for row in rows.chunks_exact(dim) {
+        for (j, (v, o)) in block.iter().zip(out.iter_mut()).enumerate() {
+            let s = dot32(row, v) - offsets[j];
+            sums[j] += s;
             o.iter_mut().zip(row).for_each(|(o, r)| *o += s * *r as f64);
         }
+    }
+    for (o, sum) in out.iter_mut().zip(&sums) {
+        o.iter_mut().zip(mean).for_each(|(o, m)| *o -= sum * m);
     }
     out
 }

@@ -27,20 +27,28 @@ pub fn suspects(rows: &[f32], dim: usize, labels: &[usize], k: usize) -> Vec<Sus
     let unit: Vec<Vec<f32>> = rows.chunks_exact(dim).map(l2_normalized).collect();
     let n = unit.len().min(labels.len());
     let classes = labels.iter().max().map_or(0, |m| m + 1);
-    let mut out = Vec::new();
-    for i in 0..n {
-        // The k most similar other rows: (similarity, index), kept sorted, best first.
-        let mut near: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
-        for j in (0..n).filter(|&j| j != i) {
-            let s: f32 = unit[i].iter().zip(&unit[j]).map(|(a, b)| a * b).sum();
-            if near.len() < k || s > near[near.len() - 1].0 {
-                let at = near.partition_point(|(t, _)| *t >= s);
-                near.insert(at, (s, j));
-                near.truncate(k);
-            }
+    // Each row's k most similar others: (similarity, index), kept sorted, best first. A
+    // pair's similarity is computed once and offered to both rows' lists (half the work
+    // of asking it from each side: n (n - 1) / 2 dot products).
+    let mut near: Vec<Vec<(f32, usize)>> = vec![Vec::with_capacity(k + 1); n];
+    let offer = |list: &mut Vec<(f32, usize)>, s: f32, j: usize| {
+        if list.len() < k || s > list[list.len() - 1].0 {
+            let at = list.partition_point(|(t, _)| *t >= s);
+            list.insert(at, (s, j));
+            list.truncate(k);
         }
+    };
+    for i in 0..n {
+        for j in i + 1..n {
+            let s: f32 = unit[i].iter().zip(&unit[j]).map(|(a, b)| a * b).sum();
+            offer(&mut near[i], s, j);
+            offer(&mut near[j], s, i);
+        }
+    }
+    let mut out = Vec::new();
+    for (i, near) in near.iter().enumerate() {
         let mut votes = vec![0f32; classes];
-        for (s, j) in &near {
+        for (s, j) in near {
             votes[labels[*j]] += s.max(0.0);
         }
         let total: f32 = votes.iter().sum();
