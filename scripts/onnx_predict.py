@@ -1,6 +1,7 @@
 """Label photos with a graft ONNX export, preprocessed exactly as graft does (docs/export.md).
     python onnx_predict.py MODEL.onnx PHOTO...    (needs numpy, Pillow and onnxruntime)
-Prints one JSON line a photo: {"image", "label", "probs": {class: probability}}."""
+Prints one JSON line a photo: {"image", "label", "probs": {class: probability}}; a model
+of several tasks adds {"tasks": {task: {"label", "probs"}}}, as `graft predict --json`."""
 import json, sys
 import numpy as np, onnxruntime as ort
 from PIL import Image, ImageOps
@@ -22,8 +23,15 @@ def pixels(path):
 
 if __name__ == "__main__":
     session = ort.InferenceSession(sys.argv[1])
-    classes = json.loads(session.get_modelmeta().custom_metadata_map["classes"])
+    meta = session.get_modelmeta().custom_metadata_map
+    classes = json.loads(meta["classes"])
+    tasks = json.loads(meta.get("tasks", "[]"))
     for path in sys.argv[2:]:
-        probs = session.run(["probabilities"], {"pixels": pixels(path)[None]})[0][0]
-        label = classes[int(np.argmax(probs))]
-        print(json.dumps({"image": path, "label": label, "probs": dict(zip(classes, probs.tolist()))}))
+        outputs = [t["output"] for t in tasks] or ["probabilities"]
+        answers = session.run(outputs, {"pixels": pixels(path)[None]})
+        def answer(names, probs):
+            return {"label": names[int(np.argmax(probs))], "probs": dict(zip(names, probs[0].tolist()))}
+        line = {"image": path, **answer(classes, answers[0])}
+        if tasks:
+            line["tasks"] = {t["name"]: answer(t["classes"], p) for t, p in zip(tasks, answers)}
+        print(json.dumps(line))

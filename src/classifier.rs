@@ -8,11 +8,11 @@
 use crate::data::preprocess::{MEAN, RESIZE_SHORT_SIDE, STD};
 use crate::inference::softmax_row;
 use crate::model::batchnorm::{Adaptation, AdaptedConv};
-use crate::model::head::{HeadWeights, LayerWeights};
+use crate::model::head::HeadWeights;
 use crate::model::keys;
 use crate::model::tail::{MAX_TUNED_BLOCKS, TailConfig, TailWeights};
 use crate::model::weights::BACKBONE_ID;
-use crate::model::{EfficientNetLite0Config, FEATURE_DIM, INPUT_SIZE};
+use crate::model::{EfficientNetLite0Config, INPUT_SIZE};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,12 @@ pub struct ModelMeta {
     /// How it was trained (free-form, for people reading the file).
     #[serde(default)]
     pub training: serde_json::Value,
+    /// The first task's name, in a model of several tasks (`other_tasks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// The model's other tasks on the same features: each its classes and head.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_tasks: Vec<TaskMeta>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,6 +87,8 @@ pub struct Classifier {
     pub tail: Option<TailWeights>,
     /// The adaptation of the backbone it was trained on (`meta.adapted_batchnorm`).
     pub adaptation: Option<Adaptation>,
+    /// The heads of `meta.other_tasks`, in that order.
+    pub other_heads: Vec<HeadWeights>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -118,10 +126,13 @@ impl Classifier {
                 normalized_features: head.normalize,
                 classes,
                 training,
+                task: None,
+                other_tasks: Vec::new(),
             },
             head,
             tail: None,
             adaptation: None,
+            other_heads: Vec::new(),
         }
     }
 
@@ -147,14 +158,12 @@ impl Classifier {
 
     pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
         let mut bytes: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (i, l) in self.head.layers.iter().enumerate() {
-            let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-            bytes.push((
-                format!("layers.{i}.weight"),
-                vec![l.inputs, l.outputs],
-                le(&l.weight),
-            ));
-            bytes.push((format!("layers.{i}.bias"), vec![l.outputs], le(&l.bias)));
+        let heads = tasks::head_tensors("", &self.head)
+            .into_iter()
+            .chain(tasks::other_tensors(&self.other_heads));
+        for (name, shape, values) in heads {
+            let le: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+            bytes.push((name, shape, le));
         }
         for (name, shape, values) in self.tail.iter().flat_map(TailWeights::named) {
             let le: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
@@ -230,33 +239,11 @@ impl Classifier {
             ));
         }
         check_class_names(&meta.classes).map_err(ModelFileError::Damaged)?;
-        if meta.hidden > MAX_HIDDEN {
-            return Err(ModelFileError::Damaged(format!(
-                "{} hidden units (at most {MAX_HIDDEN})",
-                meta.hidden
-            )));
-        }
         let file =
             SafeTensors::deserialize(bytes).map_err(|e| ModelFileError::Damaged(e.to_string()))?;
-        let shapes = if meta.hidden == 0 {
-            vec![(FEATURE_DIM, meta.classes.len())]
-        } else {
-            vec![
-                (FEATURE_DIM, meta.hidden),
-                (meta.hidden, meta.classes.len()),
-            ]
-        };
-        let mut layers = Vec::new();
-        for (i, &(inputs, outputs)) in shapes.iter().enumerate() {
-            let weight = tensor(&file, &format!("layers.{i}.weight"), &[inputs, outputs])?;
-            let bias = tensor(&file, &format!("layers.{i}.bias"), &[outputs])?;
-            layers.push(LayerWeights {
-                inputs,
-                outputs,
-                weight,
-                bias,
-            });
-        }
+        let (classes, normalize) = (meta.classes.len(), meta.normalized_features);
+        let head = tasks::read_head(&file, "", classes, meta.hidden, normalize)?;
+        let other_heads = tasks::read_others(&file, meta.task.as_deref(), &meta.other_tasks)?;
         let tail = match meta.tuned_blocks {
             0 => None,
             k => {
@@ -291,7 +278,9 @@ impl Classifier {
                 Some(Adaptation { convs })
             }
         };
-        let expected = 2 * shapes.len()
+        let expected = (std::iter::once(&head).chain(&other_heads))
+            .map(|h| 2 * h.layers.len())
+            .sum::<usize>()
             + tail.as_ref().map_or(0, |t| t.config.tensors().len())
             + adaptation.as_ref().map_or(0, |a| 2 * a.convs.len());
         if file.len() != expected {
@@ -300,12 +289,12 @@ impl Classifier {
                 file.len(),
             )));
         }
-        let normalize = meta.normalized_features;
         Ok(Self {
             meta,
-            head: HeadWeights { layers, normalize },
+            head,
             tail,
             adaptation,
+            other_heads,
         })
     }
 }
@@ -363,6 +352,10 @@ fn tensor(file: &SafeTensors, name: &str, shape: &[usize]) -> Result<Vec<f32>, M
     }
     Ok(values)
 }
+
+#[path = "classifier_tasks.rs"]
+mod tasks;
+pub use tasks::{MAX_TASKS, TaskAnswer, TaskMeta};
 
 #[cfg(test)]
 #[path = "classifier_tests.rs"]

@@ -24,15 +24,23 @@ fn images(dir: &Path) -> Vec<String> {
     out
 }
 
-type Answers = BTreeMap<String, (String, BTreeMap<String, f64>)>;
+/// Each photo's answers: the first task's (`""`), then every task's by name when the
+/// model has several.
+type Answers = BTreeMap<String, BTreeMap<String, (String, BTreeMap<String, f64>)>>;
 
 fn answers(lines: Vec<serde_json::Value>) -> Answers {
+    let one = |l: &serde_json::Value| {
+        let probs = serde_json::from_value(l["probs"].clone()).unwrap();
+        (l["label"].as_str().unwrap().to_string(), probs)
+    };
     lines
         .into_iter()
         .map(|l| {
-            let probs = serde_json::from_value(l["probs"].clone()).unwrap();
-            let label = l["label"].as_str().unwrap().to_string();
-            (l["image"].as_str().unwrap().to_string(), (label, probs))
+            let mut tasks = BTreeMap::from([(String::new(), one(&l))]);
+            for (name, answer) in l["tasks"].as_object().into_iter().flatten() {
+                tasks.insert(name.clone(), one(answer));
+            }
+            (l["image"].as_str().unwrap().to_string(), tasks)
         })
         .collect()
 }
@@ -90,11 +98,14 @@ fn exported_agrees(model: &Path, held_out: &Path) -> Vec<f64> {
     let ours = answers(lines);
     assert_eq!(ours.len(), photos.len());
     let mut worst = 0f64;
-    for (photo, (label, probs)) in &ours {
-        let (their_label, their_probs) = &theirs[photo];
-        assert_eq!(label, their_label, "{photo}");
-        for (class, p) in probs {
-            worst = worst.max((p - their_probs[class]).abs());
+    for (photo, tasks) in &ours {
+        assert_eq!(tasks.len(), theirs[photo].len(), "{photo}: the same tasks");
+        for (task, (label, probs)) in tasks {
+            let (their_label, their_probs) = &theirs[photo][task];
+            assert_eq!(label, their_label, "{photo} {task}");
+            for (class, p) in probs {
+                worst = worst.max((p - their_probs[class]).abs());
+            }
         }
     }
     eprintln!(
@@ -185,6 +196,42 @@ fn exports_run_in_onnx_runtime_as_graft_predicts() {
     ]);
     assert_eq!(code, 0, "{err}");
     exported_agrees(&protos, &held_out);
+
+    // Two tasks on the same photos (issue 18): the second ("kind": brick is built, grass
+    // and gravel natural) is a further output of the same graph.
+    let kind = dir.join("kind");
+    for (class, way) in [
+        ("brick", "built"),
+        ("grass", "natural"),
+        ("gravel", "natural"),
+    ] {
+        std::fs::create_dir_all(kind.join(way)).unwrap();
+        for f in std::fs::read_dir(train.join(class)).unwrap() {
+            let f = f.unwrap().path();
+            let name = format!("{class}-{}", f.file_name().unwrap().to_string_lossy());
+            std::fs::copy(&f, kind.join(way).join(name)).unwrap();
+        }
+    }
+    let two = dir.join("two.graft");
+    let (code, _, err) = graft(&[
+        "train",
+        train.to_str().unwrap(),
+        "--task",
+        &format!("kind={}", kind.display()),
+        "--out",
+        two.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    exported_agrees(&two, &held_out);
+    let card = std::fs::read_to_string(two.with_extension("md")).unwrap();
+    for part in [
+        "# Model card: 2 tasks (train, kind)",
+        "## Classes, task 'kind'",
+        "| natural | 12 |",
+        "## Confusion matrix (validation, task 'train')",
+    ] {
+        assert!(card.contains(part), "{part}: {card}");
+    }
 
     // A backbone adapted to the training photos (AdaBN): the export runs the adapted
     // backbone, as graft predict does, and its features are not the frozen backbone's.

@@ -4,7 +4,7 @@
 use super::{CliResult, ModelFiles, open};
 use crate::backend::readback::ReadError;
 use crate::backend::{ComputeDevice, DeviceChoice};
-use crate::classifier::Classifier;
+use crate::classifier::{Classifier, TaskAnswer};
 use crate::data::stored::copy_pixels;
 use crate::data::{backbone_input, decode};
 use crate::inference::Backbone;
@@ -255,33 +255,46 @@ pub fn predict(
         }
     })?;
     for (i, features) in embedded {
-        let probs = model.probs(&features);
-        let best = (0..probs.len())
-            .max_by(|&a, &b| probs[a].total_cmp(&probs[b]))
-            .unwrap_or(0);
+        let answers = model.answers(&features);
         let name = images[i].display().to_string();
-        let label = &model.meta.classes[best];
         if json {
-            let map: serde_json::Map<String, serde_json::Value> = model
-                .meta
-                .classes
-                .iter()
-                .zip(&probs)
-                .map(|(c, &p)| (c.clone(), serde_json::json!(p)))
-                .collect();
-            println!(
-                "{}",
-                serde_json::json!({ "image": name, "label": label, "probs": map })
-            );
-        } else {
-            println!("{name}: {label} ({:.1}%)", probs[best] * 100.0);
+            println!("{}", answers_json(&name, &answers));
+            continue;
         }
+        let said: Vec<String> = (answers.iter())
+            .map(|a| {
+                let (best, p) = a.best();
+                let task = a.name.map(|t| format!("{t}: ")).unwrap_or_default();
+                format!("{task}{} ({:.1}%)", a.classes[best], p * 100.0)
+            })
+            .collect();
+        println!("{name}: {}", said.join("; "));
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// One photo's answers as `graft predict --json` prints them: the first task's `label` and
+/// `probs` (as a one-task model's), and with several tasks every task's under `tasks`.
+fn answers_json(image: &str, answers: &[TaskAnswer]) -> serde_json::Value {
+    let one = |a: &TaskAnswer| {
+        let probs: serde_json::Map<String, serde_json::Value> = (a.classes.iter().zip(&a.probs))
+            .map(|(c, &p)| (c.clone(), serde_json::json!(p)))
+            .collect();
+        serde_json::json!({ "label": a.classes[a.best().0], "probs": probs })
+    };
+    let mut out = one(&answers[0]);
+    out["image"] = image.into();
+    if answers.len() > 1 {
+        let tasks: serde_json::Map<String, serde_json::Value> = (answers.iter())
+            .map(|a| (a.name.unwrap_or_default().to_string(), one(a)))
+            .collect();
+        out["tasks"] = tasks.into();
+    }
+    out
 }
 
 pub fn bench_train(

@@ -6,6 +6,7 @@ mod backbone;
 mod classify;
 mod explain;
 mod export;
+mod multitask;
 mod project;
 mod train;
 mod train_adam;
@@ -155,6 +156,15 @@ pub enum Command {
         /// first, then fine-tune from it (LP-FT), not from a random head.
         #[arg(long)]
         lp_ft: bool,
+        /// Another task on the same photos (several tasks on one backbone): NAME=FOLDER, a
+        /// folder of class folders whose photos are matched to DIR's by content (each
+        /// photo is embedded once). Repeat for more tasks. One model file carries every
+        /// task's head; with --tuned-blocks the blocks train on the tasks' summed losses.
+        #[arg(long = "task", value_parser = multitask::TaskDir::parse)]
+        tasks: Vec<multitask::TaskDir>,
+        /// With --task: the name of DIR's own task (default: DIR's folder name).
+        #[arg(long)]
+        task_name: Option<String>,
         #[command(flatten)]
         train: TrainArgs,
         /// Epoch progress as JSON lines on stdout.
@@ -200,7 +210,8 @@ pub enum Command {
         model: PathBuf,
         #[arg(required = true)]
         images: Vec<PathBuf>,
-        /// One JSON object per line: {"image", "label", "probs": {class: p}}.
+        /// One JSON object per line: {"image", "label", "probs": {class: p}}; a model of
+        /// several tasks adds {"tasks": {task: {"label", "probs"}}}.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -288,19 +299,31 @@ pub fn run(cli: Cli) -> ExitCode {
             pseudo_labels,
             adapt_bn,
             lp_ft,
+            tasks,
+            task_name,
             train,
             json,
             device,
             files,
         } => {
-            let extras = train::Extras {
-                val_dir: val_dir.as_deref(),
-                unlabeled: unlabeled.as_deref(),
-                pseudo: pseudo_labels,
-                adapt_bn,
-                lp_ft,
-            };
-            train::command(&dir, extras, &out, &train, json, device, &files)
+            if !tasks.is_empty() || task_name.is_some() {
+                let asked = multitask::Asked {
+                    dir: &dir,
+                    name: task_name,
+                    others: tasks,
+                    alone: val_dir.is_none() && unlabeled.is_none() && !adapt_bn && !lp_ft,
+                };
+                multitask::command(asked, &out, &train, json, device, &files)
+            } else {
+                let extras = train::Extras {
+                    val_dir: val_dir.as_deref(),
+                    unlabeled: unlabeled.as_deref(),
+                    pseudo: pseudo_labels,
+                    adapt_bn,
+                    lp_ft,
+                };
+                train::command(&dir, extras, &out, &train, json, device, &files)
+            }
         }
         Command::ExportProject {
             dir,

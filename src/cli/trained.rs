@@ -45,10 +45,21 @@ pub(super) fn save_trained(out: Output, model: &Classifier, seconds: f64) -> Cli
         None => model.clone(),
     };
     write_model(out.path, &model)?;
+    let classes = |n: usize| format!("{n} classes");
+    let what = match &model.meta.task {
+        None => classes(model.meta.classes.len()),
+        Some(first) => {
+            let others = (model.meta.other_tasks.iter()).map(|t| (&t.name, t.classes.len()));
+            let each: Vec<String> = std::iter::once((first, model.meta.classes.len()))
+                .chain(others)
+                .map(|(name, n)| format!("{name}: {}", classes(n)))
+                .collect();
+            format!("{} tasks, {}", each.len(), each.join(", "))
+        }
+    };
     eprintln!(
-        "graft: trained in {seconds:.2} s; wrote {} ({} classes)",
+        "graft: trained in {seconds:.2} s; wrote {} ({what})",
         out.path.display(),
-        model.meta.classes.len()
     );
     Ok(std::process::ExitCode::SUCCESS)
 }

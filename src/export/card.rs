@@ -17,7 +17,14 @@ pub fn markdown(model: &Classifier, date: &str) -> String {
     let meta = &model.meta;
     let t = &meta.training;
     let mut md = String::new();
-    let title = meta.classes.join(", ");
+    let title = match &meta.task {
+        None => meta.classes.join(", "),
+        Some(first) => {
+            let others = meta.other_tasks.iter().map(|t| t.name.as_str());
+            let names: Vec<&str> = std::iter::once(first.as_str()).chain(others).collect();
+            format!("{} tasks ({})", names.len(), names.join(", "))
+        }
+    };
     let _ = writeln!(md, "# Model card: {title}\n");
     let by = t["by"].as_str().unwrap_or("graft");
     let _ = writeln!(md, "- **Date**: {date}");
@@ -52,8 +59,15 @@ pub fn markdown(model: &Classifier, date: &str) -> String {
          antialiasing), centre crop {}x{}, scaled (x - {}) / {}\n",
         p.channels, p.resize_short_side, p.center_crop, p.center_crop, p.mean, p.std
     );
-    classes(&mut md, &meta.classes, t);
-    confusion(&mut md, &meta.classes, t);
+    let first = meta.task.as_deref();
+    classes(&mut md, &meta.classes, t, first);
+    confusion(&mut md, &meta.classes, t, first);
+    // A model of several tasks: each further task's classes and figures.
+    for task in &meta.other_tasks {
+        let (names, figures) = (&task.classes, &task.training);
+        classes(&mut md, names, figures, Some(&task.name));
+        confusion(&mut md, names, figures, Some(&task.name));
+    }
     training(&mut md, t);
     let _ = writeln!(
         md,
@@ -70,11 +84,17 @@ pub fn markdown(model: &Classifier, date: &str) -> String {
     md
 }
 
+/// The heading's end for one task of several: ", task 'NAME'".
+fn of_task(task: Option<&str>) -> String {
+    task.map(|t| format!(", task '{}'", cell(t)))
+        .unwrap_or_default()
+}
+
 /// Each class's images and, with validation figures, its accuracy (recall).
-fn classes(md: &mut String, names: &[String], t: &Value) {
+fn classes(md: &mut String, names: &[String], t: &Value, task: Option<&str>) {
     let counts = t["images_per_class"].as_array();
     let rows = t["confusion"].as_array();
-    let _ = writeln!(md, "## Classes\n");
+    let _ = writeln!(md, "## Classes{}\n", of_task(task));
     let _ = writeln!(md, "| class | images | validated | right | accuracy |");
     let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: |");
     for (c, name) in names.iter().enumerate() {
@@ -107,12 +127,12 @@ fn classes(md: &mut String, names: &[String], t: &Value) {
 }
 
 /// The confusion matrix, rows the true class, columns the predicted one.
-fn confusion(md: &mut String, names: &[String], t: &Value) {
+fn confusion(md: &mut String, names: &[String], t: &Value, task: Option<&str>) {
     let Some(rows) = t["confusion"].as_array() else {
         let _ = writeln!(md, "No validation figures: every class had one image.\n");
         return;
     };
-    let _ = writeln!(md, "## Confusion matrix (validation)\n");
+    let _ = writeln!(md, "## Confusion matrix (validation{})\n", of_task(task));
     let head: Vec<String> = names.iter().map(|n| cell(n)).collect();
     let _ = writeln!(md, "| true \\ predicted | {} |", head.join(" | "));
     let _ = writeln!(md, "| --- |{}", " ---: |".repeat(names.len()));

@@ -6,6 +6,7 @@ use super::proto::{self, Attribute, Dim, Message};
 use crate::classifier::Classifier;
 use crate::data::preprocess::{MEAN, STD};
 use crate::model::conv::same_padding;
+use crate::model::head::HeadWeights;
 use crate::model::keys::{self, BlockConvs, NamedConv};
 use crate::model::weights::shaped;
 use crate::model::{EfficientNetLite0Config, FEATURE_DIM, INPUT_SIZE, WeightFile, WeightsError};
@@ -152,33 +153,60 @@ pub fn to_onnx(backbone: &WeightFile, model: &Classifier) -> Result<Vec<u8>, Exp
     }
     let (x, _) = conv(&mut g, &w, &x, &keys::head(&cfg), size, true)?;
     let x = g.op("GlobalAveragePool", &[&x], &[], None);
-    let mut x = g.op(
+    let x = g.op(
         "Flatten",
         &[&x],
         &[Attribute::Int("axis", 1)],
         Some(FEATURES),
     );
-    if model.head.normalize {
+    head(&mut g, &x, &model.head, "", PROBABILITIES);
+    // A model of several tasks: each further task's head on the same features.
+    for (t, other) in model.other_heads.iter().enumerate() {
+        head(
+            &mut g,
+            &x,
+            other,
+            &format!("task.{}.", t + 1),
+            &task_output(t + 1),
+        );
+    }
+    Ok(encode(g, model))
+}
+
+/// The output of task `t` (the first task's is `probabilities`).
+pub fn task_output(t: usize) -> String {
+    match t {
+        0 => PROBABILITIES.to_string(),
+        t => format!("{PROBABILITIES}.{t}"),
+    }
+}
+
+/// A head on `features` and its softmax, named `out`; its weights named `{prefix}layers.*`.
+fn head(g: &mut Graph, features: &str, head: &HeadWeights, prefix: &str, out: &str) {
+    let mut x = features.to_string();
+    if head.normalize {
         // A prototype head scores cosines: the features' direction only.
         let l2 = [Attribute::Int("axis", 1), Attribute::Int("p", 2)];
         x = g.op("LpNormalization", &[&x], &l2, None);
     }
-    let layers = &model.head.layers;
-    for (i, layer) in layers.iter().enumerate() {
+    for (i, layer) in head.layers.iter().enumerate() {
         let weight = g.constant(
-            &format!("layers.{i}.weight"),
+            &format!("{prefix}layers.{i}.weight"),
             &[layer.inputs, layer.outputs],
             &layer.weight,
         );
-        let bias = g.constant(&format!("layers.{i}.bias"), &[layer.outputs], &layer.bias);
+        let bias = g.constant(
+            &format!("{prefix}layers.{i}.bias"),
+            &[layer.outputs],
+            &layer.bias,
+        );
         x = g.op("Gemm", &[&x, &weight, &bias], &[], None);
-        if i + 1 < layers.len() {
+        if i + 1 < head.layers.len() {
             x = g.op("Relu", &[&x], &[], None);
         }
     }
     let softmax = [Attribute::Int("axis", 1)];
-    g.op("Softmax", &[&x], &softmax, Some(PROBABILITIES));
-    Ok(encode(g, model))
+    g.op("Softmax", &[&x], &softmax, Some(out));
 }
 
 /// The model around the graph: inputs, outputs, opset and metadata.
@@ -202,6 +230,10 @@ fn encode(g: Graph, model: &Classifier) -> Vec<u8> {
     graph.message(11, &proto::float_value(INPUT, &image));
     let probabilities = [Dim::Named("N"), Dim::Fixed(classes)];
     graph.message(12, &proto::float_value(PROBABILITIES, &probabilities));
+    for (t, other) in model.other_heads.iter().enumerate() {
+        let probabilities = [Dim::Named("N"), Dim::Fixed(other.classes())];
+        graph.message(12, &proto::float_value(&task_output(t + 1), &probabilities));
+    }
     let features = [Dim::Named("N"), Dim::Fixed(FEATURE_DIM)];
     graph.message(12, &proto::float_value(FEATURES, &features));
 
@@ -225,13 +257,25 @@ fn encode(g: Graph, model: &Classifier) -> Vec<u8> {
 const DOC: &str = "A graft image classifier. Input `pixels`: float32 [N, 3, 224, 224], RGB, 0-255, \
     the photo resized so its shorter side is 256 (bilinear, half-pixel centres, no \
     antialiasing) and centre-cropped to 224 (docs/export.md). Outputs: `probabilities` \
-    [N, classes] in the order of the `classes` metadata, and `features` [N, 1280].";
+    [N, classes] in the order of the `classes` metadata, and `features` [N, 1280]; a model of \
+    several tasks adds `probabilities.1`, ... (the `tasks` metadata names each task's output).";
 
 /// `metadata_props`: the class names, the preprocessing, graft's version and the model
 /// file's own record (`graft_model`), each a string (JSON where structured).
 fn metadata(model: &Classifier) -> Vec<(&'static str, String)> {
     let json = |v: serde_json::Result<String>| v.unwrap_or_default();
-    vec![
+    let mut tasks = Vec::new();
+    if let Some(first) = &model.meta.task {
+        let others = (model.meta.other_tasks.iter()).map(|t| (&t.name, &t.classes));
+        let all = std::iter::once((first, &model.meta.classes)).chain(others);
+        let list: Vec<serde_json::Value> = (all.enumerate())
+            .map(|(t, (name, classes))| {
+                serde_json::json!({ "name": name, "classes": classes, "output": task_output(t) })
+            })
+            .collect();
+        tasks.push(("tasks", json(serde_json::to_string(&list))));
+    }
+    let mut props = vec![
         ("classes", json(serde_json::to_string(&model.meta.classes))),
         (
             "preprocessing",
@@ -239,5 +283,7 @@ fn metadata(model: &Classifier) -> Vec<(&'static str, String)> {
         ),
         ("graft_version", env!("CARGO_PKG_VERSION").into()),
         ("graft_model", json(serde_json::to_string(&model.meta))),
-    ]
+    ];
+    props.extend(tasks);
+    props
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod consistency;
 pub mod data;
 mod epoch;
+pub mod joint;
 pub mod linear;
 pub mod logistic;
 pub mod lp_ft;

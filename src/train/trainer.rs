@@ -330,7 +330,7 @@ impl Trainer {
 
 /// The learning rates' share at step `done` of the run's `total` (every step of
 /// `epochs()`): a cosine from 1 to 0 (Loshchilov & Hutter, SGDR, without restarts).
-fn cosine(done: usize, total: usize) -> f64 {
+pub(super) fn cosine(done: usize, total: usize) -> f64 {
     0.5 * (1.0 + (std::f64::consts::PI * done as f64 / total as f64).cos())
 }
 

@@ -131,6 +131,38 @@ pub fn crop_folder<S: AsRef<str>>(
     }
 }
 
+/// A real two-task set: crops of `SCENES`' `half` (as `crop_folder`), a random half of
+/// them turned upside down (generated here), each saved twice with the same bytes:
+/// `root/what/<scene>/NN.png` and `root/turned/<upright|upside down>/<scene>NN.png`.
+pub fn two_task_folders(root: &Path, half: Half, per_class: usize, seed: u64) {
+    let crops = root.join("crops");
+    crop_folder(&crops, &SCENES, half, per_class, seed);
+    let mut rng = graft::rng::SplitMix64(seed ^ 0x7e57);
+    for (scene, _) in SCENES {
+        std::fs::create_dir_all(root.join("what").join(scene)).unwrap();
+        for i in 0..per_class {
+            let name = format!("{i:02}.png");
+            let mut img = image::open(crops.join(scene).join(&name))
+                .unwrap()
+                .to_rgb8();
+            let turned = rng.below(2) == 1;
+            if turned {
+                img = image::imageops::rotate180(&img);
+            }
+            let way = if turned { "upside down" } else { "upright" };
+            img.save(root.join("what").join(scene).join(&name)).unwrap();
+            let dir = root.join("turned").join(way);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::copy(
+                root.join("what").join(scene).join(&name),
+                dir.join(format!("{scene}{name}")),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::remove_dir_all(crops).unwrap();
+}
+
 /// Run the `graft` binary: exit code, stdout as JSON lines, stderr.
 pub fn graft(args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_graft"))
