@@ -18,6 +18,7 @@ pub mod project_meta;
 pub mod rng;
 pub mod session;
 pub mod state;
+pub mod tasks;
 pub mod thumb;
 pub mod train;
 pub mod tray;

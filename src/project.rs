@@ -77,6 +77,9 @@ pub struct Project {
     pub held_out: std::collections::BTreeSet<u64>,
     /// Photos without a class yet.
     pub unlabelled: Tray,
+    /// Further tasks on the same photos (the class cards are the first); shared between
+    /// states as the classes' samples are (`Rc::make_mut` where an action changes them).
+    pub tasks: Rc<crate::tasks::Tasks>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]

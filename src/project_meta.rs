@@ -3,6 +3,7 @@
 
 use crate::classifier::MAX_CLASSES;
 use crate::project::{Class, Project, Sample};
+use crate::tasks::Tasks;
 use crate::tray::Tray;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -20,6 +21,13 @@ pub struct ProjectMeta {
     /// The Unlabelled tray's samples.
     #[serde(default)]
     pub unlabelled: Vec<u64>,
+    /// Further tasks on the same photos (issue 18); none in projects saved before them.
+    #[serde(default, skip_serializing_if = "no_tasks")]
+    pub tasks: Tasks,
+}
+
+fn no_tasks(t: &Tasks) -> bool {
+    t.others.is_empty() && t.first.is_empty()
 }
 
 impl ProjectMeta {
@@ -42,6 +50,7 @@ impl ProjectMeta {
             next_sample: p.next_sample,
             held_out: p.held_out.iter().copied().collect(),
             unlabelled: p.unlabelled.ids(),
+            tasks: p.tasks.kept(&p.sample_ids().into_iter().collect()),
         }
     }
 
@@ -70,8 +79,10 @@ impl ProjectMeta {
             next_sample: meta.next_sample,
             held_out: Default::default(),
             unlabelled,
+            tasks: Default::default(),
         };
         let kept = project.sample_ids();
+        project.tasks = Rc::new(meta.tasks.checked().kept(&kept.iter().copied().collect()));
         project.held_out = meta
             .held_out
             .into_iter()

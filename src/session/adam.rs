@@ -177,6 +177,7 @@ pub(super) async fn adam_candidate(
         fit: None,
         temperature: None,
         auto: Vec::new(),
+        tasks: Vec::new(),
     };
     let info = Provenance {
         by: "graft page",

@@ -93,6 +93,8 @@ pub struct Session {
     pub(super) newest: Cell<u64>,
     /// The newest previewed picture, classified again when the model changes.
     pub(super) looked: RefCell<Option<Looked>>,
+    /// The run in progress's further tasks, trained when its model is made (`tasks.rs`).
+    pub(super) tasks: RefCell<Option<super::tasks::PendingTasks>>,
 }
 
 impl Session {
@@ -113,6 +115,7 @@ impl Session {
             adapted: RefCell::new(None),
             newest: Cell::new(0),
             looked: RefCell::new(None),
+            tasks: RefCell::new(None),
         })
     }
 

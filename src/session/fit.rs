@@ -115,6 +115,7 @@ pub(super) async fn linear_candidate(
         fit: Some(summary),
         temperature: None,
         auto: Vec::new(),
+        tasks: Vec::new(),
     };
     let classifier = Classifier::new(names, out.head, &fit.backbone_id, info);
     Some((classifier, outcome))

@@ -66,6 +66,7 @@ pub(super) fn prototypes_candidate(job: &Job) -> (Classifier, Outcome) {
         fit: None,
         temperature: Some(planned.fit.temperature),
         auto: Vec::new(),
+        tasks: Vec::new(),
     };
     let head = planned.fit.head;
     (

@@ -46,6 +46,8 @@ mod run;
 #[cfg(target_arch = "wasm32")]
 mod suggest;
 #[cfg(target_arch = "wasm32")]
+mod tasks;
+#[cfg(target_arch = "wasm32")]
 mod train;
 
 #[cfg(target_arch = "wasm32")]

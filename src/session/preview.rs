@@ -6,8 +6,8 @@
 use super::core::{InUse, Looked, Session};
 use super::engine::Engine;
 use super::pixels::decode_file;
-use super::protocol::{Event, ModelFrom, Picture};
-use crate::classifier::Classifier;
+use super::protocol::{Event, ModelFrom, Picture, TaskProbs};
+use crate::classifier::{Classifier, TaskAnswer};
 use crate::data::backbone_input;
 use crate::inference::Backbone;
 use crate::model::cam::{ClassMaps, class_maps, pooled};
@@ -25,6 +25,10 @@ pub fn summary(model: &Classifier, file: &[u8]) -> ModelSummary {
         key: sample_hash(file),
         classes: model.meta.classes.clone(),
         tuned_blocks: model.meta.tuned_blocks,
+        task: model.meta.task.clone(),
+        tasks: (model.meta.other_tasks.iter())
+            .map(|t| (t.name.clone(), t.classes.clone()))
+            .collect(),
     }
 }
 
@@ -202,7 +206,7 @@ async fn answer(session: &Session, mut looked: Looked) {
     loop {
         let model = session.model.borrow().clone();
         let Some(in_use) = model else {
-            break send(session, looked, Vec::new(), None);
+            break send(session, looked, (Vec::new(), Vec::new()), None);
         };
         // Features of the backbone's own are shared by every model that uses them.
         let own = in_use.model.tail.is_none() && in_use.model.adaptation.is_none();
@@ -228,20 +232,34 @@ async fn answer(session: &Session, mut looked: Looked) {
             continue;
         };
         let (m, (map, side)) = (&in_use.model, seen.as_ref());
-        let probs = (m.meta.classes.iter().cloned())
-            .zip(m.probs(&pooled(map, FEATURE_DIM)))
+        let answers = m.answers(&pooled(map, FEATURE_DIM));
+        let probs = |a: &TaskAnswer| (a.classes.iter().cloned()).zip(a.probs.clone()).collect();
+        let first = answers.first().map(probs).unwrap_or_default();
+        let tasks = (answers.iter().skip(1))
+            .map(|a| (a.name.unwrap_or_default().to_string(), probs(a)))
             .collect();
         let looks = class_maps(&m.head, map, *side);
-        break send(session, looked, probs, Some(looks));
+        break send(session, looked, (first, tasks), Some(looks));
     }
 }
 
 /// Send the newest preview's answer, and keep its picture for the next model.
-fn send(session: &Session, looked: Looked, probs: Vec<(String, f32)>, looks: Option<ClassMaps>) {
+fn send(
+    session: &Session,
+    looked: Looked,
+    (probs, tasks): (Vec<(String, f32)>, Vec<TaskProbs>),
+    looks: Option<ClassMaps>,
+) {
     if session.newest.get() != looked.id {
         return;
     }
     let id = looked.id;
     *session.looked.borrow_mut() = Some(looked);
-    session.send(Event::Predicted { id, probs, looks }, Vec::new());
+    let event = Event::Predicted {
+        id,
+        probs,
+        looks,
+        tasks,
+    };
+    session.send(event, Vec::new());
 }

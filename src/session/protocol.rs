@@ -133,6 +133,21 @@ pub struct TrainSet {
     /// Each such photo's id and content hash (which seeds its views).
     #[serde(default)]
     pub unlabelled: Vec<(u64, String)>,
+    /// The project's further tasks (issue 18), each labelling some of the same images; and
+    /// the class cards' task's name.
+    #[serde(default)]
+    pub tasks: Vec<TaskSet>,
+    #[serde(default)]
+    pub first_task: String,
+}
+
+/// One further task of a training set: its classes, and each image's class in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskSet {
+    pub name: String,
+    pub classes: Vec<String>,
+    /// In the set's image order; `None` where the image has no class in this task.
+    pub labels: Vec<Option<usize>>,
 }
 
 impl TrainSet {
@@ -146,10 +161,23 @@ impl TrainSet {
             None => project.unlabelled.samples.iter().collect(),
             Some(_) => Vec::new(),
         };
+        let ids = project.sample_ids();
+        let tasks = (project.tasks.others.iter())
+            .map(|t| {
+                let (classes, labels) = t.labels_of(&ids);
+                TaskSet {
+                    name: t.name.clone(),
+                    classes,
+                    labels,
+                }
+            })
+            .collect();
         let set = TrainSet {
             classes,
             labels,
-            ids: project.sample_ids(),
+            tasks,
+            first_task: project.tasks.first.clone(),
+            ids,
             names: samples().map(|s| s.name.clone()).collect(),
             hashes: samples().map(|s| s.hash.clone()).collect(),
             held_out: project.held_out_mask(),
@@ -164,6 +192,9 @@ impl TrainSet {
         self.names.get(i).map_or("an image", String::as_str)
     }
 }
+
+/// One further task's answer: its name and `(class, p)` in its class order.
+pub type TaskProbs = (String, Vec<(String, f32)>);
 
 /// What the session tells the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,6 +248,9 @@ pub enum Event {
         /// Where the model looks, for each class (`model::cam`); none without a model.
         #[serde(default)]
         looks: Option<crate::model::cam::ClassMaps>,
+        /// A model of several tasks: each further task's name and `(class, p)`.
+        #[serde(default)]
+        tasks: Vec<TaskProbs>,
     },
     PreviewFailed {
         id: u64,

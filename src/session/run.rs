@@ -65,8 +65,21 @@ pub(super) fn report(session: &Session, progress: Progress) {
     session.send(Event::Train { progress }, Vec::new());
 }
 
-/// Send the run's model and outcome; the preview uses the model from now on.
+/// Send the run's model and outcome (with a head for each of the project's further tasks);
+/// the preview uses the model from now on.
 pub(super) async fn trained(session: &Session, model: Classifier, outcome: Outcome) {
+    let pending = session.tasks.borrow_mut().take();
+    let (model, outcome) = match pending {
+        Some(pending) => {
+            let (model, figures) = super::tasks::with_tasks(session, model, pending).await;
+            let outcome = Outcome {
+                tasks: figures,
+                ..outcome
+            };
+            (model, outcome)
+        }
+        None => (model, outcome),
+    };
     match model.to_bytes() {
         Ok(file) => {
             let shown = preview::summary(&model, &file);

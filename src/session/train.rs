@@ -6,6 +6,7 @@
 use super::core::Session;
 use super::protocol::TrainSet;
 use super::run::{Job, report};
+use super::tasks::PendingTasks;
 use super::{adam, auto, fit, measured, rows};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
@@ -44,9 +45,20 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
     let started = now_ms();
     let made = rows::rows(session, &set, &split, &config, cut).await;
     let (mut values, views) = match made {
-        Ok((values, views)) => (values.unwrap_or(features), views),
+        Ok((values, views)) => (values.unwrap_or(features.clone()), views),
         Err(e) => return fail(e.to_string()),
     };
+    // The further tasks train when the model is made, on the same photos' features.
+    *session.tasks.borrow_mut() = (!set.tasks.is_empty()).then(|| {
+        let n = set.labels.len();
+        PendingTasks {
+            first: set.first_task.clone(),
+            tasks: set.tasks.clone(),
+            features,
+            cut: cut.map(|c| (c, values[..(n * c.cut_len()).min(values.len())].to_vec())),
+            config: config.clone(),
+        }
+    });
     let backbone_id = match session.engine() {
         Ok(engine) => engine.backbone.weights_id().to_string(),
         Err(e) => return fail(e.to_string()),

@@ -12,7 +12,7 @@ fn the_saved_model_is_shown_once_checked_unless_another_came_first() {
     let restored = teach(
         &State::default(),
         TeachAction::Restored {
-            project: crate::project::Project::starter(),
+            project: Box::new(crate::project::Project::starter()),
             error: None,
             checking_model: true,
         },
@@ -25,7 +25,10 @@ fn the_saved_model_is_shown_once_checked_unless_another_came_first() {
     let outcome: Outcome = serde_json::from_str(OUTCOME).unwrap();
     let trained = teach(
         &restored,
-        TeachAction::Train(TrainAction::Trained(model("new", &["Class 1"]), outcome)),
+        TeachAction::Train(TrainAction::Trained(Box::new((
+            model("new", &["Class 1"]),
+            outcome,
+        )))),
     );
     assert!(!trained.teach.checking_model);
     let late = teach(&trained, checked(Some(model("saved", &["Class 1"]))));

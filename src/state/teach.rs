@@ -6,8 +6,10 @@ use super::storage::{PERSIST_ABOVE, StorageUse};
 use super::suggestions::Suggestions;
 use super::training::{ModelSummary, Training, TrainingState};
 use crate::project::{Class, ClassRef, Project};
+use crate::tasks::TaskAction;
 use crate::thumb::Thumb;
 use crate::train::settings::Settings;
+use std::rc::Rc;
 
 /// Thumbnails a class card shows (the first ones); the count always shows the full number.
 pub const THUMBS_SHOWN: usize = 48;
@@ -48,6 +50,8 @@ pub struct Prediction {
     pub probs: Vec<(String, f32)>,
     /// Where the model looks, each class's map in the same order (`model::cam`).
     pub looks: Option<crate::model::cam::ClassMaps>,
+    /// A model of several tasks: each further task's answer (issue 18).
+    pub tasks: Vec<crate::session::protocol::TaskProbs>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -147,6 +151,7 @@ impl Teach {
         {
             p.probs.clear();
             p.looks = None;
+            p.tasks.clear();
         }
     }
 
@@ -158,7 +163,7 @@ impl Teach {
                 error,
                 checking_model,
             } => {
-                self.project = project;
+                self.project = *project;
                 self.storage_error = error;
                 self.restored = true;
                 self.checking_model = checking_model;
@@ -293,11 +298,27 @@ impl Teach {
                 }
                 Ok(())
             }
+            TeachAction::Task(action) => {
+                match Rc::make_mut(&mut p.tasks).apply(action) {
+                    Ok(_) => {}
+                    Err(e) => self.notice(e.to_string()),
+                }
+                Ok(())
+            }
             TeachAction::ModelLoaded(model) => {
                 for name in &model.classes {
                     if p.classes.iter().all(|c| &c.name != name) {
                         let _ = p.add_class(name);
                     }
+                }
+                let tasks = TaskAction::FromModel(model.task.clone(), model.tasks.clone());
+                if let Ok(added) = Rc::make_mut(&mut p.tasks).apply(tasks)
+                    && !added.is_empty()
+                {
+                    self.notices.message(format!(
+                        "Added {}: give its photos their classes to train it here again.",
+                        added.join(", ")
+                    ));
                 }
                 self.model = Some(model);
                 self.training = Training::Idle;
@@ -306,7 +327,7 @@ impl Teach {
             // With no model there is nothing to show (an answer that crossed a new project).
             TeachAction::Predicted(pred) if self.model.is_none() && pred.probs.is_empty() => Ok(()),
             TeachAction::Predicted(pred) => {
-                self.prediction = Some(pred);
+                self.prediction = Some(*pred);
                 self.preview_error = None;
                 Ok(())
             }

@@ -12,7 +12,7 @@ pub enum TeachAction {
     /// The saved project (or a fresh one, saying why), shown while the backbone loads; its
     /// model, if it has one, comes with `SavedModel` once checked.
     Restored {
-        project: Project,
+        project: Box<Project>,
         error: Option<String>,
         checking_model: bool,
     },
@@ -57,9 +57,11 @@ pub enum TeachAction {
     Suggested(Option<Answer>),
     /// The map of the photos: asked for, answered, a suspect kept (issue 18).
     Map(super::explore::MapAction),
+    /// The project's further tasks (issue 18).
+    Task(crate::tasks::TaskAction),
     /// Move every tray photo suggested at or above this confidence into its class.
     AcceptAbove(f32),
-    Predicted(Prediction),
+    Predicted(Box<Prediction>),
     PreviewFailed(String),
     Storage(Option<String>),
     StorageUse(StorageUse),

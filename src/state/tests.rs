@@ -177,6 +177,8 @@ pub(super) fn model(key: &str, classes: &[&str]) -> ModelSummary {
         key: key.into(),
         classes: classes.iter().map(|c| c.to_string()).collect(),
         tuned_blocks: 0,
+        task: None,
+        tasks: Vec::new(),
     }
 }
 
@@ -198,16 +200,25 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
         thumb: Thumb::default(),
         probs: vec![("Class 1".into(), 0.25), ("cats".into(), 0.75)],
         looks: Some(graft_maps()),
+        tasks: vec![(
+            "turned".into(),
+            vec![("up".into(), 0.9), ("down".into(), 0.1)],
+        )],
     };
-    let shown = teach(&loaded, TeachAction::Predicted(prediction));
+    let shown = teach(&loaded, TeachAction::Predicted(Box::new(prediction)));
     let renamed = teach(&shown, TeachAction::Rename(0, "dogs".into()));
     assert_eq!(renamed.teach.prediction.as_ref().unwrap().probs.len(), 2);
     let outcome: Outcome = serde_json::from_str(OUTCOME).unwrap();
     let trained = teach(
         &renamed,
-        TeachAction::Train(TrainAction::Trained(model("k2", &["dogs"]), outcome)),
+        TeachAction::Train(TrainAction::Trained(Box::new((
+            model("k2", &["dogs"]),
+            outcome,
+        )))),
     );
     assert_eq!(trained.teach.model.as_ref().unwrap().key, "k2");
+    // The new model's answer comes from the session: the old one's tasks are cleared too.
+    assert!(trained.teach.prediction.as_ref().unwrap().tasks.is_empty());
     // A new project forgets the model; an answer without one shows nothing.
     let fresh = teach(&shown, TeachAction::NewProject);
     let late = Prediction {
@@ -215,9 +226,10 @@ fn a_new_model_adds_its_classes_and_waits_for_new_bars() {
         thumb: Thumb::default(),
         probs: Vec::new(),
         looks: None,
+        tasks: Vec::new(),
     };
     assert!(
-        teach(&fresh, TeachAction::Predicted(late))
+        teach(&fresh, TeachAction::Predicted(Box::new(late)))
             .teach
             .prediction
             .is_none()
@@ -268,7 +280,7 @@ fn an_action_copies_only_the_class_it_changes() {
 fn a_large_project_asks_for_persistent_storage_once() {
     use super::storage::{PERSIST_ABOVE, StorageUse};
     let restored = TeachAction::Restored {
-        project: crate::project::Project::starter(),
+        project: Box::new(crate::project::Project::starter()),
         error: None,
         checking_model: false,
     };

@@ -38,6 +38,12 @@ pub struct ModelSummary {
     pub classes: Vec<String>,
     /// The backbone's last blocks it fine-tuned (0: none).
     pub tuned_blocks: usize,
+    /// A model of several tasks: the first task's name, and each further task's name and
+    /// classes.
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub tasks: Vec<(String, Vec<String>)>,
 }
 
 /// How a finished (or stopped) run went.
@@ -64,6 +70,32 @@ pub struct Outcome {
     /// Method Auto: what it tried, in order, and which it kept (`train::auto`).
     #[serde(default)]
     pub auto: Vec<crate::train::auto::Tried>,
+    /// The project's further tasks: how each one's head did (issue 18).
+    #[serde(default)]
+    pub tasks: Vec<TaskFigure>,
+}
+
+/// A further task's head after a run: the photos it trained on and its validation accuracy
+/// (cross-validated over `folds`, or on a share), or why it was not trained.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskFigure {
+    pub name: String,
+    pub photos: usize,
+    pub accuracy: Option<f32>,
+    pub folds: usize,
+    pub skipped: Option<String>,
+}
+
+impl TaskFigure {
+    pub fn skipped(name: &str, why: &str) -> Self {
+        Self {
+            name: name.into(),
+            photos: 0,
+            accuracy: None,
+            folds: 0,
+            skipped: Some(why.into()),
+        }
+    }
 }
 
 impl Outcome {
@@ -113,7 +145,7 @@ pub enum Progress {
 
 pub enum TrainAction {
     Progress(Progress),
-    Trained(ModelSummary, Outcome),
+    Trained(Box<(ModelSummary, Outcome)>),
     /// A field's text as typed: taken if it is in range, otherwise refused at the field.
     Setting(String, String),
     ResetSettings,
@@ -137,7 +169,8 @@ impl TrainAction {
         } = to;
         match self {
             TrainAction::Progress(p) => p.apply(training),
-            TrainAction::Trained(model, outcome) => {
+            TrainAction::Trained(trained) => {
+                let (model, outcome) = *trained;
                 *in_use = Some(model);
                 *training = Training::Done(outcome);
             }

@@ -60,7 +60,9 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 return failed(jobs, "the trained model did not come with its file".into());
             };
             jobs.model_in_use(Some((model.key.clone(), Rc::new(file))));
-            jobs.act(TeachAction::Train(TrainAction::Trained(model, outcome)));
+            jobs.act(TeachAction::Train(TrainAction::Trained(Box::new((
+                model, outcome,
+            )))));
         }
         Event::Model { from, result } => {
             let file = buffers.into_iter().next().unwrap_or_default();
@@ -81,7 +83,12 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 (ModelFrom::File(_) | ModelFrom::Page, _) => {}
             }
         }
-        Event::Predicted { id, probs, looks } => {
+        Event::Predicted {
+            id,
+            probs,
+            looks,
+            tasks,
+        } => {
             jobs.live_busy.set(false);
             if let Some((name, thumb)) = jobs.previewed(id) {
                 let prediction = Prediction {
@@ -89,8 +96,9 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                     thumb,
                     probs,
                     looks,
+                    tasks,
                 };
-                jobs.act(TeachAction::Predicted(prediction));
+                jobs.act(TeachAction::Predicted(Box::new(prediction)));
             }
         }
         Event::PreviewFailed { id, message } => {

@@ -16,6 +16,7 @@ mod project_io;
 mod restore;
 mod saved;
 mod suggest;
+mod tasks;
 mod teach_area;
 
 pub use app::App;

@@ -33,7 +33,7 @@ pub fn read_saved(jobs: &Rc<Jobs>) {
             me.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
         }
         me.act(TeachAction::Restored {
-            project,
+            project: Box::new(project),
             error,
             checking_model: model.is_some(),
         });

@@ -306,6 +306,9 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                     on_files={on_tray} on_accept={c.on_move.clone()} on_remove={c.on_remove.clone()}
                     on_accept_above={to(&act, TeachAction::AcceptAbove)} />
             }
+            if t.restored && !props.compact {
+                { super::tasks::panel(&t.project, act.clone(), ready) }
+            }
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.model.is_some() || t.prototypes.is_some()} {on_frame} {on_live} />
             <TrainPanel training={t.training.clone()} settings={t.settings.clone()} {ready} busy={t.queue.is_some()}

@@ -17,6 +17,7 @@ pub mod preview_panel;
 pub mod project_bar;
 pub mod settings_panel;
 pub mod sight_panel;
+pub mod tasks_panel;
 pub mod thumb_item;
 pub mod train_panel;
 pub mod tray_card;

@@ -48,6 +48,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
     };
     let has_model = props.model.is_some();
     let answers = has_model || props.prototypes.is_some();
+    let first_task = props.model.as_ref().and_then(|m| m.task.clone());
     let bars = props.prediction.as_ref().map(|p| {
         let best = p.probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
         let likeliest = p.probs.iter().position(|(_, v)| *v == best).unwrap_or(0);
@@ -60,6 +61,9 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                     if p.probs.is_empty() && answers {
                         <p id="preview-stale" class="muted">{ "The model changed: looking at the image again…" }</p>
                     }
+                    if let Some(first) = first_task.as_ref().filter(|_| !p.tasks.is_empty()) {
+                        <h3 class="task-title">{ format!("{first}: {}", p.probs.get(likeliest).map(|(c, _)| c.as_str()).unwrap_or_default()) }</h3>
+                    }
                     <ol id="preview-probs" aria-label="Confidence per class">
                         { for p.probs.iter().map(|(class, v)| html! {
                             <li data-class={class.clone()} data-p={v.to_string()} class={classes!((*v == best).then_some("best"))}>
@@ -67,6 +71,7 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                             </li>
                         }) }
                     </ol>
+                    { for p.tasks.iter().map(task_answer) }
                 </div>
             </div>
         }
@@ -76,6 +81,9 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
             <h2 id="preview-title">{ "Preview" }</h2>
             if let Some(m) = &props.model {
                 <p class="muted" id="model-classes">{ format!("Model classes: {}", m.classes.join(", ")) }</p>
+                if !m.tasks.is_empty() {
+                    <p class="muted" id="model-tasks">{ format!("Further tasks: {}", m.tasks.iter().map(|(t, c)| format!("{t} ({})", c.join(", "))).collect::<Vec<_>>().join("; ")) }</p>
+                }
                 <p class="muted">{ "Pick or drop an image, paste one (click here, then Ctrl+V), or turn on the webcam." }</p>
             } else if props.checking {
                 <p class="muted" id="model-checking">{ "Opening the saved model…" }</p>
@@ -100,5 +108,27 @@ pub fn PreviewPanel(props: &PreviewPanelProps) -> Html {
                 </label>
             </div>
         </section>
+    }
+}
+
+/// A further task's answer (a model of several tasks): its likeliest class, then every
+/// class's bar.
+fn task_answer((task, probs): &crate::session::protocol::TaskProbs) -> Html {
+    let best = probs.iter().map(|(_, v)| *v).fold(0.0f32, f32::max);
+    let likeliest = probs
+        .iter()
+        .find(|(_, v)| *v == best)
+        .map(|(c, _)| c.clone());
+    html! {
+        <div class="task-answer" data-task={task.clone()} data-label={likeliest.clone().unwrap_or_default()}>
+            <h3>{ format!("{task}: {}", likeliest.unwrap_or_default()) }</h3>
+            <ol aria-label={format!("Confidence per class of {task}")}>
+                { for probs.iter().map(|(class, v)| html! {
+                    <li data-class={class.clone()} data-p={v.to_string()} class={classes!((*v == best).then_some("best"))}>
+                        <Confidence label={class.clone()} p={*v} />
+                    </li>
+                }) }
+            </ol>
+        </div>
     }
 }

@@ -111,6 +111,12 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
         Training::Done(o) if !o.auto.is_empty() => html! { <AutoTable tried={o.auto.clone()} /> },
         _ => html! {},
     };
+    let tasks = match &props.training {
+        Training::Done(o) if !o.tasks.is_empty() => html! {
+            <ul id="task-figures">{ for o.tasks.iter().map(task_figure) }</ul>
+        },
+        _ => html! {},
+    };
     let refused = !props.settings.refused.is_empty();
     html! {
         <section class="card train" aria-labelledby="train-title">
@@ -127,6 +133,7 @@ pub fn TrainPanel(props: &TrainPanelProps) -> Html {
             }
             { status }
             { auto }
+            { tasks }
         </section>
     }
 }
@@ -186,6 +193,28 @@ fn prototypes_result(o: &Outcome) -> Html {
             </p>
         </>
     }
+}
+
+/// A further task's head after the run: how it did, or why it was not trained.
+fn task_figure(f: &crate::state::training::TaskFigure) -> Html {
+    let text = match (&f.skipped, f.accuracy) {
+        (Some(why), _) => format!("Task '{}': not trained ({why}).", f.name),
+        (None, Some(a)) => format!(
+            "Task '{}': {:.1} % of its {} photos right ({}).",
+            f.name,
+            a * 100.0,
+            f.photos,
+            match f.folds {
+                0 => "held out".to_string(),
+                k => format!("{k}-fold cross-validation"),
+            }
+        ),
+        (None, None) => format!(
+            "Task '{}': trained on {} photos (none to measure on).",
+            f.name, f.photos
+        ),
+    };
+    html! { <li class="task-figure" data-task={f.name.clone()} data-accuracy={f.accuracy.map(|a| a.to_string()).unwrap_or_default()}>{ text }</li> }
 }
 
 /// A run's notice (the GPU was lost and it went on on the CPU), if it has one.

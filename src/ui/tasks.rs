@@ -1,0 +1,70 @@
+//! The page's side of the project's further tasks (issue 18): the panel's figures, and
+//! files dropped on a task's class matched to the project's photos by content.
+
+use super::components::tasks_panel::TasksPanel;
+use crate::project::{Project, sample_hash};
+use crate::state::teach::TeachAction;
+use crate::tasks::TaskAction;
+use crate::web::files;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The tasks panel of `project`; `act` applies what it reports.
+pub fn panel(project: &Project, act: Rc<dyn Fn(TeachAction)>, ready: bool) -> Html {
+    let tasks = project.tasks.clone();
+    // Only a project with further tasks pays for the photo set.
+    let ids: HashSet<u64> = match tasks.others.is_empty() {
+        true => HashSet::new(),
+        false => project.sample_ids().into_iter().collect(),
+    };
+    let counts: Vec<Vec<usize>> = tasks.others.iter().map(|t| t.counts(&ids)).collect();
+    let on_action = {
+        let act = act.clone();
+        Callback::from(move |a| act(TeachAction::Task(a)))
+    };
+    let on_label = {
+        let project = project.clone();
+        Callback::from(move |(task, class, list): (u32, u32, Vec<web_sys::File>)| {
+            let (act, project) = (act.clone(), project.clone());
+            yew::platform::spawn_local(
+                async move { label(&project, &act, (task, class), list).await },
+            )
+        })
+    };
+    html! {
+        <TasksPanel {tasks} photos={project.sample_count()} counts={Rc::new(counts)} {ready} {on_action} {on_label} />
+    }
+}
+
+/// Give the photos of `list` that are the project's (same bytes as a class card's photo)
+/// `class` in `task`; each other file is named once, with why.
+async fn label(
+    project: &Project,
+    act: &Rc<dyn Fn(TeachAction)>,
+    (task, class): (u32, u32),
+    list: Vec<web_sys::File>,
+) {
+    let by_hash: HashMap<&str, u64> = (project.classes.iter())
+        .flat_map(|c| c.samples.iter())
+        .map(|s| (s.hash.as_str(), s.id))
+        .collect();
+    let mut ids = Vec::new();
+    for file in list {
+        let name = file.name();
+        let reason = match files::read(&file).await {
+            Ok(bytes) => match by_hash.get(sample_hash(&bytes).as_str()) {
+                Some(&id) => {
+                    ids.push(id);
+                    continue;
+                }
+                None => "not one of the project's photos: add it to a class card first".into(),
+            },
+            Err(e) => e,
+        };
+        act(TeachAction::NotAdded { name, reason });
+    }
+    if !ids.is_empty() {
+        act(TeachAction::Task(TaskAction::Label { task, class, ids }));
+    }
+}

@@ -1,0 +1,131 @@
+// Several tasks on one backbone (issue 18), in the page on the CPU path: a project of three
+// texture classes gets a second task ("rough": brick and gravel yes, grass no) whose photos
+// are given their class by dropping the same files again (a file not in the project is
+// named, nothing else changes); Train fits both, the preview answers both, a reload keeps
+// the tasks, their labels and the model, and the downloaded model file gives the command
+// line the page's probabilities for both tasks within 1e-3.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { serve, launch, openPage, DIST, FIXTURES, GRAFT, closeBrowsers } from './harness.mjs';
+import { crops, card, ready, nameClasses, count, preview } from './teach-helpers.mjs';
+
+const SLOW = 300_000;
+const CLASSES = ['brick', 'grass', 'gravel'];
+const ROUGH = { brick: 'Yes', grass: 'No', gravel: 'Yes' };
+const PER_CLASS = 6;
+
+let server;
+before(async () => { server = await serve(DIST, { '/fixtures/': FIXTURES }); });
+after(async () => { await closeBrowsers(); await server?.close(); });
+
+/** The previewed picture's answer in task `name`: { class: p }. */
+async function taskProbs(page, name) {
+  const rows = await page.locator(`.task-answer[data-task="${name}"] li`).evaluateAll((lis) =>
+    lis.map((li) => [li.dataset.class, Number(li.dataset.p)]));
+  return Object.fromEntries(rows);
+}
+
+const taskClass = (page, cls) => page.locator(`.task-card[data-task="rough"] .task-class[data-class="${cls}"]`);
+
+test('a second task is labelled, trained, previewed, kept and read by the command line', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-tasks-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu&store=tasks`);
+    await ready(s.page);
+    await nameClasses(s.page, CLASSES);
+    const added = {};
+    for (const [i, c] of CLASSES.entries()) {
+      added[c] = await crops(s.page, c, 'top', PER_CLASS, 71 + i);
+      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(added[c]);
+      await count(s.page, c, PER_CLASS);
+    }
+
+    // A second task, named; the class cards' task named too.
+    await s.page.getByRole('button', { name: 'Add a task' }).click();
+    const name = s.page.locator('.task-card .task-name');
+    await name.fill('rough');
+    await name.press('Tab');
+    await s.page.locator('.task-card[data-task="rough"]').waitFor();
+    await s.page.locator('#task-first').fill('texture');
+    await s.page.locator('#task-first').press('Tab');
+
+    // Its classes given by the same files; one file the project lacks is named, not added.
+    const stranger = (await crops(s.page, 'brick', 'bottom', 1, 5))[0];
+    stranger.name = 'stranger.png';
+    for (const cls of ['Yes', 'No']) {
+      const files = CLASSES.filter((c) => ROUGH[c] === cls).flatMap((c) => added[c]);
+      if (cls === 'Yes') files.push(stranger);
+      await s.page.getByRole('button', { name: `Give photos the class ${cls} in rough` }).setInputFiles(files);
+    }
+    await taskClass(s.page, 'Yes').and(s.page.locator(`[data-count="${2 * PER_CLASS}"]`)).waitFor();
+    await taskClass(s.page, 'No').and(s.page.locator(`[data-count="${PER_CLASS}"]`)).waitFor();
+    await s.page.locator('#notices', { hasText: "not one of the project's photos" }).waitFor();
+    await s.page.locator('.task-card[data-task="rough"][data-labelled="18"]').waitFor();
+
+    // Train fits the class cards' head and the task's.
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
+    const figure = s.page.locator('.task-figure[data-task="rough"]');
+    await figure.waitFor({ timeout: SLOW });
+    const accuracy = Number(await figure.getAttribute('data-accuracy'));
+    assert.ok(accuracy >= 0.7, `rough's cross-validated accuracy ${accuracy}`);
+
+    // Held-out crops: both tasks answer, and the rough one is right for most.
+    const held = [];
+    for (const [i, c] of CLASSES.entries()) held.push(...await crops(s.page, c, 'bottom', 2, 91 + i));
+    const page = {};
+    let right = 0;
+    for (const f of held) {
+      const probs = await preview(s.page, f);
+      await s.page.locator('.task-answer[data-task="rough"]').waitFor({ timeout: SLOW });
+      const rough = await taskProbs(s.page, 'rough');
+      page[f.name] = { probs, rough };
+      const want = ROUGH[f.name.split('-')[0]];
+      right += Number(rough[want] > 0.5);
+    }
+    assert.ok(right >= 4, `rough right on ${right} of ${held.length} held-out crops`);
+
+    // A reload keeps the tasks, their labels and the model.
+    await s.page.reload();
+    await ready(s.page);
+    await taskClass(s.page, 'Yes').and(s.page.locator(`[data-count="${2 * PER_CLASS}"]`)).waitFor({ timeout: SLOW });
+    assert.equal(await s.page.locator('#task-first').inputValue(), 'texture');
+    await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
+    await preview(s.page, held[0]);
+    await s.page.locator('.task-answer[data-task="rough"]').waitFor({ timeout: SLOW });
+    const again = await taskProbs(s.page, 'rough');
+    assert.ok(Math.abs(again.Yes - page[held[0].name].rough.Yes) < 1e-6, 'the same model after the reload');
+
+    // The model file answers both tasks on the command line as the page does.
+    const [download] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.getByRole('button', { name: 'Download model', exact: true }).click(),
+    ]);
+    const model = path.join(tmp, 'tasks.graft');
+    await download.saveAs(model);
+    const files = [];
+    for (const f of held) {
+      files.push(path.join(tmp, f.name));
+      await fs.writeFile(files.at(-1), f.buffer);
+    }
+    const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
+      .trim().split('\n').map((l) => JSON.parse(l));
+    let worst = 0;
+    for (const [i, line] of lines.entries()) {
+      const want = page[held[i].name];
+      for (const c of CLASSES) worst = Math.max(worst, Math.abs(line.tasks.texture.probs[c] - want.probs[c]));
+      for (const c of ['Yes', 'No']) worst = Math.max(worst, Math.abs(line.tasks.rough.probs[c] - want.rough[c]));
+    }
+    console.log(`rough: cross-validated ${accuracy}, held out ${right}/${held.length}; page vs command line within ${worst.toExponential(1)}`);
+    assert.ok(worst < 1e-3, `page and command line differ by ${worst}`);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
