@@ -28,6 +28,8 @@ mod export;
 #[cfg(target_arch = "wasm32")]
 mod fit;
 #[cfg(target_arch = "wasm32")]
+mod joint;
+#[cfg(target_arch = "wasm32")]
 mod look;
 #[cfg(target_arch = "wasm32")]
 mod measured;

@@ -7,7 +7,7 @@ use super::core::Session;
 use super::protocol::TrainSet;
 use super::run::{Job, report};
 use super::tasks::PendingTasks;
-use super::{adam, auto, fit, measured, rows};
+use super::{adam, auto, fit, joint, measured, rows};
 use crate::model::FEATURE_DIM;
 use crate::model::tail::TailConfig;
 use crate::state::training::Progress;
@@ -98,6 +98,13 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
         deadline: None,
     };
     match (config.method, config.solver) {
+        // Several tasks and fine-tuning: the blocks learn every task's loss together.
+        (Method::Head, Solver::Adam)
+            if !set.tasks.is_empty()
+                && let Some(cut) = cut =>
+        {
+            joint::train_joint(session, &set, (&values, cut), &split, &config).await
+        }
         (Method::Head, Solver::Lbfgs) => fit::fit_linear(session, job).await,
         (Method::Head, Solver::Adam) => adam::train_adam(session, job).await,
         (Method::Prototypes, _) => measured::fit_prototypes(session, job).await,

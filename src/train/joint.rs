@@ -13,10 +13,10 @@ use super::metrics::Evaluation;
 use super::trainer::cosine;
 use crate::backend::readback::read_f32;
 use crate::model::head::{Head, HeadConfig, HeadWeights};
-use crate::model::tail::{Tail, TailWeights};
+use crate::model::tail::{Tail, TailConfig, TailWeights};
 use crate::rng::SplitMix64;
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -46,9 +46,197 @@ struct JointNet {
     heads: Vec<Head>,
 }
 
-/// Fine-tune `tail` and a fresh head per task on `rows` (activations at the tail's cut,
-/// `[N * cut_len]`): train on the rows `train`, measure on `held`. `on_epoch` hears each
-/// epoch's number, the run's epochs and the epoch's loss.
+/// A joint run under way: an epoch at a time (`epoch`), so that a page can report, yield
+/// and stop between epochs; `finish` measures it and reads its weights.
+pub struct JointRun {
+    net: JointNet,
+    optim: ModuleOptimizer,
+    inputs: Tensor<4>,
+    targets: Vec<Tensor<2>>,
+    heads: Vec<HeadConfig>,
+    tail: TailConfig,
+    config: TrainConfig,
+    device: Device,
+    train: usize,
+    batch: usize,
+    epochs: usize,
+    epoch: usize,
+    rng: SplitMix64,
+    losses: Vec<f32>,
+    /// Training rows the first task labels.
+    first_labelled: usize,
+}
+
+impl JointRun {
+    /// Fine-tune `tail` and a fresh head per task on `rows` (activations at the tail's
+    /// cut, `[N * cut_len]`), training on the rows `train`.
+    pub fn start(
+        device: &Device,
+        rows: &[f32],
+        tail: &TailWeights,
+        tasks: &[TaskLabels<'_>],
+        train: &[usize],
+        config: &TrainConfig,
+    ) -> Result<Self, TrainError> {
+        config.check().map_err(TrainError::Settings)?;
+        let settings = |why: &str| TrainError::Settings(why.to_string());
+        let [c, h, w] = tail.config.cut_shape();
+        let n = rows.len() / (c * h * w);
+        if tasks.is_empty() || train.is_empty() {
+            return Err(settings(
+                "joint training needs a task and photos to train on",
+            ));
+        }
+        if tasks.iter().any(|t| t.labels.len() != n || t.classes < 2)
+            || train.iter().any(|&i| i >= n)
+        {
+            return Err(settings("the tasks' labels do not match the photos"));
+        }
+        let device = device.clone().autodiff();
+        let heads: Vec<HeadConfig> = (tasks.iter())
+            .map(|t| HeadConfig::new(t.classes).with_hidden(config.hidden))
+            .collect();
+        let modules = (heads.iter().enumerate())
+            .map(|(t, hc)| hc.init_weights(config.seed + t as u64).to_module(&device))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| settings("a head has one or two layers"))?;
+        let tail_module = (tail.to_module(&device))
+            .ok_or_else(|| settings("the backbone blocks to fine-tune are incomplete"))?;
+        let batch = config.batch_size.max(1).min(train.len());
+        let epochs = config.steps.div_ceil(train.len().div_ceil(batch)).max(1);
+        Ok(Self {
+            net: JointNet {
+                tail: tail_module,
+                heads: modules,
+            },
+            optim: AdamWConfig::new()
+                .with_weight_decay(config.weight_decay as f32)
+                .init(),
+            inputs: upload(rows, train, [c, h, w], &device),
+            targets: (tasks.iter())
+                .map(|t| targets(t, train, config.label_smoothing, &device))
+                .collect(),
+            heads,
+            tail: tail.config,
+            config: config.clone(),
+            device,
+            train: train.len(),
+            batch,
+            epochs,
+            epoch: 0,
+            rng: SplitMix64(config.seed ^ 0x5eed),
+            losses: Vec::new(),
+            first_labelled: train
+                .iter()
+                .filter(|&&i| tasks[0].labels[i].is_some())
+                .count(),
+        })
+    }
+
+    /// Epochs the run takes: `config.steps` rounded up to whole epochs.
+    pub fn epochs(&self) -> usize {
+        self.epochs
+    }
+
+    pub fn finished(&self) -> bool {
+        self.epoch >= self.epochs
+    }
+
+    /// One epoch (rows in a fresh order, a step a batch): its loss, summed over the tasks,
+    /// per row, and the first task's accuracy on the rows it labels (one read).
+    pub async fn epoch(&mut self) -> Result<(f32, f32), TrainError> {
+        let (batch, config) = (self.batch, &self.config);
+        let per_epoch = self.train.div_ceil(batch);
+        let total = self.epochs * per_epoch;
+        let mut order: Vec<i64> = (0..self.train as i64).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, self.rng.below(i + 1));
+        }
+        let mut loss_sum: Tensor<1> = Tensor::zeros([1], &self.device);
+        let mut right: Tensor<1> = Tensor::zeros([1], &self.device);
+        let mut net = self.net.clone();
+        for (b, ids) in order.chunks(batch).enumerate() {
+            let ids = Tensor::<1, Int>::from_data(
+                TensorData::new(ids.to_vec(), [ids.len()]),
+                &self.device,
+            );
+            let features = net.tail.forward(self.inputs.clone().select(0, ids.clone()));
+            let mut loss: Tensor<1> = Tensor::zeros([1], &self.device);
+            for (k, (head, t)) in net.heads.iter().zip(&self.targets).enumerate() {
+                let logits = head.forward(features.clone());
+                let t = t.clone().select(0, ids.clone());
+                if k == 0 {
+                    // A hit where the largest logit is the target's class, on labelled rows.
+                    let hit = (logits.clone().detach().argmax(1)).equal(t.clone().argmax(1));
+                    right = right + (hit.float() * t.clone().sum_dim(1)).sum();
+                }
+                let logp = log_softmax(logits, 1);
+                loss = loss + (logp * t).sum().neg();
+            }
+            loss_sum = loss_sum + loss.clone().detach();
+            let mut grads = loss.div_scalar(batch as f32).backward();
+            let tail_grads = GradientsParams::from_module(&mut grads, &net.tail);
+            let head_grads = GradientsParams::from_module(&mut grads, &net.heads);
+            let share = cosine(self.epoch * per_epoch + b, total);
+            net = self
+                .optim
+                .step(config.backbone_learning_rate * share, net, tail_grads);
+            net = self
+                .optim
+                .step(config.learning_rate * share, net, head_grads);
+        }
+        self.net = net;
+        self.epoch += 1;
+        let both = Tensor::cat(vec![loss_sum, right], 0).without_autodiff();
+        let (read, _) = read_f32(both).await?;
+        let loss = read.first().copied().unwrap_or(f32::NAN) / self.train as f32;
+        let accuracy = read.get(1).copied().unwrap_or(0.0) / self.first_labelled.max(1) as f32;
+        self.losses.push(loss);
+        Ok((loss, accuracy))
+    }
+
+    /// How the run did on the rows `held` of `rows` (each task on those it labels), and
+    /// its weights (one read each).
+    pub async fn finish(
+        self,
+        rows: &[f32],
+        tasks: &[TaskLabels<'_>],
+        held: &[usize],
+        plain: &Device,
+    ) -> Result<JointFit, TrainError> {
+        let net = self.net.valid();
+        let n = rows.len() / self.tail.cut_len();
+        if held.iter().any(|&i| i >= n) || tasks.iter().any(|t| t.labels.len() != n) {
+            return Err(TrainError::Settings(
+                "the tasks' labels do not match the photos".into(),
+            ));
+        }
+        let evaluations = measure(&net, rows, held, tasks, self.tail.cut_shape(), plain).await?;
+        let mut parts: Vec<Tensor<1>> = net.heads.iter().map(Head::flat_params).collect();
+        parts.push(net.tail.flat_params());
+        let (flat, _) = read_f32(Tensor::cat(parts, 0)).await?;
+        let wrong = || TrainError::Read("the joint run's weights had the wrong size".into());
+        let mut at = 0;
+        let mut heads = Vec::new();
+        for hc in &self.heads {
+            let len: usize = hc.layers().iter().map(|(i, o)| i * o + o).sum();
+            let flat = flat.get(at..at + len).ok_or_else(wrong)?;
+            heads.push(HeadWeights::from_flat(hc, flat).ok_or_else(wrong)?);
+            at += len;
+        }
+        let tail = TailWeights::from_flat(self.tail, flat[at..].to_vec()).ok_or_else(wrong)?;
+        Ok(JointFit {
+            tail,
+            heads,
+            evaluations,
+            losses: self.losses,
+            steps: self.epochs * self.train.div_ceil(self.batch),
+        })
+    }
+}
+
+/// The whole run at once (the command line): `on_epoch` hears each epoch's number, the
+/// run's epochs and the epoch's loss; measured on the rows `held`.
 pub async fn fit(
     device: &Device,
     rows: &[f32],
@@ -58,100 +246,12 @@ pub async fn fit(
     config: &TrainConfig,
     on_epoch: &mut dyn FnMut(usize, usize, f32),
 ) -> Result<JointFit, TrainError> {
-    config.check().map_err(TrainError::Settings)?;
-    let settings = |why: &str| TrainError::Settings(why.to_string());
-    let [c, h, w] = tail.config.cut_shape();
-    let n = rows.len() / (c * h * w);
-    if tasks.is_empty() || train.is_empty() {
-        return Err(settings(
-            "joint training needs a task and photos to train on",
-        ));
+    let mut run = JointRun::start(device, rows, tail, tasks, train, config)?;
+    while !run.finished() {
+        let (loss, _) = run.epoch().await?;
+        on_epoch(run.epoch, run.epochs, loss);
     }
-    if tasks.iter().any(|t| t.labels.len() != n || t.classes < 2)
-        || train.iter().chain(held).any(|&i| i >= n)
-    {
-        return Err(settings("the tasks' labels do not match the photos"));
-    }
-    let plain = device.clone();
-    let device = device.clone().autodiff();
-    let configs: Vec<HeadConfig> = (tasks.iter())
-        .map(|t| HeadConfig::new(t.classes).with_hidden(config.hidden))
-        .collect();
-    let heads = (configs.iter().enumerate())
-        .map(|(t, hc)| hc.init_weights(config.seed + t as u64).to_module(&device))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| settings("a head has one or two layers"))?;
-    let tail_module = (tail.to_module(&device))
-        .ok_or_else(|| settings("the backbone blocks to fine-tune are incomplete"))?;
-    let mut net = JointNet {
-        tail: tail_module,
-        heads,
-    };
-    let inputs = upload(rows, train, [c, h, w], &device);
-    let targets: Vec<Tensor<2>> = (tasks.iter())
-        .map(|t| targets(t, train, config.label_smoothing, &device))
-        .collect();
-    let mut optim = AdamWConfig::new()
-        .with_weight_decay(config.weight_decay as f32)
-        .init();
-    let batch = config.batch_size.max(1).min(train.len());
-    let per_epoch = train.len().div_ceil(batch);
-    let epochs = config.steps.div_ceil(per_epoch).max(1);
-    let total = epochs * per_epoch;
-    let mut rng = SplitMix64(config.seed ^ 0x5eed);
-    let mut losses = Vec::new();
-    for epoch in 0..epochs {
-        let mut order: Vec<i64> = (0..train.len() as i64).collect();
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
-        let mut loss_sum: Tensor<1> = Tensor::zeros([1], &device);
-        for (b, ids) in order.chunks(batch).enumerate() {
-            let ids =
-                Tensor::<1, Int>::from_data(TensorData::new(ids.to_vec(), [ids.len()]), &device);
-            let features = net.tail.forward(inputs.clone().select(0, ids.clone()));
-            let mut loss: Tensor<1> = Tensor::zeros([1], &device);
-            for (head, t) in net.heads.iter().zip(&targets) {
-                let logp = log_softmax(head.forward(features.clone()), 1);
-                loss = loss + (logp * t.clone().select(0, ids.clone())).sum().neg();
-            }
-            loss_sum = loss_sum + loss.clone().detach();
-            let mut grads = loss.div_scalar(batch as f32).backward();
-            let tail_grads = GradientsParams::from_module(&mut grads, &net.tail);
-            let head_grads = GradientsParams::from_module(&mut grads, &net.heads);
-            let share = cosine(epoch * per_epoch + b, total);
-            net = optim.step(config.backbone_learning_rate * share, net, tail_grads);
-            net = optim.step(config.learning_rate * share, net, head_grads);
-        }
-        let (loss, _) = read_f32(loss_sum.without_autodiff()).await?;
-        let loss = loss.first().copied().unwrap_or(f32::NAN) / train.len() as f32;
-        losses.push(loss);
-        on_epoch(epoch + 1, epochs, loss);
-    }
-    let net = net.valid();
-    let evaluations = measure(&net, rows, held, tasks, [c, h, w], &plain).await?;
-    let mut parts: Vec<Tensor<1>> = net.heads.iter().map(Head::flat_params).collect();
-    parts.push(net.tail.flat_params());
-    let (flat, _) = read_f32(Tensor::cat(parts, 0)).await?;
-    let wrong = || TrainError::Read("the joint run's weights had the wrong size".into());
-    let mut at = 0;
-    let mut heads = Vec::new();
-    for hc in &configs {
-        let len: usize = hc.layers().iter().map(|(i, o)| i * o + o).sum();
-        heads.push(
-            HeadWeights::from_flat(hc, flat.get(at..at + len).ok_or_else(wrong)?)
-                .ok_or_else(wrong)?,
-        );
-        at += len;
-    }
-    let tail = TailWeights::from_flat(tail.config, flat[at..].to_vec()).ok_or_else(wrong)?;
-    Ok(JointFit {
-        tail,
-        heads,
-        evaluations,
-        losses,
-        steps: total,
-    })
+    run.finish(rows, tasks, held, device).await
 }
 
 /// Rows `which` of `rows` as one `[n, c, h, w]` tensor.

@@ -3,7 +3,8 @@
 // are given their class by dropping the same files again (a file not in the project is
 // named, nothing else changes); Train fits both, the preview answers both, a reload keeps
 // the tasks, their labels and the model, and the downloaded model file gives the command
-// line the page's probabilities for both tasks within 1e-3.
+// line the page's probabilities for both tasks within 1e-3. Fine-tuning trains the blocks
+// on both tasks together, and its file answers both on the command line too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, FIXTURES, GRAFT, closeBrowsers } from './harness.mjs';
-import { crops, card, ready, nameClasses, count, preview } from './teach-helpers.mjs';
+import { crops, card, ready, nameClasses, count, preview, enter } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 const CLASSES = ['brick', 'grass', 'gravel'];
@@ -29,6 +30,54 @@ async function taskProbs(page, name) {
   return Object.fromEntries(rows);
 }
 
+/** Name three texture classes, add PER_CLASS crops each, and a task "rough" labelled by the
+ * same files: the crops added, by class. */
+async function twoTasks(page, seed) {
+  await nameClasses(page, CLASSES);
+  const added = {};
+  for (const [i, c] of CLASSES.entries()) {
+    added[c] = await crops(page, c, 'top', PER_CLASS, seed + i);
+    await card(page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(added[c]);
+    await count(page, c, PER_CLASS);
+  }
+  await page.getByRole('button', { name: 'Add a task' }).click();
+  const name = page.locator('.task-card .task-name');
+  await name.fill('rough');
+  await name.press('Tab');
+  await page.locator('.task-card[data-task="rough"]').waitFor();
+  return added;
+}
+
+/** Download the page's model into `dir`; `graft predict --json` of it on `photos`. */
+async function onTheCommandLine(page, dir, photos) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download model', exact: true }).click(),
+  ]);
+  const model = path.join(dir, 'tasks.graft');
+  await download.saveAs(model);
+  const files = [];
+  for (const f of photos) {
+    files.push(path.join(dir, f.name));
+    await fs.writeFile(files.at(-1), f.buffer);
+  }
+  const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
+    .trim().split('\n').map((l) => JSON.parse(l));
+  return { model, lines };
+}
+
+/** The largest gap between the page's answers (`page[name] = {probs, rough}`) and the
+ * command line's lines, over both tasks. */
+function largestGap(page, photos, lines, first) {
+  let worst = 0;
+  for (const [i, line] of lines.entries()) {
+    const want = page[photos[i].name];
+    for (const c of CLASSES) worst = Math.max(worst, Math.abs(line.tasks[first].probs[c] - want.probs[c]));
+    for (const c of ['Yes', 'No']) worst = Math.max(worst, Math.abs(line.tasks.rough.probs[c] - want.rough[c]));
+  }
+  return worst;
+}
+
 const taskClass = (page, cls) => page.locator(`.task-card[data-task="rough"] .task-class[data-class="${cls}"]`);
 
 test('a second task is labelled, trained, previewed, kept and read by the command line', async () => {
@@ -38,20 +87,7 @@ test('a second task is labelled, trained, previewed, kept and read by the comman
     const s = await openPage(browser, server.origin);
     await s.page.goto(`${server.origin}/?device=cpu&store=tasks`);
     await ready(s.page);
-    await nameClasses(s.page, CLASSES);
-    const added = {};
-    for (const [i, c] of CLASSES.entries()) {
-      added[c] = await crops(s.page, c, 'top', PER_CLASS, 71 + i);
-      await card(s.page, c).getByRole('button', { name: `Add images to ${c}` }).setInputFiles(added[c]);
-      await count(s.page, c, PER_CLASS);
-    }
-
-    // A second task, named; the class cards' task named too.
-    await s.page.getByRole('button', { name: 'Add a task' }).click();
-    const name = s.page.locator('.task-card .task-name');
-    await name.fill('rough');
-    await name.press('Tab');
-    await s.page.locator('.task-card[data-task="rough"]').waitFor();
+    const added = await twoTasks(s.page, 71);
     await s.page.locator('#task-first').fill('texture');
     await s.page.locator('#task-first').press('Tab');
 
@@ -103,27 +139,52 @@ test('a second task is labelled, trained, previewed, kept and read by the comman
     assert.ok(Math.abs(again.Yes - page[held[0].name].rough.Yes) < 1e-6, 'the same model after the reload');
 
     // The model file answers both tasks on the command line as the page does.
-    const [download] = await Promise.all([
-      s.page.waitForEvent('download'),
-      s.page.getByRole('button', { name: 'Download model', exact: true }).click(),
-    ]);
-    const model = path.join(tmp, 'tasks.graft');
-    await download.saveAs(model);
-    const files = [];
-    for (const f of held) {
-      files.push(path.join(tmp, f.name));
-      await fs.writeFile(files.at(-1), f.buffer);
-    }
-    const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
-      .trim().split('\n').map((l) => JSON.parse(l));
-    let worst = 0;
-    for (const [i, line] of lines.entries()) {
-      const want = page[held[i].name];
-      for (const c of CLASSES) worst = Math.max(worst, Math.abs(line.tasks.texture.probs[c] - want.probs[c]));
-      for (const c of ['Yes', 'No']) worst = Math.max(worst, Math.abs(line.tasks.rough.probs[c] - want.rough[c]));
-    }
+    const { lines } = await onTheCommandLine(s.page, tmp, held);
+    const worst = largestGap(page, held, lines, 'texture');
     console.log(`rough: cross-validated ${accuracy}, held out ${right}/${held.length}; page vs command line within ${worst.toExponential(1)}`);
     assert.ok(worst < 1e-3, `page and command line differ by ${worst}`);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test('fine-tuning trains the blocks on both tasks together', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-joint-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu&store=joint`);
+    await ready(s.page);
+    const added = await twoTasks(s.page, 171);
+    for (const cls of ['Yes', 'No']) {
+      const files = CLASSES.filter((c) => ROUGH[c] === cls).flatMap((c) => added[c]);
+      await s.page.getByRole('button', { name: `Give photos the class ${cls} in rough` }).setInputFiles(files);
+    }
+    await s.page.locator('.task-card[data-task="rough"][data-labelled="18"]').waitFor();
+    await s.page.locator('summary', { hasText: 'Settings' }).click();
+    await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
+    await enter(s.page, 'Blocks to fine-tune', '1');
+    await enter(s.page, 'Steps', '12');
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-notice', { hasText: 'trained together' }).waitFor({ timeout: SLOW });
+    await s.page.locator('.task-figure[data-task="rough"]').waitFor();
+    const held = [];
+    for (const [i, c] of CLASSES.entries()) held.push(...await crops(s.page, c, 'bottom', 1, 191 + i));
+    const page = {};
+    for (const f of held) {
+      const probs = await preview(s.page, f);
+      await s.page.locator('.task-answer[data-task="rough"]').waitFor({ timeout: SLOW });
+      page[f.name] = { probs, rough: await taskProbs(s.page, 'rough') };
+    }
+    const { model, lines } = await onTheCommandLine(s.page, tmp, held);
+    const header = (await fs.readFile(model)).subarray(0, 16384).toString('latin1');
+    assert.ok(header.includes('tail.head.weight') && header.includes('task.1.layers.0.weight'), 'one tuned tail, two heads');
+    const worst = largestGap(page, held, lines, 'Task 1');
+    console.log(`joint fine-tuning (K=1): page vs command line within ${worst.toExponential(1)}`);
+    assert.ok(worst < 1e-3, `page and command line differ by ${worst}`);
+    assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
     await fs.rm(tmp, { recursive: true, force: true });
