@@ -36,6 +36,19 @@ pub struct Manifest {
     /// The Unlabelled tray's images (issue 17), their `validation` always false.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unlabelled: Vec<ImageEntry>,
+    /// Further tasks on the same photos (issue 18), each image's class in them on the
+    /// image (`ImageEntry::tasks`); and the class cards' task's name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskEntry>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub first_task: String,
+}
+
+/// A further task: its name and class names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEntry {
+    pub name: String,
+    pub classes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +66,9 @@ pub struct ImageEntry {
     /// Set aside for validation.
     #[serde(default)]
     pub validation: bool,
+    /// Its class in each further task that gives it one: task name -> class name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tasks: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -81,6 +97,8 @@ impl Manifest {
             settings: None,
             model: None,
             unlabelled: Vec::new(),
+            tasks: Vec::new(),
+            first_task: String::new(),
         }
     }
 
@@ -99,12 +117,47 @@ impl Manifest {
         }
         let names: Vec<String> = m.classes.iter().map(|c| c.name.clone()).collect();
         check_class_names(&names).map_err(ProjectFileError::Classes)?;
+        m.check_tasks().map_err(ProjectFileError::Classes)?;
         if let Some(config) = &m.settings {
             config.check().map_err(|e| {
                 ProjectFileError::Manifest(format!("its settings are out of range: {e}"))
             })?;
         }
         Ok(m)
+    }
+
+    /// Further tasks as a project allows them (names given and distinct, the first task's
+    /// too; classes as any task's), and every image's class in one of them declared.
+    fn check_tasks(&self) -> Result<(), String> {
+        if 1 + self.tasks.len() > crate::classifier::MAX_TASKS {
+            return Err(format!(
+                "{} tasks (at most {})",
+                1 + self.tasks.len(),
+                crate::classifier::MAX_TASKS
+            ));
+        }
+        let mut names = vec![self.first_task.as_str()];
+        for t in &self.tasks {
+            if t.name.trim().is_empty() || names.contains(&t.name.as_str()) {
+                return Err(format!("task name '{}' is empty or given twice", t.name));
+            }
+            names.push(&t.name);
+            check_class_names(&t.classes).map_err(|e| format!("task '{}': {e}", t.name))?;
+        }
+        let images = self.classes.iter().flat_map(|c| &c.images);
+        for image in images.chain(&self.unlabelled) {
+            for (task, class) in &image.tasks {
+                let known =
+                    (self.tasks.iter()).any(|t| &t.name == task && t.classes.contains(class));
+                if !known {
+                    return Err(format!(
+                        "{}: task '{task}' has no class '{class}'",
+                        image.name
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Entries named by more than one image, or by the manifest and the model: refused
@@ -181,6 +234,7 @@ impl ProjectWriter {
             name: name.into(),
             file,
             validation,
+            tasks: Default::default(),
         });
         Ok(header)
     }
@@ -193,8 +247,24 @@ impl ProjectWriter {
             name: name.into(),
             file,
             validation: false,
+            tasks: Default::default(),
         });
         Ok(header)
+    }
+
+    /// The project's further tasks: the class cards' task's name, and each task's name and
+    /// classes.
+    pub fn tasks(&mut self, first: &str, tasks: Vec<TaskEntry>) {
+        self.manifest.first_task = first.into();
+        self.manifest.tasks = tasks;
+    }
+
+    /// The last image written to class `class`: its class in further tasks (task name ->
+    /// class name).
+    pub fn label_last(&mut self, class: usize, labels: std::collections::BTreeMap<String, String>) {
+        if let Some(image) = self.manifest.classes[class].images.last_mut() {
+            image.tasks = labels;
+        }
     }
 
     /// The header part for the model file `bytes` (which follow it).

@@ -128,6 +128,7 @@ fn bad_files_are_named() {
                 name: "a.png".into(),
                 file: "images/0/a.png".into(),
                 validation: false,
+                tasks: Default::default(),
             });
         }
     });
@@ -139,6 +140,7 @@ fn bad_files_are_named() {
         name: "gone.png".into(),
         file: "images/0/gone.png".into(),
         validation: false,
+        tasks: Default::default(),
     });
     let bytes = write(w, &[(1, "grass.png", false, photo("grass.png"))]);
     let file = ProjectFile::open(&bytes).unwrap();
@@ -147,4 +149,51 @@ fn bad_files_are_named() {
         "missing from the project file"
     );
     assert!(file.image(&file.manifest.classes[1].images[0].file).is_ok());
+}
+
+/// Further tasks travel with the project: each image's class in them; a label naming a
+/// task or class the file does not declare, or two tasks of one name, is refused.
+#[test]
+fn further_tasks_read_back_and_bad_ones_are_refused() {
+    let two = names(&["brick", "grass"]);
+    let labelled = |w: &mut ProjectWriter, class: &str| {
+        let labels = [("rough".to_string(), class.to_string())].into();
+        w.label_last(0, labels);
+    };
+    let mut w = ProjectWriter::new("", &two, None);
+    let rough = TaskEntry {
+        name: "rough".into(),
+        classes: names(&["Yes", "No"]),
+    };
+    w.tasks("texture", vec![rough.clone()]);
+    let brick = photo("brick.png");
+    let mut out = w.image(0, "brick.png", false, &brick).unwrap();
+    out.extend_from_slice(&brick);
+    labelled(&mut w, "Yes");
+    out.extend(w.finish().unwrap());
+    let file = ProjectFile::open(&out).unwrap();
+    assert_eq!(file.manifest.first_task, "texture");
+    assert_eq!(file.manifest.tasks, vec![rough.clone()]);
+    assert_eq!(file.manifest.classes[0].images[0].tasks["rough"], "Yes");
+
+    let with = |edit: &dyn Fn(&mut ProjectWriter)| {
+        let mut w = ProjectWriter::new("", &two, None);
+        w.tasks("texture", vec![rough.clone()]);
+        let mut out = w.image(0, "brick.png", false, &brick).unwrap();
+        out.extend_from_slice(&brick);
+        edit(&mut w);
+        out.extend(w.finish().unwrap());
+        match ProjectFile::open(&out).err() {
+            Some(ProjectFileError::Classes(why)) => why,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        with(&|w| labelled(w, "Maybe")),
+        "brick.png: task 'rough' has no class 'Maybe'"
+    );
+    let twice = with(&|w| w.manifest.tasks.push(w.manifest.tasks[0].clone()));
+    assert_eq!(twice, "task name 'rough' is empty or given twice");
+    let first = with(&|w| w.manifest.first_task = "rough".into());
+    assert_eq!(first, "task name 'rough' is empty or given twice");
 }

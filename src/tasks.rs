@@ -7,6 +7,9 @@ use crate::classifier::{MAX_CLASSES, MAX_TASKS};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
+/// Tasks by name, each with its class names.
+pub type Named = Vec<(String, Vec<String>)>;
+
 /// One further task: its classes (id, name) and each labelled photo's class id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
@@ -208,13 +211,20 @@ pub enum TaskAction {
         ids: Vec<u64>,
     },
     Unlabel(u32, u64),
-    /// A loaded model's tasks (name, classes; the first is the class cards'): those the
-    /// project lacks are added, and classes a task lacks; returns what was added.
-    FromModel(Option<String>, Vec<(String, Vec<String>)>),
+    /// A photo of an opened project file given a class of a task, both by name.
+    LabelNamed {
+        task: String,
+        class: String,
+        id: u64,
+    },
+    /// A loaded model's or an opened project file's tasks (the class cards' task's name,
+    /// then each further task's name and classes): those the project lacks are added, and
+    /// classes a task lacks; returns what was added.
+    Adopt(Option<String>, Named),
 }
 
 impl Tasks {
-    /// Apply `action`; what it added, for the page to say (`FromModel`).
+    /// Apply `action`; what it added, for the page to say (`Adopt`).
     pub fn apply(&mut self, action: TaskAction) -> Result<Vec<String>, TaskError> {
         match action {
             TaskAction::Add => self.add(&self.fresh_name()).map(|_| Vec::new()),
@@ -228,7 +238,21 @@ impl Tasks {
                 self.label(task, class, &ids).map(|()| Vec::new())
             }
             TaskAction::Unlabel(task, id) => self.unlabel(task, id).map(|()| Vec::new()),
-            TaskAction::FromModel(first, tasks) => Ok(self.adopt_model(first, tasks)),
+            TaskAction::LabelNamed { task, class, id } => {
+                let t = self
+                    .others
+                    .iter()
+                    .find(|t| t.name == task)
+                    .ok_or(TaskError::Gone)?;
+                let c = t
+                    .classes
+                    .iter()
+                    .find(|(_, n)| *n == class)
+                    .ok_or(TaskError::Gone)?;
+                let (task, class) = (t.id, c.0);
+                self.label(task, class, &[id]).map(|()| Vec::new())
+            }
+            TaskAction::Adopt(first, tasks) => Ok(self.adopt_model(first, tasks)),
         }
     }
 

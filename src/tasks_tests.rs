@@ -78,7 +78,7 @@ fn a_model_adds_the_tasks_and_classes_the_project_lacks() {
         ("light".to_string(), vec!["day".into(), "night".into()]),
     ];
     let said = t
-        .apply(TaskAction::FromModel(Some("what".into()), model))
+        .apply(TaskAction::Adopt(Some("what".into()), model))
         .unwrap();
     assert_eq!(t.first, "Task 1", "a named first task keeps its name");
     let classes = |id| -> Vec<String> {

@@ -5,16 +5,14 @@
 //! the tasks' summed losses (`train::joint`). One model file carries every head.
 
 use super::classify::{Rows, embed, load};
-use super::trained::{Candidate, Output, report, save_trained, validation_title};
+use super::trained::{Candidate, Output, report, save_trained};
 use super::{CliResult, ModelFiles, open};
 use crate::backend::DeviceChoice;
 use crate::classifier::{Classifier, MAX_TASKS, TaskMeta, check_class_names};
 use crate::data::folder::ImageFolder;
 use crate::model::tail::TailConfig;
 use crate::project::sample_hash;
-use crate::rng::SplitMix64;
 use crate::train::data::check_trainable;
-use crate::train::joint::{self, TaskLabels};
 use crate::train::split::plan_for;
 use crate::train::{Inputs, Method, Solver, TrainConfig};
 use std::collections::HashMap;
@@ -49,21 +47,22 @@ struct Task {
     labels: Vec<Option<usize>>,
 }
 
+/// A task's name and its photos by class.
+type Named = (String, ImageFolder);
+
 /// Every task's folder read: the distinct photos (first path seen) and each task's labels.
-fn gather(tasks: &[TaskDir]) -> Result<(Vec<PathBuf>, Vec<Task>), Box<dyn std::error::Error>> {
+fn gather(tasks: &[Named]) -> Result<(Vec<PathBuf>, Vec<Task>), Box<dyn std::error::Error>> {
     if tasks.len() > MAX_TASKS {
         return Err(format!("{} tasks: a model has at most {MAX_TASKS}", tasks.len()).into());
     }
     let mut photos: Vec<PathBuf> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<Task> = Vec::new();
-    for t in tasks {
-        if out.iter().any(|o| o.name == t.name) {
-            return Err(format!("task name '{}' is given twice", t.name).into());
+    for (name, folder) in tasks {
+        if out.iter().any(|o| &o.name == name) {
+            return Err(format!("task name '{name}' is given twice").into());
         }
-        let folder = ImageFolder::scan(&t.dir)?;
-        check_class_names(&folder.classes)
-            .map_err(|e| format!("task '{}' ({}): {e}", t.name, t.dir.display()))?;
+        check_class_names(&folder.classes).map_err(|e| format!("task '{name}': {e}"))?;
         let mut labels = vec![None; photos.len()];
         for (path, class) in &folder.files {
             // Unreadable files are named when the photos are embedded.
@@ -80,16 +79,15 @@ fn gather(tasks: &[TaskDir]) -> Result<(Vec<PathBuf>, Vec<Task>), Box<dyn std::e
             match labels[at] {
                 None => labels[at] = Some(*class),
                 Some(c) => eprintln!(
-                    "graft: {}: skipped, the same image is already in '{}' of task '{}'",
+                    "graft: {}: skipped, the same image is already in '{}' of task '{name}'",
                     path.display(),
                     folder.classes[c],
-                    t.name
                 ),
             }
         }
         out.push(Task {
-            name: t.name.clone(),
-            classes: folder.classes,
+            name: name.clone(),
+            classes: folder.classes.clone(),
             labels,
         });
     }
@@ -145,14 +143,46 @@ pub fn command(
         name: first,
         dir: asked.dir.to_path_buf(),
     };
-    let tasks: Vec<TaskDir> = std::iter::once(first).chain(asked.others).collect();
+    let mut tasks = Vec::new();
+    for t in std::iter::once(first).chain(asked.others) {
+        let folder = ImageFolder::scan(&t.dir).map_err(|e| format!("task '{}': {e}", t.name))?;
+        tasks.push((t.name, folder));
+    }
     let config = args.config(Solver::default())?;
     train(&tasks, out, &config, json, device.device, files)
 }
 
-/// Train every task of `tasks` (the first is DIR's) and write one model file.
-fn train(
-    tasks: &[TaskDir],
+/// `graft train PROJECT` of a project with further tasks: the class cards' task and every
+/// further one. Its photos set aside for validation and its Unlabelled tray are not used
+/// (the tasks are measured as `--task` measures them), and it says so.
+pub fn project(
+    unpacked: &super::project::Unpacked,
+    out: &Path,
+    config: &TrainConfig,
+    json: bool,
+    choice: DeviceChoice,
+    files: &ModelFiles,
+) -> CliResult {
+    if !unpacked.validation.is_empty() || unpacked.unlabelled.is_some() {
+        eprintln!(
+            "graft: a project of several tasks: its photos set aside for validation train too \
+             (a share is measured on), and its Unlabelled photos are not used"
+        );
+    }
+    let first = match unpacked.first_task.trim() {
+        "" => "Task 1".to_string(),
+        name => name.to_string(),
+    };
+    let tasks: Vec<Named> = std::iter::once((first, unpacked.folder.clone()))
+        .chain(unpacked.tasks.iter().cloned())
+        .collect();
+    train(&tasks, out, config, json, choice, files)
+}
+
+/// Train every task of `tasks` (the first is the class cards', or DIR's) and write one
+/// model file: `graft train DIR --task ...` and `graft train PROJECT` of several tasks.
+pub fn train(
+    tasks: &[Named],
     out: &Path,
     config: &TrainConfig,
     json: bool,
@@ -193,7 +223,7 @@ fn train(
             let data = (values.as_slice(), shape, &compute.device);
             apart(&tasks, data, (&rows, &paths), config, json, id)?
         }
-        Some(t) => together(&tasks, (&values, &compute.device), t, config, json, id)?,
+        Some(t) => joint_run::together(&tasks, (&values, &compute.device), t, config, json, id)?,
     };
     let out = Output {
         path: out,
@@ -294,105 +324,5 @@ fn merged(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
     a
 }
 
-/// Fine-tuning: one shared tail and a head per task on the summed losses, measured on a
-/// share of the photos held out (each task's figures on the held photos it labels).
-fn together(
-    tasks: &[Task],
-    (values, device): (&[f32], &burn::tensor::Device),
-    tail: &crate::model::tail::TailWeights,
-    config: &TrainConfig,
-    json: bool,
-    id: &str,
-) -> Result<Classifier, Box<dyn std::error::Error>> {
-    let n = tasks[0].labels.len();
-    let (train, held) = held_out(tasks, n, config);
-    if held.is_empty() {
-        eprintln!("graft: no photos held out (too few, or --validation-percent 0): no figures");
-    }
-    let labels: Vec<TaskLabels> = (tasks.iter())
-        .map(|t| TaskLabels {
-            classes: t.classes.len(),
-            labels: &t.labels,
-        })
-        .collect();
-    let started = Instant::now();
-    // Ten lines of progress on stderr at most; every epoch in JSON.
-    let mut on_epoch = |epoch: usize, epochs: usize, loss: f32| match json {
-        true => println!("{}", serde_json::json!({ "epoch": epoch, "loss": loss })),
-        false if epoch.is_multiple_of(epochs.div_ceil(10)) || epoch == epochs => {
-            eprintln!("graft: epoch {epoch} of {epochs}: loss {loss:.4} (summed over the tasks)")
-        }
-        false => {}
-    };
-    let fit = pollster::block_on(joint::fit(
-        device,
-        values,
-        tail,
-        &labels,
-        (&train, &held),
-        config,
-        &mut on_epoch,
-    ))?;
-    let seconds = started.elapsed().as_secs_f64();
-    let title = validation_title(0, false, None);
-    for (task, e) in tasks.iter().zip(&fit.evaluations) {
-        if e.accuracy().is_some() {
-            let extra = serde_json::json!({ "task": task.name, "joint": true });
-            report(
-                e,
-                &task.classes,
-                &format!("task '{}': {title}", task.name),
-                extra,
-                json,
-            )?;
-        }
-    }
-    let training = |t: usize| {
-        let task = &tasks[t];
-        let per_class: Vec<usize> = (0..task.classes.len())
-            .map(|c| train.iter().filter(|&&i| task.labels[i] == Some(c)).count())
-            .collect();
-        let e = &fit.evaluations[t];
-        let confusion = e.accuracy().map(|_| &e.confusion);
-        serde_json::json!({ "by": "graft train", "solver": "adam", "joint": true,
-            "tasks": tasks.len(), "steps": fit.steps, "samples": train.len(),
-            "validation_samples": e.labels.len(), "accuracy": e.accuracy(),
-            "images_per_class": per_class, "confusion": confusion,
-            "config": config, "seconds": seconds })
-    };
-    let mut heads = fit.heads.into_iter();
-    let first = heads.next().ok_or("no task to train")?;
-    let mut model =
-        Classifier::new(tasks[0].classes.clone(), first, id, training(0)).with_tail(Some(fit.tail));
-    for (t, head) in heads.enumerate() {
-        let task = &tasks[t + 1];
-        let meta = TaskMeta {
-            name: task.name.clone(),
-            classes: task.classes.clone(),
-            hidden: head.hidden(),
-            normalized_features: false,
-            training: training(t + 1),
-        };
-        model = model.with_task(&tasks[0].name, meta, head);
-    }
-    Ok(model)
-}
-
-/// `config.validation_percent` of the photos, drawn by the seed, held out, as long as every
-/// class of every task keeps a photo to train on; otherwise none.
-fn held_out(tasks: &[Task], n: usize, config: &TrainConfig) -> (Vec<usize>, Vec<usize>) {
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = SplitMix64(config.seed);
-    for i in (1..n).rev() {
-        order.swap(i, rng.below(i + 1));
-    }
-    let k = (n as f64 * config.validation_percent / 100.0).round() as usize;
-    let (held, train) = order.split_at(k.min(n));
-    let keeps_every_class = tasks
-        .iter()
-        .all(|t| (0..t.classes.len()).all(|c| train.iter().any(|&i| t.labels[i] == Some(c))));
-    match keeps_every_class && !held.is_empty() {
-        true => (train.to_vec(), held.to_vec()),
-        false => ((0..n).collect(), Vec::new()),
-    }
-}
+#[path = "multitask_joint.rs"]
+mod joint_run;

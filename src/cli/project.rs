@@ -80,6 +80,10 @@ pub struct Unpacked {
     pub settings: Option<TrainConfig>,
     /// The folder of the Unlabelled tray's images, when the project has any.
     pub unlabelled: Option<PathBuf>,
+    /// Further tasks (issue 18): the class cards' task's name, and each further task's name
+    /// and its photos (among `folder`'s) by class.
+    pub first_task: String,
+    pub tasks: Vec<(String, ImageFolder)>,
 }
 
 impl Drop for Unpacked {
@@ -109,6 +113,16 @@ pub fn unpack(path: &Path) -> Result<Unpacked, Box<dyn std::error::Error>> {
         validation: HashSet::new(),
         settings: file.manifest.settings.clone(),
         unlabelled: None,
+        first_task: file.manifest.first_task.clone(),
+        tasks: (file.manifest.tasks.iter())
+            .map(|t| {
+                let folder = ImageFolder {
+                    classes: t.classes.clone(),
+                    files: Vec::new(),
+                };
+                (t.name.clone(), folder)
+            })
+            .collect(),
     };
     for (class, entry) in file.manifest.classes.iter().enumerate() {
         for (n, image) in entry.images.iter().enumerate() {
@@ -122,6 +136,15 @@ pub fn unpack(path: &Path) -> Result<Unpacked, Box<dyn std::error::Error>> {
             }
             if image.validation {
                 unpacked.validation.insert(target.clone());
+            }
+            // Its class in further tasks (the manifest names only declared ones).
+            for (task, class) in &image.tasks {
+                let Some((_, folder)) = unpacked.tasks.iter_mut().find(|(t, _)| t == task) else {
+                    continue;
+                };
+                if let Some(c) = folder.classes.iter().position(|n| n == class) {
+                    folder.files.push((target.clone(), c));
+                }
             }
             unpacked.folder.files.push((target, class));
         }

@@ -352,6 +352,10 @@ pub fn command(
     } else {
         (None, args.config(Solver::default())?)
     };
+    // A project of several tasks trains them all (marks and tray as `multitask` says).
+    if let Some(u) = unpacked.as_ref().filter(|u| !u.tasks.is_empty()) {
+        return super::multitask::project(u, out, &config, json, device.device, files);
+    }
     let (folder, validation) = match &unpacked {
         Some(u) => (u.folder.clone(), &u.validation),
         None => (crate::data::folder::ImageFolder::scan(dir)?, &none),

@@ -311,7 +311,7 @@ impl Teach {
                         let _ = p.add_class(name);
                     }
                 }
-                let tasks = TaskAction::FromModel(model.task.clone(), model.tasks.clone());
+                let tasks = TaskAction::Adopt(model.task.clone(), model.tasks.clone());
                 if let Ok(added) = Rc::make_mut(&mut p.tasks).apply(tasks)
                     && !added.is_empty()
                 {

@@ -9,6 +9,7 @@ use crate::state::explore::MapAction;
 use crate::state::teach::{Prediction, TeachAction};
 use crate::state::training::{Progress, TrainAction};
 use crate::state::{Action, Sight};
+use crate::tasks::TaskAction;
 use crate::thumb::Thumb;
 use crate::web::files::thumb;
 use crate::web::worker::Heard;
@@ -47,8 +48,17 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 thumb,
             };
             jobs.act(TeachAction::SampleReady(class, sample));
-            if jobs.to_set_aside(id) {
-                jobs.act(TeachAction::SetAside(id));
+            if let Some(marks) = jobs.marks_of(id) {
+                if marks.validation {
+                    jobs.act(TeachAction::SetAside(id));
+                }
+                for (task, class) in marks.tasks {
+                    jobs.act(TeachAction::Task(TaskAction::LabelNamed {
+                        task,
+                        class,
+                        id,
+                    }));
+                }
             }
             jobs.answered(None);
         }

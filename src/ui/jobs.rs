@@ -30,9 +30,17 @@ pub enum Pending {
     File(ClassRef, web_sys::File),
     /// A webcam frame, named by the recorder.
     Frame(ClassRef, String, RgbImage),
-    /// An image from an opened project file: its name, bytes, and whether it is set aside
-    /// for validation.
-    Opened(ClassRef, String, Vec<u8>, bool),
+    /// An image from an opened project file: its name, bytes, and its marks (set aside for
+    /// validation, its classes in further tasks).
+    Opened(ClassRef, String, Vec<u8>, Marks),
+}
+
+/// What an opened project file says of an image besides its class.
+#[derive(Clone, Debug, Default)]
+pub struct Marks {
+    pub validation: bool,
+    /// (task, class) by name.
+    pub tasks: Vec<(String, String)>,
 }
 
 /// The preview asked for last: its name and thumbnail.
@@ -58,7 +66,7 @@ pub struct Jobs {
     /// Samples whose thumbnails are being read from the store.
     thumbs_asked: RefCell<std::collections::HashSet<u64>>,
     /// Samples to set aside for validation once added (from an opened project file).
-    set_aside: RefCell<std::collections::HashSet<u64>>,
+    marks: RefCell<std::collections::HashMap<u64, Marks>>,
     /// A run's request is being made; Stop was pressed meanwhile.
     building_run: Cell<bool>,
     stop_asked: Cell<bool>,
@@ -92,7 +100,7 @@ impl Jobs {
                 saved: SavedProject::default(),
                 sight: RefCell::new(String::new()),
                 thumbs_asked: RefCell::default(),
-                set_aside: RefCell::default(),
+                marks: RefCell::default(),
                 building_run: Cell::new(false),
                 stop_asked: Cell::new(false),
             }
@@ -179,9 +187,9 @@ impl Jobs {
                     img.into_raw(),
                 )
             }
-            Pending::Opened(class, name, bytes, validation) => {
-                if validation {
-                    self.set_aside.borrow_mut().insert(id);
+            Pending::Opened(class, name, bytes, marks) => {
+                if marks.validation || !marks.tasks.is_empty() {
+                    self.marks.borrow_mut().insert(id, marks);
                 }
                 (class, name, Picture::File, bytes)
             }
@@ -201,9 +209,9 @@ impl Jobs {
         self.uploads.ids_from(first);
     }
 
-    /// Whether sample `id`, just added, is to be set aside for validation.
-    pub fn to_set_aside(&self, id: u64) -> bool {
-        self.set_aside.borrow_mut().remove(&id)
+    /// The marks of sample `id`, just added, if its project file gave it some.
+    pub fn marks_of(&self, id: u64) -> Option<Marks> {
+        self.marks.borrow_mut().remove(&id)
     }
 
     /// A picture sent was answered (with its name and why, if it was not added).

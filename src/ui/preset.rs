@@ -113,7 +113,9 @@ pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
             let name = url.rsplit('/').next().unwrap_or(url).to_string();
             let class = ClassRef::Name(class.name.clone());
             match read(url, &base).await {
-                Ok((bytes, _)) => images.push(Pending::Opened(class, name, bytes, false)),
+                Ok((bytes, _)) => {
+                    images.push(Pending::Opened(class, name, bytes, Default::default()))
+                }
                 Err(reason) => unread.push((url.clone(), format!("not fetched: {reason}"))),
             }
         }
@@ -133,6 +135,7 @@ pub async fn fill(jobs: &Rc<Jobs>, fetched: Fetched) {
         images,
         unread,
         model,
+        tasks: None,
     }
     .put(jobs);
 }

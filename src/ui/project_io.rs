@@ -1,12 +1,13 @@
 //! Export project and Open project: the whole project as one file (project_file.rs), and
 //! such a file opened in place of the project in this browser, after it has been checked.
 
-use super::jobs::{Jobs, Pending};
+use super::jobs::{Jobs, Marks, Pending};
 use crate::project::{ClassRef, Project};
-use crate::project_file::{ProjectFile, ProjectWriter};
+use crate::project_file::{ProjectFile, ProjectWriter, TaskEntry};
 use crate::session::protocol::ModelFrom;
 use crate::state::teach::{Teach, TeachAction};
 use crate::state::training::TrainAction;
+use crate::tasks::TaskAction;
 use crate::train::TrainConfig;
 use crate::web::files;
 use js_sys::{Array, Uint8Array};
@@ -78,6 +79,16 @@ pub async fn export(
     }
     let names: Vec<String> = project.classes.iter().map(|c| c.name.clone()).collect();
     let mut w = ProjectWriter::new("graft project", &names, Some(config.clone()));
+    let tasks = &project.tasks.others;
+    if !tasks.is_empty() {
+        let entries = (tasks.iter())
+            .map(|t| TaskEntry {
+                name: t.name.clone(),
+                classes: t.classes.iter().map(|(_, n)| n.clone()).collect(),
+            })
+            .collect();
+        w.tasks(&project.tasks.first, entries);
+    }
     let parts = Array::new();
     let push = |bytes: &[u8]| {
         parts.push(&Uint8Array::from(bytes));
@@ -97,6 +108,15 @@ pub async fn export(
                     .map_err(|e| e.to_string())?,
             );
             push(&copy);
+            // Its class in each further task that gives it one.
+            let labels = (tasks.iter())
+                .filter_map(|t| {
+                    let class = t.labels.get(&sample.id)?;
+                    let (_, name) = t.classes.iter().find(|(c, _)| c == class)?;
+                    Some((t.name.clone(), name.clone()))
+                })
+                .collect();
+            w.label_last(index, labels);
             count += 1;
         }
     }
@@ -142,6 +162,8 @@ pub struct Incoming {
     pub unread: Vec<(String, String)>,
     /// Its model file, and where it came from.
     pub model: Option<(String, Vec<u8>)>,
+    /// Its further tasks: the class cards' task's name, each task's name and classes.
+    pub tasks: Option<(String, crate::tasks::Named)>,
 }
 
 impl Incoming {
@@ -153,6 +175,9 @@ impl Incoming {
             jobs.act(TeachAction::Train(TrainAction::SettingsRestored(config)));
         }
         jobs.act(TeachAction::Opened(self.classes));
+        if let Some((first, tasks)) = self.tasks {
+            jobs.act(TeachAction::Task(TaskAction::Adopt(Some(first), tasks)));
+        }
         for (name, reason) in self.unread {
             jobs.act(TeachAction::NotAdded { name, reason });
         }
@@ -170,12 +195,16 @@ pub async fn open_bytes(jobs: &Rc<Jobs>, name: String, bytes: Vec<u8>) -> Result
     let (mut images, mut unread) = (Vec::new(), Vec::new());
     for class in &opened.manifest.classes {
         for image in &class.images {
+            let marks = Marks {
+                validation: image.validation,
+                tasks: image.tasks.clone().into_iter().collect(),
+            };
             match opened.image(&image.file) {
                 Ok(data) => images.push(Pending::Opened(
                     ClassRef::Name(class.name.clone()),
                     image.name.clone(),
                     data,
-                    image.validation,
+                    marks,
                 )),
                 Err(reason) => unread.push((image.name.clone(), reason)),
             }
@@ -187,7 +216,7 @@ pub async fn open_bytes(jobs: &Rc<Jobs>, name: String, bytes: Vec<u8>) -> Result
                 ClassRef::Unlabelled,
                 image.name.clone(),
                 data,
-                false,
+                Marks::default(),
             )),
             Err(reason) => unread.push((image.name.clone(), reason)),
         }
@@ -199,6 +228,13 @@ pub async fn open_bytes(jobs: &Rc<Jobs>, name: String, bytes: Vec<u8>) -> Result
         images,
         unread,
         model: model.map(|m| (name, m)),
+        tasks: (!manifest.tasks.is_empty()).then(|| {
+            let tasks = manifest
+                .tasks
+                .iter()
+                .map(|t| (t.name.clone(), t.classes.clone()));
+            (manifest.first_task.clone(), tasks.collect())
+        }),
     };
     drop(opened);
     drop(bytes);

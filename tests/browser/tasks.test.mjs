@@ -2,7 +2,8 @@
 // texture classes gets a second task ("rough": brick and gravel yes, grass no) whose photos
 // are given their class by dropping the same files again (a file not in the project is
 // named, nothing else changes); Train fits both, the preview answers both, a reload keeps
-// the tasks, their labels and the model, and the downloaded model file gives the command
+// the tasks, their labels and the model, the project file carries them (opened in another
+// store, and trained from by the command line), and the downloaded model file gives the command
 // line the page's probabilities for both tasks within 1e-3. Fine-tuning trains the blocks
 // on both tasks together, and its file answers both on the command line too.
 import { test, before, after } from 'node:test';
@@ -10,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, FIXTURES, GRAFT, closeBrowsers } from './harness.mjs';
 import { crops, card, ready, nameClasses, count, preview, enter } from './teach-helpers.mjs';
 
@@ -137,6 +138,28 @@ test('a second task is labelled, trained, previewed, kept and read by the comman
     await s.page.locator('.task-answer[data-task="rough"]').waitFor({ timeout: SLOW });
     const again = await taskProbs(s.page, 'rough');
     assert.ok(Math.abs(again.Yes - page[held[0].name].rough.Yes) < 1e-6, 'the same model after the reload');
+
+    // The project file carries the tasks and their labels: opened in another store they
+    // are there again, and the command line trains every task from it.
+    const [exported] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.getByRole('button', { name: 'Export project' }).click(),
+    ]);
+    const projectFile = path.join(tmp, 'project.zip');
+    await exported.saveAs(projectFile);
+    const other = await openPage(browser, server.origin);
+    await other.page.goto(`${server.origin}/?device=cpu&store=tasks-opened`);
+    await ready(other.page);
+    await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+    await taskClass(other.page, 'Yes').and(other.page.locator(`[data-count="${2 * PER_CLASS}"]`)).waitFor({ timeout: SLOW });
+    await taskClass(other.page, 'No').and(other.page.locator(`[data-count="${PER_CLASS}"]`)).waitFor({ timeout: SLOW });
+    assert.equal(await other.page.locator('#task-first').inputValue(), 'texture');
+    assert.deepEqual(other.problems(), []);
+    await other.page.close();
+    const run = spawnSync(GRAFT, ['train', projectFile, '--out', path.join(tmp, 'project.graft')], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /18 distinct photos for 2 tasks embedded once/);
+    assert.match(run.stderr, /wrote .* \(2 tasks, texture: 3 classes, rough: 2 classes\)/);
 
     // The model file answers both tasks on the command line as the page does.
     const { lines } = await onTheCommandLine(s.page, tmp, held);
