@@ -4,7 +4,7 @@
 use super::trained::{Candidate, validation_title};
 use crate::classifier::Classifier;
 use crate::train::linear::LinearRun;
-use crate::train::provenance::{Provenance, Solved, per_class};
+use crate::train::provenance::Provenance;
 use crate::train::split::Plan;
 use crate::train::{Inputs, TrainConfig, Views};
 use std::time::Instant;
@@ -54,24 +54,8 @@ pub fn fit(
             seconds
         );
     }
-    let training = Provenance {
-        by: "graft train",
-        solved: Solved::Lbfgs {
-            iterations: outcome.iterations.clone(),
-            converged: outcome.converged,
-            objective: outcome.objective,
-        },
-        samples: outcome.trained_images(inputs.labels.len()),
-        rows: outcome.rows,
-        validation_samples: outcome.evaluated.len(),
-        cross_validated_folds: outcome.folds,
-        accuracy: (outcome.evaluation.as_ref()).and_then(|e| e.accuracy()),
-        images_per_class: per_class(inputs.labels, names.len()),
-        confusion: (outcome.evaluation.as_ref()).map(|e| e.confusion.clone()),
-        config,
-        seconds,
-    }
-    .json();
+    let labels = (inputs.labels, names.len());
+    let training = Provenance::of_linear("graft train", &outcome, labels, config, seconds).json();
     Ok(Candidate {
         title: validation_title(outcome.folds, outcome.refitted, None),
         extra: serde_json::json!({ "cross_validated_folds": outcome.folds }),

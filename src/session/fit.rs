@@ -7,7 +7,7 @@ use super::run::{Job, report};
 use crate::classifier::Classifier;
 use crate::state::training::{FitSummary, Outcome, Progress, Report};
 use crate::train::linear::LinearRun;
-use crate::train::provenance::{Provenance, Solved, per_class};
+use crate::train::provenance::Provenance;
 use crate::web::fetch::now_ms;
 use gloo::timers::future::TimeoutFuture;
 use std::rc::Rc;
@@ -66,7 +66,8 @@ pub(super) async fn linear_candidate(
         return fail("the fit ended without a head".into());
     };
     let ms = now_ms() - fit.started;
-    let trained = out.trained_images(inputs.labels.len());
+    let labels = (inputs.labels, names.len());
+    let info = Provenance::of_linear("graft page", &out, labels, config, ms / 1e3).json();
     let report = out.evaluation.map(|evaluation| {
         Rc::new(Report {
             names: names.clone(),
@@ -83,24 +84,6 @@ pub(super) async fn linear_candidate(
         converged: out.converged,
         objective: out.objective,
     };
-    let info = Provenance {
-        by: "graft page",
-        solved: Solved::Lbfgs {
-            iterations: out.iterations.clone(),
-            converged: out.converged,
-            objective: out.objective,
-        },
-        samples: trained,
-        rows: out.rows,
-        validation_samples: out.evaluated.len(),
-        cross_validated_folds: out.folds,
-        accuracy: report.as_ref().and_then(|r| r.evaluation.accuracy()),
-        images_per_class: per_class(inputs.labels, names.len()),
-        confusion: report.as_ref().map(|r| r.evaluation.confusion.clone()),
-        config,
-        seconds: ms / 1e3,
-    }
-    .json();
     let outcome = Outcome {
         epochs: 0,
         best_epoch: 0,

@@ -13,7 +13,7 @@ use crate::state::training::TaskFigure;
 use crate::train::data::check_trainable;
 use crate::train::linear::LinearRun;
 use crate::train::lp_ft::tail_features;
-use crate::train::provenance::{Provenance, Solved, per_class};
+use crate::train::provenance::Provenance;
 use crate::train::split::plan_for;
 use crate::train::{Inputs, TrainConfig, TrainError, Views};
 use crate::web::fetch::now_ms;
@@ -136,24 +136,9 @@ async fn fit_task(
     }
     let out = run.outcome().ok_or("the fit ended without a head")?;
     let accuracy = out.evaluation.as_ref().and_then(|e| e.accuracy());
-    let info = Provenance {
-        by: "graft page",
-        solved: Solved::Lbfgs {
-            iterations: out.iterations.clone(),
-            converged: out.converged,
-            objective: out.objective,
-        },
-        samples: out.trained_images(labels.len()),
-        rows: out.rows,
-        validation_samples: out.evaluated.len(),
-        cross_validated_folds: out.folds,
-        accuracy,
-        images_per_class: per_class(&labels, task.classes.len()),
-        confusion: out.evaluation.as_ref().map(|e| e.confusion.clone()),
-        config,
-        seconds: (now_ms() - started) / 1e3,
-    }
-    .json();
+    let seconds = (now_ms() - started) / 1e3;
+    let labelled = (labels.as_slice(), task.classes.len());
+    let info = Provenance::of_linear("graft page", &out, labelled, config, seconds).json();
     let meta = TaskMeta {
         name: task.name.clone(),
         classes: task.classes.clone(),

@@ -47,6 +47,36 @@ pub struct Provenance<'a> {
     pub seconds: f64,
 }
 
+impl<'a> Provenance<'a> {
+    /// An L-BFGS head's record (page, command line, a further task's head): its fits, the
+    /// images it trained on of `labels`, and its validation figures.
+    pub fn of_linear(
+        by: &'static str,
+        out: &super::linear::LinearOutcome,
+        (labels, classes): (&[usize], usize),
+        config: &'a TrainConfig,
+        seconds: f64,
+    ) -> Self {
+        Provenance {
+            by,
+            solved: Solved::Lbfgs {
+                iterations: out.iterations.clone(),
+                converged: out.converged,
+                objective: out.objective,
+            },
+            samples: out.trained_images(labels.len()),
+            rows: out.rows,
+            validation_samples: out.evaluated.len(),
+            cross_validated_folds: out.folds,
+            accuracy: out.evaluation.as_ref().and_then(|e| e.accuracy()),
+            images_per_class: per_class(labels, classes),
+            confusion: out.evaluation.as_ref().map(|e| e.confusion.clone()),
+            config,
+            seconds,
+        }
+    }
+}
+
 /// Images of each of `classes` classes among `labels`.
 pub fn per_class(labels: &[usize], classes: usize) -> Vec<usize> {
     let mut counts = vec![0; classes];

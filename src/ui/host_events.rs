@@ -7,7 +7,7 @@ use crate::session::protocol::{ModelFrom, Picture};
 use crate::state::teach::{Teach, TeachAction};
 use crate::state::training::Training;
 use crate::web::files;
-use crate::web::host::{HostEvent, HostRequest, embedded, listen, post};
+use crate::web::host::{HostEvent, HostRequest, TaskAnswer, embedded, listen, post};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -71,13 +71,26 @@ pub fn use_host_events(t: &Teach, ready: bool, jobs: Rc<Jobs>) {
         .as_ref()
         .filter(|p| is_embedded && !p.probs.is_empty());
     let prediction = predicted.map(|p| {
-        let best = (p.probs.iter()).fold(None::<&(String, f32)>, |b, x| match b {
-            Some(b) if b.1 >= x.1 => Some(b),
-            _ => Some(x),
-        });
+        let best = |probs: &[(String, f32)]| {
+            let best = (probs.iter()).fold(None::<&(String, f32)>, |b, x| match b {
+                Some(b) if b.1 >= x.1 => Some(b),
+                _ => Some(x),
+            });
+            best.map(|b| b.0.clone()).unwrap_or_default()
+        };
+        let tasks = (p.tasks.iter())
+            .map(|(task, probs)| {
+                let answer = TaskAnswer {
+                    label: best(probs),
+                    probabilities: probs.iter().cloned().collect(),
+                };
+                (task.clone(), answer)
+            })
+            .collect();
         let event = HostEvent::Prediction {
-            label: best.map(|b| b.0.clone()).unwrap_or_default(),
+            label: best(&p.probs),
             probabilities: p.probs.iter().cloned().collect(),
+            tasks,
         };
         // With the previewed picture's thumbnail (a new one each preview), so that the same
         // photo asked for twice is answered twice.

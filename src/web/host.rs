@@ -32,6 +32,9 @@ pub enum HostEvent {
     Prediction {
         label: String,
         probabilities: BTreeMap<String, f32>,
+        /// A model of several tasks: each further task's `label` and `probabilities`.
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        tasks: BTreeMap<String, TaskAnswer>,
     },
     Error {
         message: String,
@@ -140,4 +143,11 @@ pub fn listen(on_request: impl Fn(HostRequest) + 'static) {
     let _ = gloo::utils::window()
         .add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
     listener.forget();
+}
+
+/// A further task's answer to an embedding page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskAnswer {
+    pub label: String,
+    pub probabilities: BTreeMap<String, f32>,
 }
