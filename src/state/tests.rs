@@ -182,6 +182,29 @@ pub(super) fn model(key: &str, classes: &[&str]) -> ModelSummary {
     }
 }
 
+/// A loaded model of several tasks adds the tasks (and classes) the project lacks, and says
+/// so; the project's photos and classes stay.
+#[test]
+fn a_model_of_several_tasks_adds_the_tasks_the_project_lacks() {
+    let mut m = model("k1", &["Class 1", "Class 2"]);
+    m.task = Some("leaf".into());
+    m.tasks = vec![("healthy".into(), vec!["yes".into(), "no".into()])];
+    let loaded = teach(&State::default(), TeachAction::ModelLoaded(m));
+    let tasks = &loaded.teach.project.tasks;
+    assert_eq!(tasks.first, "leaf");
+    let names: Vec<_> = tasks.others[0]
+        .classes
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect();
+    assert_eq!(
+        (tasks.others[0].name.as_str(), names),
+        ("healthy", vec!["yes", "no"])
+    );
+    assert!(loaded.teach.notices.lines()[0].contains("task 'healthy' (from the model file)"));
+    assert_eq!(loaded.teach.project.classes.len(), 2);
+}
+
 /// A loaded model adds the classes the project lacks; a new model clears the previewed
 /// picture's bars (the session sends the new model's), and the same model keeps them.
 #[test]
