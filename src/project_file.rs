@@ -144,8 +144,15 @@ impl Manifest {
             names.push(&t.name);
             check_class_names(&t.classes).map_err(|e| format!("task '{}': {e}", t.name))?;
         }
-        let images = self.classes.iter().flat_map(|c| &c.images);
-        for image in images.chain(&self.unlabelled) {
+        // Only a photo with a class card's class has classes in further tasks (as in the
+        // page).
+        if let Some(image) = self.unlabelled.iter().find(|i| !i.tasks.is_empty()) {
+            return Err(format!(
+                "{}: a photo of the Unlabelled tray has no class in further tasks",
+                image.name
+            ));
+        }
+        for image in self.classes.iter().flat_map(|c| &c.images) {
             for (task, class) in &image.tasks {
                 let known =
                     (self.tasks.iter()).any(|t| &t.name == task && t.classes.contains(class));

@@ -7,6 +7,9 @@ use crate::classifier::{MAX_CLASSES, MAX_TASKS};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
+/// One further task's answer to a preview: its name and `(class, p)` in its class order.
+pub type TaskProbs = (String, Vec<(String, f32)>);
+
 /// Tasks by name, each with its class names.
 pub type Named = Vec<(String, Vec<String>)>;
 
@@ -46,6 +49,8 @@ pub enum TaskError {
     TooManyClasses,
     #[error("that task or class no longer exists")]
     Gone,
+    #[error("task '{0}' keeps two classes at least: delete the task instead")]
+    TooFewClasses(String),
 }
 
 impl Tasks {
@@ -86,7 +91,10 @@ impl Tasks {
         }
         let name = self.check_name(name, None)?;
         let id = self.next_task;
-        self.next_task += 1;
+        self.next_task = self
+            .next_task
+            .checked_add(1)
+            .ok_or(TaskError::TooManyTasks)?;
         self.others.push(Task {
             id,
             name,
@@ -134,14 +142,21 @@ impl Tasks {
             return Err(TaskError::TooManyClasses);
         }
         let id = t.next_class;
-        t.next_class += 1;
+        t.next_class = t
+            .next_class
+            .checked_add(1)
+            .ok_or(TaskError::TooManyClasses)?;
         t.classes.push((id, name.into()));
         Ok(id)
     }
 
-    /// Remove a class of a task, and its labels.
+    /// Remove a class of a task, and its labels; a task keeps two classes at least (the
+    /// least that trains, and what a project file may hold).
     pub fn remove_class(&mut self, task: u32, class: u32) -> Result<(), TaskError> {
         let t = self.task_mut(task)?;
+        if t.classes.len() <= 2 {
+            return Err(TaskError::TooFewClasses(t.name.clone()));
+        }
         t.classes.retain(|(id, _)| *id != class);
         t.labels.retain(|_, c| *c != class);
         Ok(())
@@ -178,127 +193,32 @@ impl Tasks {
     /// project's rules allow; what does not fit is dropped.
     pub fn checked(mut self) -> Tasks {
         let mut names = vec![self.first.clone()];
+        let mut ids = HashSet::new();
         self.others.retain(|t| {
+            let class_names: Vec<String> = t.classes.iter().map(|(_, n)| n.clone()).collect();
+            let class_ids: HashSet<u32> = t.classes.iter().map(|(id, _)| *id).collect();
             let ok = !t.name.trim().is_empty()
                 && !names.contains(&t.name)
-                && t.classes.len() <= MAX_CLASSES;
+                && ids.insert(t.id)
+                && class_ids.len() == t.classes.len()
+                && crate::classifier::check_class_names(&class_names).is_ok();
             names.push(t.name.clone());
             ok
         });
         self.others.truncate(MAX_TASKS - 1);
+        if !self.others.is_empty() && self.first.trim().is_empty() {
+            self.first = "Task 1".into();
+        }
+        // Ids handed out next are above every id held.
+        let top = self.others.iter().map(|t| t.id).max();
+        self.next_task = self.next_task.max(top.map_or(0, |m| m.saturating_add(1)));
         for t in &mut self.others {
             let classes: HashSet<u32> = t.classes.iter().map(|(id, _)| *id).collect();
             t.labels.retain(|_, c| classes.contains(c));
+            let top = classes.iter().max().map_or(0, |m| m.saturating_add(1));
+            t.next_class = t.next_class.max(top);
         }
         self
-    }
-}
-
-/// What the page does to the tasks.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TaskAction {
-    /// A new task, named `fresh_name`.
-    Add,
-    /// Rename the class cards' task (`None`) or another.
-    Rename(Option<u32>, String),
-    Remove(u32),
-    AddClass(u32, String),
-    RemoveClass(u32, u32),
-    /// Photos (by id) given a class of a task.
-    Label {
-        task: u32,
-        class: u32,
-        ids: Vec<u64>,
-    },
-    Unlabel(u32, u64),
-    /// A photo of an opened project file given a class of a task, both by name.
-    LabelNamed {
-        task: String,
-        class: String,
-        id: u64,
-    },
-    /// A loaded model's or an opened project file's tasks (the class cards' task's name,
-    /// then each further task's name and classes): those the project lacks are added, and
-    /// classes a task lacks; returns what was added.
-    Adopt(Option<String>, Named),
-}
-
-impl Tasks {
-    /// Apply `action`; what it added, for the page to say (`Adopt`).
-    pub fn apply(&mut self, action: TaskAction) -> Result<Vec<String>, TaskError> {
-        match action {
-            TaskAction::Add => self.add(&self.fresh_name()).map(|_| Vec::new()),
-            TaskAction::Rename(id, name) => self.rename(id, &name).map(|()| Vec::new()),
-            TaskAction::Remove(id) => self.remove(id).map(|_| Vec::new()).ok_or(TaskError::Gone),
-            TaskAction::AddClass(task, name) => self.add_class(task, &name).map(|_| Vec::new()),
-            TaskAction::RemoveClass(task, class) => {
-                self.remove_class(task, class).map(|()| Vec::new())
-            }
-            TaskAction::Label { task, class, ids } => {
-                self.label(task, class, &ids).map(|()| Vec::new())
-            }
-            TaskAction::Unlabel(task, id) => self.unlabel(task, id).map(|()| Vec::new()),
-            TaskAction::LabelNamed { task, class, id } => {
-                let t = self
-                    .others
-                    .iter()
-                    .find(|t| t.name == task)
-                    .ok_or(TaskError::Gone)?;
-                let c = t
-                    .classes
-                    .iter()
-                    .find(|(_, n)| *n == class)
-                    .ok_or(TaskError::Gone)?;
-                let (task, class) = (t.id, c.0);
-                self.label(task, class, &[id]).map(|()| Vec::new())
-            }
-            TaskAction::Adopt(first, tasks) => Ok(self.adopt_model(first, tasks)),
-        }
-    }
-
-    fn adopt_model(
-        &mut self,
-        first: Option<String>,
-        tasks: Vec<(String, Vec<String>)>,
-    ) -> Vec<String> {
-        let mut said = Vec::new();
-        if let Some(first) = first
-            && self.first.trim().is_empty()
-            && self.others.iter().all(|t| t.name != first)
-        {
-            self.first = first;
-        }
-        for (name, classes) in tasks {
-            let id = match self.others.iter().find(|t| t.name == name) {
-                Some(t) => t.id,
-                None => match self.add(&name) {
-                    Ok(id) => {
-                        // `add` gives Yes and No; the model's classes replace them.
-                        if let Ok(t) = self.task_mut(id) {
-                            t.classes.clear();
-                        }
-                        said.push(format!("task '{name}' (from the model file)"));
-                        id
-                    }
-                    Err(e) => {
-                        said.push(format!("not task '{name}': {e}"));
-                        continue;
-                    }
-                },
-            };
-            for class in classes {
-                let has = self
-                    .task(id)
-                    .is_some_and(|t| t.classes.iter().any(|(_, n)| *n == class));
-                if !has
-                    && self.add_class(id, &class).is_ok()
-                    && !said.last().is_some_and(|s| s.contains(&name))
-                {
-                    said.push(format!("classes of task '{name}' (from the model file)"));
-                }
-            }
-        }
-        said
     }
 }
 
@@ -328,6 +248,10 @@ impl Task {
         (names, labels)
     }
 }
+
+#[path = "tasks_action.rs"]
+mod action;
+pub use action::TaskAction;
 
 #[cfg(test)]
 #[path = "tasks_tests.rs"]

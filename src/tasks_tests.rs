@@ -46,6 +46,10 @@ fn tasks_get_names_classes_and_labels_by_the_rules() {
     assert_eq!(labels, [Some(2), Some(0), None]);
     t.remove_class(a, sick).unwrap();
     assert_eq!(t.task(a).unwrap().labels.len(), 1);
+    assert_eq!(
+        t.remove_class(a, 0),
+        Err(TaskError::TooFewClasses("healthy".into()))
+    );
     assert!(t.remove(a).is_some());
     assert_eq!(t.add_class(a, "x"), Err(TaskError::Gone));
 }
@@ -61,9 +65,16 @@ fn a_project_holds_at_most_max_tasks_and_a_saved_one_is_checked() {
     saved.others[1].name = saved.others[0].name.clone();
     saved.others[2].name = " ".into();
     saved.others[3].labels.insert(5, 77);
-    let checked = saved.checked();
-    assert_eq!(checked.others.len(), MAX_TASKS - 3);
+    saved.others[4].id = saved.others[3].id;
+    saved.others[5].classes.pop();
+    saved.next_task = 0;
+    let mut checked = saved.checked();
+    assert_eq!(checked.others.len(), MAX_TASKS - 5);
     assert!(checked.others.iter().all(|t| t.labels.is_empty()));
+    // A task added next gets an id no task has.
+    checked.others.pop();
+    let id = checked.add("new").unwrap();
+    assert_eq!(checked.others.iter().filter(|t| t.id == id).count(), 1);
 }
 
 #[test]

@@ -94,7 +94,9 @@ fn two_tasks_on_frozen_features_answer_as_two_separate_models() {
         alone.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let (_, _, single) = predicted_one(&alone, &root);
+    let (code, err, single) = predicted_one(&alone, &root);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(single.len(), lines.len());
     for (both, one) in lines.iter().zip(&single) {
         for way in ["upright", "upside down"] {
             let a = both["tasks"]["turned"]["probs"][way].as_f64().unwrap();

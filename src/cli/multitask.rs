@@ -41,6 +41,7 @@ impl TaskDir {
 }
 
 /// One task: its name, class names, and each photo's class in it (`None`: unlabelled here).
+#[derive(Clone)]
 struct Task {
     name: String,
     classes: Vec<String>,
@@ -154,7 +155,8 @@ pub fn command(
 
 /// `graft train PROJECT` of a project with further tasks: the class cards' task and every
 /// further one. Its photos set aside for validation and its Unlabelled tray are not used
-/// (the tasks are measured as `--task` measures them), and it says so.
+/// (the tasks are measured as `--task` measures them), and it says so; a head is trained
+/// whatever method its settings name (the page trains a head for the further tasks too).
 pub fn project(
     unpacked: &super::project::Unpacked,
     out: &Path,
@@ -163,6 +165,12 @@ pub fn project(
     choice: DeviceChoice,
     files: &ModelFiles,
 ) -> CliResult {
+    let mut config = config.clone();
+    if config.method != Method::Head {
+        eprintln!("graft: a project of several tasks trains a head per task (--method head)");
+        config.set_method(Method::Head)?;
+    }
+    let config = &config;
     if !unpacked.validation.is_empty() || unpacked.unlabelled.is_some() {
         eprintln!(
             "graft: a project of several tasks: its photos set aside for validation train too \
@@ -216,6 +224,7 @@ pub fn train(
         tasks.len(),
         started.elapsed().as_secs_f64()
     );
+    let tasks = trainable(tasks)?;
     let id = backbone.weights_id();
     let compute = open(choice)?;
     let model = match &tail {
@@ -230,6 +239,21 @@ pub fn train(
         adaptation: None,
     };
     save_trained(out, &model, started.elapsed().as_secs_f64())
+}
+
+/// The tasks whose photos can train them: the first must (an error naming it); a further
+/// one that cannot (a class without photos) is left out, and said so.
+fn trainable(tasks: Vec<Task>) -> Result<Vec<Task>, Box<dyn std::error::Error>> {
+    let mut out = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let labels: Vec<usize> = task.labels.iter().flatten().copied().collect();
+        match check_trainable(&task.classes, &labels) {
+            Ok(()) => out.push(task),
+            Err(e) if i == 0 => return Err(format!("task '{}': {e}", task.name).into()),
+            Err(e) => eprintln!("graft: task '{}' is left out: {e}", task.name),
+        }
+    }
+    Ok(out)
 }
 
 /// Frozen features: each task's head fitted and measured as `graft train` fits one, on the

@@ -354,6 +354,14 @@ pub fn command(
     };
     // A project of several tasks trains them all (marks and tray as `multitask` says).
     if let Some(u) = unpacked.as_ref().filter(|u| !u.tasks.is_empty()) {
+        let alone = extras.val_dir.is_none() && extras.unlabeled.is_none();
+        if !alone || extras.adapt_bn || extras.lp_ft {
+            return Err(
+                "a project of several tasks trains them all: not with --val-dir, \
+                        --unlabeled, --adapt-bn or --lp-ft"
+                    .into(),
+            );
+        }
         return super::multitask::project(u, out, &config, json, device.device, files);
     }
     let (folder, validation) = match &unpacked {

@@ -9,6 +9,7 @@ use super::run::{report, trained};
 use crate::classifier::{Classifier, TaskMeta};
 use crate::model::tail::TailConfig;
 use crate::state::training::{Outcome, Progress, Report, TaskFigure};
+use crate::train::data::check_trainable;
 use crate::train::joint::{JointRun, TaskLabels};
 use crate::train::provenance::per_class;
 use crate::train::split::Split;
@@ -41,10 +42,25 @@ pub(super) async fn train_joint(
         classes: set.classes.len(),
         labels: &first,
     }];
-    tasks.extend(set.tasks.iter().map(|t| TaskLabels {
-        classes: t.classes.len(),
-        labels: &t.labels,
-    }));
+    // A further task whose training photos cannot train it (a class without any) is left
+    // out of the model, and the page says why.
+    let mut skipped = Vec::new();
+    let mut trained_tasks = Vec::new();
+    for t in &set.tasks {
+        let labels: Vec<usize> = (split.train.iter())
+            .filter_map(|&i| t.labels.get(i).copied().flatten())
+            .collect();
+        match check_trainable(&t.classes, &labels) {
+            Ok(()) => {
+                trained_tasks.push(t);
+                tasks.push(TaskLabels {
+                    classes: t.classes.len(),
+                    labels: &t.labels,
+                });
+            }
+            Err(e) => skipped.push(TaskFigure::skipped(&t.name, &e.to_string())),
+        }
+    }
     let rows = &rows[..(set.labels.len() * cut.cut_len()).min(rows.len())];
     let device = engine.device.clone();
     let mut run = match JointRun::start(&device, rows, &tail, &tasks, &split.train, config) {
@@ -82,7 +98,9 @@ pub(super) async fn train_joint(
     let ids: Vec<u64> = split.validation.iter().map(|&i| set.ids[i]).collect();
     let training = |t: usize, names: &[String], labels: &[Option<usize>]| {
         let e = &fit.evaluations[t];
-        let trained: Vec<usize> = split.train.iter().filter_map(|&i| labels[i]).collect();
+        let trained: Vec<usize> = (split.train.iter())
+            .filter_map(|&i| labels.get(i).copied().flatten())
+            .collect();
         serde_json::json!({ "by": "graft page", "solver": "adam", "joint": true,
             "tasks": tasks.len(), "steps": fit.steps, "samples": split.train.len(),
             "validation_samples": e.labels.len(), "accuracy": e.accuracy(),
@@ -100,8 +118,8 @@ pub(super) async fn train_joint(
         training(0, &set.classes, &first),
     )
     .with_tail(Some(fit.tail.clone()));
-    let mut figures = Vec::new();
-    for ((t, task), head) in set.tasks.iter().enumerate().zip(heads) {
+    let mut figures = skipped;
+    for ((t, task), head) in trained_tasks.into_iter().enumerate().zip(heads) {
         let e = &fit.evaluations[t + 1];
         let meta = TaskMeta {
             name: task.name.clone(),
@@ -116,7 +134,7 @@ pub(super) async fn train_joint(
             photos: split
                 .train
                 .iter()
-                .filter(|&&i| task.labels[i].is_some())
+                .filter(|&&i| task.labels.get(i).is_some_and(Option::is_some))
                 .count(),
             accuracy: e.accuracy(),
             folds: 0,

@@ -96,7 +96,15 @@ pub enum Request {
     /// The map of the labelled photos `ids` (of classes `classes`, class ids) and the ones
     /// that look mislabelled (`state::explore`): buffer 0 their embeddings (f32). Answered
     /// by `Explored`.
-    Explore { classes: Vec<u32>, ids: Vec<u64> },
+    Explore {
+        classes: Vec<u32>,
+        ids: Vec<u64>,
+        /// Their content hashes and names: a fine-tuned model maps them by its features.
+        #[serde(default)]
+        hashes: Vec<String>,
+        #[serde(default)]
+        names: Vec<String>,
+    },
     /// The model file in buffer 0 (untrusted: checked here) as an ONNX file and its model
     /// card dated `date` (`onnx`), or the card alone: `Exported`.
     Export { onnx: bool, date: String },
@@ -193,8 +201,7 @@ impl TrainSet {
     }
 }
 
-/// One further task's answer: its name and `(class, p)` in its class order.
-pub type TaskProbs = (String, Vec<(String, f32)>);
+pub use crate::tasks::TaskProbs;
 
 /// What the session tells the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

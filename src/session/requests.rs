@@ -4,7 +4,7 @@
 use super::core::{Item, Session};
 use super::engine;
 use super::protocol::{Event, Request, f32s};
-use super::{embed, export, look, one_shot, preview, suggest, train};
+use super::{embed, explore, export, look, one_shot, preview, suggest, train};
 use std::rc::Rc;
 
 /// Answer one request (most answers come later, from a job it starts).
@@ -84,10 +84,20 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
             let features = first.as_deref().and_then(f32s).unwrap_or_default();
             suggest::suggest(session, classes, labels, ids, features);
         }
-        Request::Explore { classes, ids } => {
+        Request::Explore {
+            classes,
+            ids,
+            hashes,
+            names,
+        } => {
             let features = first.as_deref().and_then(f32s).unwrap_or_default();
-            let result = crate::state::explore::explore(&features, classes, ids);
-            session.send(Event::Explored { result }, Vec::new());
+            let asked = explore::Asked {
+                classes,
+                ids,
+                hashes,
+                names,
+            };
+            spawn(async move { explore::answer(&me, asked, features).await });
         }
         Request::Export { onnx, date } => spawn(async move {
             export::export(&me, onnx, date, first.unwrap_or_default()).await;

@@ -75,7 +75,7 @@ pub(super) async fn with_tasks(
     let mut model = model;
     let mut figures = Vec::new();
     for task in pending.tasks {
-        match fit_task(session, &task, &features, &config).await {
+        match fit_task(&task, &features, &config).await {
             Ok((meta, head, figure)) => {
                 model = model.with_task(&pending.first, meta, head);
                 figures.push(figure);
@@ -99,7 +99,6 @@ fn head_config(run: &TrainConfig) -> TrainConfig {
 
 /// One task's head on the photos it labels, a few iterations at a time.
 async fn fit_task(
-    session: &Session,
     task: &TaskSet,
     features: &[f32],
     config: &TrainConfig,
@@ -125,10 +124,8 @@ async fn fit_task(
     let mut run =
         LinearRun::new(inputs, plan, &task.classes, config, &views).map_err(|e| e.to_string())?;
     let mut slice = now_ms();
+    // Not stopped by Stop: a run stopped early keeps its model, and its tasks with it.
     while !run.step() {
-        if session.stop.get() {
-            return Err("stopped".into());
-        }
         if now_ms() - slice > SLICE_MS {
             TimeoutFuture::new(0).await;
             slice = now_ms();

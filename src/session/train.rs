@@ -45,7 +45,11 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
     let started = now_ms();
     let made = rows::rows(session, &set, &split, &config, cut).await;
     let (mut values, views) = match made {
-        Ok((values, views)) => (values.unwrap_or(features.clone()), views),
+        Ok((values, views)) => match (values, set.tasks.is_empty()) {
+            (Some(values), _) => (values, views),
+            (None, true) => (std::mem::take(&mut features), views),
+            (None, false) => (features.clone(), views),
+        },
         Err(e) => return fail(e.to_string()),
     };
     // The further tasks train when the model is made, on the same photos' features.

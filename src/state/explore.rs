@@ -27,6 +27,9 @@ pub struct Explored {
     /// Suspects the person kept as labelled.
     #[serde(skip)]
     pub kept: BTreeSet<u64>,
+    /// The fine-tuned model (its key) whose features drew it; `None`: the backbone's.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 /// The map panel's state: asked for and not yet answered, the answer, or why there is none.
@@ -89,6 +92,7 @@ pub fn explore(features: &[f32], classes: Vec<u32>, ids: Vec<u64>) -> Result<Exp
         explained: projection.explained,
         suspects,
         kept: BTreeSet::new(),
+        model: None,
     })
 }
 

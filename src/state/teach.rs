@@ -51,7 +51,7 @@ pub struct Prediction {
     /// Where the model looks, each class's map in the same order (`model::cam`).
     pub looks: Option<crate::model::cam::ClassMaps>,
     /// A model of several tasks: each further task's answer (issue 18).
-    pub tasks: Vec<crate::session::protocol::TaskProbs>,
+    pub tasks: Vec<crate::tasks::TaskProbs>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -13,17 +13,26 @@ use std::rc::Rc;
 pub fn ask(jobs: &Rc<Jobs>, project: &Project) {
     jobs.act(TeachAction::Map(MapAction::Asked));
     let (mut ids, mut classes, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut hashes, mut names) = (Vec::new(), Vec::new());
     for class in &project.classes {
         for sample in class.samples.iter() {
             ids.push(sample.id);
             classes.push(class.id);
             rows.push(sample.embedding.clone());
+            hashes.push(sample.hash.clone());
+            names.push(sample.name.clone());
         }
     }
     let jobs = jobs.clone();
     yew::platform::spawn_local(async move {
         let buffer = crate::web::rows::rows_buffer(&rows).await;
-        if let Err(e) = jobs.post_js(&Request::Explore { classes, ids }, vec![buffer]) {
+        let request = Request::Explore {
+            classes,
+            ids,
+            hashes,
+            names,
+        };
+        if let Err(e) = jobs.post_js(&request, vec![buffer]) {
             jobs.act(TeachAction::Map(MapAction::Answered(Err(e))));
         }
     });

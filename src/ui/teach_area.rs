@@ -278,6 +278,19 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         let (jobs, project) = (jobs.clone(), t.project.clone());
         Callback::from(move |()| super::explore::ask(&jobs, &project))
     };
+    // A fine-tuned model classifies by other features: a map drawn redraws from them.
+    let tuned = (t.model.as_ref())
+        .filter(|m| m.tuned_blocks > 0)
+        .map(|m| m.key.clone());
+    {
+        let (jobs, project) = (jobs.clone(), t.project.clone());
+        let drawn = t.map.explored.is_some() && !t.map.asked;
+        use_effect_with(tuned.clone(), move |_| {
+            if drawn {
+                super::explore::ask(&jobs, &project);
+            }
+        });
+    }
     let report = match &t.training {
         Training::Done(o) => o.report.clone(),
         _ => None,
@@ -321,7 +334,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
             <PreviewPanel model={t.model.clone()} prototypes={t.prototypes.clone()} checking={t.checking_model} prediction={t.prediction.clone()}
                 error={t.preview_error.clone().map(AttrValue::from)} {ready} {on_image} {on_download} {on_load} />
             if !props.compact {
-            <MapPanel map={t.map.clone()} project={t.project.clone()} {ready} on_ask={on_map}
+            <MapPanel map={t.map.clone()} project={t.project.clone()} {tuned} {ready} on_ask={on_map}
                 on_move={c.on_move.clone()} on_keep={to(&act, |id| TeachAction::Map(MapAction::Keep(id)))} />
             }
         </div>

@@ -5,7 +5,8 @@
 // the tasks, their labels and the model, the project file carries them (opened in another
 // store, and trained from by the command line), and the downloaded model file gives the command
 // line the page's probabilities for both tasks within 1e-3. Fine-tuning trains the blocks
-// on both tasks together, and its file answers both on the command line too.
+// on both tasks together, the map of the photos redraws from the tuned features, and its
+// file answers both on the command line too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -186,6 +187,11 @@ test('fine-tuning trains the blocks on both tasks together', async () => {
       await s.page.getByRole('button', { name: `Give photos the class ${cls} in rough` }).setInputFiles(files);
     }
     await s.page.locator('.task-card[data-task="rough"][data-labelled="18"]').waitFor();
+    // The map of the photos, drawn from the backbone's features before training.
+    await s.page.locator('#map-panel summary').click();
+    await s.page.getByRole('button', { name: 'Draw the map', exact: true }).click();
+    await s.page.locator('#map-canvas[data-points="18"]').waitFor({ timeout: SLOW });
+    assert.equal(await s.page.locator('#map-tuned').count(), 0);
     await s.page.locator('summary', { hasText: 'Settings' }).click();
     await s.page.getByLabel('Solver', { exact: true }).selectOption('adam');
     await enter(s.page, 'Blocks to fine-tune', '1');
@@ -193,6 +199,10 @@ test('fine-tuning trains the blocks on both tasks together', async () => {
     await s.page.getByRole('button', { name: 'Train', exact: true }).click();
     await s.page.locator('#train-notice', { hasText: 'trained together' }).waitFor({ timeout: SLOW });
     await s.page.locator('.task-figure[data-task="rough"]').waitFor();
+    // The tuned blocks changed the features: the map redraws from them by itself.
+    await s.page.locator('#map-tuned').waitFor({ timeout: SLOW });
+    await s.page.locator('#map-canvas[data-points="18"]').waitFor();
+    assert.equal(await s.page.locator('#map-model-stale').count(), 0);
     const held = [];
     for (const [i, c] of CLASSES.entries()) held.push(...await crops(s.page, c, 'bottom', 1, 191 + i));
     const page = {};

@@ -36,6 +36,8 @@ fn colour(class: usize) -> String {
 pub struct MapPanelProps {
     pub map: MapState,
     pub project: Project,
+    /// The model in use's key if it fine-tuned blocks: the map is drawn from its features.
+    pub tuned: Option<String>,
     pub ready: bool,
     pub on_ask: Callback<()>,
     /// Move a photo to a class (class id), or keep its label.
@@ -236,6 +238,12 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
             if asking { <p class="muted" id="map-asking">{ "Drawing the map…" }</p> }
             if let Some(e) = &props.map.error { <p class="error" id="map-error" role="alert">{ e }</p> }
             if stale { <p class="muted" id="map-stale">{ "The photos changed since the map was drawn." }</p> }
+            if let Some(ex) = explored.as_ref().filter(|e| e.model != props.tuned) {
+                <p class="muted" id="map-model-stale">{ if ex.model.is_some() { "The model changed since the map was drawn." } else { "Drawn from the backbone's features: the fine-tuned model's differ." } }</p>
+            }
+            if explored.as_ref().is_some_and(|e| e.model.is_some()) {
+                <p class="muted" id="map-tuned">{ "Drawn from the fine-tuned blocks' features: what the model classifies by." }</p>
+            }
             if let Some(ex) = &explored {
                 <div class="map-frame">
                     <canvas ref={canvas} width={WIDTH.to_string()} height={HEIGHT.to_string()} id="map-canvas"
