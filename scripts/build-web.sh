@@ -22,10 +22,12 @@ cargo build --locked --release --target "$target" --bin graft-web --bin graft-wo
 out=$(mktemp -d dist.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 # wasm-opt is not run: rustc already optimises at O3, and Debian's binaryen (v108) would
-# need feature flags for SIMD and bulk memory.
+# need feature flags for SIMD and bulk memory. The function names (the `name` section: 2.5
+# and 6.9 MB of 10 and 38 MB, measured 2026-12-06) only name frames in a panic's stack
+# trace, and cost every visitor 1.3 MB of 6.0 on the wire (brotli): they are left out.
 for bin in graft-web graft-worker; do
-  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$bin" \
-    "$CARGO_TARGET_DIR/$target/release/$bin.wasm"
+  wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out" \
+    --out-name "$bin" "$CARGO_TARGET_DIR/$target/release/$bin.wasm"
 done
 cp index.html static/style.css static/sw.js static/worker.js static/embed.js "$out/"
 cp -r static/generated "$out/generated"
