@@ -10,7 +10,8 @@ its default 60 s budget; it measures on the same --val-dir, so its figure is opt
 construction). Prints one JSON line per task, draw and method: held-out accuracy and time
 (embedding included), and for Auto what it kept.
 
-Usage: python3 scripts/bench-methods.py [SHOTS] [DRAWS] [TASK,TASK...] [STEPS] ['METHOD;...']
+Usage: python3 scripts/bench-methods.py [SHOTS] [DRAWS] [TASK,TASK...] [STEPS] ['METHOD;...'] [FIRST]
+(FIRST: the first draw, default 0, so that later draws can be added to earlier ones.)
 """
 import json
 import os
@@ -43,9 +44,10 @@ METHODS = [
 ]
 # A fifth argument limits the methods run (names separated by ';').
 only = sys.argv[5].split(';') if len(sys.argv) > 5 else None
+first = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 
 for task in tasks:
-    for draw in range(draws):
+    for draw in range(first, first + draws):
         root, _ = unlabelled.build(task, 7 + draw)
         for name, extra in METHODS:
             if only and name not in only:
