@@ -174,6 +174,8 @@ impl State {
 }
 
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod restore_tests;
 #[cfg(test)]
 mod tests;

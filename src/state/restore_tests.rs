@@ -1,8 +1,9 @@
 //! Reopening: the saved project shown before its model is checked, and the check's answer.
 
 use super::State;
+use super::model_tests::OUTCOME;
 use super::teach::TeachAction;
-use super::tests::{OUTCOME, model, teach};
+use super::tests::{model, teach};
 use super::training::{Outcome, TrainAction};
 
 /// A reopened project is shown before its saved model is checked (the backbone loads);
