@@ -174,12 +174,6 @@ impl Tasks {
         Ok(())
     }
 
-    /// Take photo `id`'s label off in task `task`.
-    pub fn unlabel(&mut self, task: u32, id: u64) -> Result<(), TaskError> {
-        self.task_mut(task)?.labels.remove(&id);
-        Ok(())
-    }
-
     /// The same tasks without labels of photos the project no longer has (what is saved).
     pub fn kept(&self, samples: &HashSet<u64>) -> Tasks {
         let mut out = self.clone();

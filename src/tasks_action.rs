@@ -18,7 +18,6 @@ pub enum TaskAction {
         class: u32,
         ids: Vec<u64>,
     },
-    Unlabel(u32, u64),
     /// A photo of an opened project file given a class of a task, both by name.
     LabelNamed {
         task: String,
@@ -45,7 +44,6 @@ impl Tasks {
             TaskAction::Label { task, class, ids } => {
                 self.label(task, class, &ids).map(|()| Vec::new())
             }
-            TaskAction::Unlabel(task, id) => self.unlabel(task, id).map(|()| Vec::new()),
             TaskAction::LabelNamed { task, class, id } => {
                 let t = self
                     .others

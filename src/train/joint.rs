@@ -35,8 +35,6 @@ pub struct JointFit {
     pub heads: Vec<HeadWeights>,
     /// How each task's head labels the held-out rows that task labels.
     pub evaluations: Vec<Evaluation>,
-    /// Each epoch's training loss (summed over the tasks, per row).
-    pub losses: Vec<f32>,
     pub steps: usize,
 }
 
@@ -62,7 +60,6 @@ pub struct JointRun {
     epochs: usize,
     epoch: usize,
     rng: SplitMix64,
-    losses: Vec<f32>,
     /// Training rows the first task labels.
     first_labelled: usize,
 }
@@ -125,7 +122,6 @@ impl JointRun {
             epochs,
             epoch: 0,
             rng: SplitMix64(config.seed ^ 0x5eed),
-            losses: Vec::new(),
             first_labelled: train
                 .iter()
                 .filter(|&&i| tasks[0].labels[i].is_some())
@@ -191,7 +187,6 @@ impl JointRun {
         let (read, _) = read_f32(both).await?;
         let loss = read.first().copied().unwrap_or(f32::NAN) / self.train as f32;
         let accuracy = read.get(1).copied().unwrap_or(0.0) / self.first_labelled.max(1) as f32;
-        self.losses.push(loss);
         Ok((loss, accuracy))
     }
 
@@ -229,7 +224,6 @@ impl JointRun {
             tail,
             heads,
             evaluations,
-            losses: self.losses,
             steps: self.epochs * self.train.div_ceil(self.batch),
         })
     }
