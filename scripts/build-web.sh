@@ -3,7 +3,7 @@
 # wasm-bindgen's JS glue, index.html, the styles, the service and session workers' scripts,
 # embed.js, set-up's generated/ assets and the example tutorial (tutorial/, with its
 # presets); each app file also as .br and .gz (precompress.mjs).
-# Needs scripts/setup.sh first. With GRAFT_LINT=1 the same build runs clippy on graft's own
+# Needs scripts/setup.sh first. GRAFT_NAMES=1 keeps the wasm function names (see below). With GRAFT_LINT=1 the same build runs clippy on graft's own
 # code with -D warnings (RUSTC_WORKSPACE_WRAPPER: dependencies are built as usual, so one
 # build serves both the page and the lint).
 set -euo pipefail
@@ -25,8 +25,11 @@ trap 'rm -rf "$out"' EXIT
 # need feature flags for SIMD and bulk memory. The function names (the `name` section: 2.5
 # and 6.9 MB of 10 and 38 MB, measured 2026-12-06) only name frames in a panic's stack
 # trace, and cost every visitor 1.3 MB of 6.0 on the wire (brotli): they are left out.
+# GRAFT_NAMES=1 keeps them, for a profile (tests/browser/profile-add.mjs).
+names=(--remove-name-section)
+[[ "${GRAFT_NAMES:-0}" == 1 ]] && names=()
 for bin in graft-web graft-worker; do
-  wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out" \
+  wasm-bindgen --target web --no-typescript "${names[@]}" --out-dir "$out" \
     --out-name "$bin" "$CARGO_TARGET_DIR/$target/release/$bin.wasm"
 done
 cp index.html static/style.css static/sw.js static/worker.js static/embed.js "$out/"

@@ -5,15 +5,12 @@
 
 use super::core::Session;
 use super::protocol::Event;
-use super::rows::stored_copy;
-use crate::data::decode;
+use super::rows::{Photo, photo_rows};
 use crate::model::tail::TailWeights;
 use crate::state::explore::explore;
 use crate::train::lp_ft::tail_features;
-use crate::train::recipe::{Wanted, image_rows};
-use crate::train::row_cache::{RowCache, RowKind};
+use crate::train::recipe::Wanted;
 use crate::train::{Inputs, TrainConfig, TrainError};
-use gloo::timers::future::TimeoutFuture;
 
 /// The photos asked about: ids, class ids, and (for a tuned model) their hashes and names.
 pub struct Asked {
@@ -59,41 +56,20 @@ async fn through_tail(
         tuned_blocks: cut.blocks,
         ..TrainConfig::default()
     };
-    let run = async |input: &[f32]| {
-        let row = session
-            .on_engine("mapping", async |engine| {
-                Ok(engine
-                    .backbone
-                    .activations(&[input], cut.first_block())
-                    .await?)
-            })
-            .await;
-        TimeoutFuture::new(0).await;
-        row
-    };
     let mut rows = Vec::with_capacity(asked.ids.len() * cut.cut_len());
     for (i, &id) in asked.ids.iter().enumerate() {
-        let (hash, name) = (&asked.hashes[i], &asked.names[i]);
-        let key = RowCache::key(&config, RowKind::Cut, hash);
-        let cached = session.rows.borrow_mut().get(&key);
-        let row = match cached {
-            Some(row) => row,
-            None => {
-                let bytes = stored_copy(session, name, id)
-                    .await
-                    .map_err(TrainError::Read)?;
-                let img = decode(&bytes).map_err(|e| TrainError::Read(format!("{name}: {e}")))?;
-                let wanted = Wanted {
-                    cut: true,
-                    views: false,
-                };
-                let made = image_rows(&img, hash, &config, wanted, &run).await?;
-                let row = std::rc::Rc::new(made.cut.unwrap_or_default());
-                session.rows.borrow_mut().insert(key, hash, row.clone());
-                row
-            }
+        let photo = Photo {
+            id,
+            hash: &asked.hashes[i],
+            name: &asked.names[i],
         };
-        rows.extend_from_slice(&row);
+        let wanted = Wanted {
+            cut: true,
+            views: false,
+        };
+        let got = (photo_rows(session, &photo, &config, wanted, Some(cut), "mapping").await?)
+            .map_err(TrainError::Read)?;
+        rows.extend_from_slice(&got.cut.unwrap_or_default());
     }
     let all: Vec<usize> = (0..asked.ids.len()).collect();
     let inputs = Inputs {

@@ -15,6 +15,25 @@ use std::rc::Rc;
 /// Give other work a turn at least this often (ms) during long loops.
 pub(super) const SLICE_MS: f64 = 50.0;
 
+/// Step `run` to its end, giving other work a turn every `SLICE_MS`; `between` hears the
+/// progress at each turn and ends the fit early by returning false (then: false).
+pub(super) async fn step_through(
+    run: &mut LinearRun<'_>,
+    mut between: impl FnMut((usize, usize)) -> bool,
+) -> bool {
+    let mut slice = now_ms();
+    while !run.step() {
+        if now_ms() - slice > SLICE_MS {
+            if !between(run.progress()) {
+                return false;
+            }
+            TimeoutFuture::new(0).await;
+            slice = now_ms();
+        }
+    }
+    true
+}
+
 /// Fit until done or Stop (which keeps the previous model).
 pub(super) async fn fit_linear(session: &Session, fit: Job<'_>) {
     if let Some((classifier, outcome)) = linear_candidate(session, fit).await {
@@ -50,17 +69,13 @@ pub(super) async fn linear_candidate(
         report(session, Progress::Notice(n.clone()));
     }
     TimeoutFuture::new(0).await;
-    let mut slice = now_ms();
-    while !run.step() {
-        if session.stop.get() {
-            return fail("Stopped before the head was fitted: the previous model is kept.".into());
-        }
-        if now_ms() - slice > SLICE_MS {
-            let (done, total) = run.progress();
-            report(session, Progress::Fitting(done, total));
-            TimeoutFuture::new(0).await;
-            slice = now_ms();
-        }
+    // Stop is heard between slices, when other requests are.
+    let fitted = step_through(&mut run, |(done, total)| {
+        report(session, Progress::Fitting(done, total));
+        !session.stop.get()
+    });
+    if !fitted.await {
+        return fail("Stopped before the head was fitted: the previous model is kept.".into());
     }
     let Some(out) = run.outcome() else {
         return fail("the fit ended without a head".into());

@@ -37,65 +37,29 @@ pub(super) async fn rows(
     let mut views = Views::default();
     let mut training = vec![false; set.ids.len()];
     split.train.iter().for_each(|&i| training[i] = true);
-    let run = async |input: &[f32]| {
-        let row = session
-            .on_engine("preparing", async |engine| {
-                Ok(match cut {
-                    Some(c) => {
-                        engine
-                            .backbone
-                            .activations(&[input], c.first_block())
-                            .await?
-                    }
-                    None => engine.backbone.features(&[input]).await?,
-                })
-            })
-            .await;
-        // Requests that came meanwhile (a picture added, a preview) go between passes.
-        TimeoutFuture::new(0).await;
-        row
-    };
     let total = set.ids.len();
     for (i, &id) in set.ids.iter().enumerate() {
         if session.stop.get() {
             return Err(TrainError::Read("stopped before the first epoch".into()));
         }
-        let hash = set.hashes.get(i).map_or("", String::as_str);
-        let cut_key = RowCache::key(config, RowKind::Cut, hash);
-        let views_key = RowCache::key(config, RowKind::Views, hash);
-        let mut cut_row = (values.is_some())
-            .then(|| cache.borrow_mut().get(&cut_key))
-            .flatten();
-        let mut view_rows = (n > 0 && training[i])
-            .then(|| cache.borrow_mut().get(&views_key))
-            .flatten();
-        let need_cut = values.is_some() && cut_row.is_none();
-        let need_views = n > 0 && training[i] && view_rows.is_none();
-        if need_cut || need_views {
-            let name = set.name(i);
-            let bytes = stored_copy(session, name, id)
-                .await
-                .map_err(TrainError::Read)?;
-            let img = decode(&bytes).map_err(|e| TrainError::Read(format!("{name}: {e}")))?;
-            let wanted = Wanted {
-                cut: need_cut,
-                views: need_views,
-            };
-            let made = image_rows(&img, hash, config, wanted, &run).await?;
-            if let Some(row) = made.cut.map(Rc::new) {
-                cache.borrow_mut().insert(cut_key, hash, row.clone());
-                cut_row = Some(row);
-            }
-            if let Some(rows) = made.views.map(Rc::new) {
-                cache.borrow_mut().insert(views_key, hash, rows.clone());
-                view_rows = Some(rows);
-            }
+        let photo = Photo {
+            id,
+            hash: set.hashes.get(i).map_or("", String::as_str),
+            name: set.name(i),
+        };
+        let wanted = Wanted {
+            cut: values.is_some(),
+            views: n > 0 && training[i],
+        };
+        let got = (photo_rows(session, &photo, config, wanted, cut, "preparing").await?)
+            .map_err(TrainError::Read)?;
+        if got.made {
             report(session, Progress::Preparing(i + 1, total));
         }
-        if let (Some(values), Some(row)) = (values.as_mut(), cut_row) {
+        if let (Some(values), Some(row)) = (values.as_mut(), got.cut) {
             values.extend_from_slice(&row);
         }
-        if let Some(made) = view_rows {
+        if let Some(made) = got.views {
             views.features.extend_from_slice(&made);
             views.of.extend(std::iter::repeat_n(i, n));
         }
@@ -115,49 +79,126 @@ pub(super) async fn pool_views(
 ) -> Result<(Views, Vec<String>), TrainError> {
     let mut config = config.clone();
     config.augment_views = views;
-    let run = async |input: &[f32]| {
-        let row = session
-            .on_engine("preparing", async |engine| {
-                Ok(engine.backbone.features(&[input]).await?)
-            })
-            .await;
-        TimeoutFuture::new(0).await;
-        row
-    };
     let (mut made, mut unread) = (Views::default(), Vec::new());
     for (i, (id, hash)) in pool.iter().enumerate() {
         if session.stop.get() {
             return Err(TrainError::Read("stopped before the first epoch".into()));
         }
-        let key = RowCache::key(&config, RowKind::Views, hash);
-        let cached = session.rows.borrow_mut().get(&key);
-        let rows = match cached {
-            Some(rows) => rows,
-            None => {
-                let name = format!("unlabelled photo {}", i + 1);
-                let img = match stored_copy(session, &name, *id).await {
-                    Ok(bytes) => decode(&bytes).map_err(|e| format!("{name}: {e}")),
-                    Err(e) => Err(e),
-                };
-                let Ok(img) = img else {
-                    unread.push(name);
-                    continue;
-                };
-                let wanted = Wanted {
-                    cut: false,
-                    views: true,
-                };
-                let rows = image_rows(&img, hash, &config, wanted, &run).await?.views;
-                let rows = Rc::new(rows.unwrap_or_default());
-                session.rows.borrow_mut().insert(key, hash, rows.clone());
-                report(session, Progress::Preparing(i + 1, pool.len()));
-                rows
+        let name = format!("unlabelled photo {}", i + 1);
+        let photo = Photo {
+            id: *id,
+            hash,
+            name: &name,
+        };
+        let wanted = Wanted {
+            cut: false,
+            views: true,
+        };
+        let got = match photo_rows(session, &photo, &config, wanted, None, "preparing").await? {
+            Ok(got) => got,
+            Err(_) => {
+                unread.push(name);
+                continue;
             }
         };
-        made.features.extend_from_slice(&rows);
+        if got.made {
+            report(session, Progress::Preparing(i + 1, pool.len()));
+        }
+        made.features
+            .extend_from_slice(&got.views.unwrap_or_default());
         made.of.extend(std::iter::repeat_n(i, views));
     }
     Ok((made, unread))
+}
+
+/// A photo whose rows are asked for: its id in the store, its content hash (the cache's
+/// key and the views' seed) and its name for messages.
+pub(super) struct Photo<'a> {
+    pub id: u64,
+    pub hash: &'a str,
+    pub name: &'a str,
+}
+
+/// A photo's rows: at the cut and its views (each when wanted), and whether any had to be
+/// made (a backbone pass: worth a progress report).
+#[derive(Default)]
+pub(super) struct Got {
+    pub cut: Option<Rc<Vec<f32>>>,
+    pub views: Option<Rc<Vec<f32>>>,
+    pub made: bool,
+}
+
+/// `photo`'s `wanted` rows under `config`, from the cache, or made from its stored copy by
+/// the recipe (one backbone pass each, through to `at`'s cut, or to the features without
+/// it) and cached. The inner error says its copy could not be read (the caller decides
+/// whether that ends the run); the outer, that the backbone failed.
+pub(super) async fn photo_rows(
+    session: &Session,
+    photo: &Photo<'_>,
+    config: &TrainConfig,
+    wanted: Wanted,
+    at: Option<TailConfig>,
+    while_doing: &str,
+) -> Result<Result<Got, String>, TrainError> {
+    let cache = &session.rows;
+    let cut_key = RowCache::key(config, RowKind::Cut, photo.hash);
+    let views_key = RowCache::key(config, RowKind::Views, photo.hash);
+    let mut got = Got {
+        cut: (wanted.cut)
+            .then(|| cache.borrow_mut().get(&cut_key))
+            .flatten(),
+        views: (wanted.views)
+            .then(|| cache.borrow_mut().get(&views_key))
+            .flatten(),
+        made: false,
+    };
+    let missing = Wanted {
+        cut: wanted.cut && got.cut.is_none(),
+        views: wanted.views && got.views.is_none(),
+    };
+    if !missing.cut && !missing.views {
+        return Ok(Ok(got));
+    }
+    let name = photo.name;
+    let img = match stored_copy(session, name, photo.id).await {
+        Ok(bytes) => decode(&bytes).map_err(|e| format!("{name}: {e}")),
+        Err(e) => Err(e),
+    };
+    let img = match img {
+        Ok(img) => img,
+        Err(e) => return Ok(Err(e)),
+    };
+    let run = async |input: &[f32]| {
+        let row = session
+            .on_engine(while_doing, async |engine| {
+                Ok(match at {
+                    Some(c) => {
+                        engine
+                            .backbone
+                            .activations(&[input], c.first_block())
+                            .await?
+                    }
+                    None => engine.backbone.features(&[input]).await?,
+                })
+            })
+            .await;
+        // Requests that came meanwhile (a picture added, a preview) go between passes.
+        TimeoutFuture::new(0).await;
+        row
+    };
+    let made = image_rows(&img, photo.hash, config, missing, &run).await?;
+    if let Some(row) = made.cut.map(Rc::new) {
+        cache.borrow_mut().insert(cut_key, photo.hash, row.clone());
+        got.cut = Some(row);
+    }
+    if let Some(rows) = made.views.map(Rc::new) {
+        cache
+            .borrow_mut()
+            .insert(views_key, photo.hash, rows.clone());
+        got.views = Some(rows);
+    }
+    got.made = true;
+    Ok(Ok(got))
 }
 
 /// A sample's stored 256-px JPEG, read from the store (no second copy is kept in memory).

@@ -4,7 +4,7 @@
 //! that one model file answers every task.
 
 use super::core::Session;
-use super::fit::SLICE_MS;
+use super::fit::step_through;
 use super::protocol::TaskSet;
 use crate::classifier::{Classifier, TaskMeta};
 use crate::model::FEATURE_DIM;
@@ -17,7 +17,6 @@ use crate::train::provenance::Provenance;
 use crate::train::split::plan_for;
 use crate::train::{Inputs, TrainConfig, TrainError, Views};
 use crate::web::fetch::now_ms;
-use gloo::timers::future::TimeoutFuture;
 
 /// What a run keeps for its further tasks until its model is made.
 pub struct PendingTasks {
@@ -123,14 +122,8 @@ async fn fit_task(
     let views = Views::default();
     let mut run =
         LinearRun::new(inputs, plan, &task.classes, config, &views).map_err(|e| e.to_string())?;
-    let mut slice = now_ms();
     // Not stopped by Stop: a run stopped early keeps its model, and its tasks with it.
-    while !run.step() {
-        if now_ms() - slice > SLICE_MS {
-            TimeoutFuture::new(0).await;
-            slice = now_ms();
-        }
-    }
+    step_through(&mut run, |_| true).await;
     let out = run.outcome().ok_or("the fit ended without a head")?;
     let accuracy = out.evaluation.as_ref().and_then(|e| e.accuracy());
     let seconds = (now_ms() - started) / 1e3;

@@ -11,7 +11,7 @@ use crate::state::training::{Progress, TrainAction};
 use crate::state::{Action, Sight};
 use crate::tasks::TaskAction;
 use crate::thumb::Thumb;
-use crate::web::files::thumb;
+use crate::web::files::lazy_thumb;
 use crate::web::worker::Heard;
 use std::rc::Rc;
 
@@ -47,13 +47,13 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
                 embedding: Rc::new(embedding),
                 thumb,
             };
-            jobs.act(TeachAction::SampleReady(class, sample));
+            jobs.act_soon(TeachAction::SampleReady(class, sample));
             if let Some(marks) = jobs.marks_of(id) {
                 if marks.validation {
-                    jobs.act(TeachAction::SetAside(id));
+                    jobs.act_soon(TeachAction::SetAside(id));
                 }
                 for (task, class) in marks.tasks {
-                    jobs.act(TeachAction::Task(TaskAction::LabelNamed {
+                    jobs.act_soon(TeachAction::Task(TaskAction::LabelNamed {
                         task,
                         class,
                         id,
@@ -134,7 +134,7 @@ pub fn heard(jobs: &Rc<Jobs>, heard: Heard) {
 /// A sample's embedding and thumbnail as they came with `Event::Embedded`.
 fn sample_parts(buffers: Vec<Vec<u8>>) -> Option<(Vec<f32>, Thumb)> {
     let [embedding, copy]: [Vec<u8>; 2] = buffers.try_into().ok()?;
-    Some((f32s(&embedding)?, thumb(&copy, "image/jpeg").ok()?))
+    Some((f32s(&embedding)?, lazy_thumb(copy)))
 }
 
 fn failed(jobs: &Jobs, message: String) {

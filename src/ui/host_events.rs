@@ -111,10 +111,14 @@ pub fn use_host_events(t: &Teach, ready: bool, jobs: Rc<Jobs>) {
     // The page's height, after every render that changed it.
     let last = use_mut_ref(|| 0.0);
     use_effect(move || {
+        // Reading the height lays the page out: only a page in a frame pays for it.
+        if !is_embedded {
+            return;
+        }
         let height = gloo::utils::document()
             .document_element()
             .map_or(0.0, |e| f64::from(e.scroll_height()));
-        if is_embedded && (height - *last.borrow()).abs() >= 1.0 {
+        if (height - *last.borrow()).abs() >= 1.0 {
             *last.borrow_mut() = height;
             post(&HostEvent::Height { height });
         }

@@ -2,9 +2,12 @@
 //! train, previews), the queue of pictures not yet sent, and the saved project it restores
 //! and saves (IndexedDB). No tensors here: the session holds them.
 
+use super::batch::Batch;
+use super::pending::{Marks, Pending};
+use super::previews::Previews;
 use super::saved::{ModelFile, SavedProject};
 use crate::backend::DeviceChoice;
-use crate::project::{ClassRef, Project};
+use crate::project::Project;
 use crate::session::Request;
 use crate::session::protocol::{ModelFrom, Picture, TrainSet};
 use crate::state::teach::TeachAction;
@@ -17,7 +20,6 @@ use crate::web::fetch::now_ms;
 use crate::web::pool::{SessionPool, workers_wanted};
 use crate::web::worker::Heard;
 use gloo::timers::future::TimeoutFuture;
-use image::RgbImage;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
@@ -25,44 +27,16 @@ use yew::UseReducerDispatcher;
 /// Thumbnails read from the store and drawn at once: each few is one short task.
 const THUMBS_AT_ONCE: usize = 16;
 
-/// A picture waiting to be sent to the session, for a class.
-pub enum Pending {
-    File(ClassRef, web_sys::File),
-    /// A webcam frame, named by the recorder.
-    Frame(ClassRef, String, RgbImage),
-    /// An image from an opened project file: its name, bytes, and its marks (set aside for
-    /// validation, its classes in further tasks).
-    Opened(ClassRef, String, Vec<u8>, Marks),
-}
-
-/// What an opened project file says of an image besides its class.
-#[derive(Clone, Debug, Default)]
-pub struct Marks {
-    pub validation: bool,
-    /// (task, class) by name.
-    pub tasks: Vec<(String, String)>,
-}
-
-/// The preview asked for last: its name and thumbnail.
-struct Previewing {
-    id: u64,
-    name: String,
-    thumb: Thumb,
-}
-
 pub struct Jobs {
     session: SessionPool,
-    dispatch: UseReducerDispatcher<State>,
+    batch: Batch,
     uploads: Uploads<Pending>,
     frames: Cell<u64>,
     /// A webcam frame is in the backbone for the live preview.
     pub live_busy: Cell<bool>,
-    previewing: RefCell<Option<Previewing>>,
-    next_preview: Cell<u64>,
+    previews: Previews,
     /// The project as this browser keeps it, and the model file in use.
     pub saved: SavedProject,
-    /// The photo the ImageNet panel looks at: its object URL.
-    sight: RefCell<String>,
     /// Samples whose thumbnails are being read from the store.
     thumbs_asked: RefCell<std::collections::HashSet<u64>>,
     /// Samples to set aside for validation once added (from an opened project file).
@@ -91,14 +65,12 @@ impl Jobs {
             let session = SessionPool::new(workers_wanted(), on_event, on_workers);
             Jobs {
                 session,
-                dispatch,
+                batch: Batch::new(dispatch),
                 uploads: Uploads::default(),
                 frames: Cell::new(0),
                 live_busy: Cell::new(false),
-                previewing: RefCell::new(None),
-                next_preview: Cell::new(0),
+                previews: Previews::default(),
                 saved: SavedProject::default(),
-                sight: RefCell::new(String::new()),
                 thumbs_asked: RefCell::default(),
                 marks: RefCell::default(),
                 building_run: Cell::new(false),
@@ -108,11 +80,17 @@ impl Jobs {
     }
 
     pub fn dispatch(&self, action: Action) {
-        self.dispatch.dispatch(action);
+        self.batch.now(action);
     }
 
     pub fn act(&self, action: TeachAction) {
         self.dispatch(Action::Teach(action));
+    }
+
+    /// `act`, held a moment to be drawn with the next few (`Batch`): for the workers'
+    /// answers to added pictures.
+    pub fn act_soon(&self, action: TeachAction) {
+        self.batch.soon(Action::Teach(action));
     }
 
     /// Open the device and load the backbone in the worker.
@@ -217,9 +195,9 @@ impl Jobs {
     /// A picture sent was answered (with its name and why, if it was not added).
     pub fn answered(&self, not_added: Option<(String, String)>) {
         if let Some((name, reason)) = not_added {
-            self.act(TeachAction::NotAdded { name, reason });
+            self.act_soon(TeachAction::NotAdded { name, reason });
         }
-        self.act(TeachAction::Queue(self.uploads.answered(now_ms())));
+        self.act_soon(TeachAction::Queue(self.uploads.answered(now_ms())));
     }
 
     /// Read the thumbnails of restored samples `wanted` (those shown without one), a few at
@@ -315,13 +293,7 @@ impl Jobs {
 
     /// Preview a picture (shown with `thumb`) with the current model.
     pub fn preview(&self, name: String, picture: Picture, bytes: Vec<u8>, thumb: Thumb) {
-        let id = self.next_preview.get() + 1;
-        self.next_preview.set(id);
-        *self.previewing.borrow_mut() = Some(Previewing {
-            id,
-            name: name.clone(),
-            thumb,
-        });
+        let id = self.previews.ask(name.clone(), thumb);
         if let Err(e) = self.post(&Request::Preview { id, picture }, vec![bytes]) {
             self.act(TeachAction::PreviewFailed(format!("{name}: {e}")));
         }
@@ -329,21 +301,19 @@ impl Jobs {
 
     /// The preview `id` asked for, if it is the newest: its name and thumbnail.
     pub fn previewed(&self, id: u64) -> Option<(String, Thumb)> {
-        let newest = self.previewing.borrow();
-        let p = newest.as_ref().filter(|p| p.id == id)?;
-        Some((p.name.clone(), p.thumb.clone()))
+        self.previews.answered(id)
     }
 
     /// ImageNet's top 5 for a photo shown by `url`.
     pub fn look(&self, name: String, bytes: Vec<u8>, url: String) {
-        *self.sight.borrow_mut() = url;
+        self.previews.look_at(url);
         if let Err(e) = self.post(&Request::Look { name: name.clone() }, vec![bytes]) {
             self.dispatch(Action::SightFailed(format!("{name}: {e}")));
         }
     }
 
     pub fn sight_url(&self) -> String {
-        self.sight.borrow().clone()
+        self.previews.sight_url()
     }
 
     pub fn bench(&self, bench: crate::session::protocol::Bench) {

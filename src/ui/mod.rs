@@ -3,6 +3,7 @@
 //! actions; one component per file.
 
 mod app;
+mod batch;
 mod components;
 mod events;
 mod explore;
@@ -10,8 +11,10 @@ pub(crate) mod export;
 mod host_events;
 mod jobs;
 mod one_shot;
+mod pending;
 mod persist;
 mod preset;
+mod previews;
 mod project_io;
 mod restore;
 mod saved;

@@ -34,16 +34,16 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
     }
     {
         let (jobs, act) = (jobs.clone(), act.clone());
+        // Compared by the classes' shared lists (a pointer each unless one changed), so
+        // a render costs O(classes); what is saved is worked out when it is written.
         use_effect_with(
-            (t.restored, crate::project::ProjectMeta::of(&t.project)),
-            move |(restored, meta)| {
+            (t.restored, t.project.clone()),
+            move |(restored, project)| {
                 if *restored {
-                    let meta = meta.clone();
-                    spawn_save(
-                        act,
-                        "project",
-                        async move { jobs.saved.save_meta(meta).await },
-                    );
+                    let project = project.clone();
+                    spawn_save(act, "project", async move {
+                        jobs.saved.save_meta(project).await
+                    });
                 }
             },
         );

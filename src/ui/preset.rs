@@ -4,7 +4,8 @@
 //! page's Content-Security-Policy allows no other connection: the host page reads those
 //! for it, host_fetch.rs). Anything else is refused, with a message, before any request.
 
-use super::jobs::{Jobs, Pending};
+use super::jobs::Jobs;
+use super::pending::Pending;
 use super::project_io::Incoming;
 use crate::preset::Preset;
 use crate::project::ClassRef;

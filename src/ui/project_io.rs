@@ -1,7 +1,8 @@
 //! Export project and Open project: the whole project as one file (project_file.rs), and
 //! such a file opened in place of the project in this browser, after it has been checked.
 
-use super::jobs::{Jobs, Marks, Pending};
+use super::jobs::Jobs;
+use super::pending::{Marks, Pending};
 use crate::project::{ClassRef, Project};
 use crate::project_file::{ProjectFile, ProjectWriter, TaskEntry};
 use crate::session::protocol::ModelFrom;

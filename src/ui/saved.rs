@@ -24,9 +24,11 @@ pub struct SavedProject {
     model_file: RefCell<Option<ModelFile>>,
     /// The saved model is being checked by the session (restore.rs).
     checking: Cell<bool>,
-    /// The classes waiting to be written, and whether a write is in flight (`save_meta`).
-    meta_next: RefCell<Option<ProjectMeta>>,
+    /// The project whose classes wait to be written, whether a write is in flight, and
+    /// what was written last (`save_meta`).
+    meta_next: RefCell<Option<Project>>,
     meta_writing: Cell<bool>,
+    meta_written: RefCell<Option<ProjectMeta>>,
 }
 
 /// What a restore found: the saved settings, the project, its model's file (unchecked),
@@ -113,21 +115,28 @@ impl SavedProject {
     /// Save the classes. While a write is in flight only the latest `meta` waits for the
     /// next: a folder of 10 000 photos changes the list 10 000 times, and each write holds
     /// every sample id, so writing each would cost in proportion to the project.
-    pub async fn save_meta(&self, meta: ProjectMeta) -> Result<(), String> {
+    pub async fn save_meta(&self, project: Project) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
-        *self.meta_next.borrow_mut() = Some(meta);
+        *self.meta_next.borrow_mut() = Some(project);
         if self.meta_writing.replace(true) {
             return Ok(());
         }
         let mut result = Ok(());
         loop {
             // Taken before the write: the borrow must not be held across the await.
-            let Some(meta) = self.meta_next.borrow_mut().take() else {
+            let Some(project) = self.meta_next.borrow_mut().take() else {
                 break;
             };
+            // Made here, once a write, of the newest project (a folder's photos arrive
+            // faster than writes), and not written again when only thumbnails changed.
+            let meta = ProjectMeta::of(&project);
+            if self.meta_written.borrow().as_ref() == Some(&meta) {
+                continue;
+            }
             let json = serde_json::to_string(&meta).map_err(|e| e.to_string());
-            if let Err(e) = async { db.put_text(Saved::Project, &json?).await }.await {
-                result = Err(e);
+            match async { db.put_text(Saved::Project, &json?).await }.await {
+                Ok(()) => *self.meta_written.borrow_mut() = Some(meta),
+                Err(e) => result = Err(e),
             }
         }
         self.meta_writing.set(false);

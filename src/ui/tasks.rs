@@ -10,15 +10,34 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The tasks panel of `project`; `act` applies what it reports.
-pub fn panel(project: &Project, act: Rc<dyn Fn(TeachAction)>, ready: bool) -> Html {
+/// Each further task's labelled photos per class, among the project's photos. Worked out
+/// again only when the tasks or the photos change (a change adds or removes photos, so
+/// moves the count or the next id), not on every render: O(photos) then, O(classes) else.
+#[hook]
+pub fn use_task_counts(project: &Project) -> Rc<Vec<Vec<usize>>> {
+    let deps = (
+        project.tasks.clone(),
+        project.sample_count(),
+        project.next_sample,
+    );
+    use_memo(deps, |(tasks, ..)| {
+        if tasks.others.is_empty() {
+            return Vec::new();
+        }
+        let ids: HashSet<u64> = project.sample_ids().into_iter().collect();
+        tasks.others.iter().map(|t| t.counts(&ids)).collect()
+    })
+}
+
+/// The tasks panel of `project`, with `counts` from `use_task_counts`; `act` applies what
+/// it reports.
+pub fn panel(
+    project: &Project,
+    counts: Rc<Vec<Vec<usize>>>,
+    act: Rc<dyn Fn(TeachAction)>,
+    ready: bool,
+) -> Html {
     let tasks = project.tasks.clone();
-    // Only a project with further tasks pays for the photo set.
-    let ids: HashSet<u64> = match tasks.others.is_empty() {
-        true => HashSet::new(),
-        false => project.sample_ids().into_iter().collect(),
-    };
-    let counts: Vec<Vec<usize>> = tasks.others.iter().map(|t| t.counts(&ids)).collect();
     let on_action = {
         let act = act.clone();
         Callback::from(move |a| act(TeachAction::Task(a)))
@@ -33,7 +52,7 @@ pub fn panel(project: &Project, act: Rc<dyn Fn(TeachAction)>, ready: bool) -> Ht
         })
     };
     html! {
-        <TasksPanel {tasks} photos={project.sample_count()} counts={Rc::new(counts)} {ready} {on_action} {on_label} />
+        <TasksPanel {tasks} photos={project.sample_count()} {counts} {ready} {on_action} {on_label} />
     }
 }
 

@@ -6,7 +6,8 @@ use super::components::{
     preview_panel::PreviewPanel, project_bar::ProjectBar, train_panel::TrainPanel,
     tray_card::TrayCard, webcam_panel::WebcamPanel,
 };
-use super::jobs::{Jobs, Pending};
+use super::jobs::Jobs;
+use super::pending::Pending;
 use crate::project::ClassRef;
 use crate::session::protocol::{ModelFrom, Picture};
 use crate::state::explore::MapAction;
@@ -302,6 +303,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
         .collect();
     let names = use_memo(names, |n| Rc::new(n.clone()));
     let names = (*names).clone();
+    let task_counts = super::tasks::use_task_counts(&t.project);
     html! {
         <div class="teach" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             if !props.compact {
@@ -320,7 +322,7 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
                     on_accept_above={to(&act, TeachAction::AcceptAbove)} />
             }
             if t.restored && !props.compact {
-                { super::tasks::panel(&t.project, act.clone(), ready) }
+                { super::tasks::panel(&t.project, task_counts, act.clone(), ready) }
             }
             <WebcamPanel classes={t.project.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>()}
                 {ready} has_model={t.model.is_some() || t.prototypes.is_some()} {on_frame} {on_live} />

@@ -20,6 +20,15 @@ pub fn thumb(bytes: &[u8], mime: &str) -> Result<Thumb, String> {
     Ok(Thumb::owned(object_url(bytes, mime)?, revoke))
 }
 
+/// A thumbnail of JPEG `bytes` whose object URL is made only if it is shown.
+pub fn lazy_thumb(bytes: Vec<u8>) -> Thumb {
+    Thumb::lazy(
+        bytes,
+        |b| object_url(b, "image/jpeg").unwrap_or_default(),
+        revoke,
+    )
+}
+
 pub fn revoke(url: &str) {
     if !url.is_empty() {
         let _ = Url::revoke_object_url(url);

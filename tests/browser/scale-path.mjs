@@ -44,6 +44,13 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
     await page.getByRole('button', { name: `Delete class ${starter}` }).click();
   }
   await watch();
+  // The page's own thread's busy seconds (Chromium's `TaskDuration`): what of the two
+  // cores the page takes from the workers while they embed.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const busy = async () => (await cdp.send('Performance.getMetrics')).metrics
+    .find((m) => m.name === 'TaskDuration')?.value ?? 0;
+  const busyBefore = await busy();
   let started = Date.now();
   await page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(dir);
   // The task that hands the picked files to the page (Chromium's, ~300 ms for 1 000 files
@@ -67,6 +74,9 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.photos = total;
   figures.embed_s = (Date.now() - started) / 1000;
   figures.photos_per_s = Math.round((total / figures.embed_s) * 10) / 10;
+  const busyAdding = (await busy()) - busyBefore;
+  figures.page_thread_busy_share = Math.round((busyAdding / figures.embed_s) * 100) / 100;
+  figures.page_thread_ms_a_photo = Math.round((busyAdding / total) * 1e4) / 10;
 
   figures.longest_task_adding_ms = await longest();
   started = Date.now();

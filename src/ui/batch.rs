@@ -1,0 +1,57 @@
+//! The page's actions, dispatched now or held a moment and dispatched together: a folder of
+//! small photos is answered by the workers ~30 times a second, and every dispatch is a
+//! render of the page, which takes its thread from the workers on a 2-core machine.
+
+use crate::state::{Action, State};
+use gloo::timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::UseReducerDispatcher;
+
+/// The longest an answer waits to be drawn (ms): ten renders a second at most while a
+/// folder is added, each with every answer since the last.
+const HOLD_MS: u32 = 100;
+
+pub struct Batch {
+    dispatch: UseReducerDispatcher<State>,
+    held: Rc<RefCell<Vec<Action>>>,
+}
+
+impl Batch {
+    pub fn new(dispatch: UseReducerDispatcher<State>) -> Self {
+        Batch {
+            dispatch,
+            held: Rc::default(),
+        }
+    }
+
+    /// Dispatch `action` now, after every held one (the order of actions is kept).
+    pub fn now(&self, action: Action) {
+        flush(&self.dispatch, &self.held);
+        self.dispatch.dispatch(action);
+    }
+
+    /// Hold `action` until the next flush, at most `HOLD_MS` away: the actions dispatched
+    /// in one task are reduced one by one and drawn once.
+    pub fn soon(&self, action: Action) {
+        let first = {
+            let mut held = self.held.borrow_mut();
+            held.push(action);
+            held.len() == 1
+        };
+        if first {
+            let (dispatch, held) = (self.dispatch.clone(), self.held.clone());
+            yew::platform::spawn_local(async move {
+                TimeoutFuture::new(HOLD_MS).await;
+                flush(&dispatch, &held);
+            });
+        }
+    }
+}
+
+fn flush(dispatch: &UseReducerDispatcher<State>, held: &RefCell<Vec<Action>>) {
+    let actions = std::mem::take(&mut *held.borrow_mut());
+    for action in actions {
+        dispatch.dispatch(action);
+    }
+}
