@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, FIXTURES, GRAFT, closeBrowsers } from './harness.mjs';
-import { crops, card, ready, nameClasses, count, preview, enter } from './teach-helpers.mjs';
+import { crops, card, ready, nameClasses, count, preview, enter, exportAndOpen, predictOnCommandLine } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 const CLASSES = ['brick', 'grass', 'gravel'];
@@ -48,24 +48,6 @@ async function twoTasks(page, seed) {
   await name.press('Tab');
   await page.locator('.task-card[data-task="rough"]').waitFor();
   return added;
-}
-
-/** Download the page's model into `dir`; `graft predict --json` of it on `photos`. */
-async function onTheCommandLine(page, dir, photos) {
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download model', exact: true }).click(),
-  ]);
-  const model = path.join(dir, 'tasks.graft');
-  await download.saveAs(model);
-  const files = [];
-  for (const f of photos) {
-    files.push(path.join(dir, f.name));
-    await fs.writeFile(files.at(-1), f.buffer);
-  }
-  const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
-    .trim().split('\n').map((l) => JSON.parse(l));
-  return { model, lines };
 }
 
 /** The largest gap between the page's answers (`page[name] = {probs, rough}`) and the
@@ -142,16 +124,7 @@ test('a second task is labelled, trained, previewed, kept and read by the comman
 
     // The project file carries the tasks and their labels: opened in another store they
     // are there again, and the command line trains every task from it.
-    const [exported] = await Promise.all([
-      s.page.waitForEvent('download'),
-      s.page.getByRole('button', { name: 'Export project' }).click(),
-    ]);
-    const projectFile = path.join(tmp, 'project.zip');
-    await exported.saveAs(projectFile);
-    const other = await openPage(browser, server.origin);
-    await other.page.goto(`${server.origin}/?device=cpu&store=tasks-opened`);
-    await ready(other.page);
-    await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+    const { projectFile, other } = await exportAndOpen(s.page, browser, server.origin, tmp, '?device=cpu&store=tasks-opened');
     await taskClass(other.page, 'Yes').and(other.page.locator(`[data-count="${2 * PER_CLASS}"]`)).waitFor({ timeout: SLOW });
     await taskClass(other.page, 'No').and(other.page.locator(`[data-count="${PER_CLASS}"]`)).waitFor({ timeout: SLOW });
     assert.equal(await other.page.locator('#task-first').inputValue(), 'texture');
@@ -163,7 +136,7 @@ test('a second task is labelled, trained, previewed, kept and read by the comman
     assert.match(run.stderr, /wrote .* \(2 tasks, texture: 3 classes, rough: 2 classes\)/);
 
     // The model file answers both tasks on the command line as the page does.
-    const { lines } = await onTheCommandLine(s.page, tmp, held);
+    const { lines } = await predictOnCommandLine(s.page, tmp, held, 'tasks.graft');
     const worst = largestGap(page, held, lines, 'texture');
     console.log(`rough: cross-validated ${accuracy}, held out ${right}/${held.length}; page vs command line within ${worst.toExponential(1)}`);
     assert.ok(worst < 1e-3, `page and command line differ by ${worst}`);
@@ -211,7 +184,7 @@ test('fine-tuning trains the blocks on both tasks together', async () => {
       await s.page.locator('.task-answer[data-task="rough"]').waitFor({ timeout: SLOW });
       page[f.name] = { probs, rough: await taskProbs(s.page, 'rough') };
     }
-    const { model, lines } = await onTheCommandLine(s.page, tmp, held);
+    const { model, lines } = await predictOnCommandLine(s.page, tmp, held, 'tasks.graft');
     const header = (await fs.readFile(model)).subarray(0, 16384).toString('latin1');
     assert.ok(header.includes('tail.head.weight') && header.includes('task.1.layers.0.weight'), 'one tuned tail, two heads');
     const worst = largestGap(page, held, lines, 'Task 1');

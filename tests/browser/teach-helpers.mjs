@@ -1,4 +1,11 @@
-// Helpers for the teaching tests: real photo crops cut in the page, and the class cards.
+// Helpers for the teaching tests: real photo crops cut in the page, the class cards, and
+// what leaves the page (the project file opened in another store, the model file on the
+// command line).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { openPage, GRAFT } from './harness.mjs';
+
 const SLOW = 300_000;
 
 /**
@@ -87,4 +94,44 @@ export const setting = (page, label) => page.getByRole('spinbutton', { name: lab
 export async function enter(page, label, text) {
   await setting(page, label).fill(text);
   await setting(page, label).press('Tab');
+}
+
+/**
+ * Export `page`'s project into `dir/project.zip`, and open it in a new page of `browser` at
+ * `origin` + `query` (another store, so nothing is shared): { projectFile, other }, once the
+ * file is picked (wait for what it should bring back).
+ */
+export async function exportAndOpen(page, browser, origin, dir, query) {
+  const [exported] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export project' }).click(),
+  ]);
+  const projectFile = path.join(dir, 'project.zip');
+  await exported.saveAs(projectFile);
+  const other = await openPage(browser, origin);
+  await other.page.goto(`${origin}/${query}`);
+  await ready(other.page);
+  await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+  return { projectFile, other };
+}
+
+/**
+ * Download `page`'s model into `dir/name`, write `photos` ([{ name, buffer }]) there, and
+ * run `graft predict --json` on them: { model, files, lines } (one parsed line a photo).
+ */
+export async function predictOnCommandLine(page, dir, photos, name = 'page.graft') {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download model', exact: true }).click(),
+  ]);
+  const model = path.join(dir, name);
+  await download.saveAs(model);
+  const files = [];
+  for (const f of photos) {
+    files.push(path.join(dir, f.name));
+    await fs.writeFile(files.at(-1), f.buffer);
+  }
+  const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
+    .trim().split('\n').map((l) => JSON.parse(l));
+  return { model, files, lines };
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES, PYTHON, ROOT } from './harness.mjs';
-import { crops, card, ready, nameClasses, count, drop, preview, enter, setting } from './teach-helpers.mjs';
+import { crops, card, ready, nameClasses, count, drop, preview, enter, setting, exportAndOpen, predictOnCommandLine } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 // Page and command line both run the fused CPU path and the same head arithmetic.
@@ -136,19 +136,7 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         assert.ok(Math.abs(again.brick - pageProbs[held[0][1].name].brick) < 1e-6, 'same model after reload');
 
         // The downloaded model gives the same probabilities on the command line.
-        const [download] = await Promise.all([
-          s.page.waitForEvent('download'),
-          s.page.getByRole('button', { name: 'Download model', exact: true }).click(),
-        ]);
-        const model = path.join(tmp, 'page.graft');
-        await download.saveAs(model);
-        const files = [];
-        for (const [, f] of held) {
-          files.push(path.join(tmp, f.name));
-          await fs.writeFile(files.at(-1), f.buffer);
-        }
-        const lines = execFileSync(GRAFT, ['predict', model, '--json', ...files], { encoding: 'utf8' })
-          .trim().split('\n').map((l) => JSON.parse(l));
+        const { model, files, lines } = await predictOnCommandLine(s.page, tmp, held.map(([, f]) => f));
         for (const [i, line] of lines.entries()) {
           const want = pageProbs[held[i][1].name];
           for (const c of CLASSES) {
@@ -186,16 +174,7 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         await s.page.locator('summary', { hasText: 'Settings' }).click();
         await enter(s.page, 'Penalty C', '3');
         await card(s.page, 'grass').locator('.thumb').first().getByRole('button', { name: /Validation only/ }).click();
-        const [exported] = await Promise.all([
-          s.page.waitForEvent('download'),
-          s.page.getByRole('button', { name: 'Export project' }).click(),
-        ]);
-        const projectFile = path.join(tmp, 'project.zip');
-        await exported.saveAs(projectFile);
-        const other = await openPage(browser, server.origin);
-        await other.page.goto(`${server.origin}/${query}`);
-        await ready(other.page);
-        await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+        const { projectFile, other } = await exportAndOpen(s.page, browser, server.origin, tmp, query);
         for (const c of CLASSES) await count(other.page, c, perClass);
         await other.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
         await other.page.locator('summary', { hasText: 'Settings' }).click();

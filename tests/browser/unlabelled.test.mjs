@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES, GRAFT } from './harness.mjs';
-import { crops, card, ready, rename, count } from './teach-helpers.mjs';
+import { crops, card, ready, rename, count, exportAndOpen } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 const CLASSES = ['brick', 'grass'];
@@ -89,16 +89,7 @@ test('the Unlabelled tray suggests classes, accepting moves photos, training use
 
     // The project file carries the tray: opened in another store it is there again, and
     // the command line trains on it as its --unlabeled pool.
-    const [exported] = await Promise.all([
-      s.page.waitForEvent('download'),
-      s.page.getByRole('button', { name: 'Export project' }).click(),
-    ]);
-    const projectFile = path.join(tmp, 'project.zip');
-    await exported.saveAs(projectFile);
-    const other = await openPage(browser, server.origin);
-    await other.page.goto(`${server.origin}/?device=cpu&store=tray-opened`);
-    await ready(other.page);
-    await other.page.getByRole('button', { name: 'Open project' }).setInputFiles(projectFile);
+    const { projectFile, other } = await exportAndOpen(s.page, browser, server.origin, tmp, '?device=cpu&store=tray-opened');
     await trayCount(other.page, 5);
     await count(other.page, cls, 4);
     assert.deepEqual(other.problems(), []);
