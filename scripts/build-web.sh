@@ -3,7 +3,8 @@
 # wasm-bindgen's JS glue, index.html, the styles, the service and session workers' scripts,
 # embed.js, set-up's generated/ assets and the example tutorial (tutorial/, with its
 # presets); each app file also as .br and .gz (precompress.mjs).
-# Needs scripts/setup.sh first. GRAFT_NAMES=1 keeps the wasm function names (see below). With GRAFT_LINT=1 the same build runs clippy on graft's own
+# Needs scripts/setup.sh first. GRAFT_NAMES=1 keeps the wasm function names (for a
+# profile: see below). With GRAFT_LINT=1 the same build runs clippy on graft's own
 # code with -D warnings (RUSTC_WORKSPACE_WRAPPER: dependencies are built as usual, so one
 # build serves both the page and the lint).
 set -euo pipefail

@@ -13,13 +13,22 @@ pub struct Thumb(Option<Rc<Url>>);
 /// Makes a URL of a picture's bytes (the page's: an object URL; "" when it cannot).
 pub type MakeUrl = fn(&[u8]) -> String;
 
-#[derive(Debug)]
 struct Url {
     href: OnceCell<String>,
     /// The bytes `href` is made of when first asked for, and how (`Thumb::lazy`).
     pending: RefCell<Option<(Vec<u8>, MakeUrl)>>,
     /// Frees `href` (the browser's `URL.revokeObjectURL`); `None` for a URL nothing owns.
     free: Option<fn(&str)>,
+}
+
+/// The URL, or that it is still to be made (not the picture's bytes).
+impl std::fmt::Debug for Url {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.href.get() {
+            Some(href) => write!(f, "Url({href:?})"),
+            None => write!(f, "Url(not made yet)"),
+        }
+    }
 }
 
 impl Url {

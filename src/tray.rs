@@ -70,7 +70,7 @@ impl Tray {
 /// Give `samples` without a thumbnail the one `made` has for them; the list is copied only
 /// when one of them is there (a class card's, or the tray's).
 pub fn fill_thumbs(samples: &mut Rc<Vec<Sample>>, made: &HashMap<u64, Thumb>) {
-    let wants = |s: &Sample| s.thumb.href().is_empty() && made.contains_key(&s.id);
+    let wants = |s: &Sample| made.contains_key(&s.id) && s.thumb.href().is_empty();
     if !samples.iter().any(wants) {
         return;
     }

@@ -84,8 +84,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         .sum();
     let mut lanes = [0f32; 8];
     for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            lanes[l] += x[l] * y[l];
+        for ((sum, a), b) in lanes.iter_mut().zip(x).zip(y) {
+            *sum += a * b;
         }
     }
     lanes.iter().sum::<f32>() + rest

@@ -16,11 +16,15 @@ use std::rc::Rc;
 pub(super) const SLICE_MS: f64 = 50.0;
 
 /// Step `run` to its end, giving other work a turn every `SLICE_MS`; `between` hears the
-/// progress at each turn and ends the fit early by returning false (then: false).
+/// progress first and at each turn, and ends the fit early by returning false (then: false).
 pub(super) async fn step_through(
     run: &mut LinearRun<'_>,
     mut between: impl FnMut((usize, usize)) -> bool,
 ) -> bool {
+    // Asked once before the first step too: a Stop that came while the run was made.
+    if !between(run.progress()) {
+        return false;
+    }
     let mut slice = now_ms();
     while !run.step() {
         if now_ms() - slice > SLICE_MS {

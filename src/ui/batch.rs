@@ -11,6 +11,10 @@ use yew::UseReducerDispatcher;
 /// The longest an answer waits to be drawn (ms): ten renders a second at most while a
 /// folder is added, each with every answer since the last.
 const HOLD_MS: u32 = 100;
+/// Held actions dispatched at once without waiting for the timer: a hidden tab's timers
+/// fire once a second or less often, and the project (so what is saved of it) must not
+/// trail the workers by more than a few photos' answers (each photo is 2-4 actions).
+const HOLD_AT_MOST: usize = 48;
 
 pub struct Batch {
     dispatch: UseReducerDispatcher<State>,
@@ -34,12 +38,14 @@ impl Batch {
     /// Hold `action` until the next flush, at most `HOLD_MS` away: the actions dispatched
     /// in one task are reduced one by one and drawn once.
     pub fn soon(&self, action: Action) {
-        let first = {
+        let held = {
             let mut held = self.held.borrow_mut();
             held.push(action);
-            held.len() == 1
+            held.len()
         };
-        if first {
+        if held >= HOLD_AT_MOST {
+            flush(&self.dispatch, &self.held);
+        } else if held == 1 {
             let (dispatch, held) = (self.dispatch.clone(), self.held.clone());
             yew::platform::spawn_local(async move {
                 TimeoutFuture::new(HOLD_MS).await;

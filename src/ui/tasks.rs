@@ -11,16 +11,14 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Each further task's labelled photos per class, among the project's photos. Worked out
-/// again only when the tasks or the photos change (a change adds or removes photos, so
-/// moves the count or the next id), not on every render: O(photos) then, O(classes) else.
+/// again only when the tasks or a class's photos change, not on every render: O(photos)
+/// then, O(classes) else.
 #[hook]
 pub fn use_task_counts(project: &Project) -> Rc<Vec<Vec<usize>>> {
-    let deps = (
-        project.tasks.clone(),
-        project.sample_count(),
-        project.next_sample,
-    );
-    use_memo(deps, |(tasks, ..)| {
+    // The classes' shared lists: a pointer each while a class is unchanged, a new list
+    // (of another length, or compared photo by photo) once it changes.
+    let lists: Vec<_> = project.classes.iter().map(|c| c.samples.clone()).collect();
+    use_memo((project.tasks.clone(), lists), |(tasks, _)| {
         if tasks.others.is_empty() {
             return Vec::new();
         }
