@@ -141,15 +141,16 @@ pub(super) async fn photo_rows(
     while_doing: &str,
 ) -> Result<Result<Got, String>, TrainError> {
     let cache = &session.rows;
-    let cut_key = RowCache::key(config, RowKind::Cut, photo.hash);
-    let views_key = RowCache::key(config, RowKind::Views, photo.hash);
+    // Each key is a sha256: made only for the rows wanted.
+    let key = |wanted: bool, kind| wanted.then(|| RowCache::key(config, kind, photo.hash));
+    let (cut_key, views_key) = (
+        key(wanted.cut, RowKind::Cut),
+        key(wanted.views, RowKind::Views),
+    );
+    let cached = |key: &Option<String>| key.as_ref().and_then(|k| cache.borrow_mut().get(k));
     let mut got = Got {
-        cut: (wanted.cut)
-            .then(|| cache.borrow_mut().get(&cut_key))
-            .flatten(),
-        views: (wanted.views)
-            .then(|| cache.borrow_mut().get(&views_key))
-            .flatten(),
+        cut: cached(&cut_key),
+        views: cached(&views_key),
         made: false,
     };
     let missing = Wanted {
@@ -187,14 +188,12 @@ pub(super) async fn photo_rows(
         row
     };
     let made = image_rows(&img, photo.hash, config, missing, &run).await?;
-    if let Some(row) = made.cut.map(Rc::new) {
-        cache.borrow_mut().insert(cut_key, photo.hash, row.clone());
+    if let (Some(row), Some(key)) = (made.cut.map(Rc::new), cut_key) {
+        cache.borrow_mut().insert(key, photo.hash, row.clone());
         got.cut = Some(row);
     }
-    if let Some(rows) = made.views.map(Rc::new) {
-        cache
-            .borrow_mut()
-            .insert(views_key, photo.hash, rows.clone());
+    if let (Some(rows), Some(key)) = (made.views.map(Rc::new), views_key) {
+        cache.borrow_mut().insert(key, photo.hash, rows.clone());
         got.views = Some(rows);
     }
     got.made = true;
