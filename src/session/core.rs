@@ -21,13 +21,20 @@ use std::rc::Rc;
 /// Where events go: the worker posts them to the page.
 pub type Outbox = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
 
+/// A picture's bytes as the page sent them: in the message, or a picked file read when its
+/// turn comes (a queue of a folder's files holds no bytes).
+pub enum Carried {
+    Bytes(Vec<u8>),
+    File(web_sys::Blob),
+}
+
 /// A picture waiting for the backbone, to become sample `id` of `class`.
 pub struct Item {
     pub id: u64,
     pub class: ClassRef,
     pub name: String,
     pub picture: Picture,
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Carried,
     /// Saved in the store; not when the page has no saved project to add to.
     pub keep: bool,
 }

@@ -3,7 +3,7 @@
 //! the session moves to the CPU path and the picture in hand is embedded there: nothing
 //! added is dropped.
 
-use super::core::{Item, Session};
+use super::core::{Carried, Item, Session};
 use super::pixels::decode_file;
 use super::prepare::{Prepared, prepare_image, prepare_pixels};
 use super::protocol::{Event, Picture, f32_bytes};
@@ -15,7 +15,14 @@ use std::rc::Rc;
 
 /// Decode and prepare `item` (hash, backbone input, kept copy); why not, in words.
 async fn prepare(item: &Item) -> Result<Prepared, String> {
-    let bytes = item.bytes.as_deref().unwrap_or_default();
+    let read;
+    let bytes = match &item.bytes {
+        Carried::Bytes(bytes) => bytes,
+        Carried::File(file) => {
+            read = crate::web::files::read_blob(file).await?;
+            &read
+        }
+    };
     match item.picture {
         _ if bytes.is_empty() => Err(DecodeError::Empty.to_string()),
         Picture::File => {

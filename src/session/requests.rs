@@ -1,14 +1,20 @@
 //! How the session answers each request: most answers come later, from the job it starts
 //! (one file each: `embed`, `train`, `preview`, `look`, `export`, the engine's benchmarks).
 
-use super::core::{Item, Session};
+use super::core::{Carried, Item, Session};
 use super::engine;
 use super::protocol::{Event, Request, f32s};
 use super::{embed, explore, export, look, one_shot, preview, suggest, train};
 use std::rc::Rc;
 
-/// Answer one request (most answers come later, from a job it starts).
-pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>) {
+/// Answer one request (most answers come later, from a job it starts); `file`, a picked
+/// file sent with `Embed` in place of its bytes.
+pub fn handle(
+    session: &Rc<Session>,
+    request: Request,
+    mut buffers: Vec<Vec<u8>>,
+    file: Option<web_sys::Blob>,
+) {
     let me = session.clone();
     let first = (!buffers.is_empty()).then(|| buffers.swap_remove(0));
     match request {
@@ -29,7 +35,10 @@ pub fn handle(session: &Rc<Session>, request: Request, mut buffers: Vec<Vec<u8>>
             picture,
             keep,
         } => {
-            let bytes = first;
+            let bytes = match file {
+                Some(file) => Carried::File(file),
+                None => Carried::Bytes(first.unwrap_or_default()),
+            };
             let item = Item {
                 id,
                 class,

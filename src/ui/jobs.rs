@@ -18,8 +18,8 @@ use crate::thumb::Thumb;
 use crate::train::TrainConfig;
 use crate::web::fetch::now_ms;
 use crate::web::pool::{SessionPool, workers_wanted};
-use crate::web::worker::Heard;
-use gloo::timers::future::TimeoutFuture;
+use crate::web::signal::Signal;
+use crate::web::worker::{Heard, Picked};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
@@ -31,6 +31,9 @@ pub struct Jobs {
     session: SessionPool,
     batch: Batch,
     uploads: Uploads<Pending>,
+    /// Said when a picture in flight is answered or more workers embed: the sending loop
+    /// waits on it while as many as may be are in flight.
+    room: Signal,
     frames: Cell<u64>,
     /// A webcam frame is in the backbone for the live preview.
     pub live_busy: Cell<bool>,
@@ -60,6 +63,7 @@ impl Jobs {
             let on_workers = move |n| {
                 if let Some(jobs) = also.upgrade() {
                     jobs.act(TeachAction::Queue(jobs.uploads.set_workers(n, now_ms())));
+                    jobs.room.notify();
                 }
             };
             let session = SessionPool::new(workers_wanted(), on_event, on_workers);
@@ -67,6 +71,7 @@ impl Jobs {
                 session,
                 batch: Batch::new(dispatch),
                 uploads: Uploads::default(),
+                room: Signal::default(),
                 frames: Cell::new(0),
                 live_busy: Cell::new(false),
                 previews: Previews::default(),
@@ -132,12 +137,12 @@ impl Jobs {
             loop {
                 me.session.grow(me.uploads.waiting());
                 while me.uploads.full() {
-                    TimeoutFuture::new(10).await;
+                    me.room.wait().await;
                 }
                 let Some((id, item)) = me.uploads.next() else {
                     break;
                 };
-                if let Err(not_sent) = me.send_picture(id, item).await {
+                if let Err(not_sent) = me.send_picture(id, item) {
                     me.answered(Some(not_sent));
                 }
             }
@@ -145,16 +150,13 @@ impl Jobs {
         });
     }
 
-    /// Read and send one picture as sample `id`; its name and why not.
-    async fn send_picture(&self, id: u64, item: Pending) -> Result<(), (String, String)> {
+    /// Send one picture as sample `id`; its name and why not.
+    fn send_picture(&self, id: u64, item: Pending) -> Result<(), (String, String)> {
         let keep = self.saved.saving();
-        let (class, name, picture, bytes) = match item {
+        let (class, name, picture, picked) = match item {
+            // The worker reads it (`Picked::File`).
             Pending::File(class, file) => {
-                let name = file.name();
-                match crate::web::files::read(&file).await {
-                    Ok(bytes) => (class, name, Picture::File, bytes),
-                    Err(e) => return Err((name, e)),
-                }
+                (class, file.name(), Picture::File, Picked::File(file.into()))
             }
             Pending::Frame(class, name, img) => {
                 let (width, height) = img.dimensions();
@@ -162,14 +164,14 @@ impl Jobs {
                     class,
                     name,
                     Picture::Pixels { width, height },
-                    img.into_raw(),
+                    Picked::Bytes(img.into_raw()),
                 )
             }
             Pending::Opened(class, name, bytes, marks) => {
                 if marks.validation || !marks.tasks.is_empty() {
                     self.marks.borrow_mut().insert(id, marks);
                 }
-                (class, name, Picture::File, bytes)
+                (class, name, Picture::File, Picked::Bytes(bytes))
             }
         };
         let request = Request::Embed {
@@ -179,7 +181,7 @@ impl Jobs {
             picture,
             keep,
         };
-        (self.session.embed(&request, vec![bytes])).map_err(|e| (name, e))
+        (self.session.embed(&request, picked)).map_err(|e| (name, e))
     }
 
     /// Sample ids from `first` on are free (a restored project used those below).
@@ -198,6 +200,7 @@ impl Jobs {
             self.act_soon(TeachAction::NotAdded { name, reason });
         }
         self.act_soon(TeachAction::Queue(self.uploads.answered(now_ms())));
+        self.room.notify();
     }
 
     /// Read the thumbnails of restored samples `wanted` (those shown without one), a few at

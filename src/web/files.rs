@@ -62,10 +62,16 @@ pub fn download_parts(parts: &Array, file_name: &str) -> Result<(), String> {
 
 /// All bytes of a picked or dropped file.
 pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let file = gloo::file::File::from(file.clone());
-    gloo::file::futures::read_as_bytes(&file)
+    read_blob(file).await
+}
+
+/// All bytes of a blob (a file, in the page or sent to a worker): one promise, where a
+/// `FileReader` fires four events, each a task of the thread that reads.
+pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
         .await
-        .map_err(|e| format!("could not be read: {e}"))
+        .map_err(|e| format!("could not be read: {}", js_error(e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// The file a file input was given (its first), the input emptied so that the same file

@@ -16,6 +16,7 @@ pub mod idb;
 pub mod pool;
 pub mod rows;
 pub mod scope;
+pub mod signal;
 pub mod storage;
 pub mod store;
 pub mod visible;

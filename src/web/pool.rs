@@ -3,7 +3,7 @@
 //! folder is embedded on every core. No shared memory, so no COOP/COEP headers: each worker
 //! loads its own backbone (from the Cache API after the first) and saves what it embeds.
 
-use super::worker::{Heard, SessionWorker};
+use super::worker::{Heard, Picked, SessionWorker};
 use crate::backend::DeviceChoice;
 use crate::session::{Event, Request};
 use crate::state::Loading;
@@ -140,7 +140,7 @@ impl SessionPool {
     }
 
     /// Send a picture to embed (`Request::Embed`) to the worker with the fewest in hand.
-    pub fn embed(&self, request: &Request, buffers: Vec<Vec<u8>>) -> Result<(), String> {
+    pub fn embed(&self, request: &Request, picture: Picked) -> Result<(), String> {
         let member = {
             let members = self.0.members.borrow();
             // On a tie a helper goes first: the main worker also trains and previews.
@@ -151,7 +151,7 @@ impl SessionPool {
                 .min_by_key(|(i, m)| (m.sent.borrow().len(), *i == 0));
             chosen.map_or_else(|| members[0].clone(), |(_, m)| m.clone())
         };
-        member.worker.post(request, buffers)?;
+        member.worker.post_picture(request, picture)?;
         if let Request::Embed { id, name, .. } = request {
             member.sent.borrow_mut().push((*id, name.clone()));
         }

@@ -1,6 +1,7 @@
 //! The session's Web Worker, both ends of the wire: `serve` runs in the worker (graft-worker's
 //! entry), `SessionWorker` is the page's handle on it. A message is `{header, buffers}`: the
-//! header a `session::protocol` enum as JSON, the buffers `ArrayBuffer`s, transferred.
+//! header a `session::protocol` enum as JSON, the buffers `ArrayBuffer`s, transferred; a
+//! picture to embed from a picked file carries the `File` itself as `file` instead.
 
 use crate::backend::DeviceChoice;
 use crate::session::protocol::ModelFrom;
@@ -18,6 +19,14 @@ use web_sys::{
 
 /// The worker's boot script (static/worker.js): loads graft-worker's wasm, which calls `serve`.
 const SCRIPT: &str = "worker.js";
+
+/// A picture sent to embed (`Request::Embed`): its bytes, or a picked file, which the worker
+/// reads itself when its turn comes, so that its bytes never pass the page's thread (read,
+/// copied into wasm memory and out again, the page's work a photo was a third file reading).
+pub enum Picked {
+    Bytes(Vec<u8>),
+    File(web_sys::Blob),
+}
 
 /// Bytes in wasm memory as JS buffers (a copy each).
 fn js_buffers(buffers: Vec<Vec<u8>>) -> Vec<ArrayBuffer> {
@@ -89,8 +98,10 @@ pub fn serve() {
     let post: crate::session::Outbox = Rc::new(post);
     let session = Session::new(post.clone());
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let file = (Reflect::get(&e.data(), &"file".into()).ok())
+            .and_then(|f| f.dyn_into::<web_sys::Blob>().ok());
         match unpack::<Request>(&e.data()) {
-            Ok((request, buffers)) => crate::session::handle(&session, request, buffers),
+            Ok((request, buffers)) => crate::session::handle(&session, request, buffers, file),
             // A page of another build: it hears nothing back.
             Err(e) => log::warn!("graft-worker: {e}"),
         }
@@ -174,7 +185,23 @@ impl SessionWorker {
 
     /// `post` with buffers already in JS (one made a part a task: `Jobs::train`).
     pub fn post_js(&self, request: &Request, buffers: Vec<ArrayBuffer>) -> Result<(), String> {
-        let message = pack(request, buffers)?;
+        self.send(pack(request, buffers)?)
+    }
+
+    /// Send a picture to embed with `request`.
+    pub fn post_picture(&self, request: &Request, picture: Picked) -> Result<(), String> {
+        match picture {
+            Picked::Bytes(bytes) => self.post(request, vec![bytes]),
+            Picked::File(file) => {
+                let (message, transfer) = pack(request, Vec::new())?;
+                Reflect::set(&message, &"file".into(), &file).map_err(|e| format!("{e:?}"))?;
+                self.send((message, transfer))
+            }
+        }
+    }
+
+    /// Post a packed message, or hold it until the worker is ready.
+    fn send(&self, message: (JsValue, Array)) -> Result<(), String> {
         self.launched()?;
         let running = self.0.running.borrow();
         let running = running.as_ref().ok_or("the worker is not running")?;

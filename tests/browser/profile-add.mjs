@@ -1,7 +1,8 @@
 // Benchmark (not a test): where the page's own thread spends its time while a folder of
 // small real-photo crops is added (Chromium's per-category durations, and optionally a
-// CPU profile's heaviest functions: build with GRAFT_NAMES=1 to keep wasm names).
-//   node tests/browser/profile-add.mjs [classes=10] [per class=30] [workers] [profile]
+// CPU profile's heaviest functions: build with GRAFT_NAMES=1 to keep wasm names; or a
+// trace's main-thread events by name, their own time, which names the browser's own work).
+//   node tests/browser/profile-add.mjs [classes=10] [per class=30] [workers] [profile|trace]
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ const classes = Number(process.argv[2] ?? 10);
 const perClass = Number(process.argv[3] ?? 30);
 const workers = process.argv[4];
 const profile = process.argv[5] === 'profile';
+const trace = process.argv[5] === 'trace';
 const server = await serve(DIST, { '/fixtures/': FIXTURES });
 const browser = await launch();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-profile-add-'));
@@ -31,6 +33,15 @@ try {
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
   }
+  let complete;
+  if (trace) {
+    complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.start', {
+      transferMode: 'ReturnAsStream',
+      traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink', 'v8', 'ipc', 'mojom'] },
+    });
+  }
+  const cpuBefore = await cpuByThread();
   const before = await metrics();
   const started = Date.now();
   await s.page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(dir);
@@ -41,9 +52,19 @@ try {
   }, total, { timeout: 600_000, polling: 100 });
   const seconds = (Date.now() - started) / 1000;
   const after = await metrics();
+  const cpuAfter = await cpuByThread();
   const per = (k) => Math.round(((after[k] - before[k]) / total) * 1e4) / 10;
   const out = { photos: total, seconds, photos_per_s: Math.round((total / seconds) * 10) / 10, ms_a_photo: {} };
   for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration']) out.ms_a_photo[k] = per(k);
+  // Every Chromium process's threads, CPU ms a photo by process type and thread name.
+  const used = new Map();
+  for (const [key, ms] of cpuAfter) {
+    const d = ms - (cpuBefore.get(key) ?? 0);
+    const name = key.split(' ').slice(1).join(' ');
+    if (d > 0) used.set(name, (used.get(name) ?? 0) + d);
+  }
+  out.cpu_ms_a_photo = [...used.entries()].sort((a, b) => b[1] - a[1]).filter(([, v]) => v / total >= 0.2)
+    .map(([k, v]) => `${Math.round((v / total) * 10) / 10} ${k}`);
   if (profile) {
     const { profile: p } = await cdp.send('Profiler.stop');
     const self = new Map();
@@ -57,10 +78,65 @@ try {
     out.top_self_ms = [...self.entries()].filter(([k]) => !k.startsWith('(idle)'))
       .sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${Math.round(v)} ${k}`);
   }
+  if (trace) out.main_thread_self_ms_a_photo = await traceSelf(cdp, complete, total);
   console.log(JSON.stringify(out, null, 1));
 } finally {
   await browser.close();
   await closeBrowsers();
   await server.close();
   await fs.rm(tmp, { recursive: true, force: true });
+}
+
+/** The trace's complete events on the page's main thread, by name: each one's own time (its
+ * duration less its children's), in ms a photo, the heaviest first. */
+async function traceSelf(cdp, complete, photos) {
+  await cdp.send('Tracing.end');
+  const { stream } = await complete;
+  let text = '';
+  for (;;) {
+    const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
+    text += base64Encoded ? Buffer.from(data, 'base64').toString() : data;
+    if (eof) break;
+  }
+  const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain'
+    && events.some((f) => f.pid === e.pid && f.name === 'FunctionCall'));
+  const spans = events.filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const self = new Map();
+  const seen = new Map();
+  const stack = [];
+  for (const e of spans) {
+    while (stack.length && stack.at(-1).ts + stack.at(-1).dur <= e.ts) stack.pop();
+    const parent = stack.at(-1);
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur);
+    self.set(e.name, (self.get(e.name) ?? 0) + e.dur);
+    seen.set(e.name, (seen.get(e.name) ?? 0) + 1);
+    stack.push(e);
+  }
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
+    .map(([k, v]) => `${Math.round(v / photos / 10) / 100} ms ${k} (${Math.round((seen.get(k) / photos) * 10) / 10} a photo)`);
+}
+
+/** CPU ms so far of every thread of every Chromium process, keyed `tid type/thread`. */
+async function cpuByThread() {
+  const tick = 10; // USER_HZ: 100 a second on Linux
+  const out = new Map();
+  for (const pid of await fs.readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmd.includes('chrom')) continue;
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+    const util = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1];
+    const proc = util ? util.split('.').pop() : type;
+    for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
+      const stat = await fs.readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+      const m = /\((.*)\) \S+ (.*)/.exec(stat);
+      if (!m) continue;
+      const f = m[2].split(' ');
+      // After the state: ppid is f[0], utime f[10], stime f[11] (proc(5)). Thread names end in a number per thread of a kind: counted together.
+      out.set(`${tid} ${proc}/${m[1].replace(/\d+$/, '')}`, (Number(f[10]) + Number(f[11])) * tick);
+    }
+  }
+  return out;
 }
