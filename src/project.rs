@@ -74,7 +74,8 @@ pub struct Project {
     pub next_class: u32,
     pub next_sample: u64,
     /// Samples set aside for validation: when there are any, they are the validation set.
-    pub held_out: std::collections::BTreeSet<u64>,
+    /// Shared between states, as the class lists are (a state is made every action).
+    pub held_out: Rc<std::collections::BTreeSet<u64>>,
     /// Photos without a class yet.
     pub unlabelled: Tray,
     /// Further tasks on the same photos (the class cards are the first); shared between
@@ -247,8 +248,9 @@ impl Project {
 
     /// Set a sample aside for validation, or back.
     pub fn toggle_held_out(&mut self, id: u64) {
-        if !self.held_out.remove(&id) {
-            self.held_out.insert(id);
+        let held_out = Rc::make_mut(&mut self.held_out);
+        if !held_out.remove(&id) {
+            held_out.insert(id);
         }
     }
 
@@ -261,7 +263,9 @@ impl Project {
     }
 
     pub fn remove_sample(&mut self, id: u64) -> Option<Sample> {
-        self.held_out.remove(&id);
+        if self.held_out.contains(&id) {
+            Rc::make_mut(&mut self.held_out).remove(&id);
+        }
         for class in &mut self.classes {
             if let Some(at) = class.samples.iter().position(|s| s.id == id) {
                 return Some(Rc::make_mut(&mut class.samples).remove(at));

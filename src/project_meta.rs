@@ -83,11 +83,11 @@ impl ProjectMeta {
         };
         let kept = project.sample_ids();
         project.tasks = Rc::new(meta.tasks.checked().kept(&kept.iter().copied().collect()));
-        project.held_out = meta
-            .held_out
-            .into_iter()
-            .filter(|id| kept.contains(id))
-            .collect();
+        project.held_out = Rc::new(
+            (meta.held_out.into_iter())
+                .filter(|id| kept.contains(id))
+                .collect(),
+        );
         (project, orphans)
     }
 }

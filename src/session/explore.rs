@@ -67,8 +67,8 @@ async fn through_tail(
             cut: true,
             views: false,
         };
-        let got = (photo_rows(session, &photo, &config, wanted, Some(cut), "mapping").await?)
-            .map_err(TrainError::Read)?;
+        let got =
+            (photo_rows(session, &photo, &config, wanted, Some(cut), "mapping").await?).needed()?;
         rows.extend_from_slice(&got.cut.unwrap_or_default());
     }
     let all: Vec<usize> = (0..asked.ids.len()).collect();

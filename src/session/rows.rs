@@ -51,8 +51,8 @@ pub(super) async fn rows(
             cut: values.is_some(),
             views: n > 0 && training[i],
         };
-        let got = (photo_rows(session, &photo, config, wanted, cut, "preparing").await?)
-            .map_err(TrainError::Read)?;
+        let got =
+            (photo_rows(session, &photo, config, wanted, cut, "preparing").await?).needed()?;
         if got.made {
             report(session, Progress::Preparing(i + 1, total));
         }
@@ -95,8 +95,8 @@ pub(super) async fn pool_views(
             views: true,
         };
         let got = match photo_rows(session, &photo, &config, wanted, None, "preparing").await? {
-            Ok(got) => got,
-            Err(_) => {
+            PhotoRows::Got(got) => got,
+            PhotoRows::Unreadable(_) => {
                 unread.push(name);
                 continue;
             }
@@ -128,10 +128,26 @@ pub(super) struct Got {
     pub made: bool,
 }
 
+/// A photo's rows, or why its kept copy could not be read (the caller decides whether that
+/// ends the run: a run stops, the tray's views skip the photo).
+pub(super) enum PhotoRows {
+    Got(Got),
+    Unreadable(String),
+}
+
+impl PhotoRows {
+    /// The rows, or the unreadable copy as the run's error.
+    pub fn needed(self) -> Result<Got, TrainError> {
+        match self {
+            PhotoRows::Got(got) => Ok(got),
+            PhotoRows::Unreadable(why) => Err(TrainError::Read(why)),
+        }
+    }
+}
+
 /// `photo`'s `wanted` rows under `config`, from the cache, or made from its stored copy by
 /// the recipe (one backbone pass each, through to `at`'s cut, or to the features without
-/// it) and cached. The inner error says its copy could not be read (the caller decides
-/// whether that ends the run); the outer, that the backbone failed.
+/// it) and cached; an error only if the backbone failed.
 pub(super) async fn photo_rows(
     session: &Session,
     photo: &Photo<'_>,
@@ -139,7 +155,7 @@ pub(super) async fn photo_rows(
     wanted: Wanted,
     at: Option<TailConfig>,
     while_doing: &str,
-) -> Result<Result<Got, String>, TrainError> {
+) -> Result<PhotoRows, TrainError> {
     let cache = &session.rows;
     // Each key is a sha256: made only for the rows wanted.
     let key = |wanted: bool, kind| wanted.then(|| RowCache::key(config, kind, photo.hash));
@@ -158,7 +174,7 @@ pub(super) async fn photo_rows(
         views: wanted.views && got.views.is_none(),
     };
     if !missing.cut && !missing.views {
-        return Ok(Ok(got));
+        return Ok(PhotoRows::Got(got));
     }
     let name = photo.name;
     let img = match stored_copy(session, name, photo.id).await {
@@ -167,7 +183,7 @@ pub(super) async fn photo_rows(
     };
     let img = match img {
         Ok(img) => img,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(PhotoRows::Unreadable(e)),
     };
     let run = async |input: &[f32]| {
         let row = session
@@ -197,7 +213,7 @@ pub(super) async fn photo_rows(
         got.views = Some(rows);
     }
     got.made = true;
-    Ok(Ok(got))
+    Ok(PhotoRows::Got(got))
 }
 
 /// A sample's stored 256-px JPEG, read from the store (no second copy is kept in memory).

@@ -21,6 +21,7 @@ mod saved;
 mod suggest;
 mod tasks;
 mod teach_area;
+mod ways_in;
 
 pub use app::App;
 

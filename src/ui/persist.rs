@@ -34,9 +34,9 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
     }
     {
         let (jobs, act) = (jobs.clone(), act.clone());
-        // Compared by the classes' shared lists (a pointer each unless one changed), so a
-        // render costs O(classes) and the photos set aside; what is saved is worked out
-        // when it is written.
+        // Compared by the classes' shared lists and the shared set of photos set aside (a
+        // pointer each unless one changed), so a render costs O(classes); what is saved is
+        // worked out when it is written.
         use_effect_with(
             (t.restored, t.project.clone()),
             move |(restored, project)| {

@@ -7,8 +7,6 @@ use super::components::{
     tray_card::TrayCard, webcam_panel::WebcamPanel,
 };
 use super::jobs::Jobs;
-use super::pending::Pending;
-use crate::project::ClassRef;
 use crate::session::protocol::{ModelFrom, Picture};
 use crate::state::explore::MapAction;
 use crate::state::teach::{Teach, TeachAction};
@@ -81,86 +79,13 @@ pub fn TeachArea(props: &TeachAreaProps) -> Html {
     super::one_shot::use_prototypes(t, jobs.clone(), loaded && t.restored);
     super::suggest::use_suggestions(t, jobs.clone(), loaded && t.restored);
 
-    // Every way in (card, folder, webcam) ends in the one embedding queue. The project's next
-    // sample id is read when called, so the callbacks below stay the same across renders.
-    let next_sample = use_mut_ref(|| 0);
-    *next_sample.borrow_mut() = t.project.next_sample;
-    let enqueue = {
-        let jobs = jobs.clone();
-        Rc::new(move |items: Vec<Pending>| {
-            if loaded {
-                jobs.enqueue(items, *next_sample.borrow());
-            }
-        })
-    };
-    let on_files = {
-        let enqueue = enqueue.clone();
-        Callback::from(move |(class, list): (u32, Vec<web_sys::File>)| {
-            enqueue(
-                list.into_iter()
-                    .map(|f| Pending::File(ClassRef::Id(class), f))
-                    .collect(),
-            )
-        })
-    };
-    let on_tray = {
-        let enqueue = enqueue.clone();
-        Callback::from(move |list: Vec<web_sys::File>| {
-            enqueue(
-                list.into_iter()
-                    .map(|f| Pending::File(ClassRef::Unlabelled, f))
-                    .collect(),
-            )
-        })
-    };
-    // A folder (picked or dropped): one class per sub-folder, made before its images arrive.
-    let import = {
-        let (enqueue, act) = (enqueue.clone(), act.clone());
-        Rc::new(move |g: folders::Grouped| {
-            for path in g.stray {
-                let reason = "not inside a class folder, skipped".to_string();
-                act(TeachAction::NotAdded { name: path, reason });
-            }
-            act(TeachAction::EnsureClasses(
-                g.classes.iter().map(|(c, _)| c.clone()).collect(),
-            ));
-            let items = g.classes.into_iter().flat_map(|(class, files)| {
-                files
-                    .into_iter()
-                    .map(move |f| Pending::File(ClassRef::Name(class.clone()), f))
-            });
-            enqueue(items.collect());
-        })
-    };
-    let on_drop = {
-        let (import, act) = (import.clone(), act.clone());
-        Callback::from(move |e: DragEvent| {
-            let dirs = e
-                .data_transfer()
-                .map(|d| folders::dropped_directories(&d))
-                .unwrap_or_default();
-            if dirs.is_empty() {
-                return;
-            }
-            e.prevent_default();
-            let (import, act) = (import.clone(), act.clone());
-            yew::platform::spawn_local(async move {
-                match folders::read_dropped(dirs).await {
-                    Ok(g) => import(g),
-                    Err(e) => act(TeachAction::Notice(format!(
-                        "The folder could not be read: {e}"
-                    ))),
-                }
-            });
-        })
-    };
-    let on_frame = {
-        let (enqueue, jobs) = (enqueue.clone(), jobs.clone());
-        Callback::from(move |(class, img): (u32, image::RgbImage)| {
-            let name = jobs.frame_name();
-            enqueue(vec![Pending::Frame(ClassRef::Id(class), name, img)])
-        })
-    };
+    let super::ways_in::WaysIn {
+        on_files,
+        on_tray,
+        import,
+        on_drop,
+        on_frame,
+    } = super::ways_in::use_ways_in(t, jobs.clone(), act.clone(), loaded);
     let on_live = {
         let jobs = jobs.clone();
         Callback::from(move |img: image::RgbImage| {

@@ -5,10 +5,11 @@
 // fine-tuning the last 1 and 2 blocks, 50 epochs each. Prints the page's own validation
 // accuracy and training time (rows made + epochs) for each. Run after `scripts/build-web.sh`:
 //   node tests/browser/bench-transfer.mjs
-// With `methods [SHOTS] [BUDGET]` it runs issue 17's Method Auto instead at SHOTS photos a
-// class (default 3) with a budget of BUDGET s (default 180) and prints its table: each
-// method's accuracy on the held-out photos and its time, and what Auto kept:
-//   node tests/browser/bench-transfer.mjs methods 1
+// With `methods [SHOTS] [BUDGET] [DRAW]` it runs issue 17's Method Auto instead at SHOTS
+// photos a class (default 3) with a budget of BUDGET s (default 180) and prints its table:
+// each method's accuracy on the held-out photos and its time, and what Auto kept. DRAW
+// (default 0) picks other crops, to train on and to hold out, from the same photos:
+//   node tests/browser/bench-transfer.mjs methods 1 180 2
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
@@ -23,6 +24,7 @@ const CLASSES = [['brick', 'brick.png'], ['grass', 'grass.png'], ['gravel', 'gra
 const MODE = process.argv[2] ?? 'adapt';
 const SHOTS = Number(process.argv[3] ?? 3);
 const BUDGET = process.argv[4] ?? '180';
+const DRAW = Number(process.argv[5] ?? 0);
 const HELD = 12;
 const CONFIGS = [
   ['head only', { 'Augmented views': '0', 'Blocks to fine-tune': '0' }],
@@ -40,7 +42,7 @@ try {
   for (let i = 2; i < CLASSES.length; i++) await page.getByRole('button', { name: 'Add a class' }).click();
   for (const [i, [cls]] of CLASSES.entries()) await rename(page, `Class ${i + 1}`, cls);
   for (const [i, [cls, file]] of CLASSES.entries()) {
-    const files = [...await crops(page, cls, 'top', SHOTS, 200 + i, file), ...await crops(page, cls, 'bottom', HELD, 300 + i, file)];
+    const files = [...await crops(page, cls, 'top', SHOTS, 200 + i + 1000 * DRAW, file), ...await crops(page, cls, 'bottom', HELD, 300 + i + 1000 * DRAW, file)];
     await card(page, cls).getByRole('button', { name: `Add images to ${cls}` }).setInputFiles(files);
   }
   for (const [cls] of CLASSES) await count(page, cls, SHOTS + HELD);
@@ -59,7 +61,7 @@ try {
     await page.locator('#auto-table').waitFor({ timeout: SLOW });
     const rows = await page.locator('#auto-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent).join(' | ')));
     const notice = await page.locator('#train-notice').textContent();
-    console.log(`| method (page, CPU path, ${SHOTS} a class, Auto's budget ${BUDGET} s) | held-out accuracy | time |\n| --- | --- | --- |`);
+    console.log(`| method (page, CPU path, ${SHOTS} a class, Auto's budget ${BUDGET} s, draw ${DRAW}) | held-out accuracy | time |\n| --- | --- | --- |`);
     for (const row of rows) console.log(`| ${row} |`);
     console.log(notice);
     process.exit(0);
