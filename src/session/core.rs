@@ -25,7 +25,7 @@ pub type Outbox = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
 /// turn comes (a queue of a folder's files holds no bytes).
 pub enum Carried {
     Bytes(Vec<u8>),
-    File(web_sys::Blob),
+    File(crate::web::files::SentFile),
 }
 
 /// A picture waiting for the backbone, to become sample `id` of `class`.

@@ -19,7 +19,7 @@ async fn prepare(item: &Item) -> Result<Prepared, String> {
     let bytes = match &item.bytes {
         Carried::Bytes(bytes) => bytes,
         Carried::File(file) => {
-            read = crate::web::files::read_blob(file).await?;
+            read = file.read().await?;
             &read
         }
     };

@@ -5,6 +5,7 @@ use super::core::{Carried, Item, Session};
 use super::engine;
 use super::protocol::{Event, Request, f32s};
 use super::{embed, explore, export, look, one_shot, preview, suggest, train};
+use crate::web::files::SentFile;
 use std::rc::Rc;
 
 /// Answer one request (most answers come later, from a job it starts); `file`, a picked
@@ -13,7 +14,7 @@ pub fn handle(
     session: &Rc<Session>,
     request: Request,
     mut buffers: Vec<Vec<u8>>,
-    file: Option<web_sys::Blob>,
+    file: Option<SentFile>,
 ) {
     let me = session.clone();
     let first = (!buffers.is_empty()).then(|| buffers.swap_remove(0));

@@ -65,9 +65,19 @@ pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
     read_blob(file).await
 }
 
+/// A file the page sent a worker, which reads it when it needs the bytes (the session
+/// holds it without touching a JS object).
+pub struct SentFile(pub(super) Blob);
+
+impl SentFile {
+    pub async fn read(&self) -> Result<Vec<u8>, String> {
+        read_blob(&self.0).await
+    }
+}
+
 /// All bytes of a blob (a file, in the page or sent to a worker): one promise, where a
 /// `FileReader` fires four events, each a task of the thread that reads.
-pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
+async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| format!("could not be read: {}", js_error(e)))?;

@@ -10,6 +10,11 @@
 // each method's accuracy on the held-out photos and its time, and what Auto kept. DRAW
 // (default 0) picks other crops, to train on and to hold out, from the same photos:
 //   node tests/browser/bench-transfer.mjs methods 1 180 2
+// With `folder ROOT [BUDGET]` the same Auto runs on a folder made by
+// scripts/bench-methods.py (e.g. /tmp/graft-bench-unlabelled/digits-3-7: ROOT/train and
+// ROOT/val, a sub-folder a class), both added by "Add a folder of classes", the val photos
+// marked "Validation only" (a class's photos must fit the 48 a card shows).
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, DIST, closeBrowsers } from './harness.mjs';
@@ -22,6 +27,7 @@ const CLASSES = [['brick', 'brick.png'], ['grass', 'grass.png'], ['gravel', 'gra
   ['astronaut', 'astronaut.png'], ['camera', 'camera.png'], ['cat', 'chelsea.png'],
   ['coffee', 'coffee.png'], ['motorcycle', 'motorcycle_left.png'], ['rocket', 'rocket.jpg']];
 const MODE = process.argv[2] ?? 'adapt';
+const ROOT = MODE === 'folder' ? process.argv[3] : null;
 const SHOTS = Number(process.argv[3] ?? 3);
 const BUDGET = process.argv[4] ?? '180';
 const DRAW = Number(process.argv[5] ?? 0);
@@ -39,6 +45,9 @@ try {
   const { page } = await openPage(browser, server.origin);
   await page.goto(`${server.origin}/?device=cpu`);
   await ready(page);
+  if (ROOT) {
+    await addFolders(page);
+  } else {
   for (let i = 2; i < CLASSES.length; i++) await page.getByRole('button', { name: 'Add a class' }).click();
   for (const [i, [cls]] of CLASSES.entries()) await rename(page, `Class ${i + 1}`, cls);
   for (const [i, [cls, file]] of CLASSES.entries()) {
@@ -49,8 +58,9 @@ try {
   for (const [cls] of CLASSES) {
     for (let i = 0; i < HELD; i++) await page.getByRole('button', { name: `Validation only: ${cls}-bottom-${i}.png` }).click();
   }
+  }
   await page.locator('summary', { hasText: 'Settings' }).click();
-  if (MODE === 'methods') {
+  if (MODE === 'methods' || ROOT) {
     // Auto measures every method on the held-out photos and shows each one's accuracy
     // and time in its table: one run gives the whole row, and what Auto kept.
     await page.getByLabel('Method', { exact: true }).selectOption('auto');
@@ -61,7 +71,8 @@ try {
     await page.locator('#auto-table').waitFor({ timeout: SLOW });
     const rows = await page.locator('#auto-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent).join(' | ')));
     const notice = await page.locator('#train-notice').textContent();
-    console.log(`| method (page, CPU path, ${SHOTS} a class, Auto's budget ${BUDGET} s, draw ${DRAW}) | held-out accuracy | time |\n| --- | --- | --- |`);
+    const what = ROOT ? path.basename(ROOT) : `${SHOTS} a class, draw ${DRAW}`;
+    console.log(`| method (page, CPU path, ${what}, Auto's budget ${BUDGET} s) | held-out accuracy | time |\n| --- | --- | --- |`);
     for (const row of rows) console.log(`| ${row} |`);
     console.log(notice);
     process.exit(0);
@@ -87,4 +98,26 @@ try {
   await browser.close();
   await closeBrowsers();
   await server.close();
+}
+
+/** ROOT/train and ROOT/val into the page by folder, in place of the two starter classes;
+ * every val photo marked "Validation only". */
+async function addFolders(page) {
+  const classes = fs.readdirSync(path.join(ROOT, 'train')).sort();
+  const files = (split, cls) => fs.readdirSync(path.join(ROOT, split, cls));
+  for (const starter of ['Class 1', 'Class 2']) {
+    await page.getByRole('button', { name: `Delete class ${starter}` }).click();
+  }
+  for (const split of ['train', 'val']) {
+    await page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(path.join(ROOT, split));
+    for (const cls of classes) {
+      const n = files('train', cls).length + (split === 'val' ? files('val', cls).length : 0);
+      await count(page, cls, n);
+    }
+  }
+  for (const cls of classes) {
+    for (const name of files('val', cls)) {
+      await card(page, cls).getByRole('button', { name: `Validation only: ${name}`, exact: true }).click();
+    }
+  }
 }
