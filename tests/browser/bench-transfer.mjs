@@ -13,7 +13,9 @@
 // With `folder ROOT [BUDGET]` the same Auto runs on a folder made by
 // scripts/bench-methods.py (e.g. /tmp/graft-bench-unlabelled/digits-3-7: ROOT/train and
 // ROOT/val, a sub-folder a class), both added by "Add a folder of classes", the val photos
-// marked "Validation only" (a class's photos must fit the 48 a card shows).
+// marked "Validation only" (a class's photos must fit the 48 a card shows). With `folder
+// ROOT 0 tray` it trains the default head instead, then again with ROOT/pool (the native
+// table's unlabelled pool) in the Unlabelled tray, and prints both accuracies.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +62,10 @@ try {
   }
   }
   await page.locator('summary', { hasText: 'Settings' }).click();
+  if (ROOT && process.argv[5] === 'tray') {
+    await headWithTray(page);
+    process.exit(0);
+  }
   if (MODE === 'methods' || ROOT) {
     // Auto measures every method on the held-out photos and shows each one's accuracy
     // and time in its table: one run gives the whole row, and what Auto kept.
@@ -120,4 +126,24 @@ async function addFolders(page) {
       await card(page, cls).getByRole('button', { name: `Validation only: ${name}`, exact: true }).click();
     }
   }
+}
+
+/** The default head's held-out accuracy and time, then the same with ROOT/pool in the tray. */
+async function headWithTray(page) {
+  const train = async () => {
+    await page.locator('#train-result').evaluate((el) => el.remove()).catch(() => {});
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const result = page.locator('#train-result');
+    await result.waitFor({ timeout: SLOW });
+    const accuracy = Number(await page.locator('#val-accuracy').getAttribute('data-accuracy'));
+    const notice = await page.locator('#train-notice').evaluateAll((n) => n.map((e) => e.textContent).join(' '));
+    return `${(accuracy * 100).toFixed(1)} % | ${(await result.textContent()).match(/in ([\d.]+) s/)?.[1] ?? '?'} s | ${notice}`;
+  };
+  console.log(`| ${path.basename(ROOT)} (page, CPU path) | held-out accuracy | time | notice |\n| --- | --- | --- | --- |`);
+  console.log(`| head | ${await train()} |`);
+  const pool = fs.readdirSync(path.join(ROOT, 'pool')).map((f) => path.join(ROOT, 'pool', f));
+  const tray = page.getByRole('region', { name: 'Unlabelled images' });
+  await tray.getByRole('button', { name: 'Add unlabelled images' }).setInputFiles(pool);
+  await tray.locator(`.count[data-count="${pool.length}"]`).waitFor({ timeout: SLOW });
+  console.log(`| + unlabelled (${pool.length} in the tray) | ${await train()} |`);
 }
