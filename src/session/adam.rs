@@ -96,7 +96,7 @@ pub(super) async fn adam_candidate(
         report(session, Progress::Failed(m));
         None
     };
-    let mut engine = match session.engine() {
+    let mut engine = match session.ready_engine().await {
         Ok(engine) => engine,
         Err(e) => return fail(e.to_string()),
     };

@@ -44,17 +44,14 @@ pub fn use_ways_in(
             }
         })
     };
-    let to_queue = |class: fn(u32) -> ClassRef| {
+    let to_queue = {
         let enqueue = enqueue.clone();
-        move |id: u32, list: Vec<web_sys::File>| {
-            enqueue(
-                list.into_iter()
-                    .map(|f| Pending::File(class(id), f))
-                    .collect(),
-            )
+        move |class: ClassRef, list: Vec<web_sys::File>| {
+            let items = list.into_iter().map(|f| Pending::File(class.clone(), f));
+            enqueue(items.collect())
         }
     };
-    let (to_class, to_tray) = (to_queue(ClassRef::Id), to_queue(|_| ClassRef::Unlabelled));
+    let to_tray = to_queue.clone();
     let import: Rc<dyn Fn(folders::Grouped)> = {
         let (enqueue, act) = (enqueue.clone(), act.clone());
         Rc::new(move |g: folders::Grouped| {
@@ -100,8 +97,8 @@ pub fn use_ways_in(
         enqueue(vec![Pending::Frame(ClassRef::Id(class), name, img)])
     });
     WaysIn {
-        on_files: Callback::from(move |(id, list)| to_class(id, list)),
-        on_tray: Callback::from(move |list| to_tray(0, list)),
+        on_files: Callback::from(move |(id, list)| to_queue(ClassRef::Id(id), list)),
+        on_tray: Callback::from(move |list| to_tray(ClassRef::Unlabelled, list)),
         import,
         on_drop,
         on_frame,

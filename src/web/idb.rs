@@ -131,9 +131,14 @@ impl Db {
         let stores: Vec<&str> = puts.iter().map(|(s, _, _)| *s).collect();
         let tx = self.tx(&stores, IdbTransactionMode::Readwrite)?;
         for (store, key, value) in puts {
-            tx.object_store(store)
-                .and_then(|s| s.put_with_key(value, key))
-                .map_err(describe)?;
+            let put = tx
+                .object_store(store)
+                .and_then(|s| s.put_with_key(value, key));
+            if let Err(e) = put {
+                // The puts before it would otherwise commit: all, or none.
+                let _ = tx.abort();
+                return Err(describe(e));
+            }
         }
         committed(&tx).await
     }

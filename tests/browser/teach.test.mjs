@@ -132,9 +132,14 @@ for (const [label, webgpu, query, perClass, heldPerClass] of [['CPU', false, '?d
         await s.page.locator('button:text-is("Train"):enabled').waitFor();
         await s.page.locator('#model-checking').waitFor();
         assert.notEqual(await s.page.locator('#model-status').getAttribute('data-state'), 'ready');
+        // Train pressed now trains once the backbone is there (the worker waits for it):
+        // the same photos and settings fit the same model.
+        assert.equal(await s.page.locator('#train-result').count(), 0);
+        await trainButton.click();
         backboneHeld = null;
         release();
         await ready(s.page);
+        await s.page.locator('#train-result', { hasText: /^Fitted to convergence in \d+ iterations/ }).waitFor({ timeout: SLOW });
         await s.page.locator('#model-classes', { hasText: 'brick, grass, gravel' }).waitFor({ timeout: SLOW });
         const again = await preview(s.page, held[0][1]);
         assert.ok(Math.abs(again.brick - pageProbs[held[0][1].name].brick) < 1e-6, 'same model after reload');

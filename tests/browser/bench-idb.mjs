@@ -1,0 +1,79 @@
+// Benchmark (not a test): what an IndexedDB transaction costs Chromium, by how many photos it
+// saves. A dedicated worker saves N records as the session's worker does (a sample's record,
+// its 1 280-float embedding, and a ~20 KB kept copy, into two stores), one transaction for
+// every B of them; the CPU time of Chromium's browser process and the renderer (from /proc)
+// is divided by N. The records' values are not photos: only their sizes matter here.
+//   node tests/browser/bench-idb.mjs [N=800] [B,B,...=1,2,4,1,2,4]
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
+
+const n = Number(process.argv[2] ?? 800);
+const batches = (process.argv[3] ?? '1,2,4,1,2,4').split(',').map(Number);
+
+const WORKER = `onmessage = async ({ data: { n, b, name } }) => {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open(name, 1);
+    open.onupgradeneeded = () => { open.result.createObjectStore('samples'); open.result.createObjectStore('copies'); };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const started = performance.now();
+  for (let i = 0; i < n; i += b) {
+    const tx = db.transaction(['samples', 'copies'], 'readwrite');
+    for (let j = i; j < Math.min(n, i + b); j++) {
+      const embedding = new Float32Array(1280).map(() => Math.random());
+      const copy = new Uint8Array(20000).map(() => (Math.random() * 256) | 0);
+      tx.objectStore('samples').put({ name: 'photo-' + j, hash: String(j), embedding }, j);
+      tx.objectStore('copies').put(copy, j);
+    }
+    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+  }
+  postMessage(performance.now() - started);
+};`;
+
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-bench-idb-'));
+await fs.writeFile(path.join(dir, 'index.html'), '<!doctype html><title>bench-idb</title>');
+await fs.writeFile(path.join(dir, 'worker.js'), WORKER);
+const server = await serve(dir);
+const browser = await launch();
+try {
+  const { page } = await openPage(browser, server.origin);
+  await page.goto(`${server.origin}/`);
+  for (const [run, b] of batches.entries()) {
+    const before = await cpu();
+    const ms = await page.evaluate(({ n, b, name }) => new Promise((resolve, reject) => {
+      const w = new Worker('/worker.js');
+      w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+      w.onerror = (e) => reject(new Error(e.message));
+      w.postMessage({ n, b, name });
+    }), { n, b, name: `db-${run}` });
+    const after = await cpu();
+    const per = (k) => Math.round(((after[k] - before[k]) / n) * 100) / 100;
+    console.log(JSON.stringify({ photos: n, a_transaction: b, wall_ms_a_photo: Math.round((ms / n) * 100) / 100,
+      browser_process_cpu_ms_a_photo: per('browser'), renderer_cpu_ms_a_photo: per('renderer') }));
+  }
+} finally {
+  await browser.close();
+  await closeBrowsers();
+  await server.close();
+  await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** CPU ms so far of Chromium's browser process and its renderers (utime + stime, proc(5)). */
+async function cpu() {
+  const out = { browser: 0, renderer: 0 };
+  for (const pid of await fs.readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmd.includes('chrom')) continue;
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const f = (/\) \S+ (.*)/.exec(stat)?.[1] ?? '').split(' ');
+    const ms = (Number(f[10]) + Number(f[11])) * 10; // USER_HZ: 100 a second
+    if (!Number.isFinite(ms)) continue;
+    if (cmd.includes('--type=renderer')) out.renderer += ms;
+    else if (!cmd.includes('--type=')) out.browser += ms;
+  }
+  return out;
+}
