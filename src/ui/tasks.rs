@@ -11,13 +11,13 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Each further task's labelled photos per class, among the project's photos. Worked out
-/// again only when the tasks or a class's photos change, not on every render: O(photos)
-/// then, O(classes) else.
+/// again only when the tasks or the photos change, not on every render nor when a
+/// thumbnail comes in: O(photos) then, O(classes) else.
 #[hook]
 pub fn use_task_counts(project: &Project) -> Rc<Vec<Vec<usize>>> {
-    // The classes' shared lists: a pointer each while a class is unchanged, a new list
-    // (of another length, or compared photo by photo) once it changes.
-    let lists: Vec<_> = project.classes.iter().map(|c| c.samples.clone()).collect();
+    let lists: Vec<_> = (project.classes.iter())
+        .map(|c| SamePhotos(c.samples.clone()))
+        .collect();
     use_memo((project.tasks.clone(), lists), |(tasks, _)| {
         if tasks.others.is_empty() {
             return Vec::new();
@@ -25,6 +25,19 @@ pub fn use_task_counts(project: &Project) -> Rc<Vec<Vec<usize>>> {
         let ids: HashSet<u64> = project.sample_ids().into_iter().collect();
         tasks.others.iter().map(|t| t.counts(&ids)).collect()
     })
+}
+
+/// A class's photo list, equal to another holding the same photos whatever their
+/// thumbnails: the shared list's pointer while the class is unchanged, else its ids (a
+/// thumbnail drawn makes a new list of the same photos).
+#[derive(Clone)]
+struct SamePhotos(Rc<Vec<crate::project::Sample>>);
+
+impl PartialEq for SamePhotos {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+            || (self.0.iter().map(|s| s.id)).eq(other.0.iter().map(|s| s.id))
+    }
 }
 
 /// The tasks panel of `project`, with `counts` from `use_task_counts`; `act` applies what
