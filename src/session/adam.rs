@@ -96,7 +96,7 @@ pub(super) async fn adam_candidate(
         report(session, Progress::Failed(m));
         None
     };
-    let mut engine = match session.ready_engine().await {
+    let mut engine = match session.engine() {
         Ok(engine) => engine,
         Err(e) => return fail(e.to_string()),
     };

@@ -30,7 +30,7 @@ pub(super) async fn train_joint(
     // The further tasks train here, not after the model is made.
     session.tasks.borrow_mut().take();
     let started = now_ms();
-    let engine = match session.ready_engine().await {
+    let engine = match session.engine() {
         Ok(engine) => engine,
         Err(e) => return fail(e.to_string()),
     };

@@ -63,7 +63,8 @@ pub async fn train(session: &Session, set: TrainSet, features: Vec<f32>, config:
             config: config.clone(),
         }
     });
-    // Train may be pressed while the backbone still loads (a reopened project): wait for it.
+    // Train may be pressed while the backbone still loads (a reopened project): the run
+    // waits for it here, once, before any solver (`adam.rs`, `joint.rs`) asks for the engine.
     let backbone_id = match session.ready_engine().await {
         Ok(engine) => engine.backbone.weights_id().to_string(),
         Err(e) => return fail(e.to_string()),

@@ -12,7 +12,8 @@ use yew::prelude::*;
 
 /// Each further task's labelled photos per class, among the project's photos. Worked out
 /// again only when the tasks or the photos change, not on every render nor when a
-/// thumbnail comes in: O(photos) then, O(classes) else.
+/// thumbnail comes in: O(photos) then; else O(classes), or a comparison of ids (a few
+/// microseconds at 10 000 photos) for a class whose list was remade for its thumbnails.
 #[hook]
 pub fn use_task_counts(project: &Project) -> Rc<Vec<Vec<usize>>> {
     let lists: Vec<_> = (project.classes.iter())
