@@ -54,6 +54,15 @@ impl ProjectMeta {
         }
     }
 
+    /// The id half the listed samples are below: where two readers split the records
+    /// (`Store::samples`); `None` when there are none.
+    pub fn middle_id(&self) -> Option<u64> {
+        let listed = self.classes.iter().flat_map(|(_, _, ids)| ids);
+        let mut ids: Vec<u64> = listed.chain(&self.unlabelled).copied().collect();
+        let middle = ids.len() / 2;
+        (!ids.is_empty()).then(|| *ids.select_nth_unstable(middle).1)
+    }
+
     /// Rebuild from saved meta and sample records. Records the meta does not list (left by a
     /// deleted class, or written just before the tab closed) are returned for deletion.
     pub fn restore(self, records: Vec<Sample>) -> (Project, Vec<u64>) {

@@ -170,3 +170,16 @@ fn has_sample_finds_every_sample_and_nothing_else() {
     p.remove_sample(ids[0]);
     assert!(!p.has_sample(ids[0]));
 }
+
+#[test]
+fn the_middle_id_splits_the_listed_samples_in_half() {
+    let mut meta = ProjectMeta::default();
+    assert_eq!(meta.middle_id(), None);
+    meta.classes = vec![(0, "a".into(), vec![9, 1, 40]), (1, "b".into(), vec![3])];
+    meta.unlabelled = vec![20];
+    // Sorted 1 3 9 20 40: two below 9, two above.
+    assert_eq!(meta.middle_id(), Some(9));
+    meta.unlabelled.push(50);
+    // 1 3 9 | 20 40 50: the second reader starts at 20.
+    assert_eq!(meta.middle_id(), Some(20));
+}

@@ -209,7 +209,8 @@ async fn load(db: &Store) -> Result<(Project, Option<Vec<u8>>), String> {
     let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     // Thumbnails come after, for the photos shown (`thumbs`): reopening is not held up by
     // thousands of them.
-    let (project, orphans) = meta.restore(db.samples().await?);
+    let split = meta.middle_id();
+    let (project, orphans) = meta.restore(db.samples(split).await?);
     let _ = db.delete_samples(&orphans).await;
     Ok((project, db.bytes(Saved::Model).await?))
 }

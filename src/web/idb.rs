@@ -23,8 +23,10 @@ pub const META: &str = "meta";
 
 pub struct Db(IdbDatabase);
 
-/// Resolve with the request's result on success; reject with its error.
-async fn request(req: &IdbRequest) -> Result<JsValue, String> {
+/// Resolve with the request's result on success; reject with its error. The handlers are set
+/// now, not when the future is first polled: a second request made before the first is
+/// awaited (`page`) must not fire its event with no one listening.
+fn request(req: &IdbRequest) -> impl Future<Output = Result<JsValue, String>> + use<> {
     let promise = Promise::new(&mut |resolve, reject| {
         let r = req.clone();
         let ok = Closure::once_into_js(move || {
@@ -43,7 +45,7 @@ async fn request(req: &IdbRequest) -> Result<JsValue, String> {
         req.set_onsuccess(Some(ok.unchecked_ref()));
         req.set_onerror(Some(fail.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map_err(describe)
+    async move { JsFuture::from(promise).await.map_err(describe) }
 }
 
 /// Resolve when the transaction commits; reject with its error when it aborts.
@@ -175,28 +177,40 @@ impl Db {
         request(&req).await
     }
 
-    /// The `(key, value)`s of a store in key order, `limit` at most, after key `after` (from
-    /// the first when `None`): a store of thousands is read a page at a time, the thread
-    /// free between pages.
+    /// The `(key, value)`s of a store in key order, `limit` at most, from key `low` (`(key,
+    /// open)`: open leaves the key itself out; from the first when `None`) to before key
+    /// `before` (to the last when `None`): a store of thousands is read a page at a time,
+    /// the thread free between pages. Keys and values are asked for together.
     pub async fn page(
         &self,
         store: &str,
-        after: Option<&JsValue>,
+        low: Option<(&JsValue, bool)>,
+        before: Option<&JsValue>,
         limit: u32,
     ) -> Result<Vec<(JsValue, JsValue)>, String> {
         let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
         let s = tx.object_store(store).map_err(describe)?;
-        let query: JsValue = match after {
-            Some(key) => IdbKeyRange::lower_bound_with_open(key, true)
-                .map_err(describe)?
-                .into(),
-            None => JsValue::UNDEFINED,
+        let range = match (low, before) {
+            (Some((from, open)), Some(to)) => {
+                IdbKeyRange::bound_with_lower_open_and_upper_open(from, to, open, true).map(Some)
+            }
+            (Some((from, open)), None) => IdbKeyRange::lower_bound_with_open(from, open).map(Some),
+            (None, Some(to)) => IdbKeyRange::upper_bound_with_open(to, true).map(Some),
+            (None, None) => Ok(None),
         };
-        let keys = s.get_all_keys_with_key_and_limit(&query, limit);
-        let keys = request(&keys.map_err(describe)?).await?;
-        let values = s.get_all_with_key_and_limit(&query, limit);
-        let values = request(&values.map_err(describe)?).await?;
-        let (keys, values): (Array, Array) = (keys.unchecked_into(), values.unchecked_into());
+        let query: JsValue = range
+            .map_err(describe)?
+            .map_or(JsValue::UNDEFINED, Into::into);
+        let keys = request(
+            &s.get_all_keys_with_key_and_limit(&query, limit)
+                .map_err(describe)?,
+        );
+        let values = request(
+            &s.get_all_with_key_and_limit(&query, limit)
+                .map_err(describe)?,
+        );
+        let (keys, values): (Array, Array) =
+            (keys.await?.unchecked_into(), values.await?.unchecked_into());
         Ok(keys.iter().zip(values.iter()).collect())
     }
 }

@@ -159,3 +159,32 @@ pub(crate) fn js_error(value: JsValue) -> String {
         })
         .unwrap_or_else(|| format!("{value:?}"))
 }
+
+/// Run `a` and `b` side by side (both awaiting the browser at once: two IndexedDB reads,
+/// say); their outputs once both are done.
+pub async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut done_a, mut done_b) = (None, None);
+    std::future::poll_fn(move |cx| {
+        use std::task::Poll;
+        // A future is not polled again once it has given its output.
+        if done_a.is_none()
+            && let Poll::Ready(x) = a.as_mut().poll(cx)
+        {
+            done_a = Some(x);
+        }
+        if done_b.is_none()
+            && let Poll::Ready(y) = b.as_mut().poll(cx)
+        {
+            done_b = Some(y);
+        }
+        match (done_a.take(), done_b.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (done_a, done_b) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
