@@ -36,7 +36,8 @@ fn sample_key(id: u64) -> JsValue {
 
 /// Samples read at once when a project is opened: a record is about 5 KB (its embedding),
 /// so a page is about 2 MB (version 1's records, copy inside, are tens of KB), and a task
-/// of ~20 ms on the 2-core machine (`bench-idb-read.mjs`: 400-1 000 a page read fastest).
+/// of 20-50 ms on the 2-core machine (a traced reopen; `bench-idb-read.mjs`: 500-1 000 a
+/// page read fastest, by a little).
 const SAMPLES_A_PAGE: u32 = 400;
 
 /// The database the page's project lives in, from the page's address: `store=NAME` names
