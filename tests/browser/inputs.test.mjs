@@ -126,6 +126,39 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
     await count(s.page, 'Class 1', 0);
     await count(s.page, 'grass', 3);
 
+    // A write that fails between a photo's two: its record is put, its kept copy throws
+    // (an error of another kind than the full disk below, so that the two notices are not
+    // grouped). The worker aborts the transaction, so neither is saved (all or none): the
+    // stores hold what they held before. Without the abort the record would commit alone.
+    const stored = () => s.page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('graft');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction(['samples', 'copies']);
+        const n = ['samples', 'copies'].map((name) => tx.objectStore(name).count());
+        tx.oncomplete = () => { open.result.close(); resolve(n.map((r) => r.result)); };
+        tx.onerror = () => reject(tx.error);
+      };
+    }));
+    const before = await stored();
+    const copiesFull = () => {
+      globalThis.graftPut = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (...args) {
+        if (this.name === 'copies') throw new DOMException('The disk could not be written.', 'UnknownError');
+        return globalThis.graftPut.apply(this, args);
+      };
+    };
+    for (const w of s.page.workers()) await w.evaluate(copiesFull);
+    const [half] = await crops(s.page, 'brick', 'bottom', 1, 12);
+    await card(s.page, 'brick').getByRole('button', { name: 'Add images to brick' }).setInputFiles({ ...half, name: 'half-saved.png' });
+    const failed = s.page.locator('#notices li', { hasText: 'half-saved.png' });
+    await failed.waitFor({ timeout: SLOW });
+    assert.match(await failed.textContent(), /could not be saved: UnknownError: The disk could not be written/);
+    await count(s.page, 'brick', 2);
+    assert.equal(before[0], before[1]);
+    assert.deepEqual(await stored(), before);
+    for (const w of s.page.workers()) await w.evaluate(() => { IDBObjectStore.prototype.put = globalThis.graftPut; });
+
     // A full disk. Chromium's quota override (DevTools Storage.overrideQuotaForOrigin) did
     // not stop writes to an already-existing database here, so the browser's own error is
     // injected: every IndexedDB put throws QuotaExceededError, as a full disk makes it do.
