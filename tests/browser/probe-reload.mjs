@@ -14,6 +14,7 @@ import path from 'node:path';
 import { serve, launch, openPage, DIST, FIXTURES, closeBrowsers } from './harness.mjs';
 import { ready } from './teach-helpers.mjs';
 import { writeScaleFolder } from './scale-folder.mjs';
+import { heaviestFunctions, pageThreadSpans } from './devtools.mjs';
 
 const classes = Number(process.argv[2] ?? 10);
 const perClass = Number(process.argv[3] ?? 100);
@@ -85,37 +86,10 @@ try {
   await fs.rm(path.dirname(live), { recursive: true, force: true });
 }
 
-/** A CPU profile's 25 heaviest functions by own time, in ms. */
-function heaviestFunctions(p) {
-  const self = new Map();
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  p.samples.forEach((id, i) => {
-    const n = byId.get(id);
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}`;
-    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
-  });
-  return [...self.entries()].filter(([k]) => !k.startsWith('(idle)'))
-    .sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${Math.round(v)} ${k}`);
-}
-
 /** The trace's tasks over 20 ms on the page's thread: ms from the trace's start (about the
  * reload), length, and their three heaviest events by own time. */
 async function longTasks(cdp, complete) {
-  await cdp.send('Tracing.end');
-  const { stream } = await complete;
-  let text = '';
-  for (;;) {
-    const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
-    text += base64Encoded ? Buffer.from(data, 'base64').toString() : data;
-    if (eof) break;
-  }
-  const parsed = JSON.parse(text);
-  const events = parsed.traceEvents ?? parsed;
-  // The page's thread: the renderer main thread that ran the page's script.
-  const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  const main = mains.find((m) => events.some((f) => f.pid === m.pid && f.tid === m.tid && f.name === 'FunctionCall'));
-  const spans = events.filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
-    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const spans = await pageThreadSpans(cdp, complete);
   const t0 = Math.min(...spans.map((e) => e.ts));
   const out = [];
   let task = null;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { serve, launch, openPage, DIST, FIXTURES, closeBrowsers } from './harness.mjs';
 import { ready } from './teach-helpers.mjs';
 import { writeScaleFolder } from './scale-folder.mjs';
+import { heaviestFunctions, pageThreadSpans } from './devtools.mjs';
 
 const classes = Number(process.argv[2] ?? 10);
 const perClass = Number(process.argv[3] ?? 30);
@@ -65,19 +66,7 @@ try {
   }
   out.cpu_ms_a_photo = [...used.entries()].sort((a, b) => b[1] - a[1]).filter(([, v]) => v / total >= 0.2)
     .map(([k, v]) => `${Math.round((v / total) * 10) / 10} ${k}`);
-  if (profile) {
-    const { profile: p } = await cdp.send('Profiler.stop');
-    const self = new Map();
-    const dt = p.timeDeltas;
-    const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    p.samples.forEach((id, i) => {
-      const n = byId.get(id);
-      const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}`;
-      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
-    });
-    out.top_self_ms = [...self.entries()].filter(([k]) => !k.startsWith('(idle)'))
-      .sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${Math.round(v)} ${k}`);
-  }
+  if (profile) out.top_self_ms = heaviestFunctions((await cdp.send('Profiler.stop')).profile);
   if (trace) out.main_thread_self_ms_a_photo = await traceSelf(cdp, complete, total);
   console.log(JSON.stringify(out, null, 1));
 } finally {
@@ -90,19 +79,7 @@ try {
 /** The trace's complete events on the page's main thread, by name: each one's own time (its
  * duration less its children's), in ms a photo, the heaviest first. */
 async function traceSelf(cdp, complete, photos) {
-  await cdp.send('Tracing.end');
-  const { stream } = await complete;
-  let text = '';
-  for (;;) {
-    const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
-    text += base64Encoded ? Buffer.from(data, 'base64').toString() : data;
-    if (eof) break;
-  }
-  const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
-  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain'
-    && events.some((f) => f.pid === e.pid && f.name === 'FunctionCall'));
-  const spans = events.filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
-    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const spans = await pageThreadSpans(cdp, complete);
   const self = new Map();
   const seen = new Map();
   const stack = [];

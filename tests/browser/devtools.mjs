@@ -1,0 +1,35 @@
+// What the benchmarks read from Chromium's DevTools protocol: a trace's events on the
+// page's thread, and a CPU profile's heaviest functions (profile-add.mjs, probe-reload.mjs).
+
+/** End the trace begun on `cdp` (`complete`: its `Tracing.tracingComplete`), and return
+ * the page's thread's complete events (the renderer main thread that ran the page's
+ * script), in order, the longer first where two begin together. */
+export async function pageThreadSpans(cdp, complete) {
+  await cdp.send('Tracing.end');
+  const { stream } = await complete;
+  let text = '';
+  for (;;) {
+    const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
+    text += base64Encoded ? Buffer.from(data, 'base64').toString() : data;
+    if (eof) break;
+  }
+  const parsed = JSON.parse(text);
+  const events = parsed.traceEvents ?? parsed;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain'
+    && events.some((f) => f.pid === e.pid && f.tid === e.tid && f.name === 'FunctionCall'));
+  return events.filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+}
+
+/** A CPU profile's `n` heaviest functions by own time, as "ms name file". */
+export function heaviestFunctions(profile, n = 25) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  profile.samples.forEach((id, i) => {
+    const { callFrame } = byId.get(id);
+    const key = `${callFrame.functionName || '(anonymous)'} ${callFrame.url.split('/').pop()}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self.entries()].filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${Math.round(v)} ${k}`);
+}
