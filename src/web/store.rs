@@ -36,8 +36,8 @@ fn sample_key(id: u64) -> JsValue {
 
 /// Samples read at once when a project is opened: a record is about 5 KB (its embedding),
 /// so a page is about 2 MB (version 1's records, copy inside, are tens of KB), and a task
-/// of 20-50 ms on the 2-core machine (a traced reopen; `bench-idb-read.mjs`: 500-1 000 a
-/// page read fastest, by a little).
+/// of 20-50 ms on the 2-core machine (a traced reopen; `bench-idb-read.mjs`: 200 to 1 000
+/// a page read about as fast).
 const SAMPLES_A_PAGE: u32 = 400;
 
 /// The database the page's project lives in, from the page's address: `store=NAME` names
@@ -121,7 +121,7 @@ impl Store {
     /// thumbnail is shown); the others are deleted. Read in two spans side by side, the keys
     /// below `split` and the rest: a reader waits on the browser's IndexedDB work for most
     /// of each page, which two readers overlap (`bench-idb-read.mjs`: 10 000 records in
-    /// ~0.55 s against ~0.95 s one page after another).
+    /// 0.57-0.60 s against 0.99-1.04 s one page after another).
     pub async fn samples(&self, split: Option<u64>) -> Result<Vec<Sample>, String> {
         let split = split.map(sample_key);
         let below = self.span(None, split.as_ref());

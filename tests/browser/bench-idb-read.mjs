@@ -51,43 +51,33 @@ const READ = async ({ way, page }) => {
     const sink = new Float32Array(1280);
     for (let i = 0; i < values.length; i++) { sink.set(values[i].embedding); count += values[i].name.length > 0 && keys[i] >= 0 ? 1 : 0; }
   };
-  if (way.startsWith('ranges')) {
-    // The ids known beforehand (the project's meta lists them): ranges read side by side.
-    const parts = Number(way.split(' ')[1]);
-    const n = await new Promise((resolve) => { const r = db.transaction(['samples']).objectStore('samples').count(); r.onsuccess = () => resolve(r.result); });
-    const each = Math.ceil(n / parts);
-    await Promise.all([...Array(parts).keys()].map(async (p) => {
-      for (let lo = p * each; lo < Math.min(n, (p + 1) * each); lo += page) {
-        const hi = Math.min(n, (p + 1) * each, lo + page);
-        const s = db.transaction(['samples'], 'readonly').objectStore('samples');
-        const values = result(await done(s.getAll(IDBKeyRange.bound(lo, hi, false, true))));
-        take([...Array(values.length).keys()], values);
+  // Pages of keys in [lo, hi) (either open-ended when null), the thread free between pages;
+  // `together` asks for a page's keys and values at once (as web/store.rs does).
+  const span = async (lo, hi, together) => {
+    let low = lo === null ? null : [lo, false];
+    for (;;) {
+      const s = db.transaction(['samples'], 'readonly').objectStore('samples');
+      const query = low === null ? (hi === null ? undefined : IDBKeyRange.upperBound(hi, true))
+        : hi === null ? IDBKeyRange.lowerBound(low[0], low[1]) : IDBKeyRange.bound(low[0], hi, low[1], true);
+      let keys, values;
+      if (together) {
+        const [k, v] = await Promise.all([done(s.getAllKeys(query, page)), done(s.getAll(query, page))]);
+        keys = result(k); values = result(v);
+      } else {
+        keys = result(await done(s.getAllKeys(query, page)));
+        values = result(await done(s.getAll(query, page)));
       }
-    }));
-    const wall = performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    observer.disconnect();
-    db.close();
-    return { read: count, wall_ms: Math.round(wall), result_getters_ms: Math.round(getters), longest_task_ms: Math.round(longest) };
-  }
-  let after = null;
-  for (;;) {
-    const tx = db.transaction(['samples'], 'readonly');
-    const s = tx.objectStore('samples');
-    const query = after === null ? undefined : IDBKeyRange.lowerBound(after, true);
-    let keys, values;
-    if (way === 'keys, then values') {
-      keys = result(await done(s.getAllKeys(query, page)));
-      values = result(await done(s.getAll(query, page)));
-    } else {
-      const [k, v] = await Promise.all([done(s.getAllKeys(query, page)), done(s.getAll(query, page))]);
-      keys = result(k); values = result(v);
+      take(keys, values);
+      if (keys.length < page) return;
+      low = [keys[keys.length - 1], true];
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    take(keys, values);
-    if (keys.length < page) break;
-    after = keys[keys.length - 1];
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
+  };
+  // Spans split at evenly spaced keys (the page splits at the middle id its meta lists).
+  const spans = Number(/(\d+) spans?/.exec(way)?.[1] ?? 1);
+  const n = (await done(db.transaction(['samples']).objectStore('samples').count())).result;
+  const cuts = [null, ...[...Array(spans - 1).keys()].map((i) => Math.round(((i + 1) * n) / spans)), null];
+  await Promise.all(cuts.slice(1).map((hi, i) => span(cuts[i], hi, way !== 'keys, then values')));
   const wall = performance.now() - started;
   await new Promise((resolve) => setTimeout(resolve, 100));
   observer.disconnect();
@@ -109,7 +99,7 @@ try {
     w.onerror = (e) => reject(new Error(e.message));
     w.postMessage({ n });
   }), n);
-  const ways = [['keys, then values', 200], ['keys and values at once', 200], ['keys and values at once', 500], ['keys and values at once', 1000], ['ranges 1', 500], ['ranges 2', 500], ['ranges 4', 500]];
+  const ways = [['keys, then values', 200], ['1 span, keys and values at once', 200], ['1 span, keys and values at once', 400], ['1 span, keys and values at once', 1000], ['2 spans, keys and values at once', 400], ['4 spans, keys and values at once', 400]];
   for (let round = 0; round < rounds; round++) {
     for (const [way, size] of ways) {
       const out = await page.evaluate(READ, { way, page: size });
