@@ -118,7 +118,8 @@ fn restores_from_meta_and_records() {
     let s = sample(&mut p, "x");
     p.add_sample(a, s.clone()).unwrap();
     let orphan = sample(&mut p, "z");
-    let (back, orphans) = ProjectMeta::of(&p).restore(vec![orphan.clone(), s]);
+    let (back, orphans) =
+        ProjectMeta::of(&p, None).restore(vec![(orphan.clone(), None), (s, None)]);
     assert_eq!(back, p);
     assert_eq!(orphans, vec![orphan.id]);
 }
@@ -133,12 +134,10 @@ fn images_set_aside_for_validation_survive_a_restore_and_leave_with_their_sample
     p.add_sample(class, b).unwrap();
     p.toggle_held_out(idb);
     assert_eq!(p.held_out_mask(), vec![false, true]);
-    let records: Vec<Sample> = p
-        .classes
-        .iter()
-        .flat_map(|c| c.samples.iter().cloned())
+    let records = (p.classes.iter())
+        .flat_map(|c| c.samples.iter().map(|s| (s.clone(), None)))
         .collect();
-    let (back, _) = ProjectMeta::of(&p).restore(records);
+    let (back, _) = ProjectMeta::of(&p, None).restore(records);
     assert_eq!(back.held_out_mask(), vec![false, true]);
     p.toggle_held_out(idb);
     assert!(p.held_out.is_empty());

@@ -91,6 +91,15 @@ impl Thumb {
         Self::of(Some(href), None, None)
     }
 
+    /// Whether there is a picture to show, its URL made or still to be made (this makes
+    /// none: asking every class's first photos for `href` made a URL for each, on screen or
+    /// not).
+    pub fn is_set(&self) -> bool {
+        self.0.as_ref().is_some_and(|u| {
+            u.pending.borrow().is_some() || u.href.get().is_some_and(|h| !h.is_empty())
+        })
+    }
+
     /// The URL to put in `src` ("" for none); a lazy one is made now.
     pub fn href(&self) -> &str {
         self.0.as_ref().map_or("", |u| u.href())
@@ -138,12 +147,14 @@ mod tests {
     }
 
     /// A lazy thumbnail makes its URL once, when first shown, and frees only what it made;
-    /// comparing or dropping one never shown makes nothing.
+    /// comparing, asking whether it is set or dropping one never shown makes nothing.
     #[test]
     fn a_lazy_url_is_made_when_first_shown() {
         let never = Thumb::lazy(vec![1, 2], make, record);
         let other = Thumb::lazy(vec![1, 2], make, record);
         assert!(never != other && never == never.clone());
+        assert!(never.is_set() && !Thumb::default().is_set());
+        assert!(!Thumb::borrowed(String::new()).is_set());
         drop((never, other));
         assert_eq!(MADE.with(|m| *m.borrow()), 0);
         let shown = Thumb::lazy(vec![1, 2, 3], make, record);

@@ -70,12 +70,12 @@ impl Tray {
 /// Give `samples` without a thumbnail the one `made` has for them; the list is copied only
 /// when one of them is there (a class card's, or the tray's).
 pub fn fill_thumbs(samples: &mut Rc<Vec<Sample>>, made: &HashMap<u64, Thumb>) {
-    let wants = |s: &Sample| made.contains_key(&s.id) && s.thumb.href().is_empty();
+    let wants = |s: &Sample| made.contains_key(&s.id) && !s.thumb.is_set();
     if !samples.iter().any(wants) {
         return;
     }
     for s in Rc::make_mut(samples).iter_mut() {
-        if let Some(t) = made.get(&s.id).filter(|_| s.thumb.href().is_empty()) {
+        if let Some(t) = made.get(&s.id).filter(|_| !s.thumb.is_set()) {
             s.thumb = t.clone();
         }
     }

@@ -77,7 +77,7 @@ async fn embed(session: &Session, item: Item) -> Result<(Event, Vec<Vec<u8>>), S
     };
     if item.keep {
         let saved = match session.store().await {
-            Ok(store) => store.put_sample(&sample, &copy).await,
+            Ok(store) => store.put_sample(&sample, &item.class, &copy).await,
             Err(e) => Err(e),
         };
         // Not kept is not added: the project would lose it on reload.

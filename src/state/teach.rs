@@ -23,6 +23,9 @@ pub struct Queue {
     pub now_ms: f64,
     /// Workers embedding them.
     pub workers: usize,
+    /// The first sample id sent since the queue was last empty: the photos from it on may
+    /// still be coming (`ProjectMeta::adopt_from`).
+    pub first_id: u64,
 }
 
 impl Queue {
@@ -117,7 +120,7 @@ impl Teach {
         (self.project.classes.iter())
             .flat_map(|c| c.samples.iter().take(THUMBS_SHOWN))
             .chain(tray.into_iter().take(THUMBS_SHOWN))
-            .filter(|s| s.thumb.href().is_empty())
+            .filter(|s| !s.thumb.is_set())
             .map(|s| s.id)
             .collect()
     }

@@ -109,11 +109,11 @@ fn accepting_suggestions_moves_photos_into_their_classes() {
 fn the_tray_is_saved_and_waits_for_every_class() {
     let state = with_tray();
     let p = &state.teach.project;
-    let records: Vec<Sample> = (p.classes.iter().flat_map(|c| c.samples.iter()))
+    let records = (p.classes.iter().flat_map(|c| c.samples.iter()))
         .chain(p.unlabelled.samples.iter())
-        .cloned()
+        .map(|s| (s.clone(), None))
         .collect();
-    let (back, orphans) = ProjectMeta::of(p).restore(records);
+    let (back, orphans) = ProjectMeta::of(p, None).restore(records);
     assert_eq!(back.unlabelled.ids(), vec![2, 3, 4]);
     assert!(orphans.is_empty());
     assert!(why_none(p).is_none());

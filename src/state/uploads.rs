@@ -17,6 +17,8 @@ pub struct Uploads<T> {
     workers: Cell<usize>,
     /// Done and asked for since the queue was last empty, and when it started (ms).
     progress: Cell<(usize, usize, f64)>,
+    /// The first sample id handed out since then.
+    first_id: Cell<u64>,
     next_id: Cell<u64>,
     /// A task is sending (`Jobs::enqueue` starts one when there is none).
     pub sending: Cell<bool>,
@@ -29,6 +31,7 @@ impl<T> Default for Uploads<T> {
             in_flight: Cell::new(0),
             workers: Cell::new(1),
             progress: Cell::new((0, 0, 0.0)),
+            first_id: Cell::new(0),
             next_id: Cell::new(0),
             sending: Cell::new(false),
         }
@@ -46,7 +49,10 @@ impl<T> Uploads<T> {
         self.ids_from(next_sample);
         // A queue that had emptied starts counting afresh (its rate and time left too).
         let (done, total, started) = match self.progress.get() {
-            (done, total, _) if done == total => (0, 0, now_ms),
+            (done, total, _) if done == total => {
+                self.first_id.set(self.next_id.get());
+                (0, 0, now_ms)
+            }
             counted => counted,
         };
         self.progress.set((done, total + items.len(), started));
@@ -100,6 +106,7 @@ impl<T> Uploads<T> {
             started_ms,
             now_ms,
             workers: self.workers.get(),
+            first_id: self.first_id.get(),
         })
     }
 }
@@ -114,7 +121,10 @@ mod tests {
     fn pictures_go_two_at_a_time_and_are_counted() {
         let up = Uploads::default();
         let q = up.add(vec!["a", "b", "c"], 5, 100.0).unwrap();
-        assert_eq!((q.done, q.total, q.started_ms), (0, 3, 100.0));
+        assert_eq!(
+            (q.done, q.total, q.started_ms, q.first_id),
+            (0, 3, 100.0, 5)
+        );
         assert_eq!(up.next(), Some((5, "a")));
         assert!(!up.full());
         assert_eq!(up.next(), Some((6, "b")));
@@ -124,7 +134,10 @@ mod tests {
         assert_eq!(q.per_second(), Some(10.0));
         assert_eq!(up.next(), Some((7, "c")));
         let q = up.add(vec!["d"], 0, 300.0).unwrap();
-        assert_eq!((q.done, q.total, q.started_ms), (1, 4, 100.0));
+        assert_eq!(
+            (q.done, q.total, q.started_ms, q.first_id),
+            (1, 4, 100.0, 5)
+        );
         let q = up.set_workers(2, 400.0).unwrap();
         assert_eq!((q.workers, up.waiting()), (2, 1));
         assert_eq!(up.next(), Some((8, "d")));
@@ -133,6 +146,9 @@ mod tests {
         up.answered(460.0);
         assert!(up.answered(500.0).is_none(), "all done: no bar");
         let q = up.add(vec!["e"], 0, 600.0).unwrap();
-        assert_eq!((q.done, q.total, q.started_ms), (0, 1, 600.0));
+        assert_eq!(
+            (q.done, q.total, q.started_ms, q.first_id),
+            (0, 1, 600.0, 9)
+        );
     }
 }

@@ -18,6 +18,7 @@ mod previews;
 mod project_io;
 mod restore;
 mod saved;
+mod settled;
 mod suggest;
 mod tasks;
 mod teach_area;

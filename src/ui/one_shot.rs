@@ -1,6 +1,7 @@
 //! Prototypes before training (issue 17): while no model is trained, loaded or being
 //! checked, and every class has a photo, the session's prototypes of the project's photos
-//! answer the preview (session/one_shot.rs); asked again as photos come, go or move.
+//! answer the preview (session/one_shot.rs); asked again as photos come (once they
+//! settle), go or move.
 
 use super::jobs::Jobs;
 use crate::project::Project;
@@ -52,7 +53,8 @@ pub fn labelled(project: &Project) -> (Vec<String>, Vec<usize>, Vec<u8>) {
 /// and the session can work).
 #[hook]
 pub fn use_prototypes(t: &Teach, jobs: Rc<Jobs>, ready: bool) {
-    let wanted = wanted(t, ready);
+    // The prototypes in use stay while photos are still coming.
+    let wanted = super::settled::use_settled(t.queue.is_some(), || wanted(t, ready));
     let project = t.project.clone();
     let answering = t.prototypes.is_some() && t.model.is_none() && !t.checking_model;
     use_effect_with(wanted, move |wanted| {

@@ -37,13 +37,14 @@ pub fn use_persistence(t: &Teach, jobs: Rc<Jobs>, act: Rc<dyn Fn(TeachAction)>) 
         // Compared by the classes' shared lists and the shared set of photos set aside (a
         // pointer each unless one changed), so a render costs O(classes); what is saved is
         // worked out when it is written.
+        let pending = t.queue.as_ref().map(|q| q.first_id);
         use_effect_with(
-            (t.restored, t.project.clone()),
-            move |(restored, project)| {
+            (t.restored, t.project.clone(), pending),
+            move |(restored, project, pending)| {
                 if *restored {
-                    let project = project.clone();
+                    let (project, pending) = (project.clone(), *pending);
                     spawn_save(act, "project", async move {
-                        jobs.saved.save_meta(project).await
+                        jobs.saved.save_meta(project, pending).await
                     });
                 }
             },

@@ -11,6 +11,10 @@ use gloo::timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+/// The least time between two writes of the classes while a folder is added (ms): at
+/// 10 000 photos a write is ~100 KB of JSON, and the workers answer ~30 photos a second.
+const META_EVERY_MS: u32 = 1_000;
+
 /// The model file in use (the session holds the model), by its key: saved, downloaded, and
 /// told to a restarted worker.
 pub type ModelFile = (String, Rc<Vec<u8>>);
@@ -26,7 +30,7 @@ pub struct SavedProject {
     checking: Cell<bool>,
     /// The project whose classes wait to be written, whether a write is in flight, and
     /// what was written last (`save_meta`).
-    meta_next: RefCell<Option<Project>>,
+    meta_next: RefCell<Option<(Project, Option<u64>)>>,
     meta_writing: Cell<bool>,
     meta_written: RefCell<Option<ProjectMeta>>,
 }
@@ -112,31 +116,45 @@ impl SavedProject {
         }
     }
 
-    /// Save the classes. While a write is in flight only the latest `meta` waits for the
-    /// next: a folder of 10 000 photos changes the list 10 000 times, and each write holds
-    /// every sample id, so writing each would cost in proportion to the project.
-    pub async fn save_meta(&self, project: Project) -> Result<(), String> {
+    /// Save the classes, while the photos from id `pending` on may still come (a folder
+    /// being added). While a write is in flight only the latest project waits for the
+    /// next, and while a folder comes in a write waits `META_EVERY_MS` after the last:
+    /// each write holds every sample id, so writing once an answer would cost in
+    /// proportion to the project, and the photos answered meanwhile are adopted from
+    /// their records if the tab closes first (`ProjectMeta::adopt_from`).
+    pub async fn save_meta(&self, project: Project, pending: Option<u64>) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
-        *self.meta_next.borrow_mut() = Some(project);
+        *self.meta_next.borrow_mut() = Some((project, pending));
         if self.meta_writing.replace(true) {
             return Ok(());
         }
         let mut result = Ok(());
         loop {
             // Taken before the write: the borrow must not be held across the await.
-            let Some(project) = self.meta_next.borrow_mut().take() else {
+            let Some((project, pending)) = self.meta_next.borrow_mut().take() else {
                 break;
             };
             // Made here, once a write, of the newest project (a folder's photos arrive
             // faster than writes), and not written again when only thumbnails changed.
-            let meta = ProjectMeta::of(&project);
-            if self.meta_written.borrow().as_ref() == Some(&meta) {
-                continue;
-            }
+            let meta = ProjectMeta::of(&project, pending);
+            let removed = match self.meta_written.borrow().as_ref() {
+                Some(written) if *written == meta => continue,
+                Some(written) => written.removed_in(&meta),
+                None => Vec::new(),
+            };
             let json = serde_json::to_string(&meta).map_err(|e| e.to_string());
-            match async { db.put_text(Saved::Project, &json?).await }.await {
+            // Removed photos' records first: a tab closed between the two writes must not
+            // leave a removed photo's record for the project to adopt back.
+            let written = async {
+                db.delete_samples(&removed).await?;
+                db.put_text(Saved::Project, &json?).await
+            };
+            match written.await {
                 Ok(()) => *self.meta_written.borrow_mut() = Some(meta),
                 Err(e) => result = Err(e),
+            }
+            if pending.is_some() {
+                TimeoutFuture::new(META_EVERY_MS).await;
             }
         }
         self.meta_writing.set(false);

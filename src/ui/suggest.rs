@@ -1,5 +1,6 @@
 //! The Unlabelled tray's suggestions (issue 17): asked of the session whenever the labelled
-//! photos or the tray change, while every class has a photo (session/suggest.rs).
+//! photos or the tray change (once photos coming settle), while every class has a photo
+//! (session/suggest.rs).
 
 use super::jobs::Jobs;
 use crate::project::Project;
@@ -34,7 +35,7 @@ fn wanted(p: &Project, ready: bool) -> Option<Fingerprint> {
 /// the session can work).
 #[hook]
 pub fn use_suggestions(t: &Teach, jobs: Rc<Jobs>, ready: bool) {
-    let wanted = wanted(&t.project, ready);
+    let wanted = super::settled::use_settled(t.queue.is_some(), || wanted(&t.project, ready));
     let project = t.project.clone();
     use_effect_with(wanted, move |wanted| {
         if wanted.is_none() {

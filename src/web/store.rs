@@ -2,7 +2,8 @@
 //! records (plain JS objects) and keys kept in here.
 
 use super::idb::{COPIES, Db, META, SAMPLES};
-use crate::project::{Sample, sample_hash};
+use crate::project::{ClassRef, Sample, sample_hash};
+use crate::project_meta::SavedSample;
 use gloo::timers::future::TimeoutFuture;
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use std::rc::Rc;
@@ -95,10 +96,15 @@ impl Store {
         self.0.delete(&[META], &[what.key()]).await
     }
 
-    /// Save a sample and its kept copy, both or neither (resolves once committed: a full
-    /// disk says so).
-    pub async fn put_sample(&self, sample: &Sample, jpeg: &[u8]) -> Result<(), String> {
-        let (key, record) = (sample_key(sample.id), sample_record(sample));
+    /// Save a sample added to `class` and its kept copy, both or neither (resolves once
+    /// committed: a full disk says so).
+    pub async fn put_sample(
+        &self,
+        sample: &Sample,
+        class: &ClassRef,
+        jpeg: &[u8],
+    ) -> Result<(), String> {
+        let (key, record) = (sample_key(sample.id), sample_record(sample, class));
         let copy = Uint8Array::from(jpeg).into();
         (self.0)
             .put_all(&[(SAMPLES, &key, &record), (COPIES, &key, &copy)])
@@ -122,7 +128,7 @@ impl Store {
     /// below `split` and the rest: a reader waits on the browser's IndexedDB work for most
     /// of each page, which two readers overlap (`bench-idb-read.mjs`: 10 000 records in
     /// 0.57-0.60 s against 0.99-1.04 s one page after another).
-    pub async fn samples(&self, split: Option<u64>) -> Result<Vec<Sample>, String> {
+    pub async fn samples(&self, split: Option<u64>) -> Result<Vec<SavedSample>, String> {
         let split = split.map(sample_key);
         let below = self.span(None, split.as_ref());
         let above = async {
@@ -147,7 +153,7 @@ impl Store {
         &self,
         from: Option<&JsValue>,
         before: Option<&JsValue>,
-    ) -> Result<(Vec<Sample>, Vec<JsValue>), String> {
+    ) -> Result<(Vec<SavedSample>, Vec<JsValue>), String> {
         let (mut read, mut unreadable) = (Vec::new(), Vec::new());
         let mut low = from.map(|key| (key.clone(), false));
         loop {
@@ -183,8 +189,9 @@ impl Store {
     }
 }
 
-/// `{name, hash, embedding: Float32Array}`; the key is the sample id.
-fn sample_record(sample: &Sample) -> JsValue {
+/// `{name, hash, embedding: Float32Array, class}`; the key is the sample id. `class` is
+/// where it was added (`place`).
+fn sample_record(sample: &Sample, class: &ClassRef) -> JsValue {
     let o = Object::new();
     let set = |k: &str, v: &JsValue| {
         let _ = Reflect::set(&o, &k.into(), v);
@@ -195,7 +202,32 @@ fn sample_record(sample: &Sample) -> JsValue {
         "embedding",
         &Float32Array::from(sample.embedding.as_slice()).into(),
     );
+    set("class", &place_value(class));
     o.into()
+}
+
+/// A class as a record names it: its id, its name (a folder's photos name their class so),
+/// or null for the tray; `place` reads it back.
+fn place_value(class: &ClassRef) -> JsValue {
+    match class {
+        ClassRef::Id(id) => JsValue::from(*id),
+        ClassRef::Name(name) => name.as_str().into(),
+        ClassRef::Unlabelled => JsValue::NULL,
+    }
+}
+
+/// `place_value` read back; `None` for a record without one (saved before records said).
+fn place(value: &JsValue) -> Option<ClassRef> {
+    if value.is_null() {
+        return Some(ClassRef::Unlabelled);
+    }
+    match value.as_f64() {
+        Some(id) if id >= 0.0 && id <= u32::MAX as f64 && id.fract() == 0.0 => {
+            Some(ClassRef::Id(id as u32))
+        }
+        Some(_) => None,
+        None => value.as_string().map(ClassRef::Name),
+    }
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -210,11 +242,13 @@ extern "C" {
     fn hash(this: &SampleRecord) -> JsValue;
     #[wasm_bindgen(method, getter)]
     fn embedding(this: &SampleRecord) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn class(this: &SampleRecord) -> JsValue;
 }
 
-/// A stored record back into a sample (without its thumbnail); `None` for a record this
-/// version cannot read, which the caller drops.
-fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<Sample> {
+/// A stored record back into a sample (without its thumbnail) and where it was added;
+/// `None` for a record this version cannot read, which the caller drops.
+fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<SavedSample> {
     let id = key.as_f64().filter(|v| *v >= 0.0 && v.fract() == 0.0)? as u64;
     // Reading a property of null or undefined would throw; of another value it is undefined.
     let record: &SampleRecord = record.is_object().then(|| record.unchecked_ref())?;
@@ -222,11 +256,12 @@ fn sample_from_record(key: &JsValue, record: &JsValue) -> Option<Sample> {
     if embedding.length() as usize != crate::model::FEATURE_DIM {
         return None;
     }
-    Some(Sample {
+    let sample = Sample {
         id,
         name: record.name().as_string()?,
         hash: record.hash().as_string()?,
         embedding: Rc::new(embedding.to_vec()),
         thumb: crate::thumb::Thumb::default(),
-    })
+    };
+    Some((sample, place(&record.class())))
 }

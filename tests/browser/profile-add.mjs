@@ -2,7 +2,7 @@
 // small real-photo crops is added (Chromium's per-category durations, and optionally a
 // CPU profile's heaviest functions: build with GRAFT_NAMES=1 to keep wasm names; or a
 // trace's main-thread events by name, their own time, which names the browser's own work).
-//   node tests/browser/profile-add.mjs [classes=10] [per class=30] [workers] [profile|trace]
+//   [GRAFT_DIST_B=dist GRAFT_ROUNDS=n] node tests/browser/profile-add.mjs [classes=10] [per class=30] [workers] [profile|trace]
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,16 +16,44 @@ const perClass = Number(process.argv[3] ?? 30);
 const workers = process.argv[4];
 const profile = process.argv[5] === 'profile';
 const trace = process.argv[5] === 'trace';
-const server = await serve(DIST, { '/fixtures/': FIXTURES });
+// GRAFT_DIST_B=<a second build's dist> (and GRAFT_ROUNDS=n, 1 by default): the folder is
+// made once, then added to a fresh page of each build in turn (A, B, A, B, ...), so that
+// two builds are compared on one machine at one time.
+const builds = process.env.GRAFT_DIST_B ? [DIST, process.env.GRAFT_DIST_B] : [DIST];
+const rounds = Number(process.env.GRAFT_ROUNDS ?? 1);
+// Served through a link that each run points at the build it is to load.
+const live = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'graft-profile-dist-')), 'dist');
+await fs.symlink(path.resolve(builds[0]), live);
+const server = await serve(live, { '/fixtures/': FIXTURES });
 const browser = await launch();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-profile-add-'));
+const address = `${server.origin}/?device=cpu${workers ? `&workers=${workers}` : ''}`;
 try {
-  const s = await openPage(browser, server.origin);
-  await s.page.goto(`${server.origin}/?device=cpu${workers ? `&workers=${workers}` : ''}`);
-  await ready(s.page);
   const dir = path.join(tmp, 'library');
-  const { counts } = await writeScaleFolder(s.page, dir, { classes, perClass });
+  const maker = await openPage(browser, server.origin);
+  await maker.page.goto(`${server.origin}/?store=none`);
+  const { counts } = await writeScaleFolder(maker.page, dir, { classes, perClass });
+  await maker.page.context().close();
   const total = counts.reduce((a, b) => a + b, 0);
+  for (let run = 0; run < rounds * builds.length; run++) {
+    await fs.rm(live);
+    await fs.symlink(path.resolve(builds[run % builds.length]), live);
+    const out = await addFolder(dir, total);
+    if (builds.length > 1) out.build = builds[run % builds.length];
+    console.log(JSON.stringify(out, null, 1));
+  }
+} finally {
+  await browser.close();
+  await closeBrowsers();
+  await server.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+}
+
+/** Add the folder `dir` (`total` photos) to a fresh page (its own IndexedDB): the figures. */
+async function addFolder(dir, total) {
+  const s = await openPage(browser, server.origin);
+  await s.page.goto(address);
+  await ready(s.page);
   const cdp = await s.page.context().newCDPSession(s.page);
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
@@ -50,7 +78,7 @@ try {
     const shown = [...document.querySelectorAll('section.class-card .count')]
       .reduce((sum, c) => sum + Number(c.dataset.count ?? 0), 0);
     return shown === n;
-  }, total, { timeout: 600_000, polling: 100 });
+  }, total, { timeout: 1_800_000, polling: 100 });
   const seconds = (Date.now() - started) / 1000;
   const after = await metrics();
   const cpuAfter = await cpuByThread();
@@ -68,12 +96,8 @@ try {
     .map(([k, v]) => `${Math.round((v / total) * 10) / 10} ${k}`);
   if (profile) out.top_self_ms = heaviestFunctions((await cdp.send('Profiler.stop')).profile);
   if (trace) out.main_thread_self_ms_a_photo = await traceSelf(cdp, complete, total);
-  console.log(JSON.stringify(out, null, 1));
-} finally {
-  await browser.close();
-  await closeBrowsers();
-  await server.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+  await s.page.context().close();
+  return out;
 }
 
 /** The trace's complete events on the page's main thread, by name: each one's own time (its

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
-import { ready, crops } from './teach-helpers.mjs';
+import { ready, crops, count } from './teach-helpers.mjs';
 import { writeScaleFolder } from './scale-folder.mjs';
 import { scalePath } from './scale-path.mjs';
 
@@ -39,6 +39,68 @@ test('1 000 photos in 10 classes by folder: embedded on the pool, trained, reloa
     assert.equal(figures.preview_top, 'astronaut-r0');
     // The map of every photo is drawn without blocking the page (issue 18).
     assert.ok(figures.longest_task_map_ms < 100, `drawing the map ${figures.longest_task_map_ms} ms`);
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
+
+/** What IndexedDB holds of the project: its sample records by the class each names, and how
+ * many samples the saved project lists. Read in any page of the app's origin. */
+const saved = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('graft');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const tx = open.result.transaction(['samples', 'meta']);
+    const records = tx.objectStore('samples').getAll();
+    const meta = tx.objectStore('meta').get('project');
+    tx.oncomplete = () => {
+      open.result.close();
+      const byClass = {};
+      for (const r of records.result) byClass[r.class] = (byClass[r.class] ?? 0) + 1;
+      const classes = meta.result ? JSON.parse(meta.result).classes : [];
+      resolve({ byClass, records: records.result.length, listed: classes.reduce((n, c) => n + c[2].length, 0) });
+    };
+    tx.onerror = () => reject(tx.error);
+  };
+}));
+
+// While a folder comes in the project's list of photos is written once a second (each
+// write holds every id), so a tab closed mid-folder leaves photos saved that the list
+// lacks; their records name their class, and the reopened project adopts them.
+test('a tab closed while a folder comes in: reopened, every photo saved is in its class', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-closed-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    const dir = path.join(tmp, 'library');
+    const folder = await writeScaleFolder(s.page, dir, { classes: 2, perClass: 60 });
+    const total = folder.counts.reduce((a, b) => a + b, 0);
+    await s.page.getByRole('button', { name: 'Add a folder of classes' }).setInputFiles(dir);
+    // Closed once photos are saved that the saved list does not hold yet.
+    for (let at = await saved(s.page); !(at.records >= 10 && at.records > at.listed); at = await saved(s.page)) {
+      assert.ok(at.records < total, `the whole folder was in before the tab closed: ${JSON.stringify(at)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const context = s.page.context();
+    await s.page.close();
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/fixtures/astronaut.png`);
+    const closed = await saved(page);
+    assert.ok(closed.records > closed.listed && closed.records < total, JSON.stringify(closed));
+    await page.goto(`${server.origin}/?device=cpu`);
+    await ready(page);
+    for (const name of folder.names) await count(page, name, closed.byClass[name] ?? 0, 60_000);
+    // The list written after the reopen holds them all, and no saved photo was deleted.
+    const deadline = Date.now() + 10_000;
+    for (let at = await saved(page); at.listed !== closed.records; at = await saved(page)) {
+      assert.equal(at.records, closed.records);
+      assert.ok(Date.now() < deadline, `the saved list holds ${at.listed} of ${closed.records}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();

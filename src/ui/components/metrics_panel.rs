@@ -120,7 +120,7 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
         let wanted: Vec<u64> = (*open)
             .map(|cell| {
                 cell_samples(cell_ids(cell))
-                    .filter(|s| s.thumb.href().is_empty())
+                    .filter(|s| !s.thumb.is_set())
                     .map(|s| s.id)
                     .collect()
             })
