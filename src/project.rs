@@ -338,4 +338,4 @@ impl Project {
 
 #[cfg(test)]
 #[path = "project_tests.rs"]
-mod tests;
+pub(crate) mod tests;

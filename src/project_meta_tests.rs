@@ -1,17 +1,7 @@
 //! What is saved of a project, and what a reopen makes of it with the records it finds.
 
 use super::*;
-use crate::model::FEATURE_DIM;
-
-fn sample(p: &mut Project, hash: &str) -> Sample {
-    Sample {
-        id: p.new_sample_id(),
-        name: format!("{hash}.jpg"),
-        hash: hash.into(),
-        embedding: Rc::new(vec![1.0; FEATURE_DIM]),
-        thumb: crate::thumb::Thumb::default(),
-    }
-}
+use crate::project::tests::sample;
 
 fn names(c: &Class) -> Vec<&str> {
     c.samples.iter().map(|s| s.hash.as_str()).collect()

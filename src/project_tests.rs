@@ -2,7 +2,8 @@
 use super::*;
 use crate::model::FEATURE_DIM;
 
-fn sample(p: &mut Project, hash: &str) -> Sample {
+/// A sample of `p` (its next id) whose hash is `hash`.
+pub(crate) fn sample(p: &mut Project, hash: &str) -> Sample {
     Sample {
         id: p.new_sample_id(),
         name: format!("{hash}.jpg"),

@@ -6,7 +6,9 @@ use crate::project::{Project, ProjectMeta};
 use crate::thumb::Thumb;
 use crate::train::TrainConfig;
 use crate::web::files::thumb;
+use crate::web::signal::Signal;
 use crate::web::store::{Saved, Store};
+use gloo::timers::callback::Timeout;
 use gloo::timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -33,6 +35,9 @@ pub struct SavedProject {
     meta_next: RefCell<Option<(Project, Option<u64>)>>,
     meta_writing: Cell<bool>,
     meta_written: RefCell<Option<ProjectMeta>>,
+    /// Wakes a write waiting while a folder comes in: its second is up, or the newest
+    /// project no longer waits on photos (the folder is in), which is written at once.
+    meta_wake: Rc<Signal>,
 }
 
 /// What a restore found: the saved settings, the project, its model's file (unchecked),
@@ -118,13 +123,16 @@ impl SavedProject {
 
     /// Save the classes, while the photos from id `pending` on may still come (a folder
     /// being added). While a write is in flight only the latest project waits for the
-    /// next, and while a folder comes in a write waits `META_EVERY_MS` after the last:
-    /// each write holds every sample id, so writing once an answer would cost in
-    /// proportion to the project, and the photos answered meanwhile are adopted from
-    /// their records if the tab closes first (`ProjectMeta::adopt_from`).
+    /// next, and while a folder comes in a write waits `META_EVERY_MS` after the last (or
+    /// till the folder is in): each write holds every sample id, so writing once an answer
+    /// would cost in proportion to the project, and the photos answered meanwhile are
+    /// adopted from their records if the tab closes first (`ProjectMeta::adopt_from`).
     pub async fn save_meta(&self, project: Project, pending: Option<u64>) -> Result<(), String> {
         let Some(db) = self.db() else { return Ok(()) };
         *self.meta_next.borrow_mut() = Some((project, pending));
+        if pending.is_none() {
+            self.meta_wake.notify();
+        }
         if self.meta_writing.replace(true) {
             return Ok(());
         }
@@ -153,8 +161,11 @@ impl SavedProject {
                 Ok(()) => *self.meta_written.borrow_mut() = Some(meta),
                 Err(e) => result = Err(e),
             }
-            if pending.is_some() {
-                TimeoutFuture::new(META_EVERY_MS).await;
+            let settled = (self.meta_next.borrow().as_ref()).is_some_and(|(_, p)| p.is_none());
+            if pending.is_some() && !settled {
+                let wake = self.meta_wake.clone();
+                let _timer = Timeout::new(META_EVERY_MS, move || wake.notify());
+                self.meta_wake.wait().await;
             }
         }
         self.meta_writing.set(false);
