@@ -5,6 +5,7 @@ use super::notices::Notices;
 use super::storage::{PERSIST_ABOVE, StorageUse};
 use super::suggestions::Suggestions;
 use super::training::{ModelSummary, Training, TrainingState};
+pub use super::uploads::Queue;
 use crate::project::{Class, ClassRef, Project};
 use crate::tasks::TaskAction;
 use crate::thumb::Thumb;
@@ -13,36 +14,6 @@ use std::rc::Rc;
 
 /// Thumbnails a class card shows (the first ones); the count always shows the full number.
 pub const THUMBS_SHOWN: usize = 48;
-
-/// Photos waiting for, or going through, the backbone.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Queue {
-    pub done: usize,
-    pub total: usize,
-    pub started_ms: f64,
-    pub now_ms: f64,
-    /// Workers embedding them.
-    pub workers: usize,
-    /// The first sample id sent since the queue was last empty: the photos from it on may
-    /// still be coming (`ProjectMeta::adopt_from`).
-    pub first_id: u64,
-}
-
-impl Queue {
-    /// Photos done a second so far (None until the first is done).
-    pub fn per_second(&self) -> Option<f64> {
-        let seconds = (self.now_ms - self.started_ms) / 1e3;
-        (self.done > 0 && seconds > 0.0).then(|| self.done as f64 / seconds)
-    }
-
-    /// Seconds left at the rate so far (None until the first photo is done).
-    pub fn seconds_left(&self) -> Option<f64> {
-        (self.done > 0).then(|| {
-            (self.now_ms - self.started_ms) / self.done as f64 * (self.total - self.done) as f64
-                / 1e3
-        })
-    }
-}
 
 /// The previewed picture and the model in use's answer.
 #[derive(Clone, Debug, PartialEq)]

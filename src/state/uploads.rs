@@ -1,9 +1,38 @@
 //! The pictures the page has yet to hand the session: sent in order, a few at a time, and
-//! counted for the progress bar (done and asked for since the queue was last empty).
+//! counted for the progress bar (`Queue`: done and asked for since the queue was last empty).
 
-use super::teach::Queue;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+
+/// Photos waiting for, or going through, the backbone.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Queue {
+    pub done: usize,
+    pub total: usize,
+    pub started_ms: f64,
+    pub now_ms: f64,
+    /// Workers embedding them.
+    pub workers: usize,
+    /// The first sample id sent since the queue was last empty: the photos from it on may
+    /// still be coming (`ProjectMeta::adopt_from`).
+    pub first_id: u64,
+}
+
+impl Queue {
+    /// Photos done a second so far (None until the first is done).
+    pub fn per_second(&self) -> Option<f64> {
+        let seconds = (self.now_ms - self.started_ms) / 1e3;
+        (self.done > 0 && seconds > 0.0).then(|| self.done as f64 / seconds)
+    }
+
+    /// Seconds left at the rate so far (None until the first photo is done).
+    pub fn seconds_left(&self) -> Option<f64> {
+        (self.done > 0).then(|| {
+            (self.now_ms - self.started_ms) / self.done as f64 * (self.total - self.done) as f64
+                / 1e3
+        })
+    }
+}
 
 /// Pictures sent to each worker and not yet answered, at most: enough to keep it busy, few
 /// enough that a folder of 12-MP photos is not all in memory at once.
