@@ -161,14 +161,14 @@ impl ProjectMeta {
 /// Add a record's sample to the class it names, not made anew (a deleted class stays
 /// deleted), or to the tray; whether it went in (a duplicate is refused as when added).
 fn adopt(project: &mut Project, place: &ClassRef, sample: Sample) -> bool {
-    let class = match place {
-        ClassRef::Unlabelled => return project.add_unlabelled(sample).is_ok(),
-        ClassRef::Id(id) => Some(*id),
-        ClassRef::Name(name) => (project.classes.iter())
-            .find(|c| c.name == name.trim())
-            .map(|c| c.id),
-    };
-    class.is_some_and(|id| project.add_sample(id, sample).is_ok())
+    match place {
+        ClassRef::Unlabelled => project.add_unlabelled(sample).is_ok(),
+        // As when the photo was answered (`TeachAction::SampleReady`): a folder's class is
+        // found by its name, or made if the tab closed before a list holding it was written.
+        class => (project.resolve(class))
+            .and_then(|id| project.add_sample(id, sample))
+            .is_ok(),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ fn names(c: &Class) -> Vec<&str> {
 
 /// A tab closed while a folder came in: the meta written last lacks the photos answered
 /// after it, whose records name their class; reopening adopts them (in id order, by class
-/// id, name or the tray) and deletes only what it must: records from before the folder
+/// id, name (a class the list lacks is made) or the tray) and deletes only what it must: records from before the folder
 /// that no list holds, a deleted class's, a duplicate, and one saved before records named
 /// their class.
 #[test]
@@ -24,10 +24,10 @@ fn photos_saved_after_the_last_write_are_adopted_from_their_records() {
     let meta = ProjectMeta::of(&p, Some(first));
     assert_eq!(meta.adopt_from, Some(first));
     let mut folder = Vec::new();
-    for hash in ["x", "y", "z", "gone", "old", "tray", "legacy", "w"] {
+    for hash in ["x", "y", "z", "gone", "old", "tray", "legacy", "w", "new"] {
         folder.push(sample(&mut p, hash));
     }
-    let [x, y, z, gone, dup, tray, legacy, w] = folder.try_into().unwrap();
+    let [x, y, z, gone, dup, tray, legacy, w, new] = folder.try_into().unwrap();
     let records = vec![
         (w.clone(), Some(ClassRef::Id(a))),
         (old.clone(), Some(ClassRef::Id(a))),
@@ -39,16 +39,20 @@ fn photos_saved_after_the_last_write_are_adopted_from_their_records() {
         (dup.clone(), Some(ClassRef::Id(a))),
         (tray.clone(), Some(ClassRef::Unlabelled)),
         (legacy.clone(), None),
+        // The folder's class made after the last write: made again by its name.
+        (new.clone(), Some(ClassRef::Name("cats".into()))),
     ];
     let (back, mut orphans) = meta.restore(records);
     assert_eq!(names(&back.classes[0]), ["old", "x", "z", "w"]);
     assert_eq!(names(&back.classes[1]), ["y"]);
+    assert_eq!(back.classes[2].name, "cats");
+    assert_eq!(names(&back.classes[2]), ["new"]);
     assert_eq!(back.unlabelled.ids(), vec![tray.id]);
     orphans.sort();
     assert_eq!(orphans, vec![removed.id, gone.id, dup.id, legacy.id]);
     assert_eq!(
         back.next_sample,
-        w.id + 1,
+        new.id + 1,
         "new ids come after the adopted ones"
     );
     assert_eq!(back.class(b).map(|c| c.samples.len()), Some(1));

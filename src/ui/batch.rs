@@ -8,9 +8,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
 
-/// The longest an answer waits to be drawn (ms): ten renders a second at most while a
-/// folder is added, each with every answer since the last.
-const HOLD_MS: u32 = 100;
+/// The longest an answer waits to be drawn (ms): four renders a second at most while a
+/// folder is added, each with every answer since the last. Each render is also a frame for
+/// Chromium's compositor and GPU process: at 250 ms rather than 100, Chromium's work a
+/// photo (the page's thread, compositing) took ~1.5 ms less of the two cores that the
+/// workers share (`profile-add.mjs 10 100 2`, docs/benchmarks.md). The last answer of a
+/// queue is drawn at once (`Jobs::answered`).
+const HOLD_MS: u32 = 250;
 /// Held actions dispatched at once without waiting for the timer: a hidden tab's timers
 /// fire once a second or less often, and the project (so what is saved of it) must not
 /// trail the workers by more than a few photos' answers (each photo is 2-4 actions).

@@ -199,7 +199,11 @@ impl Jobs {
         if let Some((name, reason)) = not_added {
             self.act_soon(TeachAction::NotAdded { name, reason });
         }
-        self.act_soon(TeachAction::Queue(self.uploads.answered(now_ms())));
+        match self.uploads.answered(now_ms()) {
+            queue @ Some(_) => self.act_soon(TeachAction::Queue(queue)),
+            // The last: drawn now with those held, not up to `HOLD_MS` later.
+            None => self.act(TeachAction::Queue(None)),
+        }
         self.room.notify();
     }
 

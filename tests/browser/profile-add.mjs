@@ -2,7 +2,7 @@
 // small real-photo crops is added (Chromium's per-category durations, and optionally a
 // CPU profile's heaviest functions: build with GRAFT_NAMES=1 to keep wasm names; or a
 // trace's main-thread events by name, their own time, which names the browser's own work).
-//   [GRAFT_DIST_B=dist GRAFT_ROUNDS=n] node tests/browser/profile-add.mjs [classes=10] [per class=30] [workers] [profile|trace]
+//   [GRAFT_DIST_B=dist GRAFT_ROUNDS=n GRAFT_LARGE=n] node tests/browser/profile-add.mjs [classes=10] [per class=30] [workers] [profile|trace]
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,12 +29,10 @@ const browser = await launch();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-profile-add-'));
 const address = `${server.origin}/?device=cpu${workers ? `&workers=${workers}` : ''}`;
 try {
-  const dir = path.join(tmp, 'library');
-  const maker = await openPage(browser, server.origin);
-  await maker.page.goto(`${server.origin}/?store=none`);
-  const { counts } = await writeScaleFolder(maker.page, dir, { classes, perClass });
-  await maker.page.context().close();
-  const total = counts.reduce((a, b) => a + b, 0);
+  // GRAFT_FOLDER=dir: the folder is made there once and kept, and used as it is by later
+  // runs (making 10 000 crops takes minutes).
+  const dir = process.env.GRAFT_FOLDER ?? path.join(tmp, 'library');
+  const total = await photosIn(dir) || await makeFolder(dir);
   for (let run = 0; run < rounds * builds.length; run++) {
     await fs.rm(live);
     await fs.symlink(path.resolve(builds[run % builds.length]), live);
@@ -47,6 +45,23 @@ try {
   await closeBrowsers();
   await server.close();
   await fs.rm(tmp, { recursive: true, force: true });
+}
+
+/** Make the folder of crops in `dir`: how many photos it has. */
+async function makeFolder(dir) {
+  const maker = await openPage(browser, server.origin);
+  await maker.page.goto(`${server.origin}/?store=none`);
+  // GRAFT_LARGE=n: n of the photos 12-MP JPEGs, as in bench-scale.mjs (3 % of them there).
+  const { counts } = await writeScaleFolder(maker.page, dir, { classes, perClass, large: Number(process.env.GRAFT_LARGE ?? 0) });
+  await maker.page.context().close();
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** The photos of a folder made before (0 if there is none). */
+async function photosIn(dir) {
+  const classes = await fs.readdir(dir).catch(() => []);
+  const counts = await Promise.all(classes.map(async (c) => (await fs.readdir(path.join(dir, c))).length));
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 /** Add the folder `dir` (`total` photos) to a fresh page (its own IndexedDB): the figures. */
@@ -78,7 +93,14 @@ async function addFolder(dir, total) {
     const shown = [...document.querySelectorAll('section.class-card .count')]
       .reduce((sum, c) => sum + Number(c.dataset.count ?? 0), 0);
     return shown === n;
-  }, total, { timeout: 1_800_000, polling: 100 });
+  }, total, { timeout: 1_800_000, polling: 100 }).catch(async (e) => {
+    // Say what the page showed: the photos counted and its notices.
+    const seen = await s.page.evaluate(() => ({
+      shown: [...document.querySelectorAll('section.class-card .count')].reduce((sum, c) => sum + Number(c.dataset.count ?? 0), 0),
+      notices: document.querySelector('#notices')?.textContent?.slice(0, 2000),
+    }));
+    throw new Error(`${e.message}: ${JSON.stringify(seen)}`);
+  });
   const seconds = (Date.now() - started) / 1000;
   const after = await metrics();
   const cpuAfter = await cpuByThread();
