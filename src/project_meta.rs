@@ -93,6 +93,17 @@ impl ProjectMeta {
             .collect()
     }
 
+    /// The samples listed here that are not among `records`: their records were damaged
+    /// (unreadable, so deleted by `Store::samples`) or lost, and the reopened project says
+    /// so rather than show fewer photos without a word.
+    pub fn missing(&self, records: &[SavedSample]) -> Vec<u64> {
+        let read: HashSet<u64> = records.iter().map(|(s, _)| s.id).collect();
+        self.listed()
+            .filter(|id| !read.contains(id))
+            .copied()
+            .collect()
+    }
+
     /// The id half the listed samples are below: where two readers split the records
     /// (`Store::samples`); `None` when there are none.
     pub fn middle_id(&self) -> Option<u64> {

@@ -117,3 +117,25 @@ fn removed_photos_of_a_folder_are_named_and_a_deleted_class_keeps_its_records() 
     assert!(!before.removed_in(&now(&p)).contains(&ids[3]));
     assert!(before.removed_in(&ProjectMeta::of(&p, None)).is_empty());
 }
+
+/// Photos the list holds whose records did not come back (damaged, so deleted as
+/// unreadable, or gone) are counted, in a class or the tray; records it does not list are
+/// not.
+#[test]
+fn listed_photos_without_a_record_are_counted() {
+    let mut p = Project::starter();
+    let a = p.classes[0].id;
+    let [x, y, z, t] = ["x", "y", "z", "t"].map(|h| sample(&mut p, h));
+    for s in [&x, &y, &z] {
+        p.add_sample(a, s.clone()).unwrap();
+    }
+    p.add_unlabelled(t.clone()).unwrap();
+    let meta = ProjectMeta::of(&p, None);
+    let extra = sample(&mut p, "extra");
+    let records = vec![
+        (x.clone(), Some(ClassRef::Id(a))),
+        (extra, Some(ClassRef::Id(a))),
+    ];
+    assert_eq!(meta.missing(&records), [y.id, z.id, t.id]);
+    assert_eq!(meta.missing(&[]), [x.id, y.id, z.id, t.id]);
+}

@@ -26,6 +26,7 @@ pub fn read_saved(jobs: &Rc<Jobs>) {
             project,
             model,
             error,
+            lost,
         } = me.saved.restore(store).await;
         let empty = project.sample_count() == 0;
         me.ids_from(project.next_sample);
@@ -37,6 +38,9 @@ pub fn read_saved(jobs: &Rc<Jobs>) {
             error,
             checking_model: model.is_some(),
         });
+        if lost > 0 {
+            me.act(TeachAction::Notice(lost_photos(lost)));
+        }
         if let Some(file) = model {
             me.saved.checking(true);
             let request = Request::UseModel {
@@ -52,6 +56,18 @@ pub fn read_saved(jobs: &Rc<Jobs>) {
             _ => {}
         }
     });
+}
+
+/// What a reopened project says of the photos it lists that could not be read back.
+fn lost_photos(n: usize) -> String {
+    let (photos, were) = match n {
+        1 => ("1 saved photo".to_string(), "was"),
+        n => (format!("{n} saved photos"), "were"),
+    };
+    format!(
+        "{photos} could not be read back from this browser's storage (damaged or missing) and \
+         {were} left out; the rest of the project is here"
+    )
 }
 
 /// The session checked the saved model: the page shows it, or says why not. Not if

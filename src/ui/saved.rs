@@ -47,6 +47,8 @@ pub struct Restored {
     pub project: Project,
     pub model: Option<Vec<u8>>,
     pub error: Option<String>,
+    /// Photos the saved project lists whose records could not be read back.
+    pub lost: usize,
 }
 
 impl SavedProject {
@@ -92,6 +94,7 @@ impl SavedProject {
             project: Project::starter(),
             model: None,
             error,
+            lost: 0,
         };
         let Some(store) = store else {
             return fresh(None);
@@ -101,7 +104,7 @@ impl SavedProject {
             Ok(db) => Rc::new(db),
             Err(e) => return fresh(format!("Your project cannot be saved in this browser: {e}")),
         };
-        let (project, model) = match load(&db).await {
+        let (project, model, lost) = match load(&db).await {
             Ok(loaded) => loaded,
             // Saving stays off: a fresh project must not overwrite one that could not be read.
             Err(e) => {
@@ -118,6 +121,7 @@ impl SavedProject {
             project,
             model,
             error: None,
+            lost,
         }
     }
 
@@ -230,16 +234,22 @@ impl SavedProject {
     }
 }
 
-/// The saved project, and its model's file.
-async fn load(db: &Store) -> Result<(Project, Option<Vec<u8>>), String> {
+/// The saved project, its model's file, and how many of the photos it lists could not be
+/// read back.
+async fn load(db: &Store) -> Result<(Project, Option<Vec<u8>>, usize), String> {
     let Some(json) = db.text(Saved::Project).await? else {
-        return Ok((Project::starter(), None));
+        return Ok((Project::starter(), None, 0));
     };
     let meta: ProjectMeta = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     // Thumbnails come after, for the photos shown (`thumbs`): reopening is not held up by
     // thousands of them.
     let split = meta.middle_id();
-    let (project, orphans) = meta.restore(db.samples(split).await?);
-    let _ = db.delete_samples(&orphans).await;
-    Ok((project, db.bytes(Saved::Model).await?))
+    let records = db.samples(split).await?;
+    // A listed photo whose record is gone may have left its kept copy: it goes too.
+    let mut gone = meta.missing(&records);
+    let lost = gone.len();
+    let (project, orphans) = meta.restore(records);
+    gone.extend(orphans);
+    let _ = db.delete_samples(&gone).await;
+    Ok((project, db.bytes(Saved::Model).await?, lost))
 }

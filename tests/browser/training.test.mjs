@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openPage, DIST, closeBrowsers, GRAFT, FIXTURES } from './harness.mjs';
-import { crops, card, ready, rename, count, preview, setting, enter } from './teach-helpers.mjs';
+import { crops, card, ready, rename, count, preview, setting, enter, storedProject } from './teach-helpers.mjs';
 import { writeScaleFolder } from './scale-folder.mjs';
 
 const SLOW = 300_000;
@@ -555,6 +555,56 @@ test('a project saved by the first version of the store (copies inside the recor
       };
     }));
     assert.deepEqual(stores, { version: 2, copies: 1 });
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+// Storage a person does not control can be damaged under a saved project (a profile
+// restored from a backup, a disk error): a record that is not a record, one whose
+// embedding is cut short, one gone. The project opens with the rest, says how many photos
+// were left out, drops what is left of them, and trains.
+test('a saved project whose photo records are damaged opens with the rest, says how many were left out, and trains', async () => {
+  const browser = await launch();
+  try {
+    const s = await openPage(browser, server.origin);
+    await s.page.goto(`${server.origin}/?device=cpu`);
+    await ready(s.page);
+    await twoClasses(s.page, 3, 170);
+    let at = await storedProject(s.page);
+    for (const deadline = Date.now() + 10_000; (at.listed['Class 2'] ?? []).length < 3; at = await storedProject(s.page)) {
+      assert.ok(Date.now() < deadline, `the saved list: ${JSON.stringify(at.listed)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [cut, odd, gone] = [at.listed['Class 1'][0], at.listed['Class 2'][0], at.listed['Class 2'][1]];
+    await s.page.evaluate(async ([cut, odd, gone]) => {
+      const done = (req) => new Promise((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const db = await done(indexedDB.open('graft'));
+      const tx = db.transaction('samples', 'readwrite');
+      const samples = tx.objectStore('samples');
+      const record = await done(samples.get(cut));
+      samples.put({ ...record, embedding: record.embedding.slice(0, 10) }, cut);
+      samples.put('not a record', odd);
+      samples.delete(gone);
+      await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onabort = () => reject(tx.error); });
+      db.close();
+    }, [cut, odd, gone]);
+    await s.page.reload();
+    await ready(s.page);
+    await count(s.page, 'Class 1', 2);
+    await count(s.page, 'Class 2', 1);
+    await s.page.locator('#notices', { hasText: '3 saved photos could not be read back' }).waitFor();
+    // Neither the damaged records nor the gone one's kept copy are left behind.
+    const left = await storedProject(s.page);
+    assert.equal(left.records.length, 3, JSON.stringify(left));
+    assert.equal(left.copies.length, 3, JSON.stringify(left));
+    for (const id of [cut, odd, gone]) assert.ok(!left.records.includes(id) && !left.copies.includes(id), `${id} left`);
+    await s.page.getByRole('button', { name: 'Train', exact: true }).click();
+    await s.page.locator('#train-result').waitFor({ timeout: SLOW });
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();
