@@ -169,8 +169,9 @@ impl ProjectMeta {
     }
 }
 
-/// Add a record's sample to the class it names, not made anew (a deleted class stays
-/// deleted), or to the tray; whether it went in (a duplicate is refused as when added).
+/// Add a record's sample to the class it names (by id: a deleted class stays deleted; by
+/// name: made if missing) or to the tray; whether it went in (a duplicate is refused as
+/// when added).
 fn adopt(project: &mut Project, place: &ClassRef, sample: Sample) -> bool {
     match place {
         ClassRef::Unlabelled => project.add_unlabelled(sample).is_ok(),

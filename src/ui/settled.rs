@@ -1,5 +1,5 @@
 //! What a request to the session is made of, worked out again only once the photos settle:
-//! while a folder comes in, the workers' answers are drawn ten times a second, and a request
+//! while a folder comes in, the workers' answers are drawn four times a second, and a request
 //! made of every embedding (prototypes, the tray's suggestions) would be sent at each.
 
 use yew::prelude::*;

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
-import { crops, card, ready, count } from './teach-helpers.mjs';
+import { crops, card, ready, count, storedProject } from './teach-helpers.mjs';
 
 const SLOW = 300_000;
 
@@ -130,16 +130,11 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
     // (an error of another kind than the full disk below, so that the two notices are not
     // grouped). The worker aborts the transaction, so neither is saved (all or none): the
     // stores hold what they held before. Without the abort the record would commit alone.
-    const stored = () => s.page.evaluate(() => new Promise((resolve, reject) => {
-      const open = indexedDB.open('graft');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction(['samples', 'copies']);
-        const n = ['samples', 'copies'].map((name) => tx.objectStore(name).count());
-        tx.oncomplete = () => { open.result.close(); resolve(n.map((r) => r.result)); };
-        tx.onerror = () => reject(tx.error);
-      };
-    }));
+    const stored = async () => {
+      const at = await storedProject(s.page);
+      return [at.records.length, at.copies.length];
+    };
+
     const before = await stored();
     const copiesFull = () => {
       globalThis.graftPut = IDBObjectStore.prototype.put;

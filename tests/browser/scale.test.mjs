@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, DIST, closeBrowsers, FIXTURES } from './harness.mjs';
-import { ready, crops, count } from './teach-helpers.mjs';
+import { ready, crops, count, storedProject } from './teach-helpers.mjs';
 import { writeScaleFolder } from './scale-folder.mjs';
 import { scalePath } from './scale-path.mjs';
 
@@ -46,25 +46,15 @@ test('1 000 photos in 10 classes by folder: embedded on the pool, trained, reloa
   }
 });
 
-/** What IndexedDB holds of the project: its sample records by the class each names, and how
- * many samples the saved project lists. Read in any page of the app's origin. */
-const saved = (page) => page.evaluate(() => new Promise((resolve, reject) => {
-  const open = indexedDB.open('graft');
-  open.onerror = () => reject(open.error);
-  open.onsuccess = () => {
-    const tx = open.result.transaction(['samples', 'meta']);
-    const records = tx.objectStore('samples').getAll();
-    const meta = tx.objectStore('meta').get('project');
-    tx.oncomplete = () => {
-      open.result.close();
-      const byClass = {};
-      for (const r of records.result) byClass[r.class] = (byClass[r.class] ?? 0) + 1;
-      const classes = meta.result ? JSON.parse(meta.result).classes : [];
-      resolve({ byClass, records: records.result.length, listed: classes.reduce((n, c) => n + c[2].length, 0) });
-    };
-    tx.onerror = () => reject(tx.error);
-  };
-}));
+/** What IndexedDB holds of the project: its sample records by the class each names, how
+ * many there are, and how many samples the saved project lists. */
+async function saved(page) {
+  const at = await storedProject(page);
+  const byClass = {};
+  for (const c of at.classes) byClass[c] = (byClass[c] ?? 0) + 1;
+  const listed = Object.values(at.listed).reduce((n, ids) => n + ids.length, 0);
+  return { byClass, records: at.records.length, listed };
+}
 
 // While a folder comes in the project's list of photos is written once a second (each
 // write holds every id), so a tab closed mid-folder leaves photos saved that the list

@@ -138,8 +138,8 @@ export async function predictOnCommandLine(page, dir, photos, name = 'page.graft
 
 /**
  * What IndexedDB holds of the project (the app's database, read in any page of its
- * origin): the sample records' ids, the kept copies' ids, and the saved list's sample ids
- * by class name.
+ * origin): the sample records' ids and the class each names (`classes`, in the same
+ * order), the kept copies' ids, and the saved list's sample ids by class name.
  */
 export const storedProject = (page) => page.evaluate(() => new Promise((resolve, reject) => {
   const open = indexedDB.open('graft');
@@ -147,12 +147,18 @@ export const storedProject = (page) => page.evaluate(() => new Promise((resolve,
   open.onsuccess = () => {
     const tx = open.result.transaction(['samples', 'copies', 'meta']);
     const records = tx.objectStore('samples').getAllKeys();
+    const values = tx.objectStore('samples').getAll();
     const copies = tx.objectStore('copies').getAllKeys();
     const meta = tx.objectStore('meta').get('project');
     tx.oncomplete = () => {
       open.result.close();
       const classes = meta.result ? JSON.parse(meta.result).classes : [];
-      resolve({ records: records.result, copies: copies.result, listed: Object.fromEntries(classes.map(([, name, ids]) => [name, ids])) });
+      resolve({
+        records: records.result,
+        classes: values.result.map((r) => r?.class),
+        copies: copies.result,
+        listed: Object.fromEntries(classes.map(([, name, ids]) => [name, ids])),
+      });
     };
     tx.onerror = () => reject(tx.error);
   };
