@@ -244,12 +244,13 @@ async fn load(db: &Store) -> Result<(Project, Option<Vec<u8>>, usize), String> {
     // Thumbnails come after, for the photos shown (`thumbs`): reopening is not held up by
     // thousands of them.
     let split = meta.middle_id();
-    let records = db.samples(split).await?;
-    // A listed photo whose record is gone may have left its kept copy: it goes too.
+    let (records, unreadable) = db.samples(split).await?;
+    // A listed photo whose record is gone may have left its kept copy: it goes too, with
+    // the unreadable records (those listed are also missing) and those no class holds.
     let mut gone = meta.missing(&records);
     let lost = gone.len();
     let (project, orphans) = meta.restore(records);
     gone.extend(orphans);
-    let _ = db.delete_samples(&gone).await;
+    let _ = db.delete_records(&gone, unreadable).await;
     Ok((project, db.bytes(Saved::Model).await?, lost))
 }

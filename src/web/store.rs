@@ -62,6 +62,10 @@ pub fn project_store() -> Option<String> {
     }
 }
 
+/// The keys of saved records this version cannot read (`Store::samples`).
+#[derive(Default)]
+pub struct Unreadable(Vec<JsValue>);
+
 /// The page's saved project: samples, their kept copies, and the `Saved` parts.
 pub struct Store(Db);
 
@@ -124,11 +128,15 @@ impl Store {
     }
 
     /// Every saved sample this version can read (without its copy, which is read when its
-    /// thumbnail is shown); the others are deleted. Read in two spans side by side, the keys
-    /// below `split` and the rest: a reader waits on the browser's IndexedDB work for most
-    /// of each page, which two readers overlap (`bench-idb-read.mjs`: 10 000 records in
-    /// 0.57-0.60 s against 0.99-1.04 s one page after another).
-    pub async fn samples(&self, split: Option<u64>) -> Result<Vec<SavedSample>, String> {
+    /// thumbnail is shown), and the keys of those it cannot (for `delete_records`, with
+    /// the rest the caller finds gone: one write). Read in two spans side by side, the
+    /// keys below `split` and the rest: a reader waits on the browser's IndexedDB work for
+    /// most of each page, which two readers overlap (`bench-idb-read.mjs`: 10 000 records
+    /// in 0.57-0.60 s against 0.99-1.04 s one page after another).
+    pub async fn samples(
+        &self,
+        split: Option<u64>,
+    ) -> Result<(Vec<SavedSample>, Unreadable), String> {
         let split = split.map(sample_key);
         let below = self.span(None, split.as_ref());
         let above = async {
@@ -141,10 +149,7 @@ impl Store {
         let ((mut read, mut unreadable), (more, more_unreadable)) = (below?, above?);
         read.extend(more);
         unreadable.extend(more_unreadable);
-        if !unreadable.is_empty() {
-            let _ = self.0.delete(&[SAMPLES, COPIES], &unreadable).await;
-        }
-        Ok(read)
+        Ok((read, Unreadable(unreadable)))
     }
 
     /// The samples keyed from `from` (inclusive; the first when `None`) to before `before`
@@ -177,7 +182,19 @@ impl Store {
 
     /// Delete samples `ids` (those no class holds any more).
     pub async fn delete_samples(&self, ids: &[u64]) -> Result<(), String> {
-        let keys: Vec<JsValue> = ids.iter().map(|&id| sample_key(id)).collect();
+        self.delete_records(ids, Unreadable::default()).await
+    }
+
+    /// Delete samples `ids` and the records `unreadable` (a listed one is in both), in one
+    /// write.
+    pub async fn delete_records(&self, ids: &[u64], unreadable: Unreadable) -> Result<(), String> {
+        let mut keys = unreadable.0;
+        let known = keys.len();
+        for key in ids.iter().map(|&id| sample_key(id)) {
+            if !keys[..known].contains(&key) {
+                keys.push(key);
+            }
+        }
         match keys.is_empty() {
             true => Ok(()),
             false => self.0.delete(&[SAMPLES, COPIES], &keys).await,

@@ -30,7 +30,9 @@ pub struct ClassCardProps {
     /// This class's samples set aside for validation (of those it draws).
     pub held_out: Vec<u64>,
     pub on_hold_out: Callback<u64>,
-    pub on_look: Option<Callback<crate::project::Sample>>,
+    pub on_look: Callback<crate::project::Sample>,
+    /// A model (or the prototypes) answers: each photo's look button is shown.
+    pub answers: bool,
 }
 
 #[component]
@@ -131,7 +133,7 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
             <PhotoDrop label={format!("Add images to {}", c.name)} multiple={true} disabled={!props.ready} {on_files}>
                 <span class="hint">{ "Paste works too: click this card, then Ctrl+V. " }</span>
             </PhotoDrop>
-            <ul class="thumbs" aria-label={format!("Images of {}", c.name)}>{ for thumbs }</ul>
+            <ul class={classes!("thumbs", props.answers.then_some("answers"))} aria-label={format!("Images of {}", c.name)}>{ for thumbs }</ul>
             if count > THUMBS_SHOWN {
                 <p class="muted">{ format!("and {} more", count - THUMBS_SHOWN) }</p>
             }

@@ -50,7 +50,6 @@ pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
     let names: Vec<(u32, String)> = classes.iter().map(|c| (c.id, c.name.clone())).collect();
     let names = use_memo(names, |n| n.clone());
     let answers = t.model.is_some() || t.prototypes.is_some();
-    let on_look = answers.then(|| props.on_look.clone());
     let cards = classes.iter().map(|c| {
         // Only the photos a card draws can show as set aside.
         let held_out = (c.samples.iter().take(THUMBS_SHOWN))
@@ -61,7 +60,7 @@ pub fn ClassesPanel(props: &ClassesPanelProps) -> Html {
             <ClassCard key={c.id} class={c.clone()} classes={names.clone()} ready={props.ready}
                        on_rename={props.on_rename.clone()} on_delete={props.on_delete.clone()}
                        on_files={props.on_files.clone()} on_remove={props.on_remove.clone()}
-                       on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()} on_look={on_look.clone()}
+                       on_move={props.on_move.clone()} on_hold_out={props.on_hold_out.clone()} on_look={props.on_look.clone()} {answers}
                        {held_out} />
         }
     });
