@@ -22,6 +22,7 @@ mod settled;
 mod suggest;
 mod tasks;
 mod teach_area;
+mod turns;
 mod ways_in;
 
 pub use app::App;

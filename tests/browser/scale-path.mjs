@@ -82,6 +82,11 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.page_thread_ms_a_photo = Math.round((busyAdding / total) * 1e4) / 10;
 
   figures.longest_task_adding_ms = await longest();
+  // When the longest task while training came, in s after the click: at the click, the
+  // click's own; at the result, the result's; between, the page was idle (a GC of V8's).
+  await page.evaluate(() => { window.longTasks = []; window.longAt = []; window.clickedAt = performance.now(); });
+  await page.evaluate(() => new PerformanceObserver((l) => window.longAt.push(...l.getEntries()
+    .map((e) => [e.duration, (e.startTime - window.clickedAt) / 1000]))).observe({ type: 'longtask' }));
   started = Date.now();
   // CSS queries for the buttons while tasks are counted: Playwright's role engine walks
   // the whole page on its thread (`trace-train.mjs 50 200 profile`: 118 ms of a 126 ms
@@ -91,6 +96,8 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.train_s = (Date.now() - started) / 1000;
   figures.train_result = await page.locator('#train-result').textContent();
   figures.longest_task_ms = await longest();
+  figures.long_tasks_training = await page.evaluate(() => window.longAt.sort((a, b) => b[0] - a[0]).slice(0, 3)
+    .map(([ms, at]) => `${Math.round(ms)} ms at +${at.toFixed(1)} s`));
   await heap();
   figures.peak_page_heap_mb = mb(peakHeap);
   figures.wasm_mb = await wasm();
@@ -116,6 +123,17 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.map_s = (Date.now() - started) / 1000;
   figures.suspects_listed = await page.locator('#suspects li').count();
   figures.longest_task_map_ms = await longest();
+
+  // A jump to the last class's card, as a person scrolling down the classes: the cards
+  // near it draw their first 48 photos (read back from the store), a card's 12 a task,
+  // the cards in turn (ui/turns.rs).
+  await page.evaluate(() => { window.longTasks = []; });
+  started = Date.now();
+  const last = page.locator(`section.class-card[aria-label="Class ${names.at(-1)}"]`);
+  await last.scrollIntoViewIfNeeded();
+  await last.locator('li.thumb img').nth(Math.min(48, counts.at(-1)) - 1).waitFor({ timeout });
+  figures.last_card_drawn_s = (Date.now() - started) / 1000;
+  figures.longest_task_scroll_ms = await longest();
   return figures;
 }
 

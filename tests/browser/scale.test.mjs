@@ -39,6 +39,8 @@ test('1 000 photos in 10 classes by folder: embedded on the pool, trained, reloa
     assert.equal(figures.preview_top, 'astronaut-r0');
     // The map of every photo is drawn without blocking the page (issue 18).
     assert.ok(figures.longest_task_map_ms < 100, `drawing the map ${figures.longest_task_map_ms} ms`);
+    // Scrolled to the last class, its photos are drawn, a few a task.
+    assert.ok(figures.longest_task_scroll_ms < 100, `scrolling to the last class ${figures.longest_task_scroll_ms} ms`);
     assert.deepEqual(s.problems(), []);
   } finally {
     await browser.close();

@@ -5,13 +5,15 @@ use super::photo_drop::PhotoDrop;
 use super::thumb_item::ThumbItem;
 use crate::project::Class;
 use crate::state::teach::THUMBS_SHOWN;
+use crate::ui::turns::in_turn;
 use std::rc::Rc;
 
 /// How near the screen a card is when its thumbnails are drawn (CSS margin): a screen or so
 /// ahead of scrolling.
 const NEAR: &str = "1000px";
 /// Thumbnails a card adds a task once near: a jump down a project of 50 classes brings
-/// several cards near at once, and their 48 each in one task took ~175 ms (a profile).
+/// several cards near at once, and their 48 each in one task took ~175 ms (a profile);
+/// the cards take turns (`in_turn`), one card's step a task.
 const THUMBS_A_STEP: usize = 12;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -49,7 +51,8 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
             let (shown, once) = (drawn.clone(), std::cell::Cell::new(false));
             let near = move || {
                 if !once.replace(true) {
-                    shown.set(THUMBS_A_STEP);
+                    let shown = shown.clone();
+                    in_turn(move || shown.set(THUMBS_A_STEP));
                 }
             };
             let watch = (card.cast::<web_sys::Element>())
@@ -64,10 +67,10 @@ pub fn ClassCard(props: &ClassCardProps) -> Html {
         let wanted = c.samples.len().min(THUMBS_SHOWN);
         let step = drawn.clone();
         use_effect_with((*drawn, wanted), move |&(now, wanted)| {
-            let next = (now > 0 && now < wanted).then(|| {
-                gloo::timers::callback::Timeout::new(0, move || step.set(now + THUMBS_A_STEP))
-            });
-            move || drop(next)
+            // Cards near together take turns (`in_turn`); a step asked twice sets one value.
+            if now > 0 && now < wanted {
+                in_turn(move || step.set(now + THUMBS_A_STEP));
+            }
         });
     }
     // The name being typed, until it is committed on change: Yew puts the drawn value back
