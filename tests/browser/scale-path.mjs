@@ -27,9 +27,13 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   const figures = {};
   const watch = () => page.evaluate(() => {
     window.longTasks = [];
-    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => [e.duration, e.startTime]))).observe({ type: 'longtask' });
   });
-  const longest = async () => Math.round(Math.max(0, ...(await page.evaluate(() => window.longTasks))));
+  const longest = async () => Math.round(Math.max(0, ...(await page.evaluate(() => window.longTasks.map(([ms]) => ms)))));
+  // The three longest since `window.longTasks` was emptied, and when each began, in s after
+  // `window.since` (ms of the page's clock: 0 is its load).
+  const whenLong = () => page.evaluate(() => [...window.longTasks].sort((a, b) => b[0] - a[0]).slice(0, 3)
+    .map(([ms, at]) => `${Math.round(ms)} ms at +${((at - (window.since ?? 0)) / 1000).toFixed(1)} s`));
   // Memory: the page's JS heap, sampled (its peak); each wasm memory's size, which only
   // grows, so its last size is its peak (the page's, then each worker's).
   let peakHeap = 0;
@@ -82,11 +86,8 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.page_thread_ms_a_photo = Math.round((busyAdding / total) * 1e4) / 10;
 
   figures.longest_task_adding_ms = await longest();
-  // When the longest task while training came, in s after the click: at the click, the
-  // click's own; at the result, the result's; between, the page was idle (a GC of V8's).
-  await page.evaluate(() => { window.longTasks = []; window.longAt = []; window.clickedAt = performance.now(); });
-  await page.evaluate(() => new PerformanceObserver((l) => window.longAt.push(...l.getEntries()
-    .map((e) => [e.duration, (e.startTime - window.clickedAt) / 1000]))).observe({ type: 'longtask' }));
+  // When the longest tasks while training came, in s after the click.
+  await page.evaluate(() => { window.longTasks = []; window.since = performance.now(); });
   started = Date.now();
   // CSS queries for the buttons while tasks are counted: Playwright's role engine walks
   // the whole page on its thread (`trace-train.mjs 50 200 profile`: 118 ms of a 126 ms
@@ -96,8 +97,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   figures.train_s = (Date.now() - started) / 1000;
   figures.train_result = await page.locator('#train-result').textContent();
   figures.longest_task_ms = await longest();
-  figures.long_tasks_training = await page.evaluate(() => window.longAt.sort((a, b) => b[0] - a[0]).slice(0, 3)
-    .map(([ms, at]) => `${Math.round(ms)} ms at +${at.toFixed(1)} s`));
+  figures.long_tasks_training = await whenLong();
   await heap();
   figures.peak_page_heap_mb = mb(peakHeap);
   figures.wasm_mb = await wasm();
@@ -113,6 +113,7 @@ export async function scalePath(page, dir, { names, counts }, held, timeout) {
   const probs = await preview(page, held);
   figures.preview_top = Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0];
   figures.longest_task_after_reload_ms = await longest();
+  figures.long_tasks_after_reload = await whenLong();
 
   // The map of the photos and the suspect labels (issue 18), worked out in the worker.
   await page.evaluate(() => { window.longTasks = []; });
