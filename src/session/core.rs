@@ -21,11 +21,15 @@ use std::rc::Rc;
 /// Where events go: the worker posts them to the page.
 pub type Outbox = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
 
-/// A picture's bytes as the page sent them: in the message, or a picked file read when its
-/// turn comes (a queue of a folder's files holds no bytes).
+/// A picture's bytes as the page sent them: in the message, or one of the picked files
+/// sent together, read when its turn comes (a queue of a folder's files holds no bytes).
 pub enum Carried {
     Bytes(Vec<u8>),
-    File(crate::web::files::SentFile),
+    Part {
+        files: Rc<crate::web::files::SentFile>,
+        offset: u64,
+        len: u64,
+    },
 }
 
 /// A picture waiting for the backbone, to become sample `id` of `class`.
@@ -37,6 +41,9 @@ pub struct Item {
     pub bytes: Carried,
     /// Saved in the store; not when the page has no saved project to add to.
     pub keep: bool,
+    /// The last of the pictures of one request: those before it are saved with it, in one
+    /// write, and answered then.
+    pub last: bool,
 }
 
 /// The model the preview uses, and its key (its file's sha256).

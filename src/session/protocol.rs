@@ -22,6 +22,18 @@ pub enum Picture {
     Pixels { width: u32, height: u32 },
 }
 
+/// One of the picked files sent together with `Request::EmbedFiles`: what `Embed` says of
+/// a picture, and its length in the message's blob.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileToEmbed {
+    pub id: u64,
+    pub class: ClassRef,
+    pub name: String,
+    pub keep: bool,
+    /// Bytes, as the page's `File.size` said.
+    pub size: u64,
+}
+
 /// Where a model file sent with `Request::UseModel` came from, which says what the page
 /// does with the answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,6 +70,11 @@ pub enum Request {
         picture: Picture,
         keep: bool,
     },
+    /// Add picked files, as `Embed` adds a picture each (`Picture::File`), their bytes one
+    /// blob sent with the message, each file's after the one before: the worker reads it
+    /// once (a read of Chromium's a folder's few files, not one a file) and saves them in
+    /// one write, answering each once all are saved.
+    EmbedFiles { files: Vec<FileToEmbed> },
     /// Train on the project's images; buffer 0 their embeddings (f32, in `set`'s order).
     /// `Train` events as it goes, then `Trained` or a `Progress::Failed`.
     /// (Boxed: the largest request by far, and the rarest.)

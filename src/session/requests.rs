@@ -3,13 +3,13 @@
 
 use super::core::{Carried, Item, Session};
 use super::engine;
-use super::protocol::{Event, Request, f32s};
+use super::protocol::{Event, FileToEmbed, Picture, Request, f32s};
 use super::{embed, explore, export, look, one_shot, preview, suggest, train};
 use crate::web::files::SentFile;
 use std::rc::Rc;
 
-/// Answer one request (most answers come later, from a job it starts); `file`, a picked
-/// file sent with `Embed` in place of its bytes.
+/// Answer one request (most answers come later, from a job it starts); `file`, the picked
+/// files sent with `EmbedFiles` in place of their bytes.
 pub fn handle(
     session: &Rc<Session>,
     request: Request,
@@ -36,10 +36,7 @@ pub fn handle(
             picture,
             keep,
         } => {
-            let bytes = match file {
-                Some(file) => Carried::File(file),
-                None => Carried::Bytes(first.unwrap_or_default()),
-            };
+            let bytes = Carried::Bytes(first.unwrap_or_default());
             let item = Item {
                 id,
                 class,
@@ -47,8 +44,39 @@ pub fn handle(
                 picture,
                 bytes,
                 keep,
+                last: true,
             };
-            embed::enqueue(session, item);
+            embed::enqueue(session, vec![item]);
+        }
+        Request::EmbedFiles { files: sent } => {
+            let Some(together) = file.map(Rc::new) else {
+                for FileToEmbed { id, name, .. } in sent {
+                    let reason = "its file did not come with the message".into();
+                    session.send(Event::NotEmbedded { id, name, reason }, Vec::new());
+                }
+                return;
+            };
+            let (mut offset, count) = (0, sent.len());
+            let items = (sent.into_iter().enumerate())
+                .map(|(i, sent)| {
+                    let bytes = Carried::Part {
+                        files: together.clone(),
+                        offset,
+                        len: sent.size,
+                    };
+                    offset += sent.size;
+                    Item {
+                        id: sent.id,
+                        class: sent.class,
+                        name: sent.name,
+                        picture: Picture::File,
+                        bytes,
+                        keep: sent.keep,
+                        last: i + 1 == count,
+                    }
+                })
+                .collect();
+            embed::enqueue(session, items);
         }
         Request::Train { set, config } => {
             let features = first.as_deref().and_then(f32s).unwrap_or_default();

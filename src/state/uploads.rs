@@ -34,9 +34,19 @@ impl Queue {
     }
 }
 
-/// Pictures sent to each worker and not yet answered, at most: enough to keep it busy, few
-/// enough that a folder of 12-MP photos is not all in memory at once.
-const IN_FLIGHT: usize = 2;
+/// Picked files sent together (one blob, one read, one write of the worker's), at most:
+/// four a message cost Chromium ~0.7 ms a photo less than one (`bench-files.mjs`,
+/// `bench-idb.mjs`), and hold the first answers back by three photos' embedding only.
+pub const TOGETHER: usize = 4;
+
+/// Bytes of picked files sent together, at most: a worker holds them at once, so 12-MP
+/// photos (3-5 MB) go one at a time.
+pub const TOGETHER_BYTES: u64 = 4 << 20;
+
+/// Pictures sent to each worker and not yet answered, at most: two messages' worth, enough
+/// to keep it busy; the worker reads each message's files only when their turn comes, so a
+/// folder of 12-MP photos is not all in memory at once.
+const IN_FLIGHT: usize = 2 * TOGETHER;
 
 /// The queue of pictures `T` and its counts; sample ids are handed out in sending order.
 pub struct Uploads<T> {
@@ -89,9 +99,12 @@ impl<T> Uploads<T> {
         self.queue(now_ms)
     }
 
-    /// Whether as many pictures as may be are in flight.
+    /// Whether the next message's pictures would be more in flight than may be (as long
+    /// as nothing is in flight, never).
     pub fn full(&self) -> bool {
-        self.in_flight.get() >= IN_FLIGHT * self.workers.get()
+        let next = self.waiting.borrow().len().clamp(1, TOGETHER);
+        let in_flight = self.in_flight.get();
+        in_flight > 0 && in_flight + next > IN_FLIGHT * self.workers.get()
     }
 
     /// Pictures waiting to be sent.
@@ -112,6 +125,27 @@ impl<T> Uploads<T> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         Some((id, item))
+    }
+
+    /// The next pictures to send in one message, with their sample ids (none: the queue is
+    /// empty): the next, and after it, if it is a picked file (`size` says its bytes; `None`
+    /// for any other picture), the picked files that follow it, up to `TOGETHER` of them and
+    /// `TOGETHER_BYTES`.
+    pub fn next_together(&self, size: impl Fn(&T) -> Option<u64>) -> Vec<(u64, T)> {
+        let first = self.next().into_iter().collect::<Vec<_>>();
+        let Some(mut bytes) = first.first().and_then(|(_, item)| size(item)) else {
+            return first;
+        };
+        let mut together = first;
+        while together.len() < TOGETHER {
+            let fits = (self.waiting.borrow().front())
+                .and_then(&size)
+                .filter(|&more| bytes + more <= TOGETHER_BYTES);
+            let Some(more) = fits else { break };
+            bytes += more;
+            together.extend(self.next());
+        }
+        together
     }
 
     /// A picture sent was answered (or could not be sent).
@@ -144,40 +178,80 @@ impl<T> Uploads<T> {
 mod tests {
     use super::*;
 
-    /// Two in flight a worker at most, ids in order from the project's next, progress
-    /// counted from when the queue was last empty.
+    /// Two messages' worth in flight a worker at most, ids in order from the project's
+    /// next, progress counted from when the queue was last empty.
     #[test]
-    fn pictures_go_two_at_a_time_and_are_counted() {
+    fn pictures_go_a_few_at_a_time_and_are_counted() {
         let up = Uploads::default();
-        let q = up.add(vec!["a", "b", "c"], 5, 100.0).unwrap();
+        let q = up.add(vec!["a"; 9], 5, 100.0).unwrap();
         assert_eq!(
             (q.done, q.total, q.started_ms, q.first_id),
-            (0, 3, 100.0, 5)
+            (0, 9, 100.0, 5)
         );
-        assert_eq!(up.next(), Some((5, "a")));
-        assert!(!up.full());
-        assert_eq!(up.next(), Some((6, "b")));
-        assert!(up.full());
+        for id in 5..13 {
+            assert_eq!(up.next(), Some((id, "a")));
+            assert_eq!(
+                up.full(),
+                id >= 9,
+                "{} in flight: no room for four more?",
+                id - 4
+            );
+        }
         let q = up.answered(200.0).unwrap();
-        assert_eq!((q.done, q.total, q.seconds_left()), (1, 3, Some(0.2)));
+        assert_eq!((q.done, q.total, q.seconds_left()), (1, 9, Some(0.8)));
         assert_eq!(q.per_second(), Some(10.0));
-        assert_eq!(up.next(), Some((7, "c")));
-        let q = up.add(vec!["d"], 0, 300.0).unwrap();
+        assert!(!up.full(), "room for the last one");
+        assert_eq!(up.next(), Some((13, "a")));
+        let q = up.add(vec!["b"; 4], 0, 300.0).unwrap();
         assert_eq!(
             (q.done, q.total, q.started_ms, q.first_id),
-            (1, 4, 100.0, 5)
+            (1, 13, 100.0, 5)
         );
+        assert!(up.full(), "a message of four would be twelve in flight");
         let q = up.set_workers(2, 400.0).unwrap();
-        assert_eq!((q.workers, up.waiting()), (2, 1));
-        assert_eq!(up.next(), Some((8, "d")));
-        assert!(!up.full(), "two workers: four in flight");
-        up.answered(450.0);
-        up.answered(460.0);
+        assert_eq!((q.workers, up.waiting()), (2, 4));
+        assert!(!up.full(), "two workers: sixteen in flight");
+        assert_eq!(up.next_together(|_| Some(1)).len(), 4);
+        for _ in 0..12 {
+            up.answered(450.0);
+        }
         assert!(up.answered(500.0).is_none(), "all done: no bar");
         let q = up.add(vec!["e"], 0, 600.0).unwrap();
         assert_eq!(
             (q.done, q.total, q.started_ms, q.first_id),
-            (0, 1, 600.0, 9)
+            (0, 1, 600.0, 18)
         );
+    }
+
+    /// Picked files go together, up to `TOGETHER` of them and `TOGETHER_BYTES`; any other
+    /// picture, and a file too large to join the others, goes alone.
+    #[test]
+    fn picked_files_go_together() {
+        let up = Uploads::default();
+        // (a picked file's size, or none for a webcam frame)
+        let mb = 1 << 20;
+        let sizes = [
+            Some(10),
+            Some(20),
+            None,
+            Some(1),
+            Some(2),
+            Some(3),
+            Some(4),
+            Some(5),
+        ];
+        let more = [Some(3 * mb), Some(2 * mb), Some(5 * mb)];
+        up.add(sizes.into_iter().chain(more).collect(), 0, 0.0);
+        let ids = |pictures: Vec<(u64, Option<u64>)>| -> Vec<u64> {
+            pictures.into_iter().map(|(id, _)| id).collect()
+        };
+        let size = |picture: &Option<u64>| *picture;
+        assert_eq!(ids(up.next_together(size)), [0, 1], "a frame comes next");
+        assert_eq!(ids(up.next_together(size)), [2], "a frame goes alone");
+        assert_eq!(ids(up.next_together(size)), [3, 4, 5, 6], "four at most");
+        assert_eq!(ids(up.next_together(size)), [7, 8], "4 MB at most");
+        assert_eq!(ids(up.next_together(size)), [9], "3 + 5 MB is too many");
+        assert_eq!(ids(up.next_together(size)), [10], "alone, though over 4 MB");
+        assert!(up.next_together(size).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! and saves (IndexedDB). No tensors here: the session holds them.
 
 use super::batch::Batch;
-use super::pending::{Marks, Pending};
+use super::pending::{Marks, Outgoing, Pending, outgoing};
 use super::previews::Previews;
 use super::saved::{ModelFile, SavedProject};
 use crate::backend::DeviceChoice;
@@ -19,7 +19,7 @@ use crate::train::TrainConfig;
 use crate::web::fetch::now_ms;
 use crate::web::pool::{SessionPool, workers_wanted};
 use crate::web::signal::Signal;
-use crate::web::worker::{Heard, Picked};
+use crate::web::worker::Heard;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
@@ -139,49 +139,30 @@ impl Jobs {
                 while me.uploads.full() {
                     me.room.wait().await;
                 }
-                let Some((id, item)) = me.uploads.next() else {
+                let pictures = me.uploads.next_together(Pending::file_size);
+                if pictures.is_empty() {
                     break;
-                };
-                if let Err(not_sent) = me.send_picture(id, item) {
-                    me.answered(Some(not_sent));
+                }
+                if let Err((names, why)) = me.send_pictures(pictures) {
+                    for name in names {
+                        me.answered(Some((name, why.clone())));
+                    }
                 }
             }
             me.uploads.sending.set(false);
         });
     }
 
-    /// Send one picture as sample `id`; its name and why not.
-    fn send_picture(&self, id: u64, item: Pending) -> Result<(), (String, String)> {
+    /// Send pictures to be added (`Uploads::next_together`'s); their names and why not.
+    fn send_pictures(&self, pictures: Vec<(u64, Pending)>) -> Result<(), (Vec<String>, String)> {
         let keep = self.saved.saving();
-        let (class, name, picture, picked) = match item {
-            // The worker reads it (`Picked::File`).
-            Pending::File(class, file) => {
-                (class, file.name(), Picture::File, Picked::File(file.into()))
-            }
-            Pending::Frame(class, name, img) => {
-                let (width, height) = img.dimensions();
-                (
-                    class,
-                    name,
-                    Picture::Pixels { width, height },
-                    Picked::Bytes(img.into_raw()),
-                )
-            }
-            Pending::Opened(class, name, bytes, marks) => {
-                if marks.validation || !marks.tasks.is_empty() {
-                    self.marks.borrow_mut().insert(id, marks);
-                }
-                (class, name, Picture::File, Picked::Bytes(bytes))
-            }
-        };
-        let request = Request::Embed {
-            id,
-            class,
-            name: name.clone(),
-            picture,
-            keep,
-        };
-        (self.session.embed(&request, picked)).map_err(|e| (name, e))
+        let out = outgoing(pictures, keep, &mut self.marks.borrow_mut())?;
+        let Outgoing {
+            request,
+            picked,
+            names,
+        } = out;
+        (self.session.embed(&request, picked)).map_err(|e| (names, e))
     }
 
     /// Sample ids from `first` on are free (a restored project used those below).

@@ -2,7 +2,8 @@
 
 use super::js_error;
 use crate::thumb::Thumb;
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Uint8Array};
+use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
@@ -65,23 +66,64 @@ pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
     read_blob(file).await
 }
 
-/// A file the page sent a worker, which reads it when it needs the bytes (the session
-/// holds it without touching a JS object).
-pub struct SentFile(pub(super) Blob);
+/// Files the page sent a worker as one blob, one after another, which the worker reads
+/// when it first needs their bytes (the session holds it without touching a JS object).
+/// Read whole once: Chromium's work to read a file (its messages and its threads' hops) is
+/// then had once for a few (`bench-files.mjs`).
+pub struct SentFile {
+    blob: Blob,
+    read: RefCell<Option<Result<ArrayBuffer, String>>>,
+}
 
 impl SentFile {
-    pub async fn read(&self) -> Result<Vec<u8>, String> {
-        read_blob(&self.0).await
+    pub(super) fn new(blob: Blob) -> Self {
+        let read = RefCell::default();
+        Self { blob, read }
+    }
+
+    /// The `len` bytes from `offset` on: one file of those sent. If the whole did not read
+    /// as picked (a file of them moved, changed or gone since: Chromium then reads it
+    /// short, without an error), this one is read alone, so that only a file that cannot
+    /// be read is said to be so, and no file's bytes are taken for another's.
+    pub async fn part(&self, offset: u64, len: u64) -> Result<Vec<u8>, String> {
+        if self.read.borrow().is_none() {
+            let whole = read_buffer(&self.blob).await;
+            *self.read.borrow_mut() = Some(whole);
+        }
+        let end = offset.saturating_add(len);
+        if let Some(Ok(whole)) = self.read.borrow().as_ref()
+            && whole.byte_length() as f64 == self.blob.size()
+            && end <= whole.byte_length() as u64
+        {
+            let part =
+                Uint8Array::new_with_byte_offset_and_length(whole, offset as u32, len as u32);
+            return Ok(part.to_vec());
+        }
+        let alone = (self.blob)
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(|e| format!("could not be read: {}", js_error(e)))?;
+        let bytes = read_blob(&alone).await?;
+        match bytes.len() as u64 == len {
+            true => Ok(bytes),
+            false => Err(format!(
+                "could not be read: it is not the {len} bytes it was when picked (moved, \
+                 changed or removed since); add it again"
+            )),
+        }
     }
 }
 
 /// All bytes of a blob (a file, in the page or sent to a worker): one promise, where a
 /// `FileReader` fires four events, each a task of the thread that reads.
 async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
+    Ok(Uint8Array::new(read_buffer(blob).await?.as_ref()).to_vec())
+}
+
+async fn read_buffer(blob: &Blob) -> Result<ArrayBuffer, String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| format!("could not be read: {}", js_error(e)))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    Ok(buffer.unchecked_into())
 }
 
 /// The file a file input was given (its first), the input emptied so that the same file

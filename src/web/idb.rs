@@ -130,7 +130,9 @@ impl Db {
 
     /// Put each `(store, key, value)` in one transaction: all are saved, or none.
     pub async fn put_all(&self, puts: &[(&str, &JsValue, &JsValue)]) -> Result<(), String> {
-        let stores: Vec<&str> = puts.iter().map(|(s, _, _)| *s).collect();
+        let mut stores: Vec<&str> = puts.iter().map(|(s, _, _)| *s).collect();
+        stores.sort_unstable();
+        stores.dedup();
         let tx = self.tx(&stores, IdbTransactionMode::Readwrite)?;
         for (store, key, value) in puts {
             let put = tx

@@ -139,7 +139,8 @@ impl SessionPool {
         }
     }
 
-    /// Send a picture to embed (`Request::Embed`) to the worker with the fewest in hand.
+    /// Send pictures to embed (`Request::Embed`, `Request::EmbedFiles`) to the worker with
+    /// the fewest in hand.
     pub fn embed(&self, request: &Request, picture: Picked) -> Result<(), String> {
         let member = {
             let members = self.0.members.borrow();
@@ -152,8 +153,13 @@ impl SessionPool {
             chosen.map_or_else(|| members[0].clone(), |(_, m)| m.clone())
         };
         member.worker.post_picture(request, picture)?;
-        if let Request::Embed { id, name, .. } = request {
-            member.sent.borrow_mut().push((*id, name.clone()));
+        let mut sent = member.sent.borrow_mut();
+        match request {
+            Request::Embed { id, name, .. } => sent.push((*id, name.clone())),
+            Request::EmbedFiles { files } => {
+                sent.extend(files.iter().map(|f| (f.id, f.name.clone())));
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -100,7 +100,7 @@ pub fn serve() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let file = (Reflect::get(&e.data(), &"file".into()).ok())
             .and_then(|f| f.dyn_into::<web_sys::Blob>().ok())
-            .map(super::files::SentFile);
+            .map(super::files::SentFile::new);
         match unpack::<Request>(&e.data()) {
             Ok((request, buffers)) => crate::session::handle(&session, request, buffers, file),
             // A page of another build: it hears nothing back.

@@ -3,16 +3,20 @@
 // its 1 280-float embedding, and a ~20 KB kept copy, into two stores), one transaction for
 // every B of them; the CPU time of Chromium's browser process and the renderer (from /proc)
 // is divided by N. The records' values are not photos: only their sizes matter here.
-//   node tests/browser/bench-idb.mjs [N=800] [B,B,...=1,2,4,1,2,4]
+// A durability ('default', 'relaxed' or 'strict') may be named for each run after its B.
+//   node tests/browser/bench-idb.mjs [N=800] [B[:durability],...=1,2,4,1,2,4]
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
 
 const n = Number(process.argv[2] ?? 800);
-const batches = (process.argv[3] ?? '1,2,4,1,2,4').split(',').map(Number);
+const batches = (process.argv[3] ?? '1,2,4,1,2,4').split(',').map((run) => {
+  const [b, durability = 'default'] = run.split(':');
+  return { b: Number(b), durability };
+});
 
-const WORKER = `onmessage = async ({ data: { n, b, name } }) => {
+const WORKER = `onmessage = async ({ data: { n, b, name, durability } }) => {
   const db = await new Promise((resolve, reject) => {
     const open = indexedDB.open(name, 1);
     open.onupgradeneeded = () => { open.result.createObjectStore('samples'); open.result.createObjectStore('copies'); };
@@ -21,7 +25,7 @@ const WORKER = `onmessage = async ({ data: { n, b, name } }) => {
   });
   const started = performance.now();
   for (let i = 0; i < n; i += b) {
-    const tx = db.transaction(['samples', 'copies'], 'readwrite');
+    const tx = db.transaction(['samples', 'copies'], 'readwrite', { durability });
     for (let j = i; j < Math.min(n, i + b); j++) {
       const embedding = new Float32Array(1280).map(() => Math.random());
       const copy = new Uint8Array(20000).map(() => (Math.random() * 256) | 0);
@@ -41,17 +45,17 @@ const browser = await launch();
 try {
   const { page } = await openPage(browser, server.origin);
   await page.goto(`${server.origin}/`);
-  for (const [run, b] of batches.entries()) {
+  for (const [run, { b, durability }] of batches.entries()) {
     const before = await cpu();
-    const ms = await page.evaluate(({ n, b, name }) => new Promise((resolve, reject) => {
+    const ms = await page.evaluate(({ n, b, name, durability }) => new Promise((resolve, reject) => {
       const w = new Worker('/worker.js');
       w.onmessage = (e) => { w.terminate(); resolve(e.data); };
       w.onerror = (e) => reject(new Error(e.message));
-      w.postMessage({ n, b, name });
-    }), { n, b, name: `db-${run}` });
+      w.postMessage({ n, b, name, durability });
+    }), { n, b, name: `db-${run}`, durability });
     const after = await cpu();
     const per = (k) => Math.round(((after[k] - before[k]) / n) * 100) / 100;
-    console.log(JSON.stringify({ photos: n, a_transaction: b, wall_ms_a_photo: Math.round((ms / n) * 100) / 100,
+    console.log(JSON.stringify({ photos: n, a_transaction: b, durability, wall_ms_a_photo: Math.round((ms / n) * 100) / 100,
       browser_process_cpu_ms_a_photo: per('browser'), renderer_cpu_ms_a_photo: per('renderer') }));
   }
 } finally {

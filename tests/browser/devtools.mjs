@@ -21,13 +21,20 @@ export async function pageThreadSpans(cdp, complete) {
     .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
 }
 
+/** A profile's call frame as "name file"; an anonymous function in a script also by its
+ * place ("(anonymous) graft-web.js:1204:17"), since wasm-bindgen's glue is mostly those. */
+function frameName({ functionName, url, lineNumber, columnNumber }) {
+  const file = url.split('/').pop();
+  const place = !functionName && file && lineNumber >= 0 ? `:${lineNumber + 1}:${columnNumber + 1}` : '';
+  return `${functionName || '(anonymous)'} ${file}${place}`;
+}
+
 /** A CPU profile's `n` heaviest functions by own time, as "ms name file". */
 export function heaviestFunctions(profile, n = 25) {
   const self = new Map();
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   profile.samples.forEach((id, i) => {
-    const { callFrame } = byId.get(id);
-    const key = `${callFrame.functionName || '(anonymous)'} ${callFrame.url.split('/').pop()}`;
+    const key = frameName(byId.get(id).callFrame);
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   return [...self.entries()].filter(([k]) => !k.startsWith('(idle)'))
@@ -41,10 +48,7 @@ export function heaviestIn(profile, from, to, n = 15) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const name = (id) => {
-    const { callFrame } = byId.get(id);
-    return `${callFrame.functionName || '(anonymous)'} ${callFrame.url.split('/').pop()}`;
-  };
+  const name = (id) => frameName(byId.get(id).callFrame);
   const [own, inside] = [new Map(), new Map()];
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {

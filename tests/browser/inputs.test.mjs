@@ -186,6 +186,49 @@ test('a picked folder makes one class per sub-folder; paste and move work; a ful
   }
 });
 
+test('picked files are read a few together: one gone since it was sent is named, the others go in', async () => {
+  const browser = await launch();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-gone-'));
+  try {
+    const s = await openPage(browser, server.origin);
+    // Twelve photos go to the one worker as three blobs of four (`state/uploads.rs`,
+    // TOGETHER), each read whole when its first photo's turn comes. The tenth file is
+    // deleted as soon as its blob is sent (the page says so through a binding), before the
+    // worker reads it (four photos are embedded first): that read fails, so each of its
+    // four is read alone; the two after the gone one must not be read from the wrong
+    // place (a photo named for another, or a decoding error).
+    const paths = [];
+    let deleted;
+    await s.page.exposeFunction('graftSent', () => { deleted ??= fs.rm(paths[9]); });
+    await s.page.addInitScript((name) => {
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, transfer) {
+        const sent = post.call(this, message, transfer);
+        if (String(message?.header).includes(name)) window.graftSent();
+        return sent;
+      };
+    }, 'grass-top-9.png');
+    await s.page.goto(`${server.origin}/?device=cpu&workers=1`);
+    await ready(s.page);
+    for (const f of await crops(s.page, 'grass', 'top', 12, 21)) {
+      paths.push(path.join(tmp, f.name));
+      await fs.writeFile(paths.at(-1), f.buffer);
+    }
+    assert.equal(path.basename(paths[9]), 'grass-top-9.png');
+    await card(s.page, 'Class 1').getByRole('button', { name: 'Add images to Class 1' }).setInputFiles(paths);
+    const notice = s.page.locator('#notices li', { hasText: 'grass-top-9.png' });
+    await notice.waitFor({ timeout: SLOW });
+    assert.ok(deleted, 'the file was deleted once sent');
+    assert.match(await notice.textContent(), /could not be read/);
+    await count(s.page, 'Class 1', 11);
+    assert.equal(await s.page.locator('#notices li').count(), 1, 'only the file gone is named');
+    assert.deepEqual(s.problems(), []);
+  } finally {
+    await browser.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
+
 test('a dropped folder makes one class per sub-folder, at any depth, hidden files skipped', async () => {
   const browser = await launch();
   try {

@@ -27,7 +27,8 @@ await fs.symlink(path.resolve(builds[0]), live);
 const server = await serve(live, { '/fixtures/': FIXTURES });
 const browser = await launch();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'graft-profile-add-'));
-const address = `${server.origin}/?device=cpu${workers ? `&workers=${workers}` : ''}`;
+// GRAFT_QUERY=a=b&c=d: more of the page's address (`store=none`: nothing saved).
+const address = `${server.origin}/?device=cpu${workers ? `&workers=${workers}` : ''}${process.env.GRAFT_QUERY ? `&${process.env.GRAFT_QUERY}` : ''}`;
 try {
   // GRAFT_FOLDER=dir: the folder is made there once and kept, and used as it is by later
   // runs (making 10 000 crops takes minutes).
