@@ -87,6 +87,8 @@ pub fn outgoing(
         }
     }
     if let Some((id, class, name, picture, bytes)) = single {
+        // `next_together` sends any picture but a picked file alone.
+        debug_assert!(files.is_empty(), "a picture sent with picked files");
         let names = vec![name.clone()];
         let request = Request::Embed {
             id,

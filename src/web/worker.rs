@@ -1,7 +1,7 @@
 //! The session's Web Worker, both ends of the wire: `serve` runs in the worker (graft-worker's
 //! entry), `SessionWorker` is the page's handle on it. A message is `{header, buffers}`: the
-//! header a `session::protocol` enum as JSON, the buffers `ArrayBuffer`s, transferred; a
-//! picture to embed from a picked file carries the `File` itself as `file` instead.
+//! header a `session::protocol` enum as JSON, the buffers `ArrayBuffer`s, transferred;
+//! picked files to embed (`EmbedFiles`) come as one `Blob` of them, `file`, instead.
 
 use crate::backend::DeviceChoice;
 use crate::session::protocol::ModelFrom;
@@ -20,9 +20,10 @@ use web_sys::{
 /// The worker's boot script (static/worker.js): loads graft-worker's wasm, which calls `serve`.
 const SCRIPT: &str = "worker.js";
 
-/// A picture sent to embed (`Request::Embed`): its bytes, or a picked file, which the worker
-/// reads itself when its turn comes, so that its bytes never pass the page's thread (read,
-/// copied into wasm memory and out again, the page's work a photo was a third file reading).
+/// Pictures sent to embed: a picture's bytes (`Request::Embed`), or picked files, a `Blob`
+/// of them (`Request::EmbedFiles`), which the worker reads itself when their turn comes, so
+/// that their bytes never pass the page's thread (read, copied into wasm memory and out
+/// again, the page's work a photo was a third file reading).
 pub enum Picked {
     Bytes(Vec<u8>),
     File(web_sys::Blob),
