@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
+import { chromiumCpu as cpu } from './chromium-cpu.mjs';
 
 const dir = process.argv[2];
 const runs = (process.argv[3] ?? '1,16,1,16').split(',').map(Number);
@@ -72,21 +73,4 @@ try {
   await closeBrowsers();
   await server.close();
   await fs.rm(tmp, { recursive: true, force: true });
-}
-
-/** CPU ms so far of Chromium's browser process and its renderers (utime + stime, proc(5)). */
-async function cpu() {
-  const out = { browser: 0, renderer: 0 };
-  for (const pid of await fs.readdir('/proc').catch(() => [])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmd.includes('chrom')) continue;
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const f = (/\) \S+ (.*)/.exec(stat)?.[1] ?? '').split(' ');
-    const ms = (Number(f[10]) + Number(f[11])) * 10; // USER_HZ: 100 a second
-    if (!Number.isFinite(ms)) continue;
-    if (cmd.includes('--type=renderer')) out.renderer += ms;
-    else if (!cmd.includes('--type=')) out.browser += ms;
-  }
-  return out;
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, closeBrowsers } from './harness.mjs';
+import { chromiumCpu as cpu } from './chromium-cpu.mjs';
 
 const n = Number(process.argv[2] ?? 800);
 const batches = (process.argv[3] ?? '1,2,4,1,2,4').split(',').map((run) => {
@@ -63,21 +64,4 @@ try {
   await closeBrowsers();
   await server.close();
   await fs.rm(dir, { recursive: true, force: true });
-}
-
-/** CPU ms so far of Chromium's browser process and its renderers (utime + stime, proc(5)). */
-async function cpu() {
-  const out = { browser: 0, renderer: 0 };
-  for (const pid of await fs.readdir('/proc').catch(() => [])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmd.includes('chrom')) continue;
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const f = (/\) \S+ (.*)/.exec(stat)?.[1] ?? '').split(' ');
-    const ms = (Number(f[10]) + Number(f[11])) * 10; // USER_HZ: 100 a second
-    if (!Number.isFinite(ms)) continue;
-    if (cmd.includes('--type=renderer')) out.renderer += ms;
-    else if (!cmd.includes('--type=')) out.browser += ms;
-  }
-  return out;
 }

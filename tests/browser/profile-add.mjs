@@ -10,6 +10,7 @@ import { serve, launch, openPage, DIST, FIXTURES, closeBrowsers } from './harnes
 import { ready } from './teach-helpers.mjs';
 import { writeScaleFolder } from './scale-folder.mjs';
 import { heaviestFunctions, pageThreadSpans } from './devtools.mjs';
+import { cpuByThread } from './chromium-cpu.mjs';
 
 const classes = Number(process.argv[2] ?? 10);
 const perClass = Number(process.argv[3] ?? 30);
@@ -140,27 +141,4 @@ async function traceSelf(cdp, complete, photos) {
   }
   return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
     .map(([k, v]) => `${Math.round(v / photos / 10) / 100} ms ${k} (${Math.round((seen.get(k) / photos) * 10) / 10} a photo)`);
-}
-
-/** CPU ms so far of every thread of every Chromium process, keyed `tid type/thread`. */
-async function cpuByThread() {
-  const tick = 10; // USER_HZ: 100 a second on Linux
-  const out = new Map();
-  for (const pid of await fs.readdir('/proc').catch(() => [])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmd.includes('chrom')) continue;
-    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
-    const util = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1];
-    const proc = util ? util.split('.').pop() : type;
-    for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
-      const stat = await fs.readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-      const m = /\((.*)\) \S+ (.*)/.exec(stat);
-      if (!m) continue;
-      const f = m[2].split(' ');
-      // After the state: ppid is f[0], utime f[10], stime f[11] (proc(5)). Thread names end in a number per thread of a kind: counted together.
-      out.set(`${tid} ${proc}/${m[1].replace(/\d+$/, '')}`, (Number(f[10]) + Number(f[11])) * tick);
-    }
-  }
-  return out;
 }
