@@ -119,7 +119,7 @@ impl<T> Uploads<T> {
     }
 
     /// The next picture to send and its sample id (`None`: the queue is empty).
-    pub fn next(&self) -> Option<(u64, T)> {
+    fn next(&self) -> Option<(u64, T)> {
         let item = self.waiting.borrow_mut().pop_front()?;
         self.in_flight.set(self.in_flight.get() + 1);
         let id = self.next_id.get();

@@ -72,7 +72,8 @@ pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
 /// then had once for a few (`bench-files.mjs`).
 pub struct SentFile {
     blob: Blob,
-    read: RefCell<Option<Result<ArrayBuffer, String>>>,
+    /// The whole, once read (`None` inside: its read failed, so each file is read alone).
+    read: RefCell<Option<Option<ArrayBuffer>>>,
 }
 
 impl SentFile {
@@ -87,11 +88,11 @@ impl SentFile {
     /// be read is said to be so, and no file's bytes are taken for another's.
     pub async fn part(&self, offset: u64, len: u64) -> Result<Vec<u8>, String> {
         if self.read.borrow().is_none() {
-            let whole = read_buffer(&self.blob).await;
+            let whole = read_buffer(&self.blob).await.ok();
             *self.read.borrow_mut() = Some(whole);
         }
         let end = offset.saturating_add(len);
-        if let Some(Ok(whole)) = self.read.borrow().as_ref()
+        if let Some(Some(whole)) = self.read.borrow().as_ref()
             && whole.byte_length() as f64 == self.blob.size()
             && end <= whole.byte_length() as u64
         {

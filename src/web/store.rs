@@ -189,13 +189,17 @@ impl Store {
     /// Delete samples `ids` and the records `unreadable` (a listed one is in both), in one
     /// write.
     pub async fn delete_records(&self, ids: &[u64], unreadable: Unreadable) -> Result<(), String> {
+        // A listed record that is unreadable is already among `keys`: one delete each.
+        let listed: std::collections::HashSet<u64> = (unreadable.0.iter())
+            .filter_map(|k| k.as_f64())
+            .map(|k| k as u64)
+            .collect();
         let mut keys = unreadable.0;
-        let known = keys.len();
-        for key in ids.iter().map(|&id| sample_key(id)) {
-            if !keys[..known].contains(&key) {
-                keys.push(key);
-            }
-        }
+        keys.extend(
+            (ids.iter())
+                .filter(|id| !listed.contains(id))
+                .map(|&id| sample_key(id)),
+        );
         match keys.is_empty() {
             true => Ok(()),
             false => self.0.delete(&[SAMPLES, COPIES], &keys).await,
