@@ -20,6 +20,7 @@ use crate::web::fetch::now_ms;
 use crate::web::pool::{SessionPool, workers_wanted};
 use crate::web::signal::Signal;
 use crate::web::worker::Heard;
+use gloo::timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::UseReducerDispatcher;
@@ -139,6 +140,12 @@ impl Jobs {
                 while me.uploads.full() {
                     me.room.wait().await;
                 }
+                // Each message in a task of its own, not in the one that picked the files
+                // (or heard an answer): a picked file's first `size` is a synchronous call
+                // to the browser (~1 ms in Chromium) and posting copies the message; twenty
+                // 12-MP photos read and sent in the `change` task held the page's thread
+                // 50-65 ms (photos.test.mjs, traced 2026-12-08).
+                TimeoutFuture::new(0).await;
                 let pictures = me.uploads.next_together(Pending::file_size);
                 if pictures.is_empty() {
                     break;
